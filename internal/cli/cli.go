@@ -1,0 +1,95 @@
+// Package cli is greenwave's command line. Flags are parsed here and only
+// here; every subsystem takes its configuration as a struct.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/alecthomas/kong"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+// Globals are available to every command.
+type Globals struct {
+	Stdout io.Writer `kong:"-"`
+	Stderr io.Writer `kong:"-"`
+}
+
+// root lists the commands. Each command lives in its own file.
+type root struct {
+	Run      runCmd      `cmd:"" help:"Run every pipeline file in a folder (or one file), each as its own tenant."`
+	Validate validateCmd `cmd:"" help:"Check pipeline files; report every error as file:line:col."`
+	Plan     planCmd     `cmd:"" help:"Print the physical plan (actors, workers, edges, buffers) of a pipeline file."`
+	Bench    benchCmd    `cmd:"" help:"Run a benchmark scenario: greenwave's design beside the naive one."`
+	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(g *Globals) error {
+	fmt.Fprintln(g.Stdout, "greenwave", Version)
+	return nil
+}
+
+// exitError carries a specific exit status out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// Main runs the command line and returns the process exit status: 0 on
+// success, 1 for a failed run, 2 for a usage error. Errors are one line on
+// stderr.
+func Main(args []string, stdout, stderr io.Writer) (code int) {
+	var r root
+	g := &Globals{Stdout: stdout, Stderr: stderr}
+	exited := false
+	parser, err := kong.New(&r,
+		kong.Name("greenwave"),
+		kong.Description("A stream-processing engine for real-time, multi-tenant analytics that does not jam."),
+		kong.UsageOnError(),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(c int) { code = c; exited = true; panic(kongExit{}) }),
+		kong.Bind(g),
+		vars(),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "greenwave: BUG: %v\n", err)
+		return 2
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if _, ok := p.(kongExit); ok && exited {
+				return
+			}
+			panic(p)
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "greenwave: %v\n", err)
+		return 2
+	}
+	if err := ctx.Run(g); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.err != nil {
+				fmt.Fprintf(stderr, "greenwave: %v\n", ee.err)
+			}
+			return ee.code
+		}
+		fmt.Fprintf(stderr, "greenwave: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+type kongExit struct{}

@@ -1,0 +1,225 @@
+package component
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+// Kind says where a component sits in a pipeline.
+type Kind uint8
+
+// The component kinds, as the sections of a pipeline file name them.
+const (
+	KindSource Kind = iota
+	KindTransform
+	KindSink
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindSource:
+		return "source"
+	case KindTransform:
+		return "transform"
+	case KindSink:
+		return "sink"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// OptionType is the type of a component option's value in a pipeline file.
+type OptionType uint8
+
+// Option types. Values reach New already converted: String, Expr and Enum as
+// string; Int as int64; Float as float64; Bool as bool; Duration as
+// time.Duration (written "250ms", "5s", "1m"); Size as int64 bytes (written
+// "64KiB", "1MB", or a plain number); StringList as []string (a single
+// string is accepted as a list of one); StringMap as map[string]string; Any
+// as whatever the YAML held (map[string]any, []any, string, int64, ...).
+const (
+	String OptionType = iota
+	Int
+	Float
+	Bool
+	Duration
+	Size
+	Expr
+	Enum
+	StringList
+	StringMap
+	Any
+)
+
+var optionTypeNames = [...]string{"string", "int", "float", "bool", "duration", "size", "expression", "enum", "list of strings", "map of strings", "any"}
+
+func (t OptionType) String() string {
+	if int(t) < len(optionTypeNames) {
+		return optionTypeNames[t]
+	}
+	return fmt.Sprintf("optiontype(%d)", uint8(t))
+}
+
+// Option describes one option of a component type.
+type Option struct {
+	Name string
+	Type OptionType
+	// Required options must be present; Default is ignored for them.
+	Required bool
+	// Default is the value used when the option is absent, of the Go type
+	// listed for Type (nil: no default, Options.Has reports false).
+	Default any
+	// Enum lists the allowed values of an Enum option.
+	Enum []string
+	// Min bounds Int, Float, Duration and Size values from below when
+	// HasMin is set.
+	Min    float64
+	HasMin bool
+	Doc    string
+}
+
+// Spec describes a component type. Specs are immutable once in a Catalog.
+type Spec struct {
+	// Type is the name used in the `type:` key of a pipeline file.
+	Type string
+	Kind Kind
+	Doc  string
+	// Options lists the type's own options. The keys every component has
+	// (type, inputs, buffer) and the keyed-operator keys (key, parallelism)
+	// are not listed here; the pipeline parser handles them.
+	Options []Option
+	// Stateless components keep no state between events and map each input
+	// event to at most one output event; the compiler may fuse a chain of
+	// them into one actor. Their instances implement InPlace.
+	Stateless bool
+	// Keyed components accept `key` and `parallelism`; their input is hash
+	// partitioned by key over parallel instances.
+	Keyed bool
+	// SideOutputs names extra outputs, referenced by other components as
+	// "<name>.<output>", for example "logs.dead_letter".
+	SideOutputs []string
+	// MaxInputs bounds the number of inputs (0: any number; ignored for
+	// sources, which have none).
+	MaxInputs int
+	// New builds one instance. It is called once per parallel instance at
+	// run time and once by the validator, which discards the result. It must
+	// not start goroutines or open files for writing before Open.
+	New func(ctx *Context) (*Instance, error)
+}
+
+// Option returns the option spec with the given name.
+func (s *Spec) Option(name string) (*Option, bool) {
+	for i := range s.Options {
+		if s.Options[i].Name == name {
+			return &s.Options[i], true
+		}
+	}
+	return nil, false
+}
+
+// Context is what New gets: the instance's identity, its options, and the
+// schemas of its inputs.
+type Context struct {
+	Tenant string
+	// Name is the component's name in the pipeline file.
+	Name string
+	// Dir is the directory of the pipeline file; relative paths in options
+	// are resolved against it.
+	Dir     string
+	Options Options
+	// Inputs holds the schema of each input, in the order of `inputs:`.
+	Inputs []*event.Schema
+	// Key lists the key fields of a keyed component (may be empty when an
+	// upstream key_by has set the key).
+	Key []string
+	// Instance is this instance's index in [0, Parallelism).
+	Instance, Parallelism int
+	// Registry registers the schemas the instance produces.
+	Registry Registry
+	// Reject records an event the instance refused (a malformed line, a
+	// missing required field). It counts it and reports the first few.
+	// It may be nil during validation.
+	Reject func(err error)
+	// Now is the clock (wall time). Tests inject a fixed clock.
+	Now func() time.Time
+	// Validating is set when New is called by the validator: the instance
+	// will never run, so it must not touch files or the network.
+	Validating bool
+}
+
+// Registry is the part of the type registry instances use.
+type Registry interface {
+	// Register registers s (or returns the already-registered schema of the
+	// same tenant and name, extended with any new fields) and returns it with
+	// its ID set.
+	Register(s *event.Schema) (*event.Schema, error)
+	// Schema returns the schema with the given ID, or nil.
+	Schema(id uint32) *event.Schema
+}
+
+// Instance is one built component instance.
+type Instance struct {
+	// Source is set for sources.
+	Source Source
+	// Operator is set for transforms and sinks.
+	Operator Operator
+	// Schema is the schema of the main output (nil for sinks).
+	Schema *event.Schema
+	// SideSchemas holds the schema of each side output, in Spec.SideOutputs
+	// order.
+	SideSchemas []*event.Schema
+}
+
+// OptionError is an error about one option; the pipeline loader reports it
+// at that option's position.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return fmt.Sprintf("option %q: %v", e.Option, e.Err) }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// OptErr wraps err as an error about option name.
+func OptErr(name string, format string, args ...any) error {
+	return &OptionError{Option: name, Err: fmt.Errorf(format, args...)}
+}
+
+// Catalog is a set of component specs by type name. It is read-only after
+// NewCatalog and safe for concurrent use.
+type Catalog struct {
+	specs map[string]*Spec
+}
+
+// NewCatalog returns a catalog of specs; it reports duplicate type names.
+func NewCatalog(specs ...*Spec) (*Catalog, error) {
+	c := &Catalog{specs: make(map[string]*Spec, len(specs))}
+	for _, s := range specs {
+		key := s.Kind.String() + "/" + s.Type
+		if _, dup := c.specs[key]; dup {
+			return nil, fmt.Errorf("duplicate %s type %q", s.Kind, s.Type)
+		}
+		c.specs[key] = s
+	}
+	return c, nil
+}
+
+// Lookup returns the spec of the given kind and type.
+func (c *Catalog) Lookup(kind Kind, typ string) (*Spec, bool) {
+	s, ok := c.specs[kind.String()+"/"+typ]
+	return s, ok
+}
+
+// Types lists the type names of one kind, sorted.
+func (c *Catalog) Types(kind Kind) []string {
+	var out []string
+	for _, s := range c.specs {
+		if s.Kind == kind {
+			out = append(out, s.Type)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
