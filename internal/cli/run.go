@@ -1,7 +1,240 @@
 package cli
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
-type runCmd struct{}
+	"golang.org/x/term"
 
-func (runCmd) Run(g *Globals) error { return errors.New("run: not available yet") }
+	"github.com/greenwave/greenwave/internal/engine"
+)
+
+type runCmd struct {
+	Paths       []string      `arg:"" name:"path" help:"Pipeline files or folders of them; each file runs as its own tenant."`
+	Workers     int           `help:"Worker goroutines (0: one per core)."`
+	Wait        string        `default:"spin_then_park" enum:"park,spin_then_park,yield,busy_spin" help:"What an idle worker does: ${enum}."`
+	Pin         bool          `help:"Pin each worker to a CPU (set GOMAXPROCS explicitly when pinning)."`
+	Budget      int           `default:"512" help:"Most events an actor handles per turn."`
+	For         time.Duration `name:"for" help:"Stop gracefully after this long (0: run until every tenant finishes or a signal)."`
+	Status      string        `default:"auto" enum:"auto,line,log,off" help:"Progress display: a live line on a terminal, a log line every --every otherwise (auto), or off."`
+	Every       time.Duration `default:"5s" help:"Interval of log-style progress lines."`
+	StopTimeout time.Duration `default:"30s" help:"How long a graceful stop may take before the process gives up."`
+}
+
+func (c *runCmd) Run(g *Globals) error {
+	files, err := pipelineFiles(c.Paths)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if _, all := checkFiles(files, catalog(), 1, g.Stderr); !all {
+		return &exitError{code: 1, err: errors.New("invalid pipeline files; nothing was started")}
+	}
+	e, err := engine.New(engine.Config{Workers: c.Workers, Wait: c.Wait, Pin: c.Pin, Budget: c.Budget, Log: g.Stderr})
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	var tenants []*engine.Tenant
+	cat := catalog()
+	for _, f := range files {
+		p, err := loadPipeline(f, cat)
+		if err != nil {
+			return c.abort(e, g, err)
+		}
+		pl, err := e.Compile(p)
+		if err != nil {
+			return c.abort(e, g, err)
+		}
+		t, err := e.Run(pl)
+		if err != nil {
+			return c.abort(e, g, err)
+		}
+		tenants = append(tenants, t)
+	}
+	e.Start()
+	start := time.Now()
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var timeout <-chan time.Time
+	if c.For > 0 {
+		timeout = time.After(c.For)
+	}
+	allDone := make(chan struct{})
+	go func() {
+		for _, t := range tenants {
+			<-t.Done()
+		}
+		close(allDone)
+	}()
+
+	mode := c.Status
+	if mode == "auto" {
+		mode = "log"
+		if f, ok := g.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			mode = "line"
+		}
+	}
+	interval := c.Every
+	if mode == "line" {
+		interval = time.Second
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	prog := newProgress(tenants, g.Stderr, mode)
+
+	stopping := false
+	stop := func(why string) {
+		if stopping {
+			return
+		}
+		stopping = true
+		prog.clear()
+		fmt.Fprintf(g.Stderr, "greenwave: %s: stopping sources and draining every edge\n", why)
+		for _, t := range tenants {
+			t.Stop()
+		}
+	}
+	var giveUp <-chan time.Time
+loop:
+	for {
+		select {
+		case <-allDone:
+			break loop
+		case s := <-sigs:
+			if stopping {
+				prog.clear()
+				fmt.Fprintf(g.Stderr, "greenwave: second %v: exiting without draining\n", s)
+				return &exitError{code: 130, err: nil}
+			}
+			stop(fmt.Sprintf("%v received", s))
+			giveUp = time.After(c.StopTimeout)
+		case <-timeout:
+			stop(fmt.Sprintf("--for %v elapsed", c.For))
+			giveUp = time.After(c.StopTimeout)
+		case <-giveUp:
+			prog.clear()
+			fmt.Fprintf(g.Stderr, "greenwave: graceful stop took longer than %v; exiting\n", c.StopTimeout)
+			return &exitError{code: 1, err: nil}
+		case <-ticker.C:
+			if !stopping {
+				prog.show()
+			}
+		}
+	}
+	prog.clear()
+	e.Close()
+	failed := 0
+	for _, t := range tenants {
+		s := t.Stats()
+		state := "finished"
+		if s.Failed {
+			state = "FAILED"
+			failed++
+		}
+		dl := ""
+		if s.DeadLettered > 0 {
+			dl = fmt.Sprintf(", dead-lettered %d", s.DeadLettered)
+		}
+		fmt.Fprintf(g.Stderr, "tenant %-16s %s in %s: in %d, out %d, dropped %d, rejected %d%s\n",
+			fmt.Sprintf("%q", s.Tenant), state, s.Elapsed.Round(time.Millisecond), s.In, s.Out, s.Dropped, s.Rejected, dl)
+		if s.Err != nil {
+			fmt.Fprintf(g.Stderr, "  %v\n", s.Err)
+		}
+	}
+	_ = start
+	if failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d tenants failed", failed, len(tenants))}
+	}
+	return nil
+}
+
+func (c *runCmd) abort(e *engine.Engine, g *Globals, err error) error {
+	e.Start()
+	e.Stop(c.StopTimeout)
+	e.Close()
+	printErrors(g.Stderr, err)
+	return &exitError{code: 1, err: errors.New("could not start every tenant; nothing kept running")}
+}
+
+// progress prints periodic figures per tenant.
+type progress struct {
+	tenants []*engine.Tenant
+	w       io.Writer
+	mode    string
+	last    []engine.Stats
+	lastAt  time.Time
+	drawn   bool
+}
+
+func newProgress(ts []*engine.Tenant, w io.Writer, mode string) *progress {
+	p := &progress{tenants: ts, w: w, mode: mode, lastAt: time.Now()}
+	for _, t := range ts {
+		p.last = append(p.last, t.Stats())
+	}
+	return p
+}
+
+func (p *progress) show() {
+	if p.mode == "off" {
+		return
+	}
+	now := time.Now()
+	dt := now.Sub(p.lastAt).Seconds()
+	p.lastAt = now
+	var parts []string
+	for i, t := range p.tenants {
+		s := t.Stats()
+		prev := p.last[i]
+		p.last[i] = s
+		rate := float64(s.In-prev.In) / dt
+		part := fmt.Sprintf("%s %s ev/s in, %s out", s.Tenant, humanRate(rate), humanCount(s.Out))
+		if s.Dropped > 0 {
+			part += fmt.Sprintf(", %s dropped", humanCount(s.Dropped))
+		}
+		if s.Rejected > 0 {
+			part += fmt.Sprintf(", %s rejected", humanCount(s.Rejected))
+		}
+		switch {
+		case s.Failed:
+			part += " (FAILED)"
+		case s.Finished:
+			part += " (finished)"
+		}
+		parts = append(parts, part)
+	}
+	if p.mode == "line" {
+		line := strings.Join(parts, " | ")
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.drawn = true
+		return
+	}
+	for _, part := range parts {
+		fmt.Fprintf(p.w, "%s greenwave: %s\n", now.Format("15:04:05"), part)
+	}
+}
+
+func (p *progress) clear() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+}
+
+func humanRate(f float64) string {
+	switch {
+	case f >= 1e6:
+		return fmt.Sprintf("%.2fM", f/1e6)
+	case f >= 1e3:
+		return fmt.Sprintf("%.1fK", f/1e3)
+	}
+	return fmt.Sprintf("%.0f", f)
+}
+
+func humanCount(n uint64) string { return humanRate(float64(n)) }

@@ -1,0 +1,228 @@
+package bench
+
+import (
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/builtin"
+	"github.com/greenwave/greenwave/internal/engine"
+	"github.com/greenwave/greenwave/internal/spec"
+)
+
+func init() {
+	register(&Scenario{
+		Name: "pipeline",
+		Doc: "generate -> filter -> key_by -> keyed count -> blackhole, run by the engine, as goroutine-per-operator " +
+			"with channels, and as one hand-written loop; latency at fixed rates per wait strategy; idle CPU per strategy",
+		Run: runPipeline,
+	})
+}
+
+// The work every variant does per event: keep events whose value is not a
+// multiple of 4, key them by `key` (1000 keys), count per key and emit the
+// updated count to a sink that counts what it gets.
+const (
+	pipelineKeys   = 1000
+	pipelineFilter = 4
+)
+
+func pipelineYAML(count int64, rate float64, parallelism int) string {
+	return fmt.Sprintf(`tenant: bench
+sources:
+  gen:
+    type: generate
+    profile: sequence
+    keys: %d
+    count: %d
+    rate: %g
+    seed: 7
+transforms:
+  keep:
+    type: filter
+    inputs: [gen]
+    condition: 'value %% %d != 0'
+  keyed:
+    type: key_by
+    inputs: [keep]
+    key: [key]
+  counts:
+    type: count
+    inputs: [keyed]
+    key: [key]
+    parallelism: %d
+    emit: update
+sinks:
+  sink:
+    type: blackhole
+    inputs: [counts]
+`, pipelineKeys, count, rate, pipelineFilter, parallelism)
+}
+
+func runPipeline(cfg Config) ([]Result, error) {
+	var out []Result
+	workers := cfg.Cores
+	if workers <= 0 {
+		workers = 2
+	}
+	// Throughput: the same number of events for every variant, sized from
+	// a short calibration of the engine so each variant runs about
+	// cfg.Duration.
+	n := cfg.Events
+	if n <= 0 {
+		n = 2_000_000
+		if cfg.Duration > 0 {
+			n = int64(cfg.Duration.Seconds() * 4_000_000)
+			if n < 200_000 {
+				n = 200_000
+			}
+		}
+	}
+	type variant struct {
+		name string
+		run  func(n int64) (int64, error)
+	}
+	variants := []variant{
+		{"greenwave", func(n int64) (int64, error) { return runEngineThroughput(n, workers) }},
+		{"goroutines", func(n int64) (int64, error) { return runGoroutinePipeline(n), nil }},
+		{"handloop", func(n int64) (int64, error) { return runHandLoop(n), nil }},
+	}
+	for _, v := range variants {
+		if !cfg.Want("throughput", v.name) {
+			continue
+		}
+		var sunk int64
+		var err error
+		eps, ns, allocs := Measure(n, func() { sunk, err = v.run(n) })
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+		// About 3 in 4 values pass the filter in every variant.
+		if sunk < n*7/10 || sunk > n*8/10 {
+			return nil, fmt.Errorf("%s: sink got %d of %d events, want about 3/4", v.name, sunk, n)
+		}
+		out = append(out, Result{Bench: "pipeline", Case: "throughput", Variant: v.name,
+			EventsPerSec: eps, NsPerEvent: ns, AllocsPerEvent: allocs})
+	}
+
+	// Latency from event creation to the sink at fixed rates, per wait
+	// strategy.
+	strategies := []string{"park", "spin_then_park", "yield", "busy_spin"}
+	for _, rate := range []float64{10_000, 100_000, 1_000_000} {
+		caseName := fmt.Sprintf("rate=%d", int64(rate))
+		for _, s := range strategies {
+			if !cfg.Want(caseName, "greenwave/"+s) {
+				continue
+			}
+			d := cfg.Duration
+			if d <= 0 {
+				d = time.Second
+			}
+			count := int64(rate * d.Seconds())
+			r, err := runEngineLatency(count, rate, workers, s)
+			if err != nil {
+				return nil, fmt.Errorf("latency %s %s: %w", caseName, s, err)
+			}
+			r.Case, r.Variant = caseName, "greenwave/"+s
+			out = append(out, r)
+		}
+	}
+
+	// CPU used by an engine whose only tenant has nothing to do.
+	for _, s := range strategies {
+		if !cfg.Want("idle", "greenwave/"+s) {
+			continue
+		}
+		d := cfg.Duration
+		if d <= 0 {
+			d = time.Second
+		}
+		pct, err := idleCPU(workers, s, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Result{Bench: "pipeline", Case: "idle", Variant: "greenwave/" + s,
+			Extra: map[string]any{"cpu_percent_of_one_core": pct}})
+	}
+	return out, nil
+}
+
+func startBench(yaml string, workers int, strategy string) (*engine.Engine, *engine.Tenant, error) {
+	cat := builtin.Catalog()
+	p, err := spec.Parse("bench.yaml", []byte(yaml), cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := engine.New(engine.Config{Workers: workers, Wait: strategy})
+	if err != nil {
+		return nil, nil, err
+	}
+	pl, err := e.Compile(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := e.Run(pl)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.Start()
+	return e, t, nil
+}
+
+func runEngineThroughput(n int64, workers int) (int64, error) {
+	e, t, err := startBench(pipelineYAML(n, 0, workers), workers, "spin_then_park")
+	if err != nil {
+		return 0, err
+	}
+	defer e.Close()
+	if err := t.Wait(); err != nil {
+		return 0, err
+	}
+	return int64(t.Stats().Out), nil
+}
+
+func runEngineLatency(count int64, rate float64, workers int, strategy string) (Result, error) {
+	e, t, err := startBench(pipelineYAML(count, rate, workers), workers, strategy)
+	if err != nil {
+		return Result{}, err
+	}
+	defer e.Close()
+	start := time.Now()
+	if err := t.Wait(); err != nil {
+		return Result{}, err
+	}
+	el := time.Since(start)
+	h := t.Latency()
+	return Result{Bench: "pipeline",
+		EventsPerSec: float64(count) / el.Seconds(), NsPerEvent: float64(el.Nanoseconds()) / float64(count),
+		P50Ns: h.ValueAtQuantile(50), P99Ns: h.ValueAtQuantile(99), MaxNs: h.Max()}, nil
+}
+
+func idleCPU(workers int, strategy string, d time.Duration) (float64, error) {
+	// A tenant whose source emits one event per 10 s: the engine is
+	// running, with a live source, and has nothing to do.
+	e, t, err := startBench(pipelineYAML(0, 0.1, workers), workers, strategy)
+	if err != nil {
+		return 0, err
+	}
+	defer e.Close()
+	time.Sleep(100 * time.Millisecond)
+	before := cpuTime()
+	start := time.Now()
+	time.Sleep(d)
+	used := cpuTime() - before
+	wall := time.Since(start)
+	t.Stop()
+	if err := t.Wait(); err != nil {
+		return 0, err
+	}
+	return 100 * used.Seconds() / wall.Seconds(), nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

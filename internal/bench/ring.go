@@ -1,0 +1,399 @@
+package bench
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/event"
+	"github.com/greenwave/greenwave/internal/ring"
+)
+
+func init() {
+	register(&Scenario{
+		Name: "ring",
+		Doc: "Hand-off between goroutines: greenwave's batched ring (claim/publish/poll/release of up to " +
+			"256 events per call, capacity 4096, block policy) beside a buffered Go channel of the same " +
+			"capacity sending one event at a time. Cases: 1p1c (uint64 payload), 1p1c-event (event.Event " +
+			"with 4 fields copied into the slot with CopyFrom; the channel sends the Event by value without " +
+			"copying Fields, which favours the channel), 1p3c (one producer broadcasting every event to 3 " +
+			"consumers over three rings or three channels; counted once per produced event), 2p1c (two " +
+			"producers on one multi-producer ring or one channel). Waiting is a busy spin with a Gosched " +
+			"every 64 empty tries, so producer and consumer each keep one of the 2 cores; channels block.",
+		Run: runRing,
+	})
+}
+
+const (
+	ringCapacity = 4096
+	ringBatch    = 256
+	// ringSpinsPerYield is how many empty tries a spinning side makes
+	// before runtime.Gosched, so goroutines sharing a core still progress.
+	ringSpinsPerYield = 64
+)
+
+type ringCase struct {
+	name      string
+	producers int
+	consumers int
+	event     bool
+}
+
+var ringCases = []ringCase{
+	{name: "1p1c", producers: 1, consumers: 1},
+	{name: "1p1c-event", producers: 1, consumers: 1, event: true},
+	{name: "1p3c", producers: 1, consumers: 3},
+	{name: "2p1c", producers: 2, consumers: 1},
+}
+
+var ringVariants = []string{"greenwave", "channel"}
+
+func runRing(cfg Config) ([]Result, error) {
+	d := cfg.Duration
+	if d <= 0 {
+		d = time.Second
+	}
+	var out []Result
+	for _, c := range ringCases {
+		first := len(out)
+		for _, v := range ringVariants {
+			if !cfg.Want(c.name, v) {
+				continue
+			}
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "bench ring: %s %s\n", c.name, v)
+			}
+			out = append(out, measureRing(c, v, d))
+		}
+		ringSpeedup(out[first:])
+	}
+	return out, nil
+}
+
+// ringSpeedup adds each result's speed relative to the channel variant of
+// the same case, measured in the same run.
+func ringSpeedup(rs []Result) {
+	for _, b := range rs {
+		if b.Variant != "channel" || b.NsPerEvent == 0 {
+			continue
+		}
+		for i := range rs {
+			if rs[i].NsPerEvent > 0 {
+				rs[i].Extra["speedup_vs_channel"] = b.NsPerEvent / rs[i].NsPerEvent
+			}
+		}
+	}
+}
+
+// measureRing runs one (case, variant) for about d and returns its figures.
+// The clock runs until every consumer has drained, so events still in
+// flight when the producers stop are counted and timed.
+func measureRing(c ringCase, variant string, d time.Duration) Result {
+	var run func(stop *atomic.Bool) (events int64, maxBatch int)
+	switch {
+	case variant == "channel" && c.event:
+		run = ringChannelEvents
+	case variant == "channel":
+		run = func(stop *atomic.Bool) (int64, int) { return ringChannel(stop, c.producers, c.consumers), 0 }
+	case c.event:
+		run = ringEvents
+	case c.consumers > 1:
+		run = func(stop *atomic.Bool) (int64, int) { return ringBroadcast(stop, c.consumers) }
+	default:
+		run = func(stop *atomic.Bool) (int64, int) { return ringFanIn(stop, c.producers) }
+	}
+
+	var stop atomic.Bool
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	timer := time.AfterFunc(d, func() { stop.Store(true) })
+	start := time.Now()
+	n, maxBatch := run(&stop)
+	el := time.Since(start)
+	timer.Stop()
+	runtime.ReadMemStats(&after)
+
+	r := Result{Bench: "ring", Case: c.name, Variant: variant, Extra: map[string]any{}}
+	if n > 0 {
+		r.EventsPerSec = float64(n) / el.Seconds()
+		r.NsPerEvent = float64(el.Nanoseconds()) / float64(n)
+		r.AllocsPerEvent = float64(after.Mallocs-before.Mallocs) / float64(n)
+	}
+	if variant == "greenwave" {
+		r.Extra["max_batch"] = float64(maxBatch)
+	}
+	return r
+}
+
+// ringSpin is a side's reaction to finding nothing to do.
+type ringSpin int
+
+func (s *ringSpin) miss() {
+	if *s++; *s%ringSpinsPerYield == 0 {
+		runtime.Gosched()
+	}
+}
+
+// ringProduce publishes consecutive values on r until stop, then returns
+// how many it published.
+func ringProduce(r *ring.Ring[uint64], stop *atomic.Bool) int64 {
+	var v uint64
+	var spin ringSpin
+	for !stop.Load() {
+		pos, got := r.Claim(ringBatch)
+		if got == 0 {
+			spin.miss()
+			continue
+		}
+		for i := range got {
+			*r.Slot(pos + uint64(i)) = v
+			v++
+		}
+		r.Publish(pos, got)
+	}
+	return int64(v)
+}
+
+// ringConsume reads r until it is drained and returns how many events it
+// read and the largest batch it polled. It checks that every value was
+// seen, so the compiler cannot drop the reads.
+func ringConsume(r *ring.Ring[uint64]) (n int64, maxBatch int) {
+	var sum uint64
+	var spin ringSpin
+	for {
+		pos, got := r.Poll(ringBatch)
+		if got == 0 {
+			if r.Drained() {
+				break
+			}
+			spin.miss()
+			continue
+		}
+		maxBatch = max(maxBatch, got)
+		for i := range got {
+			sum += *r.Slot(pos + uint64(i))
+		}
+		r.Release(pos, got)
+		n += int64(got)
+	}
+	if n > 1 && sum == 0 {
+		panic("BUG: bench ring: consumer read only zeros")
+	}
+	return n, maxBatch
+}
+
+// ringFanIn runs producers goroutines into one ring (multi-producer when
+// more than one) and one consumer.
+func ringFanIn(stop *atomic.Bool, producers int) (int64, int) {
+	r := ring.New[uint64](ringCapacity, ring.Block, producers > 1)
+	var wg sync.WaitGroup
+	for range producers {
+		wg.Go(func() { ringProduce(r, stop) })
+	}
+	go func() { wg.Wait(); r.Close() }()
+	return ringConsume(r)
+}
+
+// ringBroadcast has one producer write every event to consumers rings,
+// each read by its own goroutine. A full ring holds the producer back (block
+// policy), so every consumer sees every event.
+func ringBroadcast(stop *atomic.Bool, consumers int) (int64, int) {
+	rs := make([]*ring.Ring[uint64], consumers)
+	for i := range rs {
+		rs[i] = ring.New[uint64](ringCapacity, ring.Block, false)
+	}
+	counts := make([]int64, consumers)
+	batches := make([]int, consumers)
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Go(func() { counts[i], batches[i] = ringConsume(r) })
+	}
+	var v uint64
+	var spin ringSpin
+	for !stop.Load() {
+		for _, r := range rs {
+			// Place this batch of ringBatch values on every ring.
+			for done := 0; done < ringBatch; {
+				pos, got := r.Claim(ringBatch - done)
+				if got == 0 {
+					spin.miss()
+					continue
+				}
+				for i := range got {
+					*r.Slot(pos + uint64(i)) = v + uint64(done+i)
+				}
+				r.Publish(pos, got)
+				done += got
+			}
+		}
+		v += ringBatch
+	}
+	for _, r := range rs {
+		r.Close()
+	}
+	wg.Wait()
+	for _, c := range counts {
+		if c != int64(v) {
+			panic(fmt.Sprintf("BUG: bench ring: a consumer read %d of %d events", c, v))
+		}
+	}
+	maxBatch := 0
+	for _, b := range batches {
+		maxBatch = max(maxBatch, b)
+	}
+	return int64(v), maxBatch
+}
+
+// ringChannel is the naive baseline: buffered channels of the same
+// capacity, one event per send. With several consumers the producer sends
+// every event to each consumer's channel; with several producers they share
+// one channel.
+func ringChannel(stop *atomic.Bool, producers, consumers int) int64 {
+	chs := make([]chan uint64, consumers)
+	for i := range chs {
+		chs[i] = make(chan uint64, ringCapacity)
+	}
+	counts := make([]int64, consumers)
+	var cw sync.WaitGroup
+	for i, ch := range chs {
+		cw.Go(func() {
+			var sum uint64
+			for v := range ch {
+				sum += v
+				counts[i]++
+			}
+			if counts[i] > 1 && sum == 0 {
+				panic("BUG: bench ring: channel consumer read only zeros")
+			}
+		})
+	}
+	var pw sync.WaitGroup
+	for range producers {
+		pw.Go(func() {
+			var v uint64
+			for !stop.Load() {
+				for range ringBatch {
+					for _, ch := range chs {
+						ch <- v
+					}
+					v++
+				}
+			}
+		})
+	}
+	pw.Wait()
+	for _, ch := range chs {
+		close(ch)
+	}
+	cw.Wait()
+	return counts[0] // with several consumers, each got every event
+}
+
+// ringEventTemplate is the event the event cases hand off: a header and 4
+// fields, about the size of a small analytics record.
+func ringEventTemplate() event.Event {
+	return event.Event{
+		Schema: 1, Time: 1_700_000_000_000_000_000, Created: 1_700_000_000_000_000_000, Key: 42,
+		Fields: []event.Value{
+			event.IntValue(7), event.FloatValue(3.5), event.StringValue("checkout"), event.IntValue(1),
+		},
+	}
+}
+
+// ringEvents hands off event.Event values through a ring, copying each into
+// its slot with CopyFrom (the runtime's way), so slots reuse their Fields.
+// One lap before the clock fills every slot's Fields, as a long-running
+// edge would have.
+func ringEvents(stop *atomic.Bool) (int64, int) {
+	r := ring.New[event.Event](ringCapacity, ring.Block, false)
+	src := ringEventTemplate()
+	pos, got := r.Claim(ringCapacity)
+	for i := range got {
+		r.Slot(pos + uint64(i)).CopyFrom(&src)
+	}
+	r.Publish(pos, got)
+	p, n := r.Poll(ringCapacity)
+	r.Release(p, n)
+
+	var consumed int64
+	var maxBatch int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var sum int64
+		var spin ringSpin
+		for {
+			pos, got := r.Poll(ringBatch)
+			if got == 0 {
+				if r.Drained() {
+					break
+				}
+				spin.miss()
+				continue
+			}
+			maxBatch = max(maxBatch, got)
+			for i := range got {
+				e := r.Slot(pos + uint64(i))
+				sum += e.Time + e.Fields[0].Int()
+			}
+			r.Release(pos, got)
+			consumed += int64(got)
+		}
+		if consumed > 0 && sum == 0 {
+			panic("BUG: bench ring: event consumer read nothing")
+		}
+	}()
+	var spin ringSpin
+	var t int64
+	for !stop.Load() {
+		pos, got := r.Claim(ringBatch)
+		if got == 0 {
+			spin.miss()
+			continue
+		}
+		for i := range got {
+			e := r.Slot(pos + uint64(i))
+			e.CopyFrom(&src)
+			e.Time = t
+			t++
+		}
+		r.Publish(pos, got)
+	}
+	r.Close()
+	<-done
+	return consumed, maxBatch
+}
+
+// ringChannelEvents sends event.Event values over a buffered channel.
+func ringChannelEvents(stop *atomic.Bool) (int64, int) {
+	ch := make(chan event.Event, ringCapacity)
+	src := ringEventTemplate()
+	var consumed int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var sum int64
+		for e := range ch {
+			sum += e.Time + e.Fields[0].Int()
+			consumed++
+		}
+		if consumed > 1 && sum == 0 {
+			panic("BUG: bench ring: channel event consumer read nothing")
+		}
+	}()
+	var t int64
+	for !stop.Load() {
+		for range ringBatch {
+			e := src
+			e.Time = t
+			t++
+			ch <- e
+		}
+	}
+	close(ch)
+	<-done
+	return consumed, 0
+}

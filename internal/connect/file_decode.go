@@ -1,0 +1,225 @@
+package connect
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/greenwave/greenwave/internal/event"
+	"github.com/valyala/fastjson"
+)
+
+// Numbers in time fields: below unixNanoThreshold (in absolute value) they
+// are unix milliseconds, from it on unix nanoseconds. 1e15 ms is far past
+// the int64-nanosecond range (year 2262) and 1e15 ns is 1970-01-12, so
+// neither reading of a real timestamp is ambiguous.
+const (
+	unixNanoThreshold = 1e15
+	maxUnixMillis     = math.MaxInt64 / int64(time.Millisecond)
+)
+
+// kindNames lists the kinds a declared schema may use, for messages.
+var kindNames = []string{"bool", "int", "float", "string", "time"}
+
+// Interning bounds: strings up to internMaxLen bytes are shared, up to
+// internMaxEntries distinct ones per field.
+const (
+	internMaxLen     = 64
+	internMaxEntries = 4096
+)
+
+// fileField is one declared field of the file source.
+type fileField struct {
+	name   string
+	kind   event.Kind
+	slot   int // slot in the registered schema
+	intern internTable
+}
+
+// decoder turns one JSON line into an event of the declared schema. It owns
+// one fastjson parser, reused for every line, and allocates only for string
+// values that are not interned. Not safe for concurrent use.
+type decoder struct {
+	fields   []fileField
+	byName   map[string]int
+	required []int // indexes into fields
+	width    int
+	p        fastjson.Parser
+	visitFn  func(key []byte, v *fastjson.Value)
+
+	// State of the line being decoded; seen[i] == gen marks field i present.
+	seen    []uint32
+	gen     uint32
+	cur     []event.Value
+	err     error
+	scratch []byte
+}
+
+func newDecoder(fields []fileField, required []int, width int) *decoder {
+	d := &decoder{fields: fields, required: required, width: width, seen: make([]uint32, len(fields))}
+	d.byName = make(map[string]int, len(fields))
+	for i, f := range fields {
+		d.byName[f.name] = i
+	}
+	d.visitFn = d.visit // bound once: Visit then allocates nothing per line
+	return d
+}
+
+// decode parses line into e, setting e.Fields to the registered schema's
+// width. Unknown keys are ignored, null counts as absent, and a key given
+// twice keeps its last value. The error names the field and the bad value
+// but not the file and line, which the caller adds.
+func (d *decoder) decode(line []byte, e *event.Event) error {
+	v, err := d.p.ParseBytes(line)
+	if err != nil {
+		return fmt.Errorf("invalid JSON: %s", strings.TrimPrefix(err.Error(), "cannot parse JSON: "))
+	}
+	if t := v.Type(); t != fastjson.TypeObject {
+		return fmt.Errorf("expected a JSON object, got %s", t)
+	}
+	o, _ := v.Object()
+	d.gen++
+	if d.gen == 0 {
+		clear(d.seen)
+		d.gen = 1
+	}
+	d.cur = fieldsOf(e, d.width)
+	clear(d.cur)
+	d.err = nil
+	o.Visit(d.visitFn)
+	if d.err != nil {
+		return d.err
+	}
+	for _, i := range d.required {
+		if d.seen[i] != d.gen {
+			return fmt.Errorf("missing required field %q", d.fields[i].name)
+		}
+	}
+	return nil
+}
+
+func (d *decoder) visit(key []byte, v *fastjson.Value) {
+	i, ok := d.byName[string(key)]
+	if !ok || d.err != nil || v.Type() == fastjson.TypeNull {
+		return
+	}
+	f := &d.fields[i]
+	val, ok := d.value(f, v)
+	if !ok {
+		d.err = fmt.Errorf("field %q: expected %s, got %s", f.name, f.kind, d.show(v))
+		return
+	}
+	d.cur[f.slot] = val
+	d.seen[i] = d.gen
+}
+
+// value converts v to f's kind; ok is false when v is of another kind or
+// out of range.
+func (d *decoder) value(f *fileField, v *fastjson.Value) (event.Value, bool) {
+	switch f.kind {
+	case event.String:
+		if b, err := v.StringBytes(); err == nil {
+			return event.StringValue(f.intern.get(b)), true
+		}
+	case event.Int:
+		if n, err := v.Int64(); err == nil {
+			return event.IntValue(n), true
+		}
+	case event.Float:
+		if x, err := v.Float64(); err == nil {
+			return event.FloatValue(x), true
+		}
+	case event.Bool:
+		if b, err := v.Bool(); err == nil {
+			return event.BoolValue(b), true
+		}
+	case event.Time:
+		if t, ok := d.timeValue(v); ok {
+			return event.TimeValue(t), true
+		}
+	}
+	return event.Value{}, false
+}
+
+// timeValue reads an RFC 3339 string or a unix ms/ns number.
+func (d *decoder) timeValue(v *fastjson.Value) (int64, bool) {
+	switch v.Type() {
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		// time.Parse keeps no reference to its input after returning
+		// (only its error does, and the error is dropped), so the bytes
+		// need not be copied into a string.
+		t, err := time.Parse(time.RFC3339Nano, unsafe.String(unsafe.SliceData(b), len(b)))
+		if err != nil {
+			return 0, false
+		}
+		return t.UnixNano(), true
+	case fastjson.TypeNumber:
+		d.scratch = v.MarshalTo(d.scratch[:0])
+		if bytes.ContainsAny(d.scratch, ".eEnNiI") {
+			x, err := v.Float64()
+			switch {
+			case err != nil || math.IsNaN(x) || math.Abs(x) >= math.MaxInt64:
+				return 0, false
+			case math.Abs(x) >= unixNanoThreshold:
+				return int64(x), true
+			case math.Abs(x) > float64(maxUnixMillis):
+				return 0, false
+			}
+			// Whole and fractional milliseconds apart: x*1e6 in one
+			// float64 would lose the sub-microsecond digits.
+			whole, frac := math.Modf(x)
+			return int64(whole)*int64(time.Millisecond) + int64(math.Round(frac*float64(time.Millisecond))), true
+		}
+		n, err := v.Int64()
+		if err != nil {
+			return 0, false
+		}
+		if n >= unixNanoThreshold || n <= -unixNanoThreshold {
+			return n, true
+		}
+		if n > maxUnixMillis || n < -maxUnixMillis {
+			return 0, false
+		}
+		return n * int64(time.Millisecond), true
+	}
+	return 0, false
+}
+
+// show formats a bad value for a message: its JSON text, cut at 64 bytes.
+func (d *decoder) show(v *fastjson.Value) string {
+	d.scratch = v.MarshalTo(d.scratch[:0])
+	if len(d.scratch) > 64 {
+		return string(d.scratch[:61]) + "..."
+	}
+	return string(d.scratch)
+}
+
+// internTable returns shared copies of short strings, so a low-cardinality
+// field (a country, a device) costs no allocation per event. It stops adding
+// entries at internMaxEntries, so a high-cardinality field (an id) cannot
+// grow it without bound; such strings are simply allocated. The zero value
+// is ready to use.
+type internTable struct {
+	m map[string]string
+}
+
+func (t *internTable) get(b []byte) string {
+	if len(b) > internMaxLen {
+		return string(b)
+	}
+	if s, ok := t.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if t.m == nil {
+		t.m = make(map[string]string)
+	}
+	if len(t.m) < internMaxEntries {
+		t.m[s] = s
+	}
+	return s
+}

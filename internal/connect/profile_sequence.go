@@ -1,0 +1,74 @@
+package connect
+
+import (
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+const defaultSequenceKeys = 1000
+
+// sequenceValueRange bounds the value field, so sums over many events stay
+// far from int64 overflow.
+const sequenceValueRange = 1_000_000
+
+// Slots of the sequence schema's fields, in declaration order.
+const (
+	seqID = iota
+	seqKey
+	seqValue
+	seqTs
+	seqFieldCount
+)
+
+var sequenceFields = [seqFieldCount]event.Field{
+	{Name: "id", Kind: event.Int, Required: true},
+	{Name: "key", Kind: event.Int, Required: true},
+	{Name: "value", Kind: event.Int, Required: true},
+	{Name: "ts", Kind: event.Time, Required: true},
+}
+
+// sequenceProfile emits id = 0, 1, 2, ...; key = id % keys; value a
+// pseudo-random int in [0, 1000000) that depends only on seed and id; ts the
+// event time. It allocates nothing per event once the output's slots have
+// their Fields arrays.
+type sequenceProfile struct {
+	schema *event.Schema
+	slots  [seqFieldCount]int
+	width  int
+	keys   int64
+	seed   uint64
+}
+
+func newSequenceProfile(ctx *component.Context, r optReader, seed uint64) (*sequenceProfile, error) {
+	keys := int64(defaultSequenceKeys)
+	if r.set("keys") {
+		var err error
+		if keys, err = r.integer("keys"); err != nil {
+			return nil, err
+		}
+	}
+	s, slots, err := bindSchema(ctx.Registry, event.MustSchema(ctx.Tenant, "sequence", sequenceFields[:]...))
+	if err != nil {
+		return nil, err
+	}
+	p := &sequenceProfile{schema: s, width: s.Width(), keys: keys, seed: mix64(seed)}
+	copy(p.slots[:], slots)
+	return p, nil
+}
+
+func (p *sequenceProfile) fill(out *component.Output, n int, b *genBatch) {
+	for k := range int64(n) {
+		i := b.first + k
+		ts := b.time(i)
+		e := out.Next()
+		e.Schema, e.Time, e.Created = p.schema.ID, ts, b.created
+		f := fieldsOf(e, p.width)
+		if p.width != seqFieldCount {
+			clear(f)
+		}
+		f[p.slots[seqID]] = event.IntValue(i)
+		f[p.slots[seqKey]] = event.IntValue(i % p.keys)
+		f[p.slots[seqValue]] = event.IntValue(int64(mix64(p.seed^uint64(i)) % sequenceValueRange))
+		f[p.slots[seqTs]] = event.TimeValue(ts)
+	}
+}

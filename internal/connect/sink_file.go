@@ -1,0 +1,141 @@
+package connect
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+// fileSinkBuffer is how much the file sink buffers before it writes
+// regardless of flush_every.
+const fileSinkBuffer = 256 << 10
+
+func fileSinkSpec() *component.Spec {
+	return &component.Spec{
+		Type: "file",
+		Kind: component.KindSink,
+		Doc: "Writes events as JSON lines (one object of the event's schema fields per line) to a file. " +
+			"The file and its parent directories are created at the first write; the sink buffers and " +
+			"writes every flush_every, when 256 KiB are pending, and when the pipeline ends.",
+		Options: []component.Option{
+			{Name: "path", Type: component.String, Required: true,
+				Doc: "File to write, relative to the pipeline file's directory."},
+			{Name: "append", Type: component.Bool, Default: false,
+				Doc: "Append to an existing file instead of replacing its content."},
+			{Name: "flush_every", Type: component.Duration, Default: time.Second,
+				Doc: "Longest time an event waits in the buffer before it is written; 0 writes every batch."},
+		},
+		New: newFileSink,
+	}
+}
+
+// fileSink is the file sink instance. Owned by one actor; Process, Tick and
+// Flush are never called concurrently. The file is opened at the first
+// write and closed by Flush.
+type fileSink struct {
+	file       string // the path as written, for messages
+	path       string
+	appendMode bool
+	every      time.Duration
+	f          *os.File
+	lf         lineFormat
+	buf        []byte
+}
+
+func newFileSink(ctx *component.Context) (*component.Instance, error) {
+	r := optReader{spec: fileSinkSpec(), o: ctx.Options}
+	file := r.str("path")
+	if file == "" {
+		return nil, component.OptErr("path", "must name a file")
+	}
+	every, err := r.duration("flush_every", 0)
+	if err != nil {
+		return nil, err
+	}
+	s := &fileSink{
+		file:       file,
+		path:       resolvePath(ctx.Dir, file),
+		appendMode: r.boolean("append"),
+		every:      every,
+		lf:         lineFormat{cache: schemaCache{inputs: ctx.Inputs, reg: ctx.Registry}},
+	}
+	return &component.Instance{Operator: s}, nil
+}
+
+// Process buffers the batch and writes when the buffer is full (or at
+// once when flush_every is 0).
+func (s *fileSink) Process(_ int, in []event.Event, _ *component.Output) error {
+	var err error
+	for i := range in {
+		if s.buf, err = s.lf.append(s.buf, &in[i]); err != nil {
+			return fmt.Errorf("file %q: %w", s.file, err)
+		}
+	}
+	if s.every == 0 || len(s.buf) >= fileSinkBuffer {
+		return s.write()
+	}
+	return nil
+}
+
+// TickEvery is flush_every (a second when flush_every is 0, which writes
+// every batch anyway).
+func (s *fileSink) TickEvery() time.Duration {
+	if s.every == 0 {
+		return time.Second
+	}
+	return s.every
+}
+
+// Tick writes whatever is buffered.
+func (s *fileSink) Tick(time.Time, *component.Output) error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	return s.write()
+}
+
+// Flush writes what is buffered and closes the file. A sink that received
+// no events still creates (or, without append, empties) its file, so the
+// file always reflects the run.
+func (s *fileSink) Flush(*component.Output) error {
+	if err := s.write(); err != nil {
+		return err
+	}
+	err := s.f.Close()
+	s.f = nil
+	if err != nil {
+		return fmt.Errorf("cannot close %q: %w", s.file, err)
+	}
+	return nil
+}
+
+// write opens the file if needed and writes the buffer.
+func (s *fileSink) write() error {
+	if s.f == nil {
+		if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+			return fmt.Errorf("cannot create the directory of %q: %w", s.file, err)
+		}
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if s.appendMode {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		f, err := os.OpenFile(s.path, flags, 0o644)
+		if err != nil {
+			return fmt.Errorf("cannot open %q: %w", s.file, err)
+		}
+		s.f = f
+	}
+	if len(s.buf) == 0 {
+		return nil
+	}
+	_, err := s.f.Write(s.buf)
+	s.buf = s.buf[:0]
+	if err != nil {
+		return fmt.Errorf("cannot write %q: %w", s.file, err)
+	}
+	return nil
+}

@@ -1,0 +1,347 @@
+package connect
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+const (
+	paceNone       = "none"
+	paceEventTime  = "event_time"
+	onErrorReject  = "reject"
+	onErrorDead    = "dead_letter"
+	formatJSONLine = "json_lines"
+)
+
+// Slots of the dead-letter schema's fields, in declaration order.
+const (
+	dlFile = iota
+	dlLine
+	dlError
+	dlRaw
+	dlFieldCount
+)
+
+var deadLetterFields = [dlFieldCount]event.Field{
+	{Name: "file", Kind: event.String, Required: true},
+	{Name: "line", Kind: event.Int, Required: true},
+	{Name: "error", Kind: event.String, Required: true},
+	{Name: "raw", Kind: event.String, Required: true},
+}
+
+func fileSourceSpec() *component.Spec {
+	return &component.Spec{
+		Type: "file",
+		Kind: component.KindSource,
+		Doc: "Reads a JSON-lines file: one JSON object per line, up to 1 MiB, decoded into the declared schema " +
+			"(fields in name order). Unknown keys are ignored, null is absent, blank lines are skipped. " +
+			"A line that is not valid JSON, holds a value of the wrong kind for a declared field, or misses a " +
+			"required field is rejected (counted and reported as file:line) or sent to the dead_letter side output. " +
+			"The source is done at the end of the file.",
+		Options: []component.Option{
+			{Name: "path", Type: component.String, Required: true,
+				Doc: "File to read, relative to the pipeline file's directory."},
+			{Name: "format", Type: component.Enum, Default: formatJSONLine, Enum: []string{formatJSONLine},
+				Doc: "File format; json_lines is the only one so far."},
+			{Name: "schema", Type: component.StringMap, Required: true,
+				Doc: "Declared fields: field name -> kind (bool, int, float, string, time). Int fields take integral " +
+					"numbers; time fields take RFC 3339 strings or numbers, read as unix milliseconds below 1e15 and " +
+					"unix nanoseconds from 1e15 on."},
+			{Name: "required", Type: component.StringList,
+				Doc: "Fields that must be present and not null on every line."},
+			{Name: "type_name", Type: component.String,
+				Doc: "Name under which the schema is registered. Default: the component's name."},
+			{Name: "timestamp", Type: component.String,
+				Doc: "Time field that holds the event time (sets the event's time); it is then required on every line."},
+			{Name: "pace", Type: component.Enum, Default: paceNone, Enum: []string{paceNone, paceEventTime},
+				Doc: "none reads as fast as the pipeline takes events; event_time replays with the original gaps " +
+					"between event times, divided by speed (needs timestamp)."},
+			{Name: "speed", Type: component.Float, Default: float64(1),
+				Doc: "Replay speed factor for pace event_time: 2 replays twice as fast."},
+			{Name: "on_error", Type: component.Enum, Default: onErrorReject, Enum: []string{onErrorReject, onErrorDead},
+				Doc: "reject counts and drops a bad line and reports the first few with file:line; dead_letter sends " +
+					"it to the dead_letter side output (fields file, line, error, raw)."},
+		},
+		SideOutputs: []string{"dead_letter"},
+		New:         newFileSource,
+	}
+}
+
+// fileSource is the file source instance. It is owned by one actor.
+type fileSource struct {
+	file  string // the path as written, for messages
+	path  string // resolved against the pipeline's directory
+	f     *os.File
+	lines *lineReader
+	line  int64
+	dec   *decoder
+	now   func() time.Time
+
+	schemaID uint32
+	tsSlot   int // -1 without a timestamp field
+
+	deadLetter bool
+	deadID     uint32
+	deadSlots  []int
+	deadWidth  int
+	reject     func(error)
+	rejected   int64
+
+	pace        bool
+	speed       float64
+	paceStarted bool
+	paceBase    int64 // wall clock of the first event, unix ns
+	paceT0      int64 // event time of the first event
+	pending     event.Event
+	hasPending  bool
+}
+
+func newFileSource(ctx *component.Context) (*component.Instance, error) {
+	r := optReader{spec: fileSourceSpec(), o: ctx.Options}
+	file := r.str("path")
+	if file == "" {
+		return nil, component.OptErr("path", "must name a file")
+	}
+	if _, err := r.enum("format"); err != nil {
+		return nil, err
+	}
+	fields, names, err := declaredFields(r.strMap("schema"))
+	if err != nil {
+		return nil, err
+	}
+	required := map[string]bool{}
+	for _, name := range r.list("required") {
+		if !slices.Contains(names, name) {
+			return nil, component.OptErr("required", "field %q is not in the schema%s", name, didYouMean(name, names))
+		}
+		required[name] = true
+	}
+	tsName := r.str("timestamp")
+	if tsName != "" {
+		i := slices.Index(names, tsName)
+		if i < 0 {
+			return nil, component.OptErr("timestamp", "field %q is not in the schema%s", tsName, didYouMean(tsName, names))
+		}
+		if fields[i].Kind != event.Time {
+			return nil, component.OptErr("timestamp", "field %q is declared %s; the timestamp field must be of kind time", tsName, fields[i].Kind)
+		}
+		required[tsName] = true
+	}
+	pace, err := r.enum("pace")
+	if err != nil {
+		return nil, err
+	}
+	if pace == paceEventTime && tsName == "" {
+		return nil, component.OptErr("pace", "pace %q needs the timestamp option", pace)
+	}
+	speed, _ := r.float("speed")
+	if !(speed > 0) {
+		return nil, component.OptErr("speed", "must be a positive number, got %v", speed)
+	}
+	onError, err := r.enum("on_error")
+	if err != nil {
+		return nil, err
+	}
+
+	typeName := r.str("type_name")
+	if typeName == "" {
+		typeName = cmp.Or(ctx.Name, "file")
+	}
+	for i := range fields {
+		fields[i].Required = required[fields[i].Name]
+	}
+	decl, err := event.NewSchema(ctx.Tenant, typeName, fields...)
+	if err != nil {
+		return nil, component.OptErr("schema", "%w", err)
+	}
+	schema, slots, err := bindSchema(ctx.Registry, decl)
+	if err != nil {
+		return nil, component.OptErr("schema", "%w", err)
+	}
+	deadName := cmp.Or(ctx.Name, typeName) + "_dead_letter"
+	dead, deadSlots, err := bindSchema(ctx.Registry, event.MustSchema(ctx.Tenant, deadName, deadLetterFields[:]...))
+	if err != nil {
+		return nil, err
+	}
+
+	s := &fileSource{
+		file:       file,
+		path:       resolvePath(ctx.Dir, file),
+		now:        ctx.Now,
+		schemaID:   schema.ID,
+		tsSlot:     -1,
+		deadLetter: onError == onErrorDead,
+		deadID:     dead.ID,
+		deadSlots:  deadSlots,
+		deadWidth:  dead.Width(),
+		reject:     ctx.Reject,
+		pace:       pace == paceEventTime,
+		speed:      speed,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	ff := make([]fileField, len(fields))
+	var req []int
+	for i, f := range fields {
+		ff[i] = fileField{name: f.Name, kind: f.Kind, slot: slots[i]}
+		if f.Required {
+			req = append(req, i)
+		}
+		if f.Name == tsName {
+			s.tsSlot = slots[i]
+		}
+	}
+	s.dec = newDecoder(ff, req, schema.Width())
+	if !ctx.Validating {
+		// Report a missing file when the pipeline starts, not at the
+		// first read; the file itself is opened by the first Read, so
+		// an instance that never runs holds no descriptor.
+		st, err := os.Stat(s.path)
+		if err != nil {
+			return nil, component.OptErr("path", "cannot open %q: %w", file, err)
+		}
+		if st.IsDir() {
+			return nil, component.OptErr("path", "%q is a directory, not a file", file)
+		}
+	}
+	return &component.Instance{Source: s, Schema: schema, SideSchemas: []*event.Schema{dead}}, nil
+}
+
+// declaredFields parses the schema option into fields sorted by name (a
+// map has no order; sorting makes the slots the same on every run).
+func declaredFields(decl map[string]string) ([]event.Field, []string, error) {
+	if len(decl) == 0 {
+		return nil, nil, component.OptErr("schema", "declares no fields; map each field name to one of %v", kindNames)
+	}
+	names := make([]string, 0, len(decl))
+	for name := range decl {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	fields := make([]event.Field, len(names))
+	for i, name := range names {
+		k, ok := event.ParseKind(decl[name])
+		if !ok {
+			return nil, nil, component.OptErr("schema", "field %q: unknown kind %q (want one of bool, int, float, string, time)%s",
+				name, decl[name], didYouMean(decl[name], kindNames))
+		}
+		fields[i] = event.Field{Name: name, Kind: k}
+	}
+	return fields, names, nil
+}
+
+// Read decodes up to limit lines. Paced, it stops at the first event whose
+// replay time has not come, keeps it, and returns Idle until then. The clock
+// is read once per call.
+func (s *fileSource) Read(out *component.Output, limit int) (component.ReadResult, error) {
+	if s.lines == nil {
+		f, err := os.Open(s.path)
+		if err != nil {
+			return component.ReadResult{}, fmt.Errorf("cannot open %q: %w", s.file, err)
+		}
+		s.f, s.lines = f, newLineReader(f)
+	}
+	now := s.now().UnixNano()
+	if s.hasPending {
+		if wait := s.wait(s.pending.Time, now); wait > 0 {
+			return component.ReadResult{Idle: wait}, nil
+		}
+		s.pending.Created = now
+		out.Emit(&s.pending)
+		s.hasPending = false
+	}
+	for range limit {
+		b, err := s.lines.next()
+		if errors.Is(err, io.EOF) {
+			return component.ReadResult{Done: true}, nil
+		}
+		if err != nil && !errors.Is(err, errLineTooLong) {
+			return component.ReadResult{}, fmt.Errorf("cannot read %q: %w", s.file, err)
+		}
+		s.line++
+		if err != nil {
+			s.fail(out, b, err, now)
+			continue
+		}
+		if isBlank(b) {
+			continue
+		}
+		e := out.Next()
+		if err := s.dec.decode(b, e); err != nil {
+			out.Unemit()
+			s.fail(out, b, err, now)
+			continue
+		}
+		e.Schema, e.Created = s.schemaID, now
+		if s.tsSlot >= 0 {
+			e.Time = int64(e.Fields[s.tsSlot].N)
+		}
+		if s.pace {
+			if wait := s.wait(e.Time, now); wait > 0 {
+				s.pending.CopyFrom(e)
+				s.hasPending = true
+				out.Unemit()
+				return component.ReadResult{Idle: wait}, nil
+			}
+		}
+	}
+	return component.ReadResult{}, nil
+}
+
+// wait returns how long before an event of time t is due under event-time
+// pacing (zero or less: due now). The first event fixes the origin.
+func (s *fileSource) wait(t, now int64) time.Duration {
+	if !s.paceStarted {
+		s.paceBase, s.paceT0, s.paceStarted = now, t, true
+		return 0
+	}
+	due := s.paceBase + int64(float64(t-s.paceT0)/s.speed)
+	return time.Duration(due - now)
+}
+
+// fail handles a bad line: a dead-letter event on side output 0, or a
+// reject (counted, and passed to the Context's Reject).
+func (s *fileSource) fail(out *component.Output, raw []byte, err error, now int64) {
+	lerr := &LineError{File: s.file, Line: s.line, Err: err}
+	if s.deadLetter {
+		e := out.Side(0).Next()
+		e.Schema, e.Created = s.deadID, now
+		f := fieldsOf(e, s.deadWidth)
+		clear(f)
+		f[s.deadSlots[dlFile]] = event.StringValue(s.file)
+		f[s.deadSlots[dlLine]] = event.IntValue(s.line)
+		f[s.deadSlots[dlError]] = event.StringValue(lerr.Error())
+		f[s.deadSlots[dlRaw]] = event.StringValue(string(raw))
+		return
+	}
+	s.rejected++
+	if s.reject != nil {
+		s.reject(lerr)
+	}
+}
+
+// Rejected returns the number of lines rejected so far (not counting
+// dead-lettered ones, which the runtime counts as side-output events).
+func (s *fileSource) Rejected() int64 { return s.rejected }
+
+// Close closes the file, if Read opened it.
+func (s *fileSource) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	if err != nil {
+		return fmt.Errorf("cannot close %q: %w", s.file, err)
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package connect
+
+import (
+	"math"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+// Profile names of the generate source.
+const (
+	profileVideoSessions = "video_sessions"
+	profileSequence      = "sequence"
+)
+
+const (
+	defaultStart     = "2026-01-01T00:00:00Z"
+	defaultEventRate = 100000.0
+)
+
+// profileOnly maps each profile-specific option to the profile it belongs
+// to. These options have no Spec default (their defaults live with the
+// profile), so the loader leaves them absent unless the pipeline sets them,
+// and New can reject one set for another profile.
+var profileOnly = map[string]string{
+	"customers":      profileVideoSessions,
+	"sessions":       profileVideoSessions,
+	"heartbeat":      profileVideoSessions,
+	"session_length": profileVideoSessions,
+	"keys":           profileSequence,
+}
+
+func generateSpec() *component.Spec {
+	return &component.Spec{
+		Type: "generate",
+		Kind: component.KindSource,
+		Doc: "Generates synthetic events, deterministic given seed: the same options give the same events, " +
+			"field for field, however fast they are read. Event i has event time start + i/event_rate " +
+			"(in Event.Time and the ts field); rate only paces the wall clock. " +
+			"Profiles: video_sessions (video QoE analytics: customers with concurrent playback sessions " +
+			"emitting start, heartbeat, buffering, bitrate_change and end events, schema video_event) and " +
+			"sequence (a cheap counter for benchmarks and tests, schema sequence). Options that belong to " +
+			"one profile are an error with the other.",
+		Options: []component.Option{
+			{Name: "seed", Type: component.Int, Default: int64(1),
+				Doc: "Seed of the pseudo-random generator; the same seed gives the same events."},
+			{Name: "rate", Type: component.Float, Default: float64(0), HasMin: true,
+				Doc: "Events per second of wall clock; 0 generates as fast as the pipeline reads. " +
+					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog."},
+			{Name: "count", Type: component.Int, Default: int64(0), HasMin: true,
+				Doc: "Number of events to generate before the source is done; 0 is unbounded."},
+			{Name: "profile", Type: component.Enum, Default: profileVideoSessions,
+				Enum: []string{profileVideoSessions, profileSequence},
+				Doc:  "What to generate: video_sessions (video QoE analytics) or sequence (id, key, value, ts counter)."},
+			{Name: "start", Type: component.String, Default: defaultStart,
+				Doc: "Event time of the first event, as an RFC 3339 time."},
+			{Name: "event_rate", Type: component.Float,
+				Doc: "Events per second of event time: event i has time start + i/event_rate. Default: rate when rate > 0, else 100000."},
+			{Name: "customers", Type: component.Int, HasMin: true, Min: 1,
+				Doc: "video_sessions only: number of customers (default 20). Customer sizes are Zipf-skewed: cust-001 is the largest."},
+			{Name: "sessions", Type: component.Int, HasMin: true, Min: 1,
+				Doc: "video_sessions only: concurrent sessions per customer on average (default 50); the total, customers × sessions, is split Zipf-like across customers."},
+			{Name: "heartbeat", Type: component.Duration,
+				Doc: "video_sessions only: play time between a session's heartbeats (default 10s, at least 10ms)."},
+			{Name: "session_length", Type: component.Duration,
+				Doc: "video_sessions only: mean play time of a session (default 5m, at least one heartbeat); lengths are exponentially distributed above one heartbeat."},
+			{Name: "keys", Type: component.Int, HasMin: true, Min: 1,
+				Doc: "sequence only: number of distinct keys, key = id % keys (default 1000)."},
+		},
+		New: newGenerate,
+	}
+}
+
+// genBatch is what a profile needs to fill one batch.
+type genBatch struct {
+	first   int64   // generator index of the batch's first event
+	created int64   // wall clock at generation, unix ns
+	start   int64   // event time of event 0, unix ns
+	step    float64 // event-time ns per event
+}
+
+// time returns the event time of generator event i.
+func (b *genBatch) time(i int64) int64 { return b.start + int64(float64(i)*b.step) }
+
+// profile fills batches of one generate profile. It is owned by the
+// generator. One interface call per batch, none per event.
+type profile interface {
+	fill(out *component.Output, n int, b *genBatch)
+}
+
+// generator is the generate source instance. It is owned by one actor.
+type generator struct {
+	prof  profile
+	count int64 // 0: unbounded
+	next  int64 // index of the next event
+	now   func() time.Time
+
+	// Wall-clock pacing (rate > 0): event k is due at base + k*period.
+	rate    float64
+	period  float64
+	base    int64
+	started bool
+
+	b genBatch
+}
+
+func newGenerate(ctx *component.Context) (*component.Instance, error) {
+	r := optReader{spec: generateSpec(), o: ctx.Options}
+	prof, err := r.enum("profile")
+	if err != nil {
+		return nil, err
+	}
+	for name, owner := range profileOnly {
+		if owner != prof && r.set(name) {
+			return nil, component.OptErr(name, "applies only to profile %q, not %q", owner, prof)
+		}
+	}
+	seed, _ := optValue[int64](r, "seed")
+	rate, err := r.float("rate")
+	if err != nil {
+		return nil, err
+	}
+	count, err := r.integer("count")
+	if err != nil {
+		return nil, err
+	}
+	startText := r.str("start")
+	start, perr := time.Parse(time.RFC3339Nano, startText)
+	if perr != nil {
+		return nil, component.OptErr("start", "%q is not an RFC 3339 time (like %q)", startText, defaultStart)
+	}
+	eventRate := defaultEventRate
+	if rate > 0 {
+		eventRate = rate
+	}
+	if r.set("event_rate") {
+		eventRate, _ = r.float("event_rate")
+		if !(eventRate > 0) || math.IsInf(eventRate, 0) {
+			return nil, component.OptErr("event_rate", "must be a positive number, got %v", eventRate)
+		}
+	}
+	if math.IsInf(rate, 0) || math.IsNaN(rate) {
+		return nil, component.OptErr("rate", "must be a finite number, got %v", rate)
+	}
+
+	g := &generator{
+		count: count,
+		now:   ctx.Now,
+		rate:  rate,
+		b:     genBatch{start: start.UnixNano(), step: 1e9 / eventRate},
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if rate > 0 {
+		g.period = 1e9 / rate
+	}
+	var schema *event.Schema
+	switch prof {
+	case profileSequence:
+		p, err := newSequenceProfile(ctx, r, uint64(seed))
+		if err != nil {
+			return nil, err
+		}
+		g.prof, schema = p, p.schema
+	case profileVideoSessions:
+		p, err := newVideoProfile(ctx, r, uint64(seed))
+		if err != nil {
+			return nil, err
+		}
+		g.prof, schema = p, p.schema
+	}
+	return &component.Instance{Source: g, Schema: schema}, nil
+}
+
+// Read appends up to limit events. Unpaced, it always fills the batch. Paced,
+// it appends only the events whose wall-clock time has come; when none has,
+// it returns nothing with Idle set to the wait for the next one. The clock
+// is read once per call.
+func (g *generator) Read(out *component.Output, limit int) (component.ReadResult, error) {
+	if g.count > 0 && g.next >= g.count {
+		return component.ReadResult{Done: true}, nil
+	}
+	if limit <= 0 {
+		return component.ReadResult{}, nil
+	}
+	now := g.now().UnixNano()
+	n := int64(limit)
+	if g.count > 0 {
+		n = min(n, g.count-g.next)
+	}
+	if g.rate > 0 {
+		if !g.started {
+			g.base, g.started = now, true
+		}
+		due := int64(math.Floor(float64(now-g.base)/g.period)) + 1
+		if due-g.next > int64(limit) {
+			// More than one batch behind (the pipeline stalled): catch up
+			// by one batch and forget the rest, rather than bursting.
+			due = g.next + int64(limit)
+			g.base = now - int64(float64(due-1)*g.period)
+		}
+		if due <= g.next {
+			idle := g.base + int64(math.Ceil(float64(g.next)*g.period)) - now
+			return component.ReadResult{Idle: time.Duration(max(idle, 1))}, nil
+		}
+		n = min(n, due-g.next)
+	}
+	g.b.first, g.b.created = g.next, now
+	g.prof.fill(out, int(n), &g.b)
+	g.next += n
+	return component.ReadResult{Done: g.count > 0 && g.next >= g.count}, nil
+}
+
+// Close releases nothing: the generator holds no resources.
+func (g *generator) Close() error { return nil }

@@ -1,0 +1,481 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+	"github.com/greenwave/greenwave/internal/plan"
+)
+
+// stage is one fused operator in an actor's chain.
+type stage struct {
+	node    *plan.Node
+	op      component.Operator
+	inplace component.InPlace // nil when the operator must go through Process
+	ticker  component.Ticker
+	next    time.Time // next tick
+	scratch component.Output
+}
+
+// input is one ring an actor consumes.
+type input struct {
+	l    *link
+	port int
+}
+
+// actor is the running form of a plan.Actor. Every field is owned by the
+// worker running the actor, except the counters (atomics, read by Stats).
+type actor struct {
+	p    *plan.Actor
+	t    *Tenant
+	w    *worker
+	name string
+
+	src       component.Source
+	srcDone   bool
+	idleUntil time.Time
+
+	stages []*stage // head first for operator actors; all fused for sources
+	ins    []input
+	nextIn int
+	sink   bool
+
+	out component.Output
+	// outs[o] are the routes of tail output o (0 main, i+1 side output i).
+	outs [][]*route
+
+	// The batch being delivered: events per output, and (for in-place
+	// processing of an input batch) the ring slots to release afterwards.
+	pending    bool
+	batch      [][]event.Event
+	holdLink   *link
+	holdPos    uint64
+	holdN      int
+	flushed    bool // operators flushed (finishing)
+	flushNext  int  // next stage to flush
+	finished   bool
+	closedOuts bool
+
+	// Counters, written by the owner only.
+	in, emitted, rejected atomic.Uint64
+	sideOut               atomic.Uint64 // source side-output events (dead letters)
+	turns                 atomic.Uint64
+
+	// latency from event creation to this sink (sinks only).
+	latMu sync.Mutex
+	lat   *hdrhistogram.Histogram
+
+	// Failure context: the stage and batch being processed.
+	curStage int
+	curBatch []event.Event
+	curPort  int
+}
+
+func (a *actor) isSource() bool { return a.src != nil }
+
+// step runs one turn. It reports whether the actor made progress.
+func (a *actor) step(now time.Time) (worked bool, err error) {
+	if a.finished {
+		return false, nil
+	}
+	if a.pending {
+		complete, moved := a.deliver()
+		if !complete {
+			return moved, nil
+		}
+		worked = true
+	}
+	if err := a.tick(now); err != nil {
+		return true, err
+	}
+	if a.pending {
+		return true, nil
+	}
+	var w bool
+	if a.isSource() {
+		w, err = a.stepSource(now)
+	} else {
+		w, err = a.stepOperator()
+	}
+	return worked || w, err
+}
+
+func (a *actor) stepSource(now time.Time) (bool, error) {
+	if !a.srcDone && a.t.stopping.Load() {
+		a.srcDone = true
+	}
+	if a.srcDone {
+		return a.finish()
+	}
+	if now.Before(a.idleUntil) {
+		return false, nil
+	}
+	a.out.Reset()
+	a.curStage = -1
+	res, err := a.src.Read(&a.out, a.t.e.cfg.Budget)
+	if err != nil {
+		return true, fmt.Errorf("source %q: %w", a.p.Head().Name(), err)
+	}
+	if res.Done {
+		a.srcDone = true
+	}
+	n := a.out.Len()
+	if n == 0 && res.Idle > 0 {
+		a.idleUntil = now.Add(res.Idle)
+	}
+	if n == 0 && len(a.out.Sides()) == 0 {
+		return res.Done, nil
+	}
+	a.in.Add(uint64(n))
+	if sides := a.out.Sides(); len(sides) > 0 {
+		k := 0
+		for _, s := range sides {
+			k += s.Len()
+		}
+		a.sideOut.Add(uint64(k))
+	}
+	evs, err := a.runChain(a.out.Events(), 0)
+	if err != nil {
+		return true, err
+	}
+	a.startBatch(evs, true, nil, 0, 0)
+	return true, nil
+}
+
+// runChain applies the in-place stages from index first on evs.
+func (a *actor) runChain(evs []event.Event, first int) ([]event.Event, error) {
+	var err error
+	for i := first; i < len(a.stages); i++ {
+		st := a.stages[i]
+		a.curStage, a.curBatch = i, evs
+		if st.inplace != nil {
+			evs, err = st.inplace.Apply(evs)
+		} else {
+			st.scratch.Reset()
+			err = st.op.Process(0, evs, &st.scratch)
+			evs = st.scratch.Events()
+		}
+		if err != nil {
+			return nil, a.stageErr(i, err)
+		}
+	}
+	a.curBatch = nil
+	return evs, nil
+}
+
+func (a *actor) stepOperator() (bool, error) {
+	head := a.stages[0]
+	for k := 0; k < len(a.ins); k++ {
+		idx := (a.nextIn + k) % len(a.ins)
+		in := a.ins[idx]
+		r := in.l.ring
+		pos, n := r.Poll(a.t.e.cfg.Budget)
+		if n == 0 {
+			continue
+		}
+		evs := r.Segment(pos, n)
+		n = len(evs)
+		a.nextIn = idx + 1
+		a.noteSeq(in.l, pos, evs)
+		a.in.Add(uint64(n))
+		if a.sink {
+			a.recordLatency(evs)
+		}
+		a.curStage, a.curBatch, a.curPort = 0, evs, in.port
+		if head.inplace != nil {
+			kept, err := head.inplace.Apply(evs)
+			if err != nil {
+				return true, a.stageErr(0, err)
+			}
+			kept, err = a.runChain(kept, 1)
+			if err != nil {
+				return true, err
+			}
+			// The kept events live in the input ring: release it only once
+			// they are delivered.
+			a.startBatch(kept, false, in.l, pos, n)
+			return true, nil
+		}
+		a.out.Reset()
+		if err := head.op.Process(in.port, evs, &a.out); err != nil {
+			return true, a.stageErr(0, err)
+		}
+		r.Release(pos, n)
+		a.wakeProducers(in.l)
+		evs, err := a.runChain(a.out.Events(), 1)
+		if err != nil {
+			return true, err
+		}
+		if a.sink {
+			a.emitted.Add(uint64(n))
+			a.curBatch = nil
+			return true, nil
+		}
+		a.startBatch(evs, true, nil, 0, 0)
+		return true, nil
+	}
+	// No input had events: finish once every input is drained.
+	for _, in := range a.ins {
+		if !in.l.ring.Drained() {
+			return false, nil
+		}
+	}
+	if !a.flushed {
+		for _, in := range a.ins {
+			in.l.noteTrailingGap()
+		}
+	}
+	return a.finish()
+}
+
+// noteSeq stamps each event with its edge sequence number and counts gaps.
+func (a *actor) noteSeq(l *link, pos uint64, evs []event.Event) {
+	r := l.ring
+	for i := range evs {
+		s := r.Seq(pos + uint64(i))
+		evs[i].Seq = s
+		if s != l.nextSeq {
+			if s > l.nextSeq {
+				l.gaps.Add(s - l.nextSeq)
+			}
+		}
+		l.nextSeq = s + 1
+	}
+}
+
+func (a *actor) recordLatency(evs []event.Event) {
+	now := time.Now().UnixNano()
+	a.latMu.Lock()
+	for i := range evs {
+		if c := evs[i].Created; c > 0 && now >= c {
+			_ = a.lat.RecordValue(now - c)
+		}
+	}
+	a.latMu.Unlock()
+}
+
+// startBatch begins delivering a batch: evs on the main output and the head
+// output's side outputs. hold names input-ring slots to release once done.
+func (a *actor) startBatch(evs []event.Event, sides bool, hold *link, pos uint64, n int) {
+	a.batch = a.batch[:0]
+	a.batch = append(a.batch, evs)
+	if sides {
+		// Side outputs come from the head, which wrote them into a.out.
+		for _, side := range a.out.Sides() {
+			a.batch = append(a.batch, side.Events())
+		}
+	}
+	a.holdLink, a.holdPos, a.holdN = hold, pos, n
+	for o, rs := range a.outs {
+		if o >= len(a.batch) {
+			break
+		}
+		for _, r := range rs {
+			r.start(a.batch[o])
+		}
+	}
+	a.emitted.Add(uint64(len(evs)))
+	a.pending = true
+	a.deliver()
+}
+
+// deliver pushes the pending batch; when complete it releases held input
+// slots and clears the pending state.
+func (a *actor) deliver() (complete, moved bool) {
+	complete = true
+	for o, rs := range a.outs {
+		if o >= len(a.batch) {
+			break
+		}
+		for _, r := range rs {
+			c, m := r.push(a.batch[o])
+			complete = complete && c
+			moved = moved || m
+		}
+	}
+	if !complete {
+		return false, moved
+	}
+	a.pending = false
+	if a.holdLink != nil {
+		a.holdLink.ring.Release(a.holdPos, a.holdN)
+		a.wakeProducers(a.holdLink)
+		a.holdLink = nil
+	}
+	return true, moved
+}
+
+func (a *actor) wakeProducers(l *link) {
+	for _, p := range l.producers {
+		p.w.parker.Unpark()
+	}
+}
+
+// blockedHasSpace reports whether a pending batch could move now.
+func (a *actor) blockedHasSpace() bool {
+	for _, rs := range a.outs {
+		for _, r := range rs {
+			if r.blockedOn != nil && r.blockedOn.ring.Len() < r.blockedOn.ring.Cap() {
+				return true
+			}
+			if r.blockedOn != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// tick runs due tickers.
+func (a *actor) tick(now time.Time) error {
+	for i, st := range a.stages {
+		if st.ticker == nil || now.Before(st.next) {
+			continue
+		}
+		st.next = now.Add(st.ticker.TickEvery())
+		if a.finished || a.flushed {
+			continue
+		}
+		a.out.Reset()
+		a.curStage = i
+		if err := st.ticker.Tick(now, &a.out); err != nil {
+			return a.stageErr(i, err)
+		}
+		if a.out.Len() == 0 || a.sink {
+			continue
+		}
+		evs, err := a.runChain(a.out.Events(), i+1)
+		if err != nil {
+			return err
+		}
+		a.startBatch(evs, true, nil, 0, 0)
+		return nil // deliver before anything else
+	}
+	return nil
+}
+
+// nextDue returns when the actor next needs a turn without new input (a
+// paced source or a ticker), or the zero time.
+func (a *actor) nextDue() time.Time {
+	var due time.Time
+	if a.isSource() && !a.srcDone && !a.idleUntil.IsZero() {
+		due = a.idleUntil
+	}
+	for _, st := range a.stages {
+		if st.ticker != nil && (due.IsZero() || st.next.Before(due)) {
+			due = st.next
+		}
+	}
+	return due
+}
+
+// ready reports whether a turn would find work (used before parking).
+func (a *actor) ready(now time.Time) bool {
+	if a.finished {
+		return false
+	}
+	if a.t.stopping.Load() && a.isSource() && !a.srcDone {
+		return true
+	}
+	if a.pending {
+		return a.blockedHasSpace()
+	}
+	if a.isSource() {
+		return a.srcDone || !now.Before(a.idleUntil)
+	}
+	drained := true
+	for _, in := range a.ins {
+		if in.l.ring.Len() > 0 {
+			return true
+		}
+		if !in.l.ring.Drained() {
+			drained = false
+		}
+	}
+	if drained {
+		return true
+	}
+	for _, st := range a.stages {
+		if st.ticker != nil && !now.Before(st.next) {
+			return true
+		}
+	}
+	return false
+}
+
+// finish flushes the operators once each, in chain order (emitting what
+// stateful operators hold), delivers what they emit, then closes the
+// outputs and marks the actor finished. It may take several turns when a
+// flushed batch has to wait for space downstream.
+func (a *actor) finish() (bool, error) {
+	if a.pending {
+		return false, nil
+	}
+	if !a.flushed {
+		a.flushed = true
+		if a.isSource() {
+			a.curStage = -1
+			if err := a.src.Close(); err != nil {
+				return true, fmt.Errorf("source %q: close: %w", a.p.Head().Name(), err)
+			}
+		}
+	}
+	for a.flushNext < len(a.stages) {
+		i := a.flushNext
+		a.flushNext++
+		st := a.stages[i]
+		a.out.Reset()
+		a.curStage, a.curBatch = i, nil
+		if err := st.op.Flush(&a.out); err != nil {
+			return true, a.stageErr(i, err)
+		}
+		if a.sink || (a.out.Len() == 0 && len(a.out.Sides()) == 0) {
+			continue
+		}
+		evs, err := a.runChain(a.out.Events(), i+1)
+		if err != nil {
+			return true, err
+		}
+		a.startBatch(evs, true, nil, 0, 0)
+		if a.pending {
+			return true, nil
+		}
+	}
+	a.closeOutputs()
+	a.finished = true
+	return true, nil
+}
+
+func (a *actor) closeOutputs() {
+	if a.closedOuts {
+		return
+	}
+	a.closedOuts = true
+	for _, rs := range a.outs {
+		for _, r := range rs {
+			for _, l := range r.links {
+				l.producerDone()
+			}
+		}
+	}
+}
+
+func (a *actor) stageErr(i int, err error) error {
+	return &opError{stage: i, err: err}
+}
+
+// opError is an error returned by a stage; the tenant turns it into a
+// failure naming the operator and the event.
+type opError struct {
+	stage int
+	err   error
+}
+
+func (e *opError) Error() string { return e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }

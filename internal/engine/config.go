@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/registry"
+)
+
+// Config configures an Engine. The zero value is usable: one worker per
+// core, spin-then-park waiting, a 512-event budget per turn.
+type Config struct {
+	// Workers is the number of worker goroutines (0: GOMAXPROCS).
+	Workers int
+	// Wait is the strategy of an idle worker: "park", "spin_then_park"
+	// (the default when empty), "yield" or "busy_spin".
+	Wait string
+	// Pin locks each worker to an OS thread pinned to CPU (worker index
+	// modulo the CPUs available). Set GOMAXPROCS explicitly when pinning.
+	Pin bool
+	// Budget is the most events an actor handles in one turn (0: 512).
+	Budget int
+	// Registry is the type registry shared by all tenants (nil: a new one).
+	Registry *registry.Registry
+	// Log receives rejected-event reports and tenant failures (nil: discard).
+	Log io.Writer
+	// Now is the wall clock handed to components (nil: time.Now).
+	Now func() time.Time
+	// RejectReports is how many rejected events per component are reported
+	// to Log one by one before only counting (0: 5).
+	RejectReports int
+}
+
+func (c *Config) defaults() {
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Wait == "" {
+		c.Wait = "spin_then_park"
+	}
+	if c.Budget <= 0 {
+		c.Budget = 512
+	}
+	if c.Registry == nil {
+		c.Registry = registry.New()
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.RejectReports <= 0 {
+		c.RejectReports = 5
+	}
+}

@@ -1,0 +1,292 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/plan"
+	"github.com/greenwave/greenwave/internal/registry"
+	"github.com/greenwave/greenwave/internal/spec"
+	"github.com/greenwave/greenwave/internal/wait"
+)
+
+// Engine runs tenants on a fixed set of workers. Its methods are safe for
+// concurrent use.
+type Engine struct {
+	cfg     Config
+	reg     *registry.Registry
+	workers []*worker
+
+	mu struct {
+		sync.Mutex
+		tenants []*Tenant
+		started bool
+		closed  bool
+		next    int // placement offset for the next tenant
+	}
+	logMu sync.Mutex
+}
+
+// New returns an engine; call Start before adding tenants' work runs.
+func New(cfg Config) (*Engine, error) {
+	cfg.defaults()
+	strategy, err := wait.ParseStrategy(cfg.Wait)
+	if err != nil {
+		return nil, fmt.Errorf("wait strategy: %w", err)
+	}
+	e := &Engine{cfg: cfg, reg: cfg.Registry}
+	for i := 0; i < cfg.Workers; i++ {
+		e.workers = append(e.workers, newWorker(e, i, strategy))
+	}
+	return e, nil
+}
+
+// Registry returns the engine's type registry.
+func (e *Engine) Registry() *registry.Registry { return e.reg }
+
+// Workers returns the number of workers.
+func (e *Engine) Workers() int { return len(e.workers) }
+
+// Start starts the workers. It is idempotent.
+func (e *Engine) Start() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.mu.started {
+		return
+	}
+	e.mu.started = true
+	for _, w := range e.workers {
+		go w.run()
+	}
+}
+
+// Compile compiles a parsed pipeline for this engine (its workers and
+// registry), spreading successive tenants over the workers.
+func (e *Engine) Compile(p *spec.Pipeline) (*plan.Plan, error) {
+	e.mu.Lock()
+	first := e.mu.next
+	e.mu.Unlock()
+	pl, err := plan.Compile(p, plan.Options{Workers: len(e.workers), FirstWorker: first, Registry: e.reg, Now: e.cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.mu.next += len(pl.Actors)
+	e.mu.Unlock()
+	return pl, nil
+}
+
+// Run builds the plan's instances, rings and actors and hands the actors to
+// the workers. The tenant runs until its sources finish, Stop is called, or
+// it fails.
+func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
+	e.mu.Lock()
+	if e.mu.closed {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("tenant %q: engine is closed", pl.Tenant)
+	}
+	e.mu.Unlock()
+	t := &Tenant{Name: pl.Tenant, Plan: pl, e: e, done: make(chan struct{}), started: time.Now()}
+	opt := plan.Options{Workers: len(e.workers), Registry: e.reg, Now: e.cfg.Now}
+
+	byPlan := map[*plan.Actor]*actor{}
+	for _, pa := range pl.Actors {
+		a := &actor{p: pa, t: t, w: e.workers[pa.Worker%len(e.workers)], name: pa.Name()}
+		reject := a.rejectFunc()
+		for i, n := range pa.Nodes {
+			inst, err := pl.NewInstance(n, pa.Instance, pa.Parallelism, opt, reject)
+			if err != nil {
+				t.closeBuilt(byPlan, a)
+				return nil, fmt.Errorf("tenant %q: %w", pl.Tenant, err)
+			}
+			if i == 0 && inst.Source != nil {
+				a.src = inst.Source
+			}
+			if inst.Operator != nil {
+				st := &stage{node: n, op: inst.Operator}
+				if ip, ok := inst.Operator.(component.InPlace); ok && n.Comp.Spec.Stateless {
+					st.inplace = ip
+				}
+				if tk, ok := inst.Operator.(component.Ticker); ok && tk.TickEvery() > 0 {
+					st.ticker = tk
+					st.next = time.Now().Add(tk.TickEvery())
+				}
+				a.stages = append(a.stages, st)
+			}
+		}
+		a.sink = pa.Head().Comp.Kind == component.KindSink
+		if a.sink {
+			a.lat = newLatencyHistogram()
+		}
+		byPlan[pa] = a
+		t.actors = append(t.actors, a)
+	}
+	// Rings.
+	for _, pln := range pl.Links {
+		width := 1
+		if s := pln.Edge.Schema(); s != nil {
+			width = s.Width()
+		}
+		l := newLink(pln, width)
+		l.consumer = byPlan[pln.Consumer]
+		for _, p := range pln.Producers {
+			l.producers = append(l.producers, byPlan[p])
+		}
+		t.links = append(t.links, l)
+		l.consumer.ins = append(l.consumer.ins, input{l: l, port: pln.Edge.Port})
+	}
+	// Routes: for each producing actor, one route per (tail output, edge).
+	for _, a := range t.actors {
+		tail := a.p.Tail()
+		nOut := 1 + len(tail.Comp.Spec.SideOutputs)
+		if a.sink {
+			nOut = 0
+		}
+		a.outs = make([][]*route, nOut)
+		for _, edge := range tail.Outputs {
+			var ls []*link
+			for _, l := range t.links {
+				if l.p.Edge == edge {
+					for _, p := range l.producers {
+						if p == a {
+							ls = append(ls, l)
+						}
+					}
+				}
+			}
+			if len(ls) == 0 {
+				continue // edge fused inside the actor
+			}
+			a.outs[edge.Output] = append(a.outs[edge.Output], newRoute(ls, edge.KeySlots))
+		}
+	}
+	t.left.Store(int32(len(t.actors)))
+	e.mu.Lock()
+	e.mu.tenants = append(e.mu.tenants, t)
+	e.mu.Unlock()
+	if len(t.actors) == 0 {
+		close(t.done)
+		return t, nil
+	}
+	perWorker := map[*worker][]*actor{}
+	for _, a := range t.actors {
+		perWorker[a.w] = append(perWorker[a.w], a)
+	}
+	for w, as := range perWorker {
+		w.add(as...)
+	}
+	return t, nil
+}
+
+func (t *Tenant) closeBuilt(byPlan map[*plan.Actor]*actor, partial *actor) {
+	all := []*actor{partial}
+	for _, a := range byPlan {
+		all = append(all, a)
+	}
+	for _, a := range all {
+		if a.src != nil {
+			_ = a.src.Close()
+		}
+	}
+}
+
+// rejectFunc returns the Reject callback for the actor's components: it
+// counts the event and reports the first few.
+func (a *actor) rejectFunc() func(error) {
+	return func(err error) {
+		n := a.rejected.Add(1)
+		limit := uint64(a.t.e.cfg.RejectReports)
+		switch {
+		case n <= limit:
+			a.t.e.logf("tenant %q: %s: rejected: %v", a.t.Name, a.name, err)
+		case n == limit+1:
+			a.t.e.logf("tenant %q: %s: more rejected events; only counting them from now on", a.t.Name, a.name)
+		}
+	}
+}
+
+// Tenants returns the tenants started so far.
+func (e *Engine) Tenants() []*Tenant {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]*Tenant(nil), e.mu.tenants...)
+}
+
+// Stop stops every tenant gracefully and waits until they are done or the
+// timeout passes (0: wait forever). It reports whether all finished.
+func (e *Engine) Stop(timeout time.Duration) bool {
+	ts := e.Tenants()
+	for _, t := range ts {
+		t.Stop()
+	}
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		deadline = tm.C
+	}
+	for _, t := range ts {
+		select {
+		case <-t.Done():
+		case <-deadline:
+			return false
+		}
+	}
+	return true
+}
+
+// Close stops the workers once they have no actors left and waits for
+// them. Call Stop first for a graceful end; tenants still running when
+// Close is called are failed.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	if e.mu.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.mu.closed = true
+	started := e.mu.started
+	e.mu.Unlock()
+	for _, t := range e.Tenants() {
+		select {
+		case <-t.Done():
+		default:
+			t.fail(fmt.Errorf("tenant %q: engine closed while running", t.Name))
+		}
+	}
+	for _, w := range e.workers {
+		w.stop.Store(true)
+		w.parker.Unpark()
+	}
+	if started {
+		for _, w := range e.workers {
+			<-w.done
+		}
+	}
+}
+
+// WorkerStats describes one worker.
+type WorkerStats struct {
+	ID                 int
+	Actors             int
+	Passes, IdlePasses uint64
+	Idle               wait.IdleStats
+}
+
+// WorkerStats returns the workers' figures.
+func (e *Engine) WorkerStats() []WorkerStats {
+	var out []WorkerStats
+	for _, w := range e.workers {
+		out = append(out, WorkerStats{ID: w.id, Actors: int(w.nActors.Load()), Passes: w.passes.Load(), IdlePasses: w.idlePasses.Load(), Idle: w.idler.Stats()})
+	}
+	return out
+}
+
+func (e *Engine) logf(format string, args ...any) {
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	fmt.Fprintf(e.cfg.Log, "greenwave: "+format+"\n", args...)
+}
+

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"sync/atomic"
+
+	"github.com/greenwave/greenwave/internal/event"
+	"github.com/greenwave/greenwave/internal/plan"
+	"github.com/greenwave/greenwave/internal/ring"
+)
+
+// link is the running form of a plan.Link: a ring plus the bookkeeping the
+// ring itself does not do.
+type link struct {
+	p      *plan.Link
+	ring   *ring.Ring[event.Event]
+	policy ring.Policy
+	// producersLeft counts producers that have not finished; the last one
+	// closes the ring.
+	producersLeft atomic.Int32
+	consumer      *actor
+	producers     []*actor
+
+	// Written by the consumer only, read by Stats.
+	gaps     atomic.Uint64 // events missing from the sequence (drops seen)
+	nextSeq  uint64        // consumer-owned: the sequence expected next
+}
+
+func newLink(pl *plan.Link, width int) *link {
+	policy, err := ring.ParsePolicy(pl.Edge.Policy)
+	if err != nil {
+		panic("BUG: unchecked buffer policy: " + err.Error())
+	}
+	r := ring.New[event.Event](pl.Edge.Capacity, policy, len(pl.Producers) > 1)
+	// Preallocate every slot's Fields to the schema width in one backing
+	// array, so the first lap does not allocate either. The three-index
+	// slices keep a slot that outgrows its width from writing into its
+	// neighbour (append reallocates instead).
+	if width < 1 {
+		width = 1
+	}
+	c := r.Cap()
+	backing := make([]event.Value, c*width)
+	for i := 0; i < c; i++ {
+		r.Slot(uint64(i)).Fields = backing[i*width : i*width : (i+1)*width]
+	}
+	l := &link{p: pl, ring: r, policy: policy}
+	l.producersLeft.Store(int32(len(pl.Producers)))
+	return l
+}
+
+// producerDone is called by each producer when it has published its last
+// event; the last one closes the ring and wakes the consumer.
+func (l *link) producerDone() {
+	if l.producersLeft.Add(-1) == 0 {
+		l.ring.Close()
+		l.consumer.w.parker.Unpark()
+	}
+}
+
+// noteTrailingGap is called by the consumer once the ring is drained:
+// events dropped after the last one it saw leave no later sequence number
+// to reveal them, so they are counted here.
+func (l *link) noteTrailingGap() {
+	st := l.ring.Stats()
+	if total := st.Published + st.Dropped; total > l.nextSeq {
+		l.gaps.Add(total - l.nextSeq)
+		l.nextSeq = total
+	}
+}
+
+// LinkStats is a snapshot of one edge's figures.
+type LinkStats struct {
+	// Label is "from[.output] -> to" with "#i" for a consumer instance.
+	Label     string
+	Capacity  int
+	Policy    string
+	Producers int
+	Published uint64
+	Consumed  uint64
+	Dropped   uint64
+	// Gaps counts sequence numbers the consumer never saw (it equals
+	// Dropped once the consumer has caught up).
+	Gaps  uint64
+	Depth int
+	// Fill is Depth / Capacity.
+	Fill float64
+	// MaxBatch is the largest batch the consumer took since the previous
+	// Stats call.
+	MaxBatch int
+	// BlockedNanos is the time producers spent waiting for space.
+	BlockedNanos int64
+	Closed       bool
+}
+
+func (l *link) stats() LinkStats {
+	s := l.ring.Stats()
+	label := l.p.Edge.Label()
+	if l.p.Partitions > 1 {
+		label = label + "#" + itoa(l.p.Partition)
+	}
+	return LinkStats{
+		Label: label, Capacity: s.Capacity, Policy: s.Policy.String(), Producers: len(l.p.Producers),
+		Published: s.Published, Consumed: s.Consumed, Dropped: s.Dropped, Gaps: l.gaps.Load(),
+		Depth: s.Depth, Fill: float64(s.Depth) / float64(s.Capacity), MaxBatch: s.MaxBatch,
+		BlockedNanos: s.BlockedNanos, Closed: s.Closed,
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	if neg {
+		n--
+		b[n] = '-'
+	}
+	return string(b[n:])
+}

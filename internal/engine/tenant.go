@@ -1,0 +1,305 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+	"github.com/greenwave/greenwave/internal/plan"
+)
+
+// Tenant is one running plan. Its methods are safe for concurrent use.
+type Tenant struct {
+	Name string
+	Plan *plan.Plan
+	e    *Engine
+
+	actors []*actor
+	links  []*link
+
+	stopping atomic.Bool
+	failed   atomic.Bool
+	left     atomic.Int32
+	done     chan struct{}
+	started  time.Time
+
+	mu struct {
+		sync.Mutex
+		err      error
+		finished time.Time
+	}
+}
+
+// Done is closed when every actor of the tenant has finished (or the
+// tenant has failed and its actors have been removed).
+func (t *Tenant) Done() <-chan struct{} { return t.done }
+
+// Err returns the failure that stopped the tenant, or nil.
+func (t *Tenant) Err() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.mu.err
+}
+
+// Stop asks the tenant to stop gracefully: its sources stop reading, then
+// every edge drains and every operator flushes. Wait on Done.
+func (t *Tenant) Stop() {
+	if t.stopping.Swap(true) {
+		return
+	}
+	t.wakeAll()
+}
+
+// Wait blocks until the tenant is done and returns its failure, if any.
+func (t *Tenant) Wait() error {
+	<-t.done
+	return t.Err()
+}
+
+func (t *Tenant) wakeAll() {
+	for _, w := range t.e.workers {
+		w.parker.Unpark()
+	}
+}
+
+// fail records the first failure and stops the tenant's actors.
+func (t *Tenant) fail(err error) {
+	t.mu.Lock()
+	if t.mu.err == nil {
+		t.mu.err = err
+	}
+	t.mu.Unlock()
+	if !t.failed.Swap(true) {
+		t.e.logf("tenant %q failed: %v", t.Name, err)
+		t.wakeAll()
+	}
+}
+
+// actorGone is called by a worker when it drops an actor (finished or
+// failed).
+func (t *Tenant) actorGone(a *actor) {
+	if t.failed.Load() && !a.finished {
+		// Release what a failed actor holds; errors here are secondary.
+		func() {
+			defer func() { _ = recover() }()
+			if a.src != nil && !a.flushed {
+				_ = a.src.Close()
+			}
+		}()
+		a.finished = true
+		a.closeOutputs()
+	}
+	if t.left.Add(-1) == 0 {
+		t.mu.Lock()
+		t.mu.finished = time.Now()
+		t.mu.Unlock()
+		close(t.done)
+	}
+}
+
+// runStep gives actor a one turn, turning a panic or an operator error into
+// a tenant failure that names the tenant, the operator and the event.
+func (t *Tenant) runStep(a *actor, now time.Time) (worked bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			stack := debug.Stack()
+			t.fail(a.failure(fmt.Errorf("panic: %v", p), stack, true))
+			worked = true
+		}
+	}()
+	a.turns.Add(1)
+	w, err := a.step(now)
+	if err != nil {
+		t.fail(a.failure(err, nil, false))
+		return true
+	}
+	return w
+}
+
+// failure builds the error for a failed turn. For a panic, it replays the
+// batch one event at a time on copies to find the event that triggers it;
+// the tenant is failing anyway, so the operator's state no longer matters.
+func (a *actor) failure(cause error, stack []byte, panicked bool) error {
+	var oe *opError
+	stageIdx := a.curStage
+	if errors.As(cause, &oe) {
+		stageIdx = oe.stage
+		cause = oe.err
+	}
+	op := a.p.Head().Name()
+	if stageIdx >= 0 && stageIdx < len(a.stages) {
+		op = a.stages[stageIdx].node.Name()
+	}
+	var ev string
+	if stageIdx >= 0 && stageIdx < len(a.stages) && len(a.curBatch) > 0 {
+		culprit := &a.curBatch[0]
+		if i := a.findFailing(a.stages[stageIdx], a.curBatch); i >= 0 {
+			culprit = &a.curBatch[i]
+		}
+		ev = a.describe(culprit)
+	}
+	msg := fmt.Sprintf("tenant %q: operator %q: %v", a.t.Name, op, cause)
+	if ev != "" {
+		msg += " (event " + ev + ")"
+	}
+	if panicked && len(stack) > 0 {
+		a.t.e.logf("tenant %q: operator %q panicked:\n%s", a.t.Name, op, indent(string(stack)))
+	}
+	return &Failure{Tenant: a.t.Name, Operator: op, Event: ev, Err: cause, msg: msg}
+}
+
+// findFailing replays batch one event at a time, on copies, through the
+// stage that failed and returns the index of the first event on which it
+// panics or returns an error (-1 if none does on its own).
+func (a *actor) findFailing(st *stage, batch []event.Event) int {
+	var scratch component.Output
+	for i := range batch {
+		one := []event.Event{batch[i].Clone()}
+		failed := func() (f bool) {
+			defer func() {
+				if recover() != nil {
+					f = true
+				}
+			}()
+			var err error
+			if st.inplace != nil {
+				_, err = st.inplace.Apply(one)
+			} else {
+				scratch.Reset()
+				err = st.op.Process(a.curPort, one, &scratch)
+			}
+			return err != nil
+		}()
+		if failed {
+			return i
+		}
+	}
+	return -1
+}
+
+func (a *actor) describe(e *event.Event) string {
+	if s := a.t.e.reg.Schema(e.Schema); s != nil {
+		return string(s.AppendJSON(nil, e))
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, v := range e.Fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(v.String())
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// Failure is the error of a failed tenant.
+type Failure struct {
+	Tenant, Operator string
+	// Event is the offending event as JSON ("" when not known).
+	Event string
+	Err   error
+	msg   string
+}
+
+func (f *Failure) Error() string { return f.msg }
+func (f *Failure) Unwrap() error { return f.Err }
+
+// Stats is a snapshot of a tenant's figures; reading it never slows the
+// tenant's hot path (every counter has a single writer).
+type Stats struct {
+	Tenant string
+	// In counts events produced by sources; Out counts events consumed by
+	// sinks; Dropped counts events dropped on edges under a drop policy;
+	// Rejected counts events sources refused (malformed, missing fields);
+	// DeadLettered counts those they sent to a dead-letter output instead.
+	In, Out, Dropped, Rejected, DeadLettered uint64
+	Finished, Failed           bool
+	Err                        error
+	Elapsed                    time.Duration
+	Links                      []LinkStats
+	Actors                     []ActorStats
+}
+
+// ActorStats describes one actor.
+type ActorStats struct {
+	Name     string
+	Worker   int
+	In       uint64 // events taken (sources: produced)
+	Out      uint64 // events emitted
+	Rejected uint64
+	Turns    uint64
+	// Latency from event creation to this sink (sinks only; nil otherwise).
+	Latency *hdrhistogram.Snapshot
+}
+
+// Stats returns the tenant's current figures.
+func (t *Tenant) Stats() Stats {
+	s := Stats{Tenant: t.Name, Failed: t.failed.Load(), Err: t.Err()}
+	select {
+	case <-t.done:
+		s.Finished = true
+	default:
+	}
+	t.mu.Lock()
+	end := t.mu.finished
+	t.mu.Unlock()
+	if end.IsZero() {
+		end = time.Now()
+	}
+	s.Elapsed = end.Sub(t.started)
+	for _, a := range t.actors {
+		as := ActorStats{Name: a.name, Worker: a.w.id, In: a.in.Load(), Out: a.emitted.Load(), Rejected: a.rejected.Load(), Turns: a.turns.Load()}
+		if a.lat != nil {
+			a.latMu.Lock()
+			as.Latency = a.lat.Export()
+			a.latMu.Unlock()
+		}
+		s.Actors = append(s.Actors, as)
+		if a.isSource() {
+			s.In += as.In
+		}
+		if a.sink {
+			s.Out += as.In
+		}
+		s.Rejected += as.Rejected
+		s.DeadLettered += a.sideOut.Load()
+	}
+	for _, l := range t.links {
+		ls := l.stats()
+		s.Dropped += ls.Dropped
+		s.Links = append(s.Links, ls)
+	}
+	return s
+}
+
+// Latency merges the sinks' latency histograms (event creation to sink).
+func (t *Tenant) Latency() *hdrhistogram.Histogram {
+	h := newLatencyHistogram()
+	for _, a := range t.actors {
+		if a.lat == nil {
+			continue
+		}
+		a.latMu.Lock()
+		h.Merge(a.lat)
+		a.latMu.Unlock()
+	}
+	return h
+}
+
+func newLatencyHistogram() *hdrhistogram.Histogram {
+	// 1 µs .. 100 s at 3 significant digits.
+	return hdrhistogram.New(1, int64(100*time.Second), 3)
+}

@@ -1,0 +1,116 @@
+package event
+
+import (
+	"testing"
+	"unsafe"
+)
+
+func sample() Event {
+	return Event{Schema: 3, Time: 100, Created: 200, Seq: 9, Key: 0xabc,
+		Fields: []Value{StringValue("u1"), IntValue(5), FloatValue(0.5)}}
+}
+
+func same(a, b *Event) bool {
+	if a.Schema != b.Schema || a.Time != b.Time || a.Created != b.Created || a.Seq != b.Seq ||
+		a.Key != b.Key || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for i := range a.Fields {
+		if a.Fields[i] != b.Fields[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestCopyFromReusesFields(t *testing.T) {
+	src := sample()
+	dst := Event{Fields: make([]Value, 1, 8)}
+	backing := unsafe.SliceData(dst.Fields)
+	dst.CopyFrom(&src)
+	if !same(&dst, &src) {
+		t.Fatalf("CopyFrom = %+v, want %+v", dst, src)
+	}
+	if unsafe.SliceData(dst.Fields) != backing {
+		t.Fatal("CopyFrom replaced a Fields array that was large enough")
+	}
+	dst.Fields[0] = IntValue(99)
+	if src.Fields[0] != StringValue("u1") {
+		t.Fatal("the copy shares Fields with its source")
+	}
+	// A shorter source leaves no stale trailing fields behind.
+	short := Event{Schema: 4, Fields: []Value{BoolValue(true)}}
+	dst.CopyFrom(&short)
+	if !same(&dst, &short) || unsafe.SliceData(dst.Fields) != backing {
+		t.Fatalf("CopyFrom(shorter) = %+v", dst)
+	}
+}
+
+func TestCopyFromDoesNotAllocateInSteadyState(t *testing.T) {
+	src := sample()
+	var ring [4]Event
+	for i := range ring {
+		ring[i].CopyFrom(&src) // first use sizes each slot
+	}
+	i := 0
+	if a := testing.AllocsPerRun(1000, func() {
+		ring[i%len(ring)].CopyFrom(&src)
+		i++
+	}); a != 0 {
+		t.Fatalf("CopyFrom allocates %v times per call once slots are sized", a)
+	}
+	// Too small a slot grows once.
+	var small Event
+	if a := testing.AllocsPerRun(1, func() { small = Event{}; small.CopyFrom(&src) }); a != 1 {
+		t.Fatalf("CopyFrom into an empty event allocated %v times, want 1", a)
+	}
+}
+
+func TestCopyFromSelfAndEmpty(t *testing.T) {
+	e := sample()
+	e.CopyFrom(&e)
+	want := sample()
+	if !same(&e, &want) {
+		t.Fatalf("self copy = %+v", e)
+	}
+	e.CopyFrom(&Event{})
+	if !same(&e, &Event{}) || cap(e.Fields) < 3 {
+		t.Fatalf("copy of an empty event = %+v (cap %d)", e, cap(e.Fields))
+	}
+}
+
+func TestClone(t *testing.T) {
+	src := sample()
+	c := src.Clone()
+	if !same(&c, &src) {
+		t.Fatalf("Clone = %+v", c)
+	}
+	c.Fields[1] = IntValue(0)
+	if src.Fields[1] != IntValue(5) {
+		t.Fatal("Clone shares Fields")
+	}
+}
+
+func TestGetSetReset(t *testing.T) {
+	var e Event
+	if !e.Get(0).IsNull() || !e.Get(5).IsNull() {
+		t.Fatal("Get on a short event is not null")
+	}
+	e.Set(2, IntValue(7))
+	if len(e.Fields) != 3 || !e.Get(0).IsNull() || !e.Get(1).IsNull() || e.Get(2) != IntValue(7) {
+		t.Fatalf("Set(2) = %+v", e.Fields)
+	}
+	e.Set(0, StringValue("a"))
+	if len(e.Fields) != 3 || e.Get(0) != StringValue("a") {
+		t.Fatalf("Set(0) = %+v", e.Fields)
+	}
+	e.Schema, e.Seq = 5, 9
+	c := cap(e.Fields)
+	e.Reset()
+	if !same(&e, &Event{}) || cap(e.Fields) != c {
+		t.Fatalf("Reset = %+v cap %d, want empty with cap %d", e, cap(e.Fields), c)
+	}
+	if a := testing.AllocsPerRun(100, func() { e.Reset(); e.Set(2, IntValue(1)) }); a != 0 {
+		t.Fatalf("Set after Reset allocates %v times", a)
+	}
+}

@@ -1,0 +1,126 @@
+package plan
+
+import "github.com/greenwave/greenwave/internal/component"
+
+// fuse groups nodes into actors. A node joins its upstream's actor when it
+// is a stateless transform with exactly one input, reading the upstream's
+// main output, and the upstream's only consumer is this node: then the link
+// is one-to-one and the node can run in place on the upstream's batches.
+// Sinks never fuse, so that each sink has its own edge (and its own fill and
+// batch-size figures). Keyed nodes start an actor with `parallelism`
+// instances; stateless nodes fused behind them run in each instance.
+func (pl *Plan) fuse() {
+	actorOf := map[*Node][]*Actor{}
+	for _, n := range pl.Nodes {
+		if up := fusableInto(n); up != nil && actorOf[up] != nil {
+			for _, a := range actorOf[up] {
+				a.Nodes = append(a.Nodes, n)
+			}
+			actorOf[n] = actorOf[up]
+			continue
+		}
+		par := 1
+		if n.Comp.Spec.Keyed && n.Comp.Parallelism > 1 {
+			par = n.Comp.Parallelism
+		}
+		var group []*Actor
+		for i := 0; i < par; i++ {
+			a := &Actor{ID: len(pl.Actors), Nodes: []*Node{n}, Instance: i, Parallelism: par}
+			pl.Actors = append(pl.Actors, a)
+			group = append(group, a)
+		}
+		actorOf[n] = group
+	}
+}
+
+func fusableInto(n *Node) *Node {
+	c := n.Comp
+	if c.Kind != component.KindTransform || !c.Spec.Stateless || len(n.Inputs) != 1 {
+		return nil
+	}
+	e := n.Inputs[0]
+	if e.Output != 0 || len(e.From.Outputs) != 1 {
+		return nil
+	}
+	if e.From.Comp.Kind == component.KindSink {
+		return nil
+	}
+	return e.From
+}
+
+// ActorsOf returns the actors whose head is n (one per instance), or nil
+// when n is fused into another actor.
+func (pl *Plan) ActorsOf(n *Node) []*Actor {
+	var out []*Actor
+	for _, a := range pl.Actors {
+		if a.Head() == n {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// ActorsContaining returns the actors that run n (head or fused).
+func (pl *Plan) ActorsContaining(n *Node) []*Actor {
+	var out []*Actor
+	for _, a := range pl.Actors {
+		for _, m := range a.Nodes {
+			if m == n {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// link creates one Link per (logical edge crossing actors, consumer
+// instance).
+func (pl *Plan) link() {
+	for _, n := range pl.Nodes {
+		consumers := pl.ActorsOf(n)
+		if len(consumers) == 0 {
+			continue // fused: its input edge is inside an actor
+		}
+		for _, e := range n.Inputs {
+			producers := pl.ActorsContaining(e.From)
+			for i, c := range consumers {
+				pl.Links = append(pl.Links, &Link{
+					ID: len(pl.Links), Edge: e, Producers: producers, Consumer: c,
+					Partition: i, Partitions: len(consumers),
+				})
+			}
+		}
+	}
+}
+
+// place spreads actors over workers round-robin, starting at first, so
+// that consecutive instances of a keyed operator land on different workers.
+func (pl *Plan) place(first int) {
+	for i, a := range pl.Actors {
+		a.Worker = (first + i) % pl.Workers
+	}
+}
+
+// LinksInto returns the links consumed by actor a, in port order.
+func (pl *Plan) LinksInto(a *Actor) []*Link {
+	var out []*Link
+	for _, l := range pl.Links {
+		if l.Consumer == a {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// LinksFrom returns the links actor a produces into.
+func (pl *Plan) LinksFrom(a *Actor) []*Link {
+	var out []*Link
+	for _, l := range pl.Links {
+		for _, p := range l.Producers {
+			if p == a {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+package ring
+
+// Poll returns up to max published events starting at pos, in publish
+// order; n == 0 when there are none. The range never wraps around the end of
+// the slot array (a batch stops there and the next Poll continues from the
+// start), so Segment(pos, n) is the whole batch. The consumer holds the
+// slots [pos, pos+n) until it releases them and may poll again before
+// releasing. Consumer side.
+func (r *Ring[T]) Poll(max int) (pos uint64, n int) {
+	if r.policy == DropOldest {
+		return r.pollOldest(max)
+	}
+	h := r.cons.head
+	if max <= 0 {
+		return h, 0
+	}
+	avail := r.cons.cachedPub - h
+	if avail == 0 {
+		r.cons.cachedPub = r.published.Load()
+		avail = r.cons.cachedPub - h
+		if avail == 0 {
+			return h, 0
+		}
+	}
+	k := min(uint64(max), avail, r.size-(h&r.mask))
+	r.cons.head = h + k
+	r.cons.pollEnd = h + k
+	r.noteBatch(k)
+	return h, int(k)
+}
+
+// pollOldest competes with producers' eviction for the head position.
+func (r *Ring[T]) pollOldest(max int) (uint64, int) {
+	for {
+		hw := r.head.Load()
+		h := hw &^ heldFlag
+		if max <= 0 {
+			return h, 0
+		}
+		avail := r.cons.cachedPub - h
+		if r.cons.cachedPub < h || avail == 0 {
+			r.cons.cachedPub = r.published.Load()
+			avail = r.cons.cachedPub - h
+			if avail == 0 {
+				return h, 0
+			}
+		}
+		k := min(uint64(max), avail, r.size-(h&r.mask))
+		if r.cons.rel == r.cons.pollEnd && r.cons.rel != h {
+			// Holding nothing, and producers evicted past the last release.
+			// Every position below h is free, so released may say so before
+			// the CAS; producers read it only once heldFlag is set, and then
+			// it is exactly where the held slots start.
+			r.cons.rel = h
+			r.cons.pollEnd = h
+			r.released.Store(h)
+		}
+		if !r.head.CompareAndSwap(hw, (h+k)|heldFlag) {
+			continue // a producer evicted: skip past the evicted events
+		}
+		r.cons.pollEnd = h + k
+		r.noteBatch(k)
+		return h, int(k)
+	}
+}
+
+func (r *Ring[T]) noteBatch(k uint64) {
+	if int64(k) > r.cons.maxBatch.Load() {
+		r.cons.maxBatch.Store(int64(k))
+	}
+}
+
+// Release frees the n polled slots starting at pos for the producer.
+// Releases are in poll order and may be partial (a prefix of what was
+// polled). Consumer side.
+func (r *Ring[T]) Release(pos uint64, n int) {
+	if n <= 0 {
+		return
+	}
+	end := pos + uint64(n)
+	if pos != r.cons.rel || end > r.cons.pollEnd {
+		panic("BUG: ring: Release of a range that is not the next polled one")
+	}
+	r.cons.rel = end
+	r.released.Store(end)
+	r.cons.consumed.Store(r.cons.consumed.Load() + uint64(n))
+	if r.policy == DropOldest && end == r.cons.pollEnd {
+		r.head.And(^heldFlag)
+	}
+}

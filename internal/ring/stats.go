@@ -1,0 +1,44 @@
+package ring
+
+// Stats is a snapshot of a ring's counters.
+type Stats struct {
+	Policy   Policy
+	Capacity int
+	// Published counts events the consumer got or will get: published and
+	// not evicted. Consumed counts events the consumer released. Dropped
+	// counts events discarded by Drop or evicted under DropOldest, so
+	// Published + Dropped is every event offered and, once drained,
+	// Published == Consumed.
+	Published, Consumed, Dropped uint64
+	// Evicted is the part of Dropped that DropOldest evicted after
+	// publishing.
+	Evicted uint64
+	// Depth is Len at the time of the call.
+	Depth int
+	// MaxBatch is the largest Poll result since the previous Stats call.
+	MaxBatch int
+	// BlockedNanos is the total time reported through AddBlocked.
+	BlockedNanos int64
+	Closed       bool
+}
+
+// Stats returns the ring's counters. Safe from any goroutine at any time:
+// each counter is written by one side and read here atomically, so calling
+// Stats costs the hot path at most one cache miss per counter line. Reading
+// resets MaxBatch, so a periodic collector sees the largest batch of each
+// period.
+func (r *Ring[T]) Stats() Stats {
+	evicted := r.prod.evicted.Load() // before published: never above it
+	return Stats{
+		Policy:       r.policy,
+		Capacity:     int(r.size),
+		Published:    r.published.Load() - evicted,
+		Evicted:      evicted,
+		Consumed:     r.cons.consumed.Load(),
+		Dropped:      r.prod.dropped.Load(),
+		Depth:        r.Len(),
+		MaxBatch:     int(r.cons.maxBatch.Swap(0)),
+		BlockedNanos: r.prod.blocked.Load(),
+		Closed:       r.closed.Load(),
+	}
+}

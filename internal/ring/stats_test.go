@@ -1,0 +1,80 @@
+package ring
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestStatsMaxBatchResetsOnRead(t *testing.T) {
+	r := New[uint64](16, Block, false)
+	publishN(r, 8, 0)
+	p, n := r.Poll(3)
+	r.Release(p, n)
+	p, n = r.Poll(5)
+	r.Release(p, n)
+	if m := r.Stats().MaxBatch; m != 5 {
+		t.Fatalf("MaxBatch = %d, want 5", m)
+	}
+	if m := r.Stats().MaxBatch; m != 0 {
+		t.Fatalf("MaxBatch after a read with no polls = %d, want 0", m)
+	}
+	publishN(r, 2, 8)
+	p, n = r.Poll(8)
+	r.Release(p, n)
+	if m := r.Stats().MaxBatch; m != 2 {
+		t.Fatalf("MaxBatch = %d, want 2", m)
+	}
+}
+
+func TestStatsDepthBlockedAndCounts(t *testing.T) {
+	r := New[uint64](8, Block, false)
+	publishN(r, 6, 0)
+	p, n := r.Poll(2)
+	if l := r.Len(); l != 6 {
+		t.Fatalf("Len with 2 polled, unreleased = %d, want 6", l)
+	}
+	r.Release(p, n)
+	r.AddBlocked(1500 * time.Nanosecond)
+	r.AddBlocked(-time.Second) // ignored
+	r.AddBlocked(500 * time.Nanosecond)
+	st := r.Stats()
+	want := Stats{Policy: Block, Capacity: 8, Published: 6, Consumed: 2, Depth: 4, MaxBatch: 2, BlockedNanos: 2000}
+	if st != want {
+		t.Fatalf("Stats = %+v\nwant    %+v", st, want)
+	}
+}
+
+// TestStatsWhileRunning reads Stats from a third goroutine during a
+// transfer; the race detector checks that it only reads atomically.
+func TestStatsWhileRunning(t *testing.T) {
+	const n = 50_000
+	for _, pol := range []Policy{Block, DropOldest} {
+		r := New[uint64](64, pol, false)
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		var maxSeen int
+		wg.Go(func() {
+			for !stop.Load() {
+				st := r.Stats()
+				maxSeen = max(maxSeen, st.MaxBatch)
+				if st.Depth > st.Capacity {
+					t.Errorf("%v: Depth %d above capacity", pol, st.Depth)
+				}
+			}
+		})
+		go func() { produceBlocking(r, 0, n, 16); r.Close() }()
+		var got int
+		consume(r, 1, func(uint64, uint64) { got++ })
+		stop.Store(true)
+		wg.Wait()
+		maxSeen = max(maxSeen, r.Stats().MaxBatch) // batches after the reader's last read
+		if pol == Block && got != n {
+			t.Fatalf("%v: received %d, want %d", pol, got, n)
+		}
+		if maxSeen < 1 || maxSeen > 64 {
+			t.Fatalf("%v: MaxBatch seen by the reader = %d, want 1..64", pol, maxSeen)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Defaults of the article's tool, which modelled Seastar's I/O dispatcher.
+const (
+	DefaultGoal   = 500 * time.Microsecond // dispatcher wake-up period: 2 kHz
+	DefaultFactor = 1.5                    // over-dispatch multiplier
+)
+
+// MaxDuration bounds the virtual run time so that nanosecond timestamps
+// cannot overflow.
+const MaxDuration = 1_000_000 * time.Second
+
+// maxRate bounds the rates: above it a period is below a nanosecond, the
+// clock's resolution.
+const maxRate = 1e9
+
+// Config describes one simulation. The zero value is not valid: Duration,
+// ProducerRate and ConsumerRate must be set, Goal and Factor must be positive
+// (see DefaultGoal and DefaultFactor).
+type Config struct {
+	Duration time.Duration // virtual run time
+
+	ProducerDelays Delays
+	ProducerRate   float64 // requests per second
+
+	DispatcherDelays Delays
+	Goal             time.Duration // the dispatcher's wake-up period
+	Factor           float64       // over-dispatch multiplier
+
+	ConsumerDelays Delays
+	ConsumerRate   float64 // requests per second
+	ConsumerModel  ConsumerModel
+
+	Seed uint64 // seeds every random draw; equal configs give equal results
+}
+
+// Limit returns how many requests the consumer may hold:
+// floor(Goal × Factor × ConsumerRate). It is an error when that is below one
+// request.
+func (c Config) Limit() (int, error) {
+	l := c.Goal.Seconds() * c.Factor * c.ConsumerRate
+	if !(l >= 1) {
+		return 0, fmt.Errorf("dispatch limit %.3g requests (goal %v × factor %g × consumer rate %g/s) is below one request", l, c.Goal, c.Factor, c.ConsumerRate)
+	}
+	if l > math.MaxInt32 {
+		return 0, fmt.Errorf("dispatch limit %.3g requests (goal %v × factor %g × consumer rate %g/s) is too large", l, c.Goal, c.Factor, c.ConsumerRate)
+	}
+	return int(l), nil
+}
+
+// Validate reports the first invalid field, naming its value.
+func (c Config) Validate() error {
+	if c.Duration <= 0 || c.Duration > MaxDuration {
+		return fmt.Errorf("duration %v: must be above 0 and at most %v", c.Duration, MaxDuration)
+	}
+	if err := checkRate("producer", c.ProducerRate); err != nil {
+		return err
+	}
+	if err := checkRate("consumer", c.ConsumerRate); err != nil {
+		return err
+	}
+	for _, d := range []Delays{c.ProducerDelays, c.DispatcherDelays, c.ConsumerDelays} {
+		if int(d) >= len(delayNames) {
+			return fmt.Errorf("unknown delay process %d", uint8(d))
+		}
+	}
+	if c.Goal <= 0 {
+		return fmt.Errorf("latency goal %v: must be positive", c.Goal)
+	}
+	if !(c.Factor > 0) || math.IsInf(c.Factor, 0) {
+		return fmt.Errorf("goal factor %g: must be a positive number", c.Factor)
+	}
+	if err := c.ConsumerModel.Validate(); err != nil {
+		return err
+	}
+	_, err := c.Limit()
+	return err
+}
+
+func checkRate(who string, r float64) error {
+	if !(r > 0) || r > maxRate {
+		return fmt.Errorf("%s rate %g: must be above 0 and at most %g per second", who, r, float64(maxRate))
+	}
+	return nil
+}

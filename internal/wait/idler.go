@@ -1,0 +1,142 @@
+package wait
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// DefaultSpins is SpinThenPark's number of idle passes before parking
+	// when Idler.Spins is 0: half spin in place, half yield. With a
+	// poll pass of a few hundred nanoseconds this is tens of microseconds,
+	// longer than a park/wake round trip, so a worker fed at a steady rate
+	// stays awake.
+	DefaultSpins = 64
+	// DefaultMaxPark is the longest single park when Idler.MaxPark is 0.
+	DefaultMaxPark = 10 * time.Millisecond
+	// spinIterations is the length of one in-place spin: roughly the
+	// runtime's procyield(30) budget.
+	spinIterations = 64
+)
+
+// Idler applies a Strategy to a loop that polls for work. It is owned by
+// the polling goroutine and not safe for concurrent use, except Stats,
+// which any goroutine may call. Make one with NewIdler; the exported fields
+// may be changed between calls by the owner.
+type Idler struct {
+	Strategy Strategy
+	// Spins is SpinThenPark's number of idle passes before parking
+	// (DefaultSpins if 0).
+	Spins int
+	// MaxPark bounds a single park so timers still fire (DefaultMaxPark if
+	// 0; negative means a timer is already due, so do not park now).
+	MaxPark time.Duration
+	// Parker is what Park and SpinThenPark sleep on and producers Unpark.
+	Parker *Parker
+
+	idle int    // consecutive idle passes since work
+	sink uint64 // keeps the in-place spin from being optimised away
+
+	parks, wakes, spins, yields atomic.Uint64
+}
+
+// IdleStats counts what an Idler did: Parks (times it slept), Wakes (of
+// those, woken by Unpark rather than by the timeout), Spins (in-place spin
+// passes), Yields (runtime.Gosched passes).
+type IdleStats struct{ Parks, Wakes, Spins, Yields uint64 }
+
+// NewIdler returns an Idler for strategy s that parks on p (p may be nil
+// for Yield and BusySpin).
+func NewIdler(s Strategy, p *Parker) *Idler {
+	return &Idler{Strategy: s, Parker: p}
+}
+
+// Idle is called after a pass found no work. BusySpin returns at once;
+// Yield calls runtime.Gosched; SpinThenPark spins in place for the first
+// half of its Spins idle passes, yields for the second half, then parks;
+// Park parks at once. Before parking it announces the intent (Prepare) and
+// calls hasWork (nil means no work): if that finds work, Idle returns
+// without sleeping. After a wake-up by Unpark, SpinThenPark spins again
+// before its next park, since more work tends to follow.
+func (i *Idler) Idle(hasWork func() bool) {
+	switch i.Strategy {
+	case BusySpin:
+		i.spins.Add(1)
+	case Yield:
+		i.yields.Add(1)
+		runtime.Gosched()
+	case SpinThenPark:
+		limit := i.Spins
+		if limit <= 0 {
+			limit = DefaultSpins
+		}
+		if i.idle < limit {
+			i.idle++
+			if i.idle <= (limit+1)/2 {
+				i.spinInPlace()
+				i.spins.Add(1)
+			} else {
+				i.yields.Add(1)
+				runtime.Gosched()
+			}
+			return
+		}
+		if i.park(hasWork) {
+			i.idle = 0
+		}
+	case Park:
+		i.park(hasWork)
+	default:
+		panic("BUG: wait: unknown strategy " + i.Strategy.String())
+	}
+}
+
+// park sleeps on the Parker unless hasWork finds work after Prepare. It
+// reports whether an Unpark woke it.
+func (i *Idler) park(hasWork func() bool) bool {
+	d := i.MaxPark
+	if d < 0 {
+		return false
+	}
+	if d == 0 {
+		d = DefaultMaxPark
+	}
+	p := i.Parker
+	if p == nil {
+		panic("BUG: wait: Idler with strategy " + i.Strategy.String() + " has no Parker")
+	}
+	p.Prepare()
+	if hasWork != nil && hasWork() {
+		p.Cancel()
+		return false
+	}
+	i.parks.Add(1)
+	woken := p.Park(d)
+	if woken {
+		i.wakes.Add(1)
+	}
+	return woken
+}
+
+// spinInPlace burns a few hundred cycles without touching shared memory.
+func (i *Idler) spinInPlace() {
+	x := i.sink
+	for k := uint64(0); k < spinIterations; k++ {
+		x = x*6364136223846793005 + k
+	}
+	i.sink = x
+}
+
+// Worked resets escalation after a pass that found work.
+func (i *Idler) Worked() { i.idle = 0 }
+
+// Stats returns the counters. Safe from any goroutine.
+func (i *Idler) Stats() IdleStats {
+	return IdleStats{
+		Parks:  i.parks.Load(),
+		Wakes:  i.wakes.Load(),
+		Spins:  i.spins.Load(),
+		Yields: i.yields.Load(),
+	}
+}
