@@ -35,5 +35,8 @@ func Example() {
 	}
 	fmt.Println("done:", res.Done)
 	// Output:
-	// id=0 key=0 value=X ts=2026-01-01T00:00:00Z
+	// id=0 key=0 value=832957 ts=2026-01-01T00:00:00Z
+	// id=1 key=1 value=147786 ts=2026-01-01T00:00:01Z
+	// id=2 key=0 value=973867 ts=2026-01-01T00:00:02Z
+	// done: true
 }

@@ -2,8 +2,10 @@ package ops
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
@@ -193,5 +195,22 @@ func TestCountDoesNotAllocate(t *testing.T) {
 		if n := testing.AllocsPerRun(20, process); n != 0 {
 			t.Errorf("emit %s: %.1f allocations per batch of %d", mode, n, len(batch))
 		}
+	}
+}
+
+// TestCountKeepsOwnKeyCopies: a group keeps a copy of its key string, not
+// the event's, so a short key cut out of a long line does not keep the line
+// alive.
+func TestCountKeepsOwnKeyCopies(t *testing.T) {
+	line := strings.Repeat("x", 4096) + "cdn"
+	e := logEvent(line[4096:], 200)
+	inst := build(t, CountSpec(), countCtx(t, []string{"host"}, map[string]any{"emit": "flush"}))
+	c := inst.Operator.(*counter)
+	if err := c.Process(0, []event.Event{e}, &component.Output{}); err != nil {
+		t.Fatal(err)
+	}
+	kept := c.table.key(0)[0].S
+	if kept != "cdn" || unsafe.StringData(kept) == unsafe.StringData(e.Fields[0].S) {
+		t.Fatalf("group key %q shares the event's memory", kept)
 	}
 }

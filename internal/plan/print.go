@@ -19,7 +19,7 @@ func (pl *Plan) Write(w io.Writer) {
 		}
 		inst := ""
 		if a.Parallelism > 1 {
-			inst = fmt.Sprintf(" instance %d/%d", a.Instance+1, a.Parallelism)
+			inst = fmt.Sprintf(" instance #%d of %d", a.Instance, a.Parallelism)
 		}
 		fused := ""
 		if len(a.Nodes) > 1 {
@@ -73,7 +73,7 @@ func (pl *Plan) WriteDot(w io.Writer) {
 	for _, l := range pl.Links {
 		for _, p := range l.Producers {
 			fmt.Fprintf(w, "  a%d -> a%d [label=%q];\n", p.ID, l.Consumer.ID,
-				fmt.Sprintf("%s\\n%d %s", l.Edge.Label(), roundPow2(l.Edge.Capacity), l.Edge.Policy))
+				fmt.Sprintf("%s\n%d %s", l.Edge.Label(), roundPow2(l.Edge.Capacity), l.Edge.Policy))
 		}
 	}
 	fmt.Fprintln(w, "}")

@@ -41,6 +41,11 @@ func testCatalog(tb testing.TB) *component.Catalog {
 			Options: []component.Option{{Name: "condition", Type: component.Expr, Required: true}},
 		},
 		&component.Spec{
+			// A non-keyed type with an option named like the keyed-only key.
+			Type: "key_by", Kind: component.KindTransform, Stateless: true, MaxInputs: 1,
+			Options: []component.Option{{Name: "key", Type: component.StringList, Required: true}},
+		},
+		&component.Spec{
 			Type: "count", Kind: component.KindTransform, Keyed: true,
 			Options: []component.Option{
 				{Name: "window", Type: component.Duration, Default: 10 * time.Second},

@@ -69,6 +69,14 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 		case "buffer":
 			l.buffer(c, ent)
 		case "key", "parallelism":
+			if c.Spec != nil && !c.Spec.Keyed {
+				if _, own := c.Spec.Option(ent.key); own {
+					// A non-keyed type may declare an option of that name
+					// (key_by's `key`); it is then the type's option.
+					l.option(c, ent, values)
+					continue
+				}
+			}
 			l.keyed(c, ent)
 		default:
 			l.option(c, ent, values)

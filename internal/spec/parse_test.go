@@ -430,3 +430,29 @@ func TestAliasBomb(t *testing.T) {
 		t.Errorf("alias bomb took %v", d)
 	}
 }
+
+// TestOwnOptionNamedKey checks that a non-keyed type declaring an option
+// named "key" gets it as its own option, while keyed types get the key.
+func TestOwnOptionNamedKey(t *testing.T) {
+	src := `sources:
+  s: {type: generate}
+transforms:
+  k: {type: key_by, inputs: [s], key: customer}
+  c: {type: count, inputs: [k], key: [customer, region]}
+sinks:
+  out: {type: blackhole, inputs: [c]}
+`
+	p := mustParse(t, "key.yaml", src)
+	k := p.ByName["k"]
+	if got := k.Options.StringList("key"); !reflect.DeepEqual(got, []string{"customer"}) || k.Key != nil {
+		t.Errorf("key_by: option %v, Key %v; want the option set and Key nil", got, k.Key)
+	}
+	c := p.ByName["c"]
+	if !reflect.DeepEqual(c.Key, []string{"customer", "region"}) || c.Options.Has("key") {
+		t.Errorf("count: Key %v, option set %v; want Key set and no option", c.Key, c.Options.Has("key"))
+	}
+	_, err := Parse("key.yaml", []byte(strings.Replace(src, "key: customer}", "parallelism: 2}", 1)), testCatalog(t))
+	if err == nil || !strings.Contains(err.Error(), `"parallelism" is only for keyed types; type "key_by" is not keyed`) {
+		t.Errorf("parallelism on key_by: %v", err)
+	}
+}

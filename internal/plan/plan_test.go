@@ -1,0 +1,142 @@
+package plan_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/greenwave/greenwave/internal/builtin"
+	"github.com/greenwave/greenwave/internal/plan"
+	"github.com/greenwave/greenwave/internal/registry"
+	"github.com/greenwave/greenwave/internal/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden plan files")
+
+// TestExamplePlans compiles every example pipeline for two workers and
+// compares the printed plan with testdata/<example>.plan.
+func TestExamplePlans(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	cat := builtin.Catalog()
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			p, err := spec.Load(f, cat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl, err := plan.Compile(p, plan.Options{Workers: 2, Registry: registry.New()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.ReplaceAll(pl.String(), f, filepath.Base(f))
+			golden := filepath.Join("testdata", name+".plan")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Fatalf("plan differs from %s (run with -update after checking):\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+func compile(t *testing.T, yaml string, workers int) *plan.Plan {
+	t.Helper()
+	p, err := spec.Parse("test.yaml", []byte(yaml), builtin.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := plan.Compile(p, plan.Options{Workers: workers, Registry: registry.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
+}
+
+// TestFusion: a linear chain of stateless transforms behind a source runs in
+// the source's actor; a fan-out stops fusion; sinks never fuse.
+func TestFusion(t *testing.T) {
+	pl := compile(t, `
+sources:
+  gen: {type: generate, profile: sequence, count: 10}
+transforms:
+  a: {type: filter, inputs: [gen], condition: 'value > 0'}
+  b: {type: key_by, inputs: [a], key: [key]}
+  c: {type: count, inputs: [b], key: [key], parallelism: 3}
+  d: {type: filter, inputs: [c], condition: 'count > 1'}
+  e: {type: filter, inputs: [d], condition: 'true'}
+  f: {type: filter, inputs: [d], condition: 'false'}
+sinks:
+  out1: {type: blackhole, inputs: [e]}
+  out2: {type: blackhole, inputs: [f]}
+`, 2)
+	var names []string
+	for _, a := range pl.Actors {
+		names = append(names, a.Name())
+	}
+	want := "gen+a+b c+d#0 c+d#1 c+d#2 e f out1 out2"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("actors %q, want %q", got, want)
+	}
+	// c has 3 instances fed by one producer each: 3 links, single producer.
+	// e and f each read from 3 producers (c+d#0..2): multi-producer rings.
+	var cLinks, multi int
+	for _, l := range pl.Links {
+		if l.Edge.To.Name() == "c" {
+			cLinks++
+			if l.Partitions != 3 {
+				t.Fatalf("link into c has %d partitions", l.Partitions)
+			}
+		}
+		if len(l.Producers) > 1 {
+			multi++
+		}
+	}
+	if cLinks != 3 || multi != 2 {
+		t.Fatalf("links into c: %d (want 3), multi-producer links: %d (want 2)", cLinks, multi)
+	}
+	// Placement spreads actors round-robin.
+	for i, a := range pl.Actors {
+		if a.Worker != i%2 {
+			t.Fatalf("actor %s on worker %d, want %d", a.Name(), a.Worker, i%2)
+		}
+	}
+}
+
+// TestCompileErrorsArePositioned: a field the input does not have is
+// reported at the option, with the component.
+func TestCompileErrorsArePositioned(t *testing.T) {
+	p, err := spec.Parse("bad.yaml", []byte(`sources:
+  gen: {type: generate, profile: sequence, count: 10}
+transforms:
+  counts:
+    type: count
+    inputs: [gen]
+    key: [nope]
+sinks:
+  out: {type: blackhole, inputs: [counts]}
+`), builtin.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plan.Compile(p, plan.Options{Workers: 1, Registry: registry.New()})
+	if err == nil {
+		t.Fatal("compiled a count keyed by a missing field")
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "bad.yaml:7:") || !strings.Contains(msg, `transform "counts"`) || !strings.Contains(msg, `"nope"`) {
+		t.Fatalf("error %q lacks position, component or value", msg)
+	}
+}
