@@ -9,6 +9,7 @@ import (
 
 	"github.com/greenwave/greenwave/internal/event"
 	"github.com/greenwave/greenwave/internal/ring"
+	"github.com/greenwave/greenwave/internal/wait"
 )
 
 func init() {
@@ -20,8 +21,10 @@ func init() {
 			"with 4 fields copied into the slot with CopyFrom; the channel sends the Event by value without " +
 			"copying Fields, which favours the channel), 1p3c (one producer broadcasting every event to 3 " +
 			"consumers over three rings or three channels; counted once per produced event), 2p1c (two " +
-			"producers on one multi-producer ring or one channel). Waiting is a busy spin with a Gosched " +
-			"every 64 empty tries, so producer and consumer each keep one of the 2 cores; channels block.",
+			"producers on one multi-producer ring or one channel). A ring side with nothing to do waits " +
+			"like a runtime worker with the spin_then_park strategy (package wait): it spins for a few " +
+			"passes, then parks until the other side unparks it after its next publish or release; a " +
+			"side that keeps finding work never parks. Channels block as usual.",
 		Run: runRing,
 	})
 }
@@ -29,9 +32,9 @@ func init() {
 const (
 	ringCapacity = 4096
 	ringBatch    = 256
-	// ringSpinsPerYield is how many empty tries a spinning side makes
-	// before runtime.Gosched, so goroutines sharing a core still progress.
-	ringSpinsPerYield = 64
+	// ringMaxPark bounds a park; wake-ups come from Unpark, this only
+	// limits the damage of a bug.
+	ringMaxPark = 10 * time.Millisecond
 )
 
 type ringCase struct {
@@ -128,55 +131,71 @@ func measureRing(c ringCase, variant string, d time.Duration) Result {
 	return r
 }
 
-// ringSpin is a side's reaction to finding nothing to do.
-type ringSpin int
+// ringSide is one goroutine's way to wait: it parks on its own Parker and
+// the other side unparks it.
+type ringSide struct {
+	parker *wait.Parker
+	idler  *wait.Idler
+}
 
-func (s *ringSpin) miss() {
-	if *s++; *s%ringSpinsPerYield == 0 {
-		runtime.Gosched()
+func newRingSide() ringSide {
+	p := wait.NewParker()
+	i := wait.NewIdler(wait.SpinThenPark, p)
+	i.MaxPark = ringMaxPark
+	return ringSide{parker: p, idler: i}
+}
+
+func unparkAll(sides []ringSide) {
+	for _, s := range sides {
+		s.parker.Unpark()
 	}
 }
 
-// ringProduce publishes consecutive values on r until stop, then returns
-// how many it published.
-func ringProduce(r *ring.Ring[uint64], stop *atomic.Bool) int64 {
+// ringProduce publishes consecutive values on r until stop, waking the
+// consumer after each batch, and returns how many it published.
+func ringProduce(r *ring.Ring[uint64], stop *atomic.Bool, me, consumer ringSide) int64 {
 	var v uint64
-	var spin ringSpin
+	hasRoom := func() bool { return r.Len() < r.Cap() || stop.Load() }
 	for !stop.Load() {
 		pos, got := r.Claim(ringBatch)
 		if got == 0 {
-			spin.miss()
+			me.idler.Idle(hasRoom)
 			continue
 		}
+		me.idler.Worked()
 		for i := range got {
 			*r.Slot(pos + uint64(i)) = v
 			v++
 		}
 		r.Publish(pos, got)
+		consumer.parker.Unpark()
 	}
 	return int64(v)
 }
 
-// ringConsume reads r until it is drained and returns how many events it
-// read and the largest batch it polled. It checks that every value was
-// seen, so the compiler cannot drop the reads.
-func ringConsume(r *ring.Ring[uint64]) (n int64, maxBatch int) {
+// ringConsume reads r until it is drained, waking the producers after each
+// release, and returns how many events it read and the largest batch it
+// polled. It checks the values it read, so the reads cannot be optimised
+// away.
+func ringConsume(r *ring.Ring[uint64], me ringSide, producers []ringSide) (n int64, maxBatch int) {
 	var sum uint64
-	var spin ringSpin
+	hasData := func() bool { return r.Len() > 0 || r.Drained() }
 	for {
 		pos, got := r.Poll(ringBatch)
 		if got == 0 {
 			if r.Drained() {
 				break
 			}
-			spin.miss()
+			me.idler.Idle(hasData)
 			continue
 		}
+		me.idler.Worked()
 		maxBatch = max(maxBatch, got)
-		for i := range got {
-			sum += *r.Slot(pos + uint64(i))
+		for _, v := range r.Segment(pos, got) {
+			sum += v
 		}
 		r.Release(pos, got)
+		unparkAll(producers)
 		n += int64(got)
 	}
 	if n > 1 && sum == 0 {
@@ -189,12 +208,19 @@ func ringConsume(r *ring.Ring[uint64]) (n int64, maxBatch int) {
 // more than one) and one consumer.
 func ringFanIn(stop *atomic.Bool, producers int) (int64, int) {
 	r := ring.New[uint64](ringCapacity, ring.Block, producers > 1)
+	consumer := newRingSide()
+	sides := make([]ringSide, producers)
 	var wg sync.WaitGroup
-	for range producers {
-		wg.Go(func() { ringProduce(r, stop) })
+	for i := range sides {
+		sides[i] = newRingSide()
+		wg.Go(func() { ringProduce(r, stop, sides[i], consumer) })
 	}
-	go func() { wg.Wait(); r.Close() }()
-	return ringConsume(r)
+	go func() {
+		wg.Wait()
+		r.Close()
+		consumer.parker.Unpark()
+	}()
+	return ringConsume(r, consumer, sides)
 }
 
 // ringBroadcast has one producer write every event to consumers rings,
@@ -205,34 +231,42 @@ func ringBroadcast(stop *atomic.Bool, consumers int) (int64, int) {
 	for i := range rs {
 		rs[i] = ring.New[uint64](ringCapacity, ring.Block, false)
 	}
+	producer := []ringSide{newRingSide()}
+	sides := make([]ringSide, consumers)
 	counts := make([]int64, consumers)
 	batches := make([]int, consumers)
 	var wg sync.WaitGroup
 	for i, r := range rs {
-		wg.Go(func() { counts[i], batches[i] = ringConsume(r) })
+		sides[i] = newRingSide()
+		wg.Go(func() { counts[i], batches[i] = ringConsume(r, sides[i], producer) })
 	}
 	var v uint64
-	var spin ringSpin
+	var full *ring.Ring[uint64]
+	hasRoom := func() bool { return full.Len() < full.Cap() }
 	for !stop.Load() {
-		for _, r := range rs {
+		for k, r := range rs {
 			// Place this batch of ringBatch values on every ring.
 			for done := 0; done < ringBatch; {
 				pos, got := r.Claim(ringBatch - done)
 				if got == 0 {
-					spin.miss()
+					full = r
+					producer[0].idler.Idle(hasRoom)
 					continue
 				}
+				producer[0].idler.Worked()
 				for i := range got {
 					*r.Slot(pos + uint64(i)) = v + uint64(done+i)
 				}
 				r.Publish(pos, got)
+				sides[k].parker.Unpark()
 				done += got
 			}
 		}
 		v += ringBatch
 	}
-	for _, r := range rs {
+	for k, r := range rs {
 		r.Close()
+		sides[k].parker.Unpark()
 	}
 	wg.Wait()
 	for _, c := range counts {
@@ -318,42 +352,46 @@ func ringEvents(stop *atomic.Bool) (int64, int) {
 	p, n := r.Poll(ringCapacity)
 	r.Release(p, n)
 
+	producer, consumer := newRingSide(), newRingSide()
 	var consumed int64
 	var maxBatch int
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		var sum int64
-		var spin ringSpin
+		hasData := func() bool { return r.Len() > 0 || r.Drained() }
 		for {
 			pos, got := r.Poll(ringBatch)
 			if got == 0 {
 				if r.Drained() {
 					break
 				}
-				spin.miss()
+				consumer.idler.Idle(hasData)
 				continue
 			}
+			consumer.idler.Worked()
 			maxBatch = max(maxBatch, got)
-			for i := range got {
-				e := r.Slot(pos + uint64(i))
-				sum += e.Time + e.Fields[0].Int()
+			evs := r.Segment(pos, got)
+			for i := range evs {
+				sum += evs[i].Time + evs[i].Fields[0].Int()
 			}
 			r.Release(pos, got)
+			producer.parker.Unpark()
 			consumed += int64(got)
 		}
 		if consumed > 0 && sum == 0 {
 			panic("BUG: bench ring: event consumer read nothing")
 		}
 	}()
-	var spin ringSpin
 	var t int64
+	hasRoom := func() bool { return r.Len() < r.Cap() }
 	for !stop.Load() {
 		pos, got := r.Claim(ringBatch)
 		if got == 0 {
-			spin.miss()
+			producer.idler.Idle(hasRoom)
 			continue
 		}
+		producer.idler.Worked()
 		for i := range got {
 			e := r.Slot(pos + uint64(i))
 			e.CopyFrom(&src)
@@ -361,8 +399,10 @@ func ringEvents(stop *atomic.Bool) (int64, int) {
 			t++
 		}
 		r.Publish(pos, got)
+		consumer.parker.Unpark()
 	}
 	r.Close()
+	consumer.parker.Unpark()
 	<-done
 	return consumed, maxBatch
 }

@@ -12,7 +12,7 @@ import (
 
 type videoRow struct {
 	typ, customer, session, viewer, video, cdn, device, country string
-	bitrate, buffering, startup, play, seq                       int64
+	bitrate, buffering, startup, play, seq                      int64
 }
 
 func videoRows(t *testing.T, sch *event.Schema, events []event.Event) []videoRow {

@@ -18,8 +18,6 @@ func (a schedEntry) before(b schedEntry) bool {
 	return a.due < b.due || (a.due == b.due && a.idx < b.idx)
 }
 
-func (q *schedHeap) len() int { return len(q.h) }
-
 // push adds an entry.
 func (q *schedHeap) push(e schedEntry) {
 	q.h = append(q.h, e)

@@ -62,7 +62,10 @@ func generateSpec() *component.Spec {
 			{Name: "sessions", Type: component.Int, HasMin: true, Min: 1,
 				Doc: "video_sessions only: concurrent sessions per customer on average (default 50); the total, customers × sessions, is split Zipf-like across customers."},
 			{Name: "heartbeat", Type: component.Duration,
-				Doc: "video_sessions only: play time between a session's heartbeats (default 10s, at least 10ms)."},
+				Doc: "video_sessions only: play time between a session's heartbeats (default 10s, at least 10ms). " +
+					"Durations in events (play_ms, buffering_ms, startup_ms) are on the sessions' play clock, which " +
+					"matches event time when event_rate is about 1.1 × customers × sessions / heartbeat; otherwise " +
+					"event time runs faster or slower than play time, in the same order."},
 			{Name: "session_length", Type: component.Duration,
 				Doc: "video_sessions only: mean play time of a session (default 5m, at least one heartbeat); lengths are exponentially distributed above one heartbeat."},
 			{Name: "keys", Type: component.Int, HasMin: true, Min: 1,

@@ -289,4 +289,3 @@ func (e *Engine) logf(format string, args ...any) {
 	defer e.logMu.Unlock()
 	fmt.Fprintf(e.cfg.Log, "greenwave: "+format+"\n", args...)
 }
-

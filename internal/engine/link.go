@@ -21,8 +21,8 @@ type link struct {
 	producers     []*actor
 
 	// Written by the consumer only, read by Stats.
-	gaps     atomic.Uint64 // events missing from the sequence (drops seen)
-	nextSeq  uint64        // consumer-owned: the sequence expected next
+	gaps    atomic.Uint64 // events missing from the sequence (drops seen)
+	nextSeq uint64        // consumer-owned: the sequence expected next
 }
 
 func newLink(pl *plan.Link, width int) *link {

@@ -93,6 +93,13 @@ func (t *Tenant) actorGone(a *actor) {
 			if a.src != nil && !a.flushed {
 				_ = a.src.Close()
 			}
+			if a.sink && !a.flushed {
+				// Keep what the sink already received (a file sink writes
+				// and closes its file on Flush).
+				a.flushed = true
+				var scratch component.Output
+				_ = a.stages[0].op.Flush(&scratch)
+			}
 		}()
 		a.finished = true
 		a.closeOutputs()
@@ -226,11 +233,11 @@ type Stats struct {
 	// Rejected counts events sources refused (malformed, missing fields);
 	// DeadLettered counts those they sent to a dead-letter output instead.
 	In, Out, Dropped, Rejected, DeadLettered uint64
-	Finished, Failed           bool
-	Err                        error
-	Elapsed                    time.Duration
-	Links                      []LinkStats
-	Actors                     []ActorStats
+	Finished, Failed                         bool
+	Err                                      error
+	Elapsed                                  time.Duration
+	Links                                    []LinkStats
+	Actors                                   []ActorStats
 }
 
 // ActorStats describes one actor.

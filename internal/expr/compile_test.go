@@ -2,6 +2,7 @@ package expr
 
 import (
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,4 +255,28 @@ func TestRealClock(t *testing.T) {
 	if got < before || got > time.Now().UnixNano() {
 		t.Fatalf("now() = %d, outside the wall-clock window", got)
 	}
+}
+
+// TestConcurrentUse: a program is evaluated from several goroutines at once
+// (run with -race), on both paths.
+func TestConcurrentUse(t *testing.T) {
+	progs := []*Program{
+		mustCompile(t, `status >= 500 and host matches "^c" ? i * 2 : -1`, event.Null),
+		mustCompile(t, `i ** 2`, event.Null),
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e := testEvent()
+			for range 200 {
+				if a, b := progs[0].Value(&e), progs[1].Value(&e); a != i64(14) || b != f64(49) {
+					t.Errorf("got %v and %v, want 14 and 49", a, b)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -15,16 +15,16 @@
 // Literals: ints, floats, strings, true, false, nil. Fields by name, or as
 // $env["name"] when the name is not an identifier. Operators:
 //
-//   - - * / %          numbers; + also joins strings
-//   - +                unary, on numbers
-//     not !              on bools
-//     == != < <= > >=    numbers (int and float mix), strings, bools (== != only), times
-//     and or && ||       bools, short-circuit
-//     x in [c1, c2]      membership in an array literal of constants (a set)
-//     c ? a : b          also `if c { a } else { b }`
-//     a ?? b             a unless a is null
-//     contains startsWith endsWith    on strings
-//     s matches "re"     Go RE2 syntax; the pattern must be a constant
+//	a + b, a - b, a * b, a / b, a % b    numbers; + also joins strings
+//	-a, +a                               numbers
+//	not a, !a                            bools
+//	== != < <= > >=                      numbers (int and float mix), strings, times; bools with == and != only
+//	a and b, a or b, a && b, a || b      bools, short-circuit
+//	x in [c1, c2, ...]                   membership in an array literal of constants (a set)
+//	c ? a : b, if c { a } else { b }     conditional
+//	a ?? b                               a unless a is null
+//	s contains t, startsWith, endsWith   strings
+//	s matches "re"                       Go RE2 syntax; the pattern must be a constant
 //
 // Builtins: len (runes), lower, upper, trim, trimPrefix, trimSuffix,
 // hasPrefix, hasSuffix, indexOf, lastIndexOf, abs, ceil, floor, round, min,

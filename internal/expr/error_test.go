@@ -51,6 +51,10 @@ func TestErrors(t *testing.T) {
 		{`int("abc")`, event.Null, 1, 5, `cannot convert string "abc" to int`},
 		{`int(b)`, event.Null, 1, 5, `cannot convert bool field "b" to int`},
 		{`i +`, event.Null, 1, 3, `unexpected token EOF`},
+		{` `, event.Null, 1, 1, `expression is empty`},
+		{`[i, 2]`, event.Null, 1, 1, `expression yields a []interface {}, which no field can hold (bool, int, float, string, time)`},
+		{`[i, 2]`, event.Bool, 1, 1, `expression yields a []interface {}, which no field can hold (bool, int, float, string, time)`},
+		{`b ? i : f ** 1`, event.Null, 1, 1, `cannot tell the kind of the expression's result; convert it with int(), float(), string() or a comparison`},
 		{"b and\n  zzz > 1", event.Bool, 2, 3, `unknown field "zzz" (fields: b, i, f, s, t, host, status, user-agent, ...)`},
 		// An unsupported operator still reports unknown fields our way.
 		{`stauts ** 2`, event.Null, 1, 1, `unknown field "stauts" (did you mean "status"?)`},

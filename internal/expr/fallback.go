@@ -40,16 +40,22 @@ func compileFallback(src string, in *event.Schema, want event.Kind, cfg *config)
 	if err != nil {
 		return nil, fromLibrary(err)
 	}
-	got := kindOfType(prog.Node().Type())
+	typ := prog.Node().Type()
+	got := kindOfType(typ)
 	var kind event.Kind
-	if got == event.Null && want != event.Null {
-		// The checker could not tell (an interface{} result); convert at
-		// run time and yield null when the value is not of the wanted kind.
+	switch {
+	case got != event.Null:
+		if kind, err = resultKind(src, got, want); err != nil {
+			return nil, err
+		}
+	case typ != nil && typ.Kind() != reflect.Interface:
+		return nil, errorAt(src, 0, "expression yields a %s, which no field can hold (bool, int, float, string, time)", typ)
+	case want != event.Null:
+		// The checker could not tell (an interface{} result): convert at
+		// run time, and yield null for a value of another kind.
 		kind = want
-	} else if got == event.Null {
+	default:
 		return nil, errorAt(src, 0, "cannot tell the kind of the expression's result; convert it with int(), float(), string() or a comparison")
-	} else if kind, err = resultKind(src, got, want); err != nil {
-		return nil, err
 	}
 	fb := &fallback{prog: prog, kind: kind}
 	used := referenced(prog.Node(), in)

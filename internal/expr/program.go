@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr/parser"
@@ -36,10 +37,10 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// Compile compiles src against the input schema in. want is the kind the
-// result must have, or event.Null to accept any kind; an Int result is
-// accepted (and converted) where Float is wanted. Errors are *Error, located
-// in src.
+// Compile compiles src against the input schema in (which must not be
+// nil). want is the kind the result must have, or event.Null to accept any
+// kind; an Int result is accepted (and converted) where Float is wanted.
+// Errors are *Error, located in src.
 //
 // Compile first tries the native compiler, which turns the expression into a
 // tree of typed functions over event slots; an expression using syntax the
@@ -49,6 +50,9 @@ func Compile(src string, in *event.Schema, want event.Kind, opts ...Option) (*Pr
 	cfg := config{now: time.Now}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil, &Error{Line: 1, Col: 1, Msg: "expression is empty"}
 	}
 	tree, err := parser.Parse(src)
 	if err != nil {

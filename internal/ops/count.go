@@ -21,7 +21,8 @@ func CountSpec() *component.Spec {
 		Kind: component.KindTransform,
 		Doc: "Counts events per key. With `key: [fields...]` it groups by the values of those fields and " +
 			"each output row holds them and the count; without `key` it groups by the partition key an " +
-			"upstream key_by set, and each row holds it as the int field `key`. Rows are a new event type " +
+			"upstream key_by set (events without one count under key 0), and each row holds it as the int " +
+			"field `key`. Rows are a new event type " +
 			"named after the component; their time is that of the last event counted for the key, and " +
 			"their partition key is the group's (the hash key_by would compute over the key fields). " +
 			"Parallel instances each count the keys of their own partition.",

@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -287,8 +289,8 @@ func positioned(c *spec.Component, err error) *spec.Error {
 		var ce ColumnError
 		if errors.As(oe.Err, &ce) && ce.Column() > 0 {
 			pos.Col += ce.Column() - 1
-			if raw, ok := c.Options.Raw(oe.Option); ok {
-				_ = raw // the value position points at the text start for plain scalars
+			if quotedAt(pos.File, pos.Line, pos.Col-(ce.Column()-1)) {
+				pos.Col++ // the value's position is its opening quote
 			}
 		}
 		return spec.Errorf(pos, c.Desc(), "option %q: %v", oe.Option, oe.Err)
@@ -304,4 +306,23 @@ func posLess(a, b spec.Pos) bool {
 		return a.Line < b.Line
 	}
 	return a.Col < b.Col
+}
+
+// quotedAt reports whether the file has a quote character at line:col (the
+// start of a quoted YAML scalar). Errors are rare, so reading the file again
+// here costs nothing that matters.
+func quotedAt(file string, line, col int) bool {
+	data, err := os.ReadFile(file)
+	if err != nil || line < 1 || col < 1 {
+		return false
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if line > len(lines) {
+		return false
+	}
+	l := []rune(string(lines[line-1]))
+	if col > len(l) {
+		return false
+	}
+	return l[col-1] == '\'' || l[col-1] == '"'
 }

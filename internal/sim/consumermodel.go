@@ -53,16 +53,31 @@ func (m ConsumerModel) multiplier(n int) float64 {
 	}
 }
 
-// String returns the command-line form: "linear" or "queue-depth:K:P".
+// String returns the command-line form: "linear", "queue-depth:K" or
+// "queue-depth:K:P"; ParseConsumerModel reads it back to an equal value.
 func (m ConsumerModel) String() string {
 	if m.Linear() {
 		return "linear"
 	}
-	return "queue-depth:" + strconv.FormatFloat(m.Knee, 'g', -1, 64) + ":" + strconv.FormatFloat(m.power(), 'g', -1, 64)
+	s := "queue-depth:" + strconv.FormatFloat(m.Knee, 'g', -1, 64)
+	if m.Power != 0 {
+		s += ":" + strconv.FormatFloat(m.Power, 'g', -1, 64)
+	}
+	return s
 }
 
 // MarshalText implements encoding.TextMarshaler (JSON output).
 func (m ConsumerModel) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler (JSON input).
+func (m *ConsumerModel) UnmarshalText(b []byte) error {
+	v, err := ParseConsumerModel(string(b))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
 
 // Validate reports a knee or power that is not a positive finite number.
 func (m ConsumerModel) Validate() error {

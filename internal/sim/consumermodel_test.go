@@ -13,12 +13,15 @@ func TestParseConsumerModel(t *testing.T) {
 	}{
 		{"", ConsumerModel{}, "linear"},
 		{"linear", ConsumerModel{}, "linear"},
-		{"queue-depth:32", ConsumerModel{Knee: 32}, "queue-depth:32:2"},
+		{"queue-depth:32", ConsumerModel{Knee: 32}, "queue-depth:32"},
 		{"queue-depth:8:1.5", ConsumerModel{Knee: 8, Power: 1.5}, "queue-depth:8:1.5"},
 	} {
 		got, err := ParseConsumerModel(c.in)
 		if err != nil || got != c.want || got.String() != c.str {
 			t.Errorf("ParseConsumerModel(%q) = %+v (%s), %v", c.in, got, got, err)
+		}
+		if back, err := ParseConsumerModel(got.String()); err != nil || back != got {
+			t.Errorf("%q does not read back: %+v, %v", got.String(), back, err)
 		}
 	}
 	for _, bad := range []string{"quadratic", "queue-depth", "queue-depth:0", "queue-depth:-1", "queue-depth:x", "queue-depth:4:0", "queue-depth:4:2:1"} {

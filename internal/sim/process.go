@@ -54,6 +54,16 @@ func (d Delays) MeanFactor() float64 {
 // MarshalText implements encoding.TextMarshaler (JSON output).
 func (d Delays) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler (JSON input).
+func (d *Delays) UnmarshalText(b []byte) error {
+	v, err := ParseDelays(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
 // ParseDelays parses a delay process name as written on the command line.
 func ParseDelays(s string) (Delays, error) {
 	for i, n := range delayNames {

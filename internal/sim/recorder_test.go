@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -39,6 +40,15 @@ func TestRecorderMatchesHDRLayout(t *testing.T) {
 	for _, q := range []float64{50, 95, 99, 99.9, 100} {
 		if a, b := got.ValueAtPercentile(q), h.ValueAtPercentile(q); a != b {
 			t.Errorf("p%g: imported %d, library %d", q, a, b)
+		}
+	}
+}
+
+func TestHDRCountsLen(t *testing.T) {
+	for _, highest := range []int64{2, 2047, 2048, 2049, 4095, 4096, 1e9, 6e11, 1e15, math.MaxInt64} {
+		want := len(hdrhistogram.New(1, highest, hdrDigits).Export().Counts)
+		if got := hdrCountsLen(highest); got != want {
+			t.Errorf("highest %d: %d counts, library has %d", highest, got, want)
 		}
 	}
 }

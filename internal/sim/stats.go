@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"math/bits"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -45,8 +46,21 @@ type recorder struct {
 // newRecorder returns a recorder for values in [0, highest] ns.
 func newRecorder(highest int64) *recorder {
 	highest = max(highest, 2)
-	n := len(hdrhistogram.New(1, highest, hdrDigits).Export().Counts)
-	return &recorder{counts: make([]int64, n), highest: highest}
+	return &recorder{counts: make([]int64, hdrCountsLen(highest)), highest: highest}
+}
+
+// hdrCountsLen returns the length of the counts array of
+// hdrhistogram.New(1, highest, 3): one bucket of 2048 values, then one more
+// bucket of 1024 for every doubling needed to reach highest.
+func hdrCountsLen(highest int64) int {
+	buckets := 1
+	for limit := int64(2 * hdrSubBucketHalf); limit <= highest; limit <<= 1 {
+		buckets++
+		if limit > math.MaxInt64/2 {
+			break
+		}
+	}
+	return (buckets + 1) * hdrSubBucketHalf
 }
 
 // hdrIndex returns the index of v's count in the HDR layout above.
