@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -35,7 +36,7 @@ sources:
     profile: sequence
     keys: %d
     count: %d
-    rate: %g
+    rate: %s
     seed: 7
 transforms:
   keep:
@@ -56,7 +57,7 @@ sinks:
   sink:
     type: blackhole
     inputs: [counts]
-`, pipelineKeys, count, rate, pipelineFilter, parallelism)
+`, pipelineKeys, count, strconv.FormatFloat(rate, 'f', -1, 64), pipelineFilter, parallelism)
 }
 
 func runPipeline(cfg Config) ([]Result, error) {

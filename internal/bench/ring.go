@@ -163,14 +163,27 @@ func ringProduce(r *ring.Ring[uint64], stop *atomic.Bool, me, consumer ringSide)
 			continue
 		}
 		me.idler.Worked()
-		for i := range got {
-			*r.Slot(pos + uint64(i)) = v
-			v++
-		}
+		v = ringFill(r, pos, got, v)
 		r.Publish(pos, got)
 		consumer.parker.Unpark()
 	}
 	return int64(v)
+}
+
+// ringFill writes v, v+1, ... into the claimed slots [pos, pos+n) through
+// Segment (a claimed range may wrap, so in up to two pieces) and returns the
+// next value. Writing through a slice keeps the loop free of reloads.
+func ringFill(r *ring.Ring[uint64], pos uint64, n int, v uint64) uint64 {
+	for n > 0 {
+		seg := r.Segment(pos, n)
+		for i := range seg {
+			seg[i] = v
+			v++
+		}
+		pos += uint64(len(seg))
+		n -= len(seg)
+	}
+	return v
 }
 
 // ringConsume reads r until it is drained, waking the producers after each
@@ -254,9 +267,7 @@ func ringBroadcast(stop *atomic.Bool, consumers int) (int64, int) {
 					continue
 				}
 				producer[0].idler.Worked()
-				for i := range got {
-					*r.Slot(pos + uint64(i)) = v + uint64(done+i)
-				}
+				ringFill(r, pos, got, v+uint64(done))
 				r.Publish(pos, got)
 				sides[k].parker.Unpark()
 				done += got

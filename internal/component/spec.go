@@ -97,6 +97,11 @@ type Spec struct {
 	// Keyed components accept `key` and `parallelism`; their input is hash
 	// partitioned by key over parallel instances.
 	Keyed bool
+	// KeyOption names the option (a StringList of field names) whose
+	// fields a stateless transform hashes into Event.Key, chaining
+	// event.Value.Hash from 0 (key_by). A keyed consumer with the same key
+	// fields can then partition by Event.Key without hashing again.
+	KeyOption string
 	// SideOutputs names extra outputs, referenced by other components as
 	// "<name>.<output>", for example "logs.dead_letter".
 	SideOutputs []string

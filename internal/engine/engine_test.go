@@ -182,9 +182,13 @@ transforms:
     type: filter
     inputs: [numbers]
     condition: 'value %% 3 != 0'
+  keyed:
+    type: key_by
+    inputs: [keep]
+    key: [key]
   by_key:
     type: count
-    inputs: [keep]
+    inputs: [keyed]
     key: [key]
     parallelism: %d
     emit: flush

@@ -21,6 +21,7 @@ func KeyBySpec() *component.Spec {
 			Doc:      "The fields whose values form the key, in order (a single name is a list of one).",
 		}},
 		Stateless: true,
+		KeyOption: "key",
 		MaxInputs: 1,
 		New:       newKeyBy,
 	}

@@ -73,8 +73,16 @@ func (pl *Plan) ActorsContaining(n *Node) []*Actor {
 	return out
 }
 
-// link creates one Link per (logical edge crossing actors, consumer
-// instance).
+// MaxPairRings is the most producers a consumer instance reads through
+// rings of their own. Up to this many, each (producer, consumer) pair gets a
+// single-producer ring: no compare-and-swap, no waiting for another
+// producer's commit. Beyond it, the producers share one multi-producer ring,
+// so a consumer never polls more than this many rings for one input.
+const MaxPairRings = 4
+
+// link creates the physical links of every logical edge that crosses
+// actors: for each consumer instance, one single-producer ring per producer
+// (up to MaxPairRings producers) or one shared multi-producer ring.
 func (pl *Plan) link() {
 	for _, n := range pl.Nodes {
 		consumers := pl.ActorsOf(n)
@@ -84,6 +92,15 @@ func (pl *Plan) link() {
 		for _, e := range n.Inputs {
 			producers := pl.ActorsContaining(e.From)
 			for i, c := range consumers {
+				if len(producers) <= MaxPairRings {
+					for _, p := range producers {
+						pl.Links = append(pl.Links, &Link{
+							ID: len(pl.Links), Edge: e, Producers: []*Actor{p}, Consumer: c,
+							Partition: i, Partitions: len(consumers),
+						})
+					}
+					continue
+				}
 				pl.Links = append(pl.Links, &Link{
 					ID: len(pl.Links), Edge: e, Producers: producers, Consumer: c,
 					Partition: i, Partitions: len(consumers),

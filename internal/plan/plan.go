@@ -193,6 +193,9 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 		n.Schema, n.SideSchemas = inst.Schema, inst.SideSchemas
 		if c.Spec.Keyed && len(c.Key) > 0 {
 			for _, e := range n.Inputs {
+				if keyedUpstream(e, c.Key) {
+					continue // Event.Key already holds hash(key)
+				}
 				s := e.Schema()
 				for _, k := range c.Key {
 					slot, ok := s.Slot(k)
@@ -325,4 +328,24 @@ func quotedAt(file string, line, col int) bool {
 		return false
 	}
 	return l[col-1] == '\'' || l[col-1] == '"'
+}
+
+// keyedUpstream reports whether the events on e already carry the hash of
+// exactly the fields key in Event.Key, set by a key_by-like transform
+// (Spec.KeyOption) on the edge's producer.
+func keyedUpstream(e *Edge, key []string) bool {
+	from := e.From.Comp
+	if e.Output != 0 || from.Spec.KeyOption == "" {
+		return false
+	}
+	fields := from.Options.StringList(from.Spec.KeyOption)
+	if len(fields) != len(key) {
+		return false
+	}
+	for i := range key {
+		if fields[i] != key[i] {
+			return false
+		}
+	}
+	return true
 }

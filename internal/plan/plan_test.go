@@ -91,7 +91,8 @@ sinks:
 		t.Fatalf("actors %q, want %q", got, want)
 	}
 	// c has 3 instances fed by one producer each: 3 links, single producer.
-	// e and f each read from 3 producers (c+d#0..2): multi-producer rings.
+	// e and f each read from 3 producers (c+d#0..2): up to MaxPairRings
+	// producers get a single-producer ring each.
 	var cLinks, multi int
 	for _, l := range pl.Links {
 		if l.Edge.To.Name() == "c" {
@@ -104,8 +105,26 @@ sinks:
 			multi++
 		}
 	}
-	if cLinks != 3 || multi != 2 {
-		t.Fatalf("links into c: %d (want 3), multi-producer links: %d (want 2)", cLinks, multi)
+	if cLinks != 3 || multi != 0 || len(pl.Links) != 3+3+3+2 {
+		t.Fatalf("links into c: %d (want 3), multi-producer links: %d (want 0), links %d (want 11)", cLinks, multi, len(pl.Links))
+	}
+	// With more producers than MaxPairRings, they share one ring.
+	wide := compile(t, `
+sources:
+  gen: {type: generate, profile: sequence, count: 10}
+transforms:
+  c: {type: count, inputs: [gen], key: [key], parallelism: 6}
+sinks:
+  out: {type: blackhole, inputs: [c]}
+`, 2)
+	multi = 0
+	for _, l := range wide.Links {
+		if len(l.Producers) == 6 {
+			multi++
+		}
+	}
+	if multi != 1 {
+		t.Fatalf("6 producers into one sink: %d shared multi-producer links, want 1", multi)
 	}
 	// Placement spreads actors round-robin.
 	for i, a := range pl.Actors {

@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -61,11 +62,15 @@ func benchRing(b *testing.B, producers, batch int) {
 	}
 }
 
-func BenchmarkRing1P1C(b *testing.B) { benchRing(b, 1, 256) }
+func benchBatches(b *testing.B, producers int) {
+	for _, batch := range []int{16, 256, 1024} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchRing(b, producers, batch) })
+	}
+}
 
-func BenchmarkRing1P1CBatch16(b *testing.B) { benchRing(b, 1, 16) }
+func BenchmarkRing1P1C(b *testing.B) { benchBatches(b, 1) }
 
-func BenchmarkRing2P1C(b *testing.B) { benchRing(b, 2, 256) }
+func BenchmarkRing2P1C(b *testing.B) { benchBatches(b, 2) }
 
 // BenchmarkChannel1P1C is the naive baseline: a buffered channel of the
 // same capacity, one event per operation.

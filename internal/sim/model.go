@@ -35,8 +35,8 @@ type Result struct {
 // Run simulates c and returns what it measured. It fails only when c is not
 // valid. Run allocates nothing per request: its memory is two HDR count
 // arrays plus the request line (see line), which grows only as far as it is
-// ever filled.
-// Run keeps no shared state; calls from several goroutines are independent.
+// ever filled. Run keeps no shared state, so calls from several goroutines
+// are independent.
 func Run(c Config) (Result, error) {
 	if err := c.Validate(); err != nil {
 		return Result{}, err
@@ -50,11 +50,10 @@ func Run(c Config) (Result, error) {
 	linear := model.Linear()
 	total, inside := newRecorder(end), newRecorder(end)
 	var (
-		ln                   line
-		produced, dispatched int64
-		maxQueue, maxIn      int
-		qsum                 [4]float64
-		qcnt                 [4]int64
+		ln              line
+		maxQueue, maxIn int
+		qsum            [4]float64
+		qcnt            [4]int64
 	)
 	tArr := prod.next()
 	tWake := disp.next()
@@ -71,7 +70,6 @@ func Run(c Config) (Result, error) {
 		}
 		for tArr <= t {
 			ln.arrive(tArr)
-			produced++
 			tArr += prod.next()
 		}
 		for ln.inside() > 0 && tDone <= t {
@@ -99,7 +97,6 @@ func Run(c Config) (Result, error) {
 		if n := min(limit-ln.inside(), ql); n > 0 {
 			idle := ln.inside() == 0
 			ln.dispatch(n, t)
-			dispatched += int64(n)
 			if idle {
 				if linear {
 					tDone = t + cons.next()
@@ -115,9 +112,9 @@ func Run(c Config) (Result, error) {
 	r := Result{
 		Config:          c,
 		Limit:           limit,
-		Produced:        produced,
-		Dispatched:      dispatched,
-		Completed:       dispatched - int64(ln.inside()),
+		Produced:        int64(ln.tail),
+		Dispatched:      int64(ln.mid),
+		Completed:       int64(ln.head),
 		MaxQueue:        max(maxQueue, ln.queued()),
 		FinalQueue:      ln.queued(),
 		MaxInConsumer:   maxIn,
@@ -134,6 +131,6 @@ func Run(c Config) (Result, error) {
 		}
 	}
 	secs := c.Duration.Seconds()
-	r.Growth, r.Bounded = bounded(r.QueueMeans, secs, float64(produced)/secs, limit)
+	r.Growth, r.Bounded = bounded(r.QueueMeans, secs, float64(r.Produced)/secs, limit)
 	return r, nil
 }

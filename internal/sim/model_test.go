@@ -3,7 +3,6 @@ package sim
 import (
 	"math"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -154,55 +153,5 @@ func TestNonLinearConsumer(t *testing.T) {
 			t.Errorf("factor %g: non-linear consumer (%g s) not slower than linear (%g s)", f, rn.InConsumer.Mean, rl.InConsumer.Mean)
 		}
 		prevRatio, prevMean = ratio, rn.InConsumer.Mean
-	}
-}
-
-func TestConfigErrors(t *testing.T) {
-	good := uniformConfig(time.Second, 10_000)
-	for _, c := range []struct {
-		name string
-		edit func(*Config)
-		want string
-	}{
-		{"limit below one", func(c *Config) { c.ConsumerRate = 1000; c.Goal = 100 * time.Microsecond }, "dispatch limit 0.15 requests"},
-		{"negative producer rate", func(c *Config) { c.ProducerRate = -5 }, "producer rate -5"},
-		{"zero consumer rate", func(c *Config) { c.ConsumerRate = 0 }, "consumer rate 0"},
-		{"zero duration", func(c *Config) { c.Duration = 0 }, "duration 0s"},
-		{"too long", func(c *Config) { c.Duration = MaxDuration + 1 }, "must be above 0 and at most"},
-		{"zero goal", func(c *Config) { c.Goal = 0 }, "latency goal 0s"},
-		{"NaN factor", func(c *Config) { c.Factor = math.NaN() }, "goal factor NaN"},
-		{"unknown delays", func(c *Config) { c.DispatcherDelays = 9 }, "unknown delay process 9"},
-		{"bad model", func(c *Config) { c.ConsumerModel = ConsumerModel{Knee: -1} }, "knee -1"},
-	} {
-		cfg := good
-		c.edit(&cfg)
-		_, err := Run(cfg)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: error %v, want it to contain %q", c.name, err, c.want)
-		}
-	}
-	if _, err := Run(good); err != nil {
-		t.Fatalf("good config: %v", err)
-	}
-}
-
-func TestBoundedRule(t *testing.T) {
-	// 10 s at 1000/s: the tolerance is 100 + 0.005 × 1000 × 5 = 125 requests.
-	for _, c := range []struct {
-		means [4]float64
-		ok    bool
-	}{
-		{[4]float64{50, 500, 520, 625}, true},    // grew by exactly the tolerance
-		{[4]float64{50, 500, 520, 626}, false},   // one request more
-		{[4]float64{900, 500, 300, 100}, true},   // shrinking
-		{[4]float64{0, 1000, 3000, 5000}, false}, // linear growth
-	} {
-		growth, ok := bounded(c.means, 10, 1000, 100)
-		if ok != c.ok {
-			t.Errorf("means %v: bounded %v, want %v", c.means, ok, c.ok)
-		}
-		if want := (c.means[3] - c.means[1]) / 5; growth != want {
-			t.Errorf("means %v: growth %g, want %g", c.means, growth, want)
-		}
 	}
 }

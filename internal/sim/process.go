@@ -74,16 +74,18 @@ func ParseDelays(s string) (Delays, error) {
 	return 0, fmt.Errorf("unknown delay process %q (want uniform, poisson, expdelay or capdelay)", s)
 }
 
-// source draws the gaps of one component in whole nanoseconds. The fraction
-// dropped by each draw is carried into the next one, so the sum of n gaps is
-// within 1 ns of the exact sum and a uniform process keeps its exact long-run
-// rate even when its period is not a whole number of nanoseconds.
+// source draws the gaps of one component in whole nanoseconds. A uniform
+// process carries the fraction each gap drops into the next one, so the sum
+// of n gaps is within 1 ns of the exact sum and the long-run rate is exact
+// even when the period is not a whole number of nanoseconds. Random gaps are
+// rounded to the nearest nanosecond, which is unbiased for a continuous
+// distribution and keeps the carry's serial dependency off the hot path.
 //
 // A source belongs to one simulation; it is not safe for concurrent use.
 type source struct {
 	kind   Delays
 	period float64 // ns
-	carry  float64 // in [0, 1)
+	carry  float64 // in [0, 1); uniform only
 	rng    *rand.Rand
 	// whole is the period when the process is uniform and the period a
 	// whole number of nanoseconds (no carry ever arises), else 0.
@@ -127,20 +129,15 @@ func (s *source) next() int64 {
 	if s.whole > 0 {
 		return s.whole
 	}
-	return s.drawn()
-}
-
-// drawn is next's slow path, kept apart so that next inlines.
-func (s *source) drawn() int64 {
-	return s.round(s.draw())
+	return s.nextScaled(1)
 }
 
 // nextScaled returns the next gap multiplied by m, in whole nanoseconds.
 func (s *source) nextScaled(m float64) int64 {
-	return s.round(s.draw() * m)
-}
-
-func (s *source) round(g float64) int64 {
+	g := s.draw() * m
+	if s.kind != Uniform {
+		return int64(g + 0.5)
+	}
 	g += s.carry
 	n := int64(g)
 	s.carry = g - float64(n)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -36,6 +37,7 @@ func latencyPlots(r Results, period time.Duration, factor float64) ([]*plot.Plot
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("%s latency, period %v, factor %g", m.name, period, factor)
 		p.X.Label.Text = "producer rate (requests/s)"
+		p.X.Tick.Marker = thousands{}
 		p.Y.Label.Text = "latency (s)"
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -84,6 +86,7 @@ func effectivePlot(r Results) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("effective dispatch rate, %s dispatcher, consumer %g/s", g.Jitter, g.ConsumerRate)
 	p.X.Label.Text = "goal factor (over-dispatch multiplier)"
 	p.Y.Label.Text = "effective rate (requests/s)"
+	p.Y.Tick.Marker = thousands{}
 	p.Legend.Top = false
 	p.Legend.Left = false
 	p.Legend.XOffs = -vg.Millimeter * 2
@@ -137,6 +140,20 @@ func effectivePlot(r Results) (*plot.Plot, error) {
 		p.Legend.Add("closed form", fn)
 	}
 	return p, nil
+}
+
+// thousands labels the default ticks of a rate axis as 25k, 100k, 172.5k.
+type thousands struct{}
+
+// Ticks implements plot.Ticker.
+func (thousands) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = strconv.FormatFloat(t.Value/1000, 'g', -1, 64) + "k"
+		}
+	}
+	return ticks
 }
 
 // savePlots draws plots side by side, each w × h, and writes them to

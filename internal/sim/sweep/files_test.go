@@ -4,32 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/greenwave/greenwave/internal/sim"
 )
-
-// tiny is a grid of 3 latency points per period and one search, small enough
-// for the race detector.
-func tiny() Grid {
-	return Grid{
-		Duration:         time.Second,
-		ConsumerRate:     20_000,
-		Jitter:           sim.Poisson,
-		Fractions:        []float64{0.5, 0.9},
-		Periods:          []time.Duration{500 * time.Microsecond, time.Millisecond},
-		LatencyFactors:   []float64{1.5},
-		EffectiveFactors: []float64{1.5},
-		Seed:             1,
-	}
-}
 
 func TestRunWritesCSVAndPlots(t *testing.T) {
 	res, err := Run(context.Background(), tiny(), Options{})
@@ -128,66 +108,4 @@ func readCSV(t *testing.T, name string) [][]string {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return rows
-}
-
-// TestResultsIndependentOfWorkers: one worker or four, the same numbers.
-func TestResultsIndependentOfWorkers(t *testing.T) {
-	g := tiny()
-	g.Periods = g.Periods[:1]
-	a, err := Run(context.Background(), g, Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Run(context.Background(), g, Options{Workers: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a, b) {
-		t.Fatal("results depend on the number of workers")
-	}
-}
-
-func TestProgressBar(t *testing.T) {
-	g := tiny()
-	g.Periods, g.Fractions = g.Periods[:1], g.Fractions[:1]
-	var bar bytes.Buffer
-	if _, err := Run(context.Background(), g, Options{Progress: &bar}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(bar.String(), "sim sweep") {
-		t.Fatalf("no progress bar drawn: %q", bar.String())
-	}
-}
-
-func TestRunCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := Run(ctx, tiny(), Options{}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("error %v, want context.Canceled", err)
-	}
-}
-
-func TestGridValidate(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		edit func(*Grid)
-		want string
-	}{
-		{"limit below one", func(g *Grid) { g.ConsumerRate = 1000 }, "dispatch limit 0.75 requests"},
-		{"no periods", func(g *Grid) { g.Periods = nil }, "no dispatcher periods"},
-		{"bad fraction", func(g *Grid) { g.Fractions = []float64{0.5, -1} }, "rate fraction -1"},
-		{"nothing", func(g *Grid) { g.Fractions, g.EffectiveFactors = nil, nil }, "nothing to run"},
-	} {
-		g := tiny()
-		c.edit(&g)
-		err := g.Validate()
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v, want %q", c.name, err, c.want)
-		}
-	}
-	for name, g := range map[string]Grid{"default": Default(), "quick": Quick(), "tiny": tiny()} {
-		if err := g.Validate(); err != nil {
-			t.Errorf("%s grid: %v", name, err)
-		}
-	}
 }

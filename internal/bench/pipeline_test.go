@@ -1,0 +1,42 @@
+package bench
+
+import "testing"
+
+// BenchmarkEnginePipeline runs the engine variant of the pipeline scenario;
+// use it with -cpuprofile to see where an event's time goes.
+func BenchmarkEnginePipeline(b *testing.B) {
+	b.ReportAllocs()
+	n := int64(b.N)
+	if n < 100_000 {
+		n = 100_000
+	}
+	got, err := runEngineThroughput(n, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got == 0 {
+		b.Fatal("no events reached the sink")
+	}
+}
+
+// TestPipelineScenarioRuns runs every variant of the pipeline scenario once,
+// briefly, and checks that each produced figures.
+func TestPipelineScenarioRuns(t *testing.T) {
+	rs, err := runPipeline(Config{Events: 200_000, Duration: 50e6, Variant: "", Case: ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range rs {
+		seen[r.Case+"/"+r.Variant] = true
+		if r.Case != "idle" && r.EventsPerSec <= 0 {
+			t.Errorf("%s/%s: no throughput", r.Case, r.Variant)
+		}
+	}
+	for _, want := range []string{"throughput/greenwave", "throughput/goroutines", "throughput/handloop",
+		"rate=10000/greenwave/park", "rate=1000000/greenwave/busy_spin", "idle/greenwave/park"} {
+		if !seen[want] {
+			t.Errorf("missing result %s", want)
+		}
+	}
+}
