@@ -169,22 +169,26 @@ func regTable(register regRegister, readers int) ([]*regLookups, error) {
 	return per, nil
 }
 
-// regWriter registers a type at once and then at every tick until done is
-// closed: alternately a new type and a new field on a type readers look up.
-func regWriter(register regRegister, tick <-chan time.Time, done <-chan struct{}) (writes int, err error) {
+// regWriter registers types until done is closed: whenever it wakes (at
+// once, then at every tick) it catches up to due() writes, alternately a new
+// type and a new field on a type readers look up. Catching up keeps the
+// write rate when wake-ups come late.
+func regWriter(register regRegister, due func() int, tick <-chan time.Time, done <-chan struct{}) (writes int, err error) {
 	for {
-		tenant := fmt.Sprintf("tenant-%02d", writes%regTenants)
-		var s *event.Schema
-		if writes%2 == 0 {
-			s = event.MustSchema(tenant, fmt.Sprintf("new_type_%d", writes), regFields...)
-		} else {
-			name := regTypeNames[(writes/regTenants)%len(regTypeNames)]
-			s = event.MustSchema(tenant, name, event.Field{Name: fmt.Sprintf("extra_%d", writes), Kind: event.Int})
+		for writes < due() {
+			tenant := fmt.Sprintf("tenant-%02d", writes%regTenants)
+			var s *event.Schema
+			if writes%2 == 0 {
+				s = event.MustSchema(tenant, fmt.Sprintf("new_type_%d", writes), regFields...)
+			} else {
+				name := regTypeNames[(writes/regTenants)%len(regTypeNames)]
+				s = event.MustSchema(tenant, name, event.Field{Name: fmt.Sprintf("extra_%d", writes), Kind: event.Int})
+			}
+			if _, err := register(s); err != nil {
+				return writes, err
+			}
+			writes++
 		}
-		if _, err := register(s); err != nil {
-			return writes, err
-		}
-		writes++
 		select {
 		case <-done:
 			return writes, nil
@@ -271,7 +275,8 @@ func measureRegistry(c regCase, v regVariant, readers int, d time.Duration) (Res
 		go func() {
 			tick := time.NewTicker(regWriteEvery)
 			defer tick.Stop()
-			writes, writeErr = regWriter(reg, tick.C, done)
+			due := func() int { return 1 + int(time.Since(start)/regWriteEvery) }
+			writes, writeErr = regWriter(reg, due, tick.C, done)
 			close(writerDone)
 		}()
 	} else {

@@ -120,22 +120,27 @@ func TestRegistryWriterRegistersAndExtends(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := r.Len()
+	var due atomic.Int64
+	due.Store(1)
 	tick := make(chan time.Time)
 	done := make(chan struct{})
 	result := make(chan int)
 	go func() {
-		n, err := regWriter(r.Register, tick, done)
+		n, err := regWriter(r.Register, func() int { return int(due.Load()) }, tick, done)
 		if err != nil {
 			t.Error(err)
 		}
 		result <- n
 	}()
-	for range 9 {
-		tick <- time.Time{}
-	}
+	tick <- time.Time{} // one write done at once; nothing more due
+	due.Store(4)
+	tick <- time.Time{} // catches up: writes 2 to 4
+	tick <- time.Time{} // nothing due
+	due.Store(10)
+	tick <- time.Time{}
 	close(done)
 	if writes := <-result; writes != 10 {
-		t.Fatalf("%d writes after 9 ticks, want 10", writes)
+		t.Fatalf("%d writes, want 10", writes)
 	}
 	if added := r.Len() - before; added != 5 {
 		t.Fatalf("10 writes added %d types, want 5", added)

@@ -15,16 +15,18 @@ import (
 func init() {
 	register(&Scenario{
 		Name: "ring",
-		Doc: "Hand-off between goroutines: greenwave's batched ring (claim/publish/poll/release of up to " +
-			"256 events per call, capacity 4096, block policy) beside a buffered Go channel of the same " +
-			"capacity sending one event at a time. Cases: 1p1c (uint64 payload), 1p1c-event (event.Event " +
-			"with 4 fields copied into the slot with CopyFrom; the channel sends the Event by value without " +
-			"copying Fields, which favours the channel), 1p3c (one producer broadcasting every event to 3 " +
-			"consumers over three rings or three channels; counted once per produced event), 2p1c (two " +
-			"producers on one multi-producer ring or one channel). A ring side with nothing to do waits " +
-			"like a runtime worker with the spin_then_park strategy (package wait): it spins for a few " +
-			"passes, then parks until the other side unparks it after its next publish or release; a " +
-			"side that keeps finding work never parks. Channels block as usual.",
+		Doc: "Hand-off between goroutines: greenwave's batched ring (claim/publish/poll/release of " +
+			"up to 256 events per call, capacity 4096, block policy) beside a buffered Go channel of " +
+			"the same capacity sending one event at a time. Cases: 1p1c (uint64 payload); 1p1c-event " +
+			"(event.Event with 4 fields: the ring copies each into its slot with CopyFrom, reusing " +
+			"the slot's Fields, the channel sends a Clone, as a pipeline handing independent events " +
+			"over channels must); 1p3c (one producer broadcasting every event to 3 consumers over " +
+			"three rings or three channels, counted once per produced event); 2p1c (two producers on " +
+			"one multi-producer ring or one channel). A ring side with nothing to do waits like a " +
+			"runtime worker with the spin_then_park strategy (package wait): it spins for a few " +
+			"passes, then parks until the other side unparks it after its next publish or release; " +
+			"a side that keeps finding work never parks. Channels block as usual. Each measurement " +
+			"follows a short unmeasured run that warms the runtime's wait queues.",
 		Run: runRing,
 	})
 }
@@ -35,6 +37,8 @@ const (
 	// ringMaxPark bounds a park; wake-ups come from Unpark, this only
 	// limits the damage of a bug.
 	ringMaxPark = 10 * time.Millisecond
+	// ringWarmup is the longest unmeasured run before each measured one.
+	ringWarmup = 100 * time.Millisecond
 )
 
 type ringCase struct {
@@ -90,45 +94,81 @@ func ringSpeedup(rs []Result) {
 	}
 }
 
+// ringBuild prepares one (case, variant): it makes the rings or channels
+// and starts goroutines that wait for start to be closed, so that setup
+// allocations stay out of the measurement. It returns finish, which the
+// measuring goroutine runs after closing start and which returns once every
+// consumer has read everything, with the number of events and the largest
+// batch polled (0 for channels).
+type ringBuild func(stop *atomic.Bool, start <-chan struct{}) (finish func() (events int64, maxBatch int))
+
 // measureRing runs one (case, variant) for about d and returns its figures.
 // The clock runs until every consumer has drained, so events still in
 // flight when the producers stop are counted and timed.
 func measureRing(c ringCase, variant string, d time.Duration) Result {
-	var run func(stop *atomic.Bool) (events int64, maxBatch int)
+	var build ringBuild
 	switch {
 	case variant == "channel" && c.event:
-		run = ringChannelEvents
+		build = ringChannelEvents
 	case variant == "channel":
-		run = func(stop *atomic.Bool) (int64, int) { return ringChannel(stop, c.producers, c.consumers), 0 }
+		build = func(stop *atomic.Bool, start <-chan struct{}) func() (int64, int) {
+			return ringChannel(stop, start, c.producers, c.consumers)
+		}
 	case c.event:
-		run = ringEvents
+		build = ringEvents
 	case c.consumers > 1:
-		run = func(stop *atomic.Bool) (int64, int) { return ringBroadcast(stop, c.consumers) }
+		build = func(stop *atomic.Bool, start <-chan struct{}) func() (int64, int) {
+			return ringBroadcast(stop, start, c.consumers)
+		}
 	default:
-		run = func(stop *atomic.Bool) (int64, int) { return ringFanIn(stop, c.producers) }
+		build = func(stop *atomic.Bool, start <-chan struct{}) func() (int64, int) {
+			return ringFanIn(stop, start, c.producers)
+		}
 	}
 
-	var stop atomic.Bool
+	// A short unmeasured run first: when goroutines first park, the runtime
+	// allocates wait-queue entries (and a collection empties its caches of
+	// them), which would otherwise count as allocations of the measured run.
 	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	timer := time.AfterFunc(d, func() { stop.Store(true) })
-	start := time.Now()
-	n, maxBatch := run(&stop)
-	el := time.Since(start)
-	timer.Stop()
-	runtime.ReadMemStats(&after)
+	ringRunOnce(build, min(ringWarmup, d))
+	n, maxBatch, el, mallocs := ringRunOnce(build, d)
 
 	r := Result{Bench: "ring", Case: c.name, Variant: variant, Extra: map[string]any{}}
 	if n > 0 {
 		r.EventsPerSec = float64(n) / el.Seconds()
 		r.NsPerEvent = float64(el.Nanoseconds()) / float64(n)
-		r.AllocsPerEvent = float64(after.Mallocs-before.Mallocs) / float64(n)
+		r.AllocsPerEvent = float64(mallocs) / float64(n)
 	}
 	if variant == "greenwave" {
 		r.Extra["max_batch"] = float64(maxBatch)
 	}
 	return r
+}
+
+// ringRunOnce builds and runs one hand-off for about d and returns the
+// events, the largest batch, the time until every consumer finished, and
+// the allocations made after setup.
+func ringRunOnce(build ringBuild, d time.Duration) (n int64, maxBatch int, el time.Duration, mallocs uint64) {
+	var stop atomic.Bool
+	start := make(chan struct{})
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	go func() {
+		<-start
+		timer.Reset(d)
+		<-timer.C
+		stop.Store(true)
+	}()
+	finish := build(&stop, start)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	close(start)
+	n, maxBatch = finish()
+	el = time.Since(t0)
+	runtime.ReadMemStats(&after)
+	return n, maxBatch, el, after.Mallocs - before.Mallocs
 }
 
 // ringSide is one goroutine's way to wait: it parks on its own Parker and
@@ -152,8 +192,8 @@ func unparkAll(sides []ringSide) {
 }
 
 // ringProduce publishes consecutive values on r until stop, waking the
-// consumer after each batch, and returns how many it published.
-func ringProduce(r *ring.Ring[uint64], stop *atomic.Bool, me, consumer ringSide) int64 {
+// consumer after each batch.
+func ringProduce(r *ring.Ring[uint64], stop *atomic.Bool, me, consumer ringSide) {
 	var v uint64
 	hasRoom := func() bool { return r.Len() < r.Cap() || stop.Load() }
 	for !stop.Load() {
@@ -167,7 +207,6 @@ func ringProduce(r *ring.Ring[uint64], stop *atomic.Bool, me, consumer ringSide)
 		r.Publish(pos, got)
 		consumer.parker.Unpark()
 	}
-	return int64(v)
 }
 
 // ringFill writes v, v+1, ... into the claimed slots [pos, pos+n) through
@@ -217,29 +256,32 @@ func ringConsume(r *ring.Ring[uint64], me ringSide, producers []ringSide) (n int
 	return n, maxBatch
 }
 
-// ringFanIn runs producers goroutines into one ring (multi-producer when
-// more than one) and one consumer.
-func ringFanIn(stop *atomic.Bool, producers int) (int64, int) {
+// ringFanIn has producers goroutines write into one ring (multi-producer
+// when more than one); the consumer runs in finish.
+func ringFanIn(stop *atomic.Bool, start <-chan struct{}, producers int) func() (int64, int) {
 	r := ring.New[uint64](ringCapacity, ring.Block, producers > 1)
 	consumer := newRingSide()
 	sides := make([]ringSide, producers)
 	var wg sync.WaitGroup
 	for i := range sides {
 		sides[i] = newRingSide()
-		wg.Go(func() { ringProduce(r, stop, sides[i], consumer) })
+		wg.Go(func() {
+			<-start
+			ringProduce(r, stop, sides[i], consumer)
+		})
 	}
 	go func() {
 		wg.Wait()
 		r.Close()
 		consumer.parker.Unpark()
 	}()
-	return ringConsume(r, consumer, sides)
+	return func() (int64, int) { return ringConsume(r, consumer, sides) }
 }
 
-// ringBroadcast has one producer write every event to consumers rings,
-// each read by its own goroutine. A full ring holds the producer back (block
-// policy), so every consumer sees every event.
-func ringBroadcast(stop *atomic.Bool, consumers int) (int64, int) {
+// ringBroadcast has one producer (in finish) write every event to
+// consumers rings, each read by its own goroutine. A full ring holds the
+// producer back (block policy), so every consumer sees every event.
+func ringBroadcast(stop *atomic.Bool, start <-chan struct{}, consumers int) func() (int64, int) {
 	rs := make([]*ring.Ring[uint64], consumers)
 	for i := range rs {
 		rs[i] = ring.New[uint64](ringCapacity, ring.Block, false)
@@ -251,52 +293,55 @@ func ringBroadcast(stop *atomic.Bool, consumers int) (int64, int) {
 	var wg sync.WaitGroup
 	for i, r := range rs {
 		sides[i] = newRingSide()
-		wg.Go(func() { counts[i], batches[i] = ringConsume(r, sides[i], producer) })
+		wg.Go(func() {
+			<-start
+			counts[i], batches[i] = ringConsume(r, sides[i], producer)
+		})
 	}
-	var v uint64
 	var full *ring.Ring[uint64]
 	hasRoom := func() bool { return full.Len() < full.Cap() }
-	for !stop.Load() {
-		for k, r := range rs {
-			// Place this batch of ringBatch values on every ring.
-			for done := 0; done < ringBatch; {
-				pos, got := r.Claim(ringBatch - done)
-				if got == 0 {
-					full = r
-					producer[0].idler.Idle(hasRoom)
-					continue
+	return func() (int64, int) {
+		var v uint64
+		for !stop.Load() {
+			for k, r := range rs {
+				// Place this batch of ringBatch values on every ring.
+				for done := 0; done < ringBatch; {
+					pos, got := r.Claim(ringBatch - done)
+					if got == 0 {
+						full = r
+						producer[0].idler.Idle(hasRoom)
+						continue
+					}
+					producer[0].idler.Worked()
+					ringFill(r, pos, got, v+uint64(done))
+					r.Publish(pos, got)
+					sides[k].parker.Unpark()
+					done += got
 				}
-				producer[0].idler.Worked()
-				ringFill(r, pos, got, v+uint64(done))
-				r.Publish(pos, got)
-				sides[k].parker.Unpark()
-				done += got
 			}
+			v += ringBatch
 		}
-		v += ringBatch
-	}
-	for k, r := range rs {
-		r.Close()
-		sides[k].parker.Unpark()
-	}
-	wg.Wait()
-	for _, c := range counts {
-		if c != int64(v) {
-			panic(fmt.Sprintf("BUG: bench ring: a consumer read %d of %d events", c, v))
+		for k, r := range rs {
+			r.Close()
+			sides[k].parker.Unpark()
 		}
+		wg.Wait()
+		maxBatch := 0
+		for i, c := range counts {
+			if c != int64(v) {
+				panic(fmt.Sprintf("BUG: bench ring: a consumer read %d of %d events", c, v))
+			}
+			maxBatch = max(maxBatch, batches[i])
+		}
+		return int64(v), maxBatch
 	}
-	maxBatch := 0
-	for _, b := range batches {
-		maxBatch = max(maxBatch, b)
-	}
-	return int64(v), maxBatch
 }
 
 // ringChannel is the naive baseline: buffered channels of the same
 // capacity, one event per send. With several consumers the producer sends
 // every event to each consumer's channel; with several producers they share
 // one channel.
-func ringChannel(stop *atomic.Bool, producers, consumers int) int64 {
+func ringChannel(stop *atomic.Bool, start <-chan struct{}, producers, consumers int) func() (int64, int) {
 	chs := make([]chan uint64, consumers)
 	for i := range chs {
 		chs[i] = make(chan uint64, ringCapacity)
@@ -318,6 +363,7 @@ func ringChannel(stop *atomic.Bool, producers, consumers int) int64 {
 	var pw sync.WaitGroup
 	for range producers {
 		pw.Go(func() {
+			<-start
 			var v uint64
 			for !stop.Load() {
 				for range ringBatch {
@@ -329,12 +375,14 @@ func ringChannel(stop *atomic.Bool, producers, consumers int) int64 {
 			}
 		})
 	}
-	pw.Wait()
-	for _, ch := range chs {
-		close(ch)
+	return func() (int64, int) {
+		pw.Wait()
+		for _, ch := range chs {
+			close(ch)
+		}
+		cw.Wait()
+		return counts[0], 0 // with several consumers, each got every event
 	}
-	cw.Wait()
-	return counts[0] // with several consumers, each got every event
 }
 
 // ringEventTemplate is the event the event cases hand off: a header and 4
@@ -350,9 +398,9 @@ func ringEventTemplate() event.Event {
 
 // ringEvents hands off event.Event values through a ring, copying each into
 // its slot with CopyFrom (the runtime's way), so slots reuse their Fields.
-// One lap before the clock fills every slot's Fields, as a long-running
-// edge would have.
-func ringEvents(stop *atomic.Bool) (int64, int) {
+// One lap during setup fills every slot's Fields, as on a long-running
+// edge. The producer runs in finish.
+func ringEvents(stop *atomic.Bool, start <-chan struct{}) func() (int64, int) {
 	r := ring.New[event.Event](ringCapacity, ring.Block, false)
 	src := ringEventTemplate()
 	pos, got := r.Claim(ringCapacity)
@@ -369,6 +417,7 @@ func ringEvents(stop *atomic.Bool) (int64, int) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		<-start
 		var sum int64
 		hasData := func() bool { return r.Len() > 0 || r.Drained() }
 		for {
@@ -394,32 +443,36 @@ func ringEvents(stop *atomic.Bool) (int64, int) {
 			panic("BUG: bench ring: event consumer read nothing")
 		}
 	}()
-	var t int64
 	hasRoom := func() bool { return r.Len() < r.Cap() }
-	for !stop.Load() {
-		pos, got := r.Claim(ringBatch)
-		if got == 0 {
-			producer.idler.Idle(hasRoom)
-			continue
+	return func() (int64, int) {
+		var t int64
+		for !stop.Load() {
+			pos, got := r.Claim(ringBatch)
+			if got == 0 {
+				producer.idler.Idle(hasRoom)
+				continue
+			}
+			producer.idler.Worked()
+			for i := range got {
+				e := r.Slot(pos + uint64(i))
+				e.CopyFrom(&src)
+				e.Time = t
+				t++
+			}
+			r.Publish(pos, got)
+			consumer.parker.Unpark()
 		}
-		producer.idler.Worked()
-		for i := range got {
-			e := r.Slot(pos + uint64(i))
-			e.CopyFrom(&src)
-			e.Time = t
-			t++
-		}
-		r.Publish(pos, got)
+		r.Close()
 		consumer.parker.Unpark()
+		<-done
+		return consumed, maxBatch
 	}
-	r.Close()
-	consumer.parker.Unpark()
-	<-done
-	return consumed, maxBatch
 }
 
-// ringChannelEvents sends event.Event values over a buffered channel.
-func ringChannelEvents(stop *atomic.Bool) (int64, int) {
+// ringChannelEvents sends event.Event values over a buffered channel. Each
+// is a Clone: an event in flight must not share Fields with the next one
+// the producer builds. The producer runs in finish.
+func ringChannelEvents(stop *atomic.Bool, start <-chan struct{}) func() (int64, int) {
 	ch := make(chan event.Event, ringCapacity)
 	src := ringEventTemplate()
 	var consumed int64
@@ -435,16 +488,18 @@ func ringChannelEvents(stop *atomic.Bool) (int64, int) {
 			panic("BUG: bench ring: channel event consumer read nothing")
 		}
 	}()
-	var t int64
-	for !stop.Load() {
-		for range ringBatch {
-			e := src
-			e.Time = t
-			t++
-			ch <- e
+	return func() (int64, int) {
+		var t int64
+		for !stop.Load() {
+			for range ringBatch {
+				e := src.Clone()
+				e.Time = t
+				t++
+				ch <- e
+			}
 		}
+		close(ch)
+		<-done
+		return consumed, 0
 	}
-	close(ch)
-	<-done
-	return consumed, 0
 }

@@ -49,7 +49,10 @@ type simOnceCmd struct {
 	JSON          bool    `help:"Print one JSON object instead of the tables."`
 }
 
-const simBoundedHelp = "The dispatcher queue counts as bounded when its mean length over the last quarter of the run exceeds its mean over the second quarter by at most one dispatch limit plus 0.5% of the requests produced in between."
+// simBoundedHelp states the rule of sim.Result.Bounded.
+func simBoundedHelp() string {
+	return fmt.Sprintf("The dispatcher queue counts as bounded when its mean length over the last quarter of the run exceeds its mean over the second quarter by at most one dispatch limit plus %g%% of the requests produced in between.", sim.GrowthTolerance*100)
+}
 
 // Help is the detailed help of the run form.
 func (c *simOnceCmd) Help() string {
@@ -57,7 +60,7 @@ func (c *simOnceCmd) Help() string {
 
 The dispatcher moves requests into the consumer, oldest first, while it holds fewer than limit = goal × factor × consumer rate requests. The consumer serves one request at a time.
 
-Prints the rates, the longest dispatcher queue and consumer contents, and mean, p95, p99 and max of total latency (completion − arrival) and in-consumer latency (completion − dispatch) in seconds. ` + simBoundedHelp
+Prints the rates, the longest dispatcher queue and consumer contents, and mean, p95, p99 and max of total latency (completion − arrival) and in-consumer latency (completion − dispatch) in seconds. ` + simBoundedHelp()
 }
 
 // simUsage marks a user error: the command line was wrong, not the run.
@@ -184,7 +187,7 @@ type simSweepCmd struct {
 
 // Help is the detailed help of the sweep form.
 func (c *simSweepCmd) Help() string {
-	return `The latency grid jitters one component at a time (--jitter, the two others uniform) for every period, latency factor and producer rate (fractions of the consumer rate). The effective-rate grid searches, for every period and factor, the effective dispatch rate: the highest producer rate at which the dispatcher queue stays bounded, with a jittered dispatcher and a uniform producer and consumer. It is printed beside the closed form C × E[min(g, limit/C)] / E[g] (C × (1 − e^(−factor)) for poisson) where one exists. ` + simBoundedHelp + `
+	return `The latency grid jitters one component at a time (--jitter, the two others uniform) for every period, latency factor and producer rate (fractions of the consumer rate). The effective-rate grid searches, for every period and factor, the effective dispatch rate: the highest producer rate at which the dispatcher queue stays bounded, with a jittered dispatcher and a uniform producer and consumer. It is printed beside the closed form C × E[min(g, limit/C)] / E[g] (C × (1 − e^(−factor)) for poisson) where one exists. ` + simBoundedHelp() + `
 
 Writes latency.csv, effective.csv, latency-p<period>us-f<factor>.svg/.png and effective-rate.svg/.png into --out. Shows a progress bar when stderr is a terminal.`
 }

@@ -234,16 +234,24 @@ func (a *actor) stepOperator() (bool, error) {
 	return a.finish()
 }
 
-// noteSeq stamps each event with its edge sequence number and counts gaps.
+// noteSeq stamps each event with its edge sequence number and counts gaps
+// (events dropped on the edge before the consumer saw them).
 func (a *actor) noteSeq(l *link, pos uint64, evs []event.Event) {
 	r := l.ring
+	n := uint64(len(evs))
+	first := r.Seq(pos)
+	if first == l.nextSeq && r.Seq(pos+n-1) == first+n-1 {
+		for i := range evs {
+			evs[i].Seq = first + uint64(i)
+		}
+		l.nextSeq = first + n
+		return
+	}
 	for i := range evs {
 		s := r.Seq(pos + uint64(i))
 		evs[i].Seq = s
-		if s != l.nextSeq {
-			if s > l.nextSeq {
-				l.gaps.Add(s - l.nextSeq)
-			}
+		if s > l.nextSeq {
+			l.gaps.Add(s - l.nextSeq)
 		}
 		l.nextSeq = s + 1
 	}

@@ -16,6 +16,9 @@ type Config struct {
 	// Wait is the strategy of an idle worker: "park", "spin_then_park"
 	// (the default when empty), "yield" or "busy_spin".
 	Wait string
+	// SpinFor is how long a spin_then_park worker spins after running out
+	// of work before it parks (0: 50 µs, below one park/wake round trip).
+	SpinFor time.Duration
 	// Pin locks each worker to an OS thread pinned to CPU (worker index
 	// modulo the CPUs available). Set GOMAXPROCS explicitly when pinning.
 	Pin bool
@@ -38,6 +41,9 @@ func (c *Config) defaults() {
 	}
 	if c.Wait == "" {
 		c.Wait = "spin_then_park"
+	}
+	if c.SpinFor <= 0 {
+		c.SpinFor = 50 * time.Microsecond
 	}
 	if c.Budget <= 0 {
 		c.Budget = 512

@@ -14,22 +14,27 @@ type route struct {
 	links    []*link // by partition
 	keySlots []int   // empty: partition by Event.Key
 	parts    []uint16
-	cur      []int // per partition: next batch index to deliver
+	// Per partition: events of the batch bound there, how many of them are
+	// delivered, and the claim of the current push.
+	total, done, got, seen []int
+	base                   []uint64
+	cur                    int // single partition: next batch index
 	// blockedOn is the ring a Block-policy push is waiting for, and since
-	// when (monotonic nanos); nil when not blocked.
+	// when; nil when not blocked.
 	blockedOn    *link
 	blockedSince time.Time
 }
 
 func newRoute(links []*link, keySlots []int) *route {
-	return &route{links: links, keySlots: keySlots, cur: make([]int, len(links))}
+	n := len(links)
+	return &route{links: links, keySlots: keySlots,
+		total: make([]int, n), done: make([]int, n), got: make([]int, n), seen: make([]int, n), base: make([]uint64, n)}
 }
 
-// start prepares the route for a new batch.
+// start prepares the route for a new batch: with several partitions it
+// hashes every event once and counts the events bound to each.
 func (r *route) start(evs []event.Event) {
-	for i := range r.cur {
-		r.cur[i] = 0
-	}
+	r.cur = 0
 	if len(r.links) == 1 {
 		return
 	}
@@ -37,6 +42,9 @@ func (r *route) start(evs []event.Event) {
 		r.parts = make([]uint16, len(evs), 2*len(evs))
 	}
 	r.parts = r.parts[:len(evs)]
+	for p := range r.total {
+		r.total[p], r.done[p] = 0, 0
+	}
 	n := uint64(len(r.links))
 	for i := range evs {
 		e := &evs[i]
@@ -47,7 +55,9 @@ func (r *route) start(evs []event.Event) {
 				h = e.Get(s).Hash(h)
 			}
 		}
-		r.parts[i] = uint16(h % n)
+		p := uint16(h % n)
+		r.parts[i] = p
+		r.total[p]++
 	}
 }
 
@@ -55,84 +65,100 @@ func (r *route) start(evs []event.Event) {
 // the whole batch has been delivered (or dropped under a drop policy) and
 // whether any event moved.
 func (r *route) push(evs []event.Event) (complete, moved bool) {
-	complete = true
-	for p, l := range r.links {
-		if r.cur[p] >= len(evs) {
-			continue
+	var blocked *link
+	if len(r.links) == 1 {
+		complete, moved = r.pushAll(r.links[0], evs)
+		if !complete {
+			blocked = r.links[0]
 		}
-		var ok, m bool
-		if len(r.links) == 1 {
-			ok, m = r.pushAll(l, evs, p)
-		} else {
-			ok, m = r.pushPart(l, evs, p)
-		}
-		moved = moved || m
-		if !ok {
-			complete = false
-			if r.blockedOn == nil {
-				r.blockedOn = l
-				r.blockedSince = time.Now()
-			}
-		}
+	} else {
+		complete, moved, blocked = r.pushParts(evs)
 	}
-	if complete && r.blockedOn != nil {
+	if !complete {
+		if r.blockedOn == nil {
+			r.blockedOn = blocked
+			r.blockedSince = time.Now()
+		}
+		return false, moved
+	}
+	if r.blockedOn != nil {
 		r.blockedOn.ring.AddBlocked(time.Since(r.blockedSince))
 		r.blockedOn = nil
 	}
-	return complete, moved
+	return true, moved
 }
 
-func (r *route) pushAll(l *link, evs []event.Event, p int) (complete, moved bool) {
-	rest := evs[r.cur[p]:]
-	pos, got := l.ring.Claim(len(rest))
-	for i := 0; i < got; i++ {
-		l.ring.Slot(pos + uint64(i)).CopyFrom(&rest[i])
-	}
-	if got > 0 {
-		l.ring.Publish(pos, got)
-		l.consumer.w.parker.Unpark()
-	}
-	r.cur[p] += got
-	if got < len(rest) && l.policy != ring.Block {
-		l.ring.Drop(len(rest) - got)
-		r.cur[p] = len(evs)
-	}
-	return r.cur[p] >= len(evs), got > 0
-}
-
-func (r *route) pushPart(l *link, evs []event.Event, p int) (complete, moved bool) {
-	want := 0
-	part := uint16(p)
-	for i := r.cur[p]; i < len(evs); i++ {
-		if r.parts[i] == part {
-			want++
-		}
-	}
-	if want == 0 {
-		r.cur[p] = len(evs)
+func (r *route) pushAll(l *link, evs []event.Event) (complete, moved bool) {
+	rest := evs[r.cur:]
+	if len(rest) == 0 {
 		return true, false
 	}
-	pos, got := l.ring.Claim(want)
-	i := r.cur[p]
-	for k := 0; k < got; i++ {
-		if r.parts[i] == part {
-			l.ring.Slot(pos + uint64(k)).CopyFrom(&evs[i])
-			k++
+	pos, got := l.ring.Claim(len(rest))
+	for i := 0; i < got; {
+		seg := l.ring.Segment(pos+uint64(i), got-i)
+		for k := range seg {
+			seg[k].CopyFrom(&rest[i+k])
 		}
+		i += len(seg)
 	}
 	if got > 0 {
 		l.ring.Publish(pos, got)
 		l.consumer.w.parker.Unpark()
 	}
-	if got == want {
-		r.cur[p] = len(evs)
-		return true, got > 0
+	r.cur += got
+	if got < len(rest) && l.policy != ring.Block {
+		l.ring.Drop(len(rest) - got)
+		r.cur = len(evs)
 	}
-	r.cur[p] = i
-	if l.policy != ring.Block {
-		l.ring.Drop(want - got)
-		r.cur[p] = len(evs)
-		return true, got > 0
+	return r.cur >= len(evs), got > 0
+}
+
+// pushParts claims, for every partition with events left, as many slots as
+// its ring gives, then copies the batch in one pass.
+func (r *route) pushParts(evs []event.Event) (complete, moved bool, blocked *link) {
+	any := false
+	for p, l := range r.links {
+		r.got[p], r.seen[p] = 0, 0
+		want := r.total[p] - r.done[p]
+		if want == 0 {
+			continue
+		}
+		pos, got := l.ring.Claim(want)
+		r.base[p], r.got[p] = pos, got
+		if got > 0 {
+			any = true
+		}
 	}
-	return false, got > 0
+	if any {
+		for i := range evs {
+			p := r.parts[i]
+			s := r.seen[p] - r.done[p]
+			r.seen[p]++
+			if s < 0 || s >= r.got[p] {
+				continue
+			}
+			r.links[p].ring.Slot(r.base[p] + uint64(s)).CopyFrom(&evs[i])
+		}
+	}
+	complete = true
+	for p, l := range r.links {
+		if g := r.got[p]; g > 0 {
+			l.ring.Publish(r.base[p], g)
+			l.consumer.w.parker.Unpark()
+			r.done[p] += g
+			moved = true
+		}
+		if left := r.total[p] - r.done[p]; left > 0 {
+			if l.policy != ring.Block {
+				l.ring.Drop(left)
+				r.done[p] = r.total[p]
+				continue
+			}
+			complete = false
+			if blocked == nil {
+				blocked = l
+			}
+		}
+	}
+	return complete, moved, blocked
 }

@@ -35,6 +35,7 @@ func newWorker(e *Engine, id int, strategy wait.Strategy) *worker {
 	p := wait.NewParker()
 	w := &worker{id: id, e: e, parker: p, done: make(chan struct{})}
 	w.idler = wait.NewIdler(strategy, p)
+	w.idler.SpinFor = e.cfg.SpinFor
 	return w
 }
 

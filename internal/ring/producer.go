@@ -1,9 +1,6 @@
 package ring
 
-import (
-	"runtime"
-	"time"
-)
+import "time"
 
 // Claim reserves up to n slots for writing and returns the first position
 // and how many were reserved; the slots are pos, pos+1, ..., pos+got-1.
@@ -113,7 +110,8 @@ func (r *Ring[T]) freeBound(target uint64) uint64 {
 
 // Publish makes the n claimed slots starting at pos visible to the consumer
 // and gives them the next n sequence numbers of the edge. On a
-// multi-producer ring it waits until every earlier position is published.
+// multi-producer ring they become visible once every earlier claimed
+// position is published too; Publish never waits for that.
 func (r *Ring[T]) Publish(pos uint64, n int) {
 	if r.closed.Load() {
 		panic("BUG: ring: Publish after Close")
@@ -134,39 +132,60 @@ func (r *Ring[T]) Publish(pos uint64, n int) {
 	r.published.Store(end)
 }
 
+// publishMulti marks the range done and then commits, in position order,
+// every done range that follows the published cursor. Committing is
+// combined: one producer at a time holds the commit turn (a try-lock) and
+// commits other producers' done ranges as well as its own, so no producer
+// ever waits for another. A producer that finds the turn taken leaves; the
+// holder re-checks for done ranges after letting go, so none is left
+// behind.
 func (r *Ring[T]) publishMulti(pos uint64, n int) {
 	end := pos + uint64(n)
-	if end > r.prod.claimMulti.Load() {
-		panic("BUG: ring: Publish of unclaimed positions")
+	if end > r.prod.claimMulti.Load() || pos < r.published.Load() {
+		panic("BUG: ring: Publish of a range that is not claimed and unpublished")
 	}
-	for spins := 1; ; spins++ {
-		p := r.published.Load()
-		if p == pos {
-			break
+	r.done[pos&r.mask].Store(end)
+	for {
+		if !r.prod.commit.CompareAndSwap(0, 1) {
+			return // the holder will commit this range
 		}
-		if p > pos {
-			panic("BUG: ring: Publish of an already published range")
+		cur := r.published.Load()
+		seq := r.prod.seq
+		for {
+			// A value left from an earlier lap is at most cur.
+			e := r.done[cur&r.mask].Load()
+			if e <= cur {
+				break
+			}
+			if r.prod.pendingDrops.Load() != 0 {
+				seq += r.prod.pendingDrops.Swap(0)
+			}
+			seq = r.stampSeq(cur, e, seq)
+			cur = e
+			r.published.Store(cur)
 		}
-		if spins%64 == 0 {
-			runtime.Gosched()
+		r.prod.seq = seq
+		r.prod.commit.Store(0)
+		// A range marked done while this producer held the turn, after its
+		// last look, would otherwise wait for the next Publish.
+		if r.done[cur&r.mask].Load() <= cur {
+			return
 		}
 	}
-	// This producer holds the commit turn until it stores published.
-	seq := r.prod.seq
-	if r.prod.pendingDrops.Load() != 0 {
-		seq += r.prod.pendingDrops.Swap(0)
-	}
-	r.prod.seq = r.stampSeq(pos, end, seq)
-	r.published.Store(end)
 }
 
 // stampSeq numbers the slots [pos, end) from seq and returns the next
-// sequence number.
+// sequence number. It walks plain slices (at most two, at the wrap) so the
+// loop has no masking or bounds checks.
 func (r *Ring[T]) stampSeq(pos, end, seq uint64) uint64 {
-	seqs, mask := r.seqs, r.mask // locals: the stores cannot alias them
-	for p := pos; p != end; p++ {
-		seqs[p&mask] = seq
-		seq++
+	for pos != end {
+		i := pos & r.mask
+		s := r.seqs[i:min(i+(end-pos), r.size)]
+		for k := range s {
+			s[k] = seq + uint64(k)
+		}
+		seq += uint64(len(s))
+		pos += uint64(len(s))
 	}
 	return seq
 }

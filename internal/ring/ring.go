@@ -19,12 +19,14 @@ const maxCapacity = 1 << 40
 // Ring is a bounded ring of preallocated T slots between one producer (or
 // several, when made with multiProducer=true) and one consumer.
 //
-// Producer-side methods (Claim, Slot on claimed positions, Publish, Drop,
-// AddBlocked, Close) are called from the producer goroutine, or from any
-// goroutine on a multi-producer ring. Consumer-side methods (Poll, Slot and
-// Seq on polled positions, Release, Drained) are called from one consumer
-// goroutine. Len, Cap and Stats are safe from any goroutine. The zero Ring is
-// not usable; call New. A Ring must not be copied.
+// Producer-side methods (Claim, Slot and Segment on claimed positions,
+// Publish, Drop, AddBlocked, Close) are called from the producer goroutine,
+// or from any goroutine on a multi-producer ring. Consumer-side methods
+// (Poll, Slot, Segment and Seq on polled positions, Release, Drained) are
+// called from one consumer goroutine. Len, Cap, Policy, MultiProducer and
+// Stats are safe from any goroutine. A slot may only be touched by the side
+// that claimed or polled it, until Publish or Release. The zero Ring is not
+// usable; call New. A Ring must not be copied.
 type Ring[T any] struct {
 	_ [blockPad]byte
 
@@ -32,8 +34,11 @@ type Ring[T any] struct {
 	// side owns the slot). seqs[i] is the sequence number of the event in
 	// vals[i]: a parallel array rather than a field beside T so that a
 	// polled range is a plain []T (Segment).
-	vals   []T
-	seqs   []uint64
+	vals []T
+	seqs []uint64
+	// done[i] is, on a multi-producer ring, the end of a published range
+	// that starts at a position with slot i, awaiting commit.
+	done   []atomic.Uint64
 	mask   uint64
 	size   uint64
 	policy Policy
@@ -80,11 +85,12 @@ type producerSide struct {
 	// pub the next position to publish.
 	claim, bound, pub uint64
 	// seq is the next sequence number. Owned by the single producer, or by
-	// the producer holding the commit turn (published == its position).
+	// the producer holding the commit turn.
 	seq uint64
 
-	// Multi-producer counterparts of claim and bound.
+	// Multi-producer counterparts of claim and bound, and the commit turn.
 	claimMulti, boundMulti atomic.Uint64
+	commit                 atomic.Uint32
 	// pendingDrops are sequence numbers consumed by Drop on a multi-producer
 	// ring, folded into seq by the next commit.
 	pendingDrops atomic.Uint64
@@ -118,7 +124,7 @@ func New[T any](capacity int, policy Policy, multiProducer bool) *Ring[T] {
 	if capacity > 2 {
 		size = 1 << bits.Len64(uint64(capacity-1))
 	}
-	return &Ring[T]{
+	r := &Ring[T]{
 		vals:   make([]T, size),
 		seqs:   make([]uint64, size),
 		mask:   size - 1,
@@ -126,6 +132,10 @@ func New[T any](capacity int, policy Policy, multiProducer bool) *Ring[T] {
 		policy: policy,
 		multi:  multiProducer,
 	}
+	if multiProducer {
+		r.done = make([]atomic.Uint64, size)
+	}
+	return r
 }
 
 // Slot returns the slot at a position the caller claimed (producer) or

@@ -27,15 +27,22 @@ const (
 type Idler struct {
 	Strategy Strategy
 	// Spins is SpinThenPark's number of idle passes before parking
-	// (DefaultSpins if 0).
+	// (DefaultSpins if 0). It is ignored when SpinFor is set.
 	Spins int
+	// SpinFor, when positive, makes SpinThenPark spin for this long after
+	// the first idle pass (in place for the first half, yielding for the
+	// second) before it parks, however many passes that takes. Set it near
+	// the park/wake round trip of the machine (about 100 µs), so a worker
+	// fed at a steady rate stays awake and an idle one soon sleeps.
+	SpinFor time.Duration
 	// MaxPark bounds a single park so timers still fire (DefaultMaxPark if
 	// 0; negative means a timer is already due, so do not park now).
 	MaxPark time.Duration
 	// Parker is what Park and SpinThenPark sleep on and producers Unpark.
 	Parker *Parker
 
-	idle int    // consecutive idle passes since work
+	idle      int       // consecutive idle passes since work
+	idleSince time.Time // first idle pass since work (SpinFor only)
 	sink uint64 // keeps the in-place spin from being optimised away
 
 	parks, wakes, spins, yields atomic.Uint64
@@ -67,6 +74,10 @@ func (i *Idler) Idle(hasWork func() bool) {
 		i.yields.Add(1)
 		runtime.Gosched()
 	case SpinThenPark:
+		if i.SpinFor > 0 {
+			i.spinFor(hasWork)
+			return
+		}
 		limit := i.Spins
 		if limit <= 0 {
 			limit = DefaultSpins
@@ -89,6 +100,27 @@ func (i *Idler) Idle(hasWork func() bool) {
 		i.park(hasWork)
 	default:
 		panic("BUG: wait: unknown strategy " + i.Strategy.String())
+	}
+}
+
+// spinFor is SpinThenPark with a time budget instead of a pass count.
+func (i *Idler) spinFor(hasWork func() bool) {
+	now := time.Now()
+	if i.idle == 0 {
+		i.idleSince = now
+	}
+	i.idle++
+	switch el := now.Sub(i.idleSince); {
+	case el < i.SpinFor/2:
+		i.spinInPlace()
+		i.spins.Add(1)
+	case el < i.SpinFor:
+		i.yields.Add(1)
+		runtime.Gosched()
+	default:
+		if i.park(hasWork) {
+			i.idle = 0
+		}
 	}
 }
 

@@ -148,3 +148,34 @@ func TestParkingStrategyWithoutParkerIsABug(t *testing.T) {
 	}()
 	NewIdler(Park, nil).Idle(nil)
 }
+
+// TestSpinForParksOnlyAfterItsBudget: with SpinFor, SpinThenPark keeps
+// returning without parking until the budget has passed, then parks (and a
+// pending Unpark ends that park at once).
+func TestSpinForParksOnlyAfterItsBudget(t *testing.T) {
+	p := NewParker()
+	i := NewIdler(SpinThenPark, p)
+	i.SpinFor = 20 * time.Millisecond
+	i.MaxPark = time.Second
+	start := time.Now()
+	for time.Since(start) < 15*time.Millisecond {
+		i.Idle(nil)
+	}
+	if st := i.Stats(); st.Parks != 0 || st.Spins == 0 || st.Yields == 0 {
+		t.Fatalf("within the budget: %+v, want spins and yields but no park", st)
+	}
+	time.Sleep(10 * time.Millisecond)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		p.Unpark()
+	}()
+	i.Idle(nil)
+	if st := i.Stats(); st.Parks != 1 || st.Wakes != 1 {
+		t.Fatalf("after the budget: %+v, want one park ended by Unpark", st)
+	}
+	i.Worked()
+	i.Idle(nil)
+	if st := i.Stats(); st.Parks != 1 {
+		t.Fatalf("after Worked the budget restarts, but it parked: %+v", st)
+	}
+}

@@ -12,8 +12,9 @@ import (
 	"github.com/greenwave/greenwave/internal/sim"
 )
 
-// tiny is a grid of 3 latency points per period and one search, small enough
-// for the race detector.
+// tiny is a grid of two periods with six latency points (three jittered
+// components at two rates) and one search each, small enough for the race
+// detector.
 func tiny() Grid {
 	return Grid{
 		Duration:         time.Second,
