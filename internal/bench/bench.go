@@ -178,12 +178,24 @@ func medianF(rs []Result, f func(Result) float64) float64 {
 // WriteTable prints results for a person.
 func WriteTable(w io.Writer, rs []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "bench\tcase\tvariant\tevents/s\tns/event\tallocs/event\tp50\tp99\tmax\t")
+	fmt.Fprintln(tw, "bench\tcase\tvariant\tevents/s\tns/event\tallocs/event\tp50\tp99\tmax\tother\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%.3f\t%s\t%s\t%s\t\n", r.Bench, r.Case, r.Variant,
-			human(r.EventsPerSec), r.NsPerEvent, r.AllocsPerEvent, dur(r.P50Ns), dur(r.P99Ns), dur(r.MaxNs))
+		var extra []string
+		for k, v := range r.Extra {
+			extra = append(extra, fmt.Sprintf("%s=%v", k, fmtExtra(v)))
+		}
+		sort.Strings(extra)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%.3f\t%s\t%s\t%s\t%s\t\n", r.Bench, r.Case, r.Variant,
+			human(r.EventsPerSec), r.NsPerEvent, r.AllocsPerEvent, dur(r.P50Ns), dur(r.P99Ns), dur(r.MaxNs), strings.Join(extra, " "))
 	}
 	return tw.Flush()
+}
+
+func fmtExtra(v any) string {
+	if f, ok := v.(float64); ok {
+		return fmt.Sprintf("%.3g", f)
+	}
+	return fmt.Sprint(v)
 }
 
 func human(f float64) string {

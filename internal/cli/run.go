@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/term"
 
 	"github.com/greenwave/greenwave/internal/engine"
@@ -25,6 +26,7 @@ type runCmd struct {
 	Status      string        `default:"auto" enum:"auto,line,log,off" help:"Progress display: a live line on a terminal, a log line every --every otherwise (auto), or off."`
 	Every       time.Duration `default:"5s" help:"Interval of log-style progress lines."`
 	StopTimeout time.Duration `default:"30s" help:"How long a graceful stop may take before the process gives up."`
+	Edges       bool          `help:"Also print every edge's figures (fill, max batch, drops, gaps, blocked time) with each log line and at exit, and each sink's latency."`
 }
 
 func (c *runCmd) Run(g *Globals) error {
@@ -88,6 +90,7 @@ func (c *runCmd) Run(g *Globals) error {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	prog := newProgress(tenants, g.Stderr, mode)
+	prog.edges = c.Edges
 
 	stopping := false
 	stop := func(why string) {
@@ -147,6 +150,9 @@ loop:
 		if s.Err != nil {
 			fmt.Fprintf(g.Stderr, "  %v\n", s.Err)
 		}
+		if c.Edges {
+			writeEdges(g.Stderr, s)
+		}
 	}
 	_ = start
 	if failed > 0 {
@@ -171,6 +177,7 @@ type progress struct {
 	last    []engine.Stats
 	lastAt  time.Time
 	drawn   bool
+	edges   bool
 }
 
 func newProgress(ts []*engine.Tenant, w io.Writer, mode string) *progress {
@@ -215,8 +222,31 @@ func (p *progress) show() {
 		p.drawn = true
 		return
 	}
-	for _, part := range parts {
+	for i, part := range parts {
 		fmt.Fprintf(p.w, "%s greenwave: %s\n", now.Format("15:04:05"), part)
+		if p.edges {
+			writeEdges(p.w, p.last[i])
+		}
+	}
+}
+
+// writeEdges prints one line per edge and one per sink with latency.
+func writeEdges(w io.Writer, s engine.Stats) {
+	for _, l := range s.Links {
+		fmt.Fprintf(w, "  edge %-44s fill %5.1f%% (%d/%d %s)  max batch %4d  published %d  dropped %d  gaps %d  blocked %v\n",
+			l.Label, 100*l.Fill, l.Depth, l.Capacity, l.Policy, l.MaxBatch, l.Published, l.Dropped, l.Gaps,
+			time.Duration(l.BlockedNanos).Round(time.Microsecond))
+	}
+	for _, a := range s.Actors {
+		if a.Latency == nil {
+			continue
+		}
+		h := hdrhistogram.Import(a.Latency)
+		if h.TotalCount() == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  sink %-44s latency p50 %v  p99 %v  max %v  (event creation to sink, %d events)\n", a.Name,
+			time.Duration(h.ValueAtQuantile(50)), time.Duration(h.ValueAtQuantile(99)), time.Duration(h.Max()), h.TotalCount())
 	}
 }
 

@@ -61,8 +61,7 @@ func (l *link) producerDone() {
 // events dropped after the last one it saw leave no later sequence number
 // to reveal them, so they are counted here.
 func (l *link) noteTrailingGap() {
-	st := l.ring.Stats()
-	if total := st.Published + st.Dropped; total > l.nextSeq {
+	if total := l.ring.Offered(); total > l.nextSeq {
 		l.gaps.Add(total - l.nextSeq)
 		l.nextSeq = total
 	}

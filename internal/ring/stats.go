@@ -42,3 +42,13 @@ func (r *Ring[T]) Stats() Stats {
 		Closed:       r.closed.Load(),
 	}
 }
+
+// Offered returns how many sequence numbers the edge has handed out:
+// published plus dropped events (Stats' Published + Dropped). Unlike Stats
+// it resets nothing. Safe from any goroutine; exact once the ring is
+// drained.
+func (r *Ring[T]) Offered() uint64 {
+	evicted := r.prod.evicted.Load()
+	dropped := r.prod.dropped.Load()
+	return r.published.Load() - evicted + dropped
+}

@@ -78,3 +78,21 @@ func TestStatsWhileRunning(t *testing.T) {
 		}
 	}
 }
+
+// TestOfferedCountsPublishedAndDroppedWithoutReset: Offered is published
+// plus dropped and does not reset MaxBatch.
+func TestOfferedCountsPublishedAndDroppedWithoutReset(t *testing.T) {
+	r := New[int](4, DropNewest, false)
+	pos, got := r.Claim(6)
+	r.Publish(pos, got)
+	r.Drop(6 - got)
+	if _, n := r.Poll(8); n != 4 {
+		t.Fatalf("polled %d, want 4", n)
+	}
+	if o := r.Offered(); o != 6 {
+		t.Fatalf("Offered %d, want 6", o)
+	}
+	if mb := r.Stats().MaxBatch; mb != 4 {
+		t.Fatalf("MaxBatch %d after Offered, want 4 (Offered must not reset it)", mb)
+	}
+}

@@ -43,7 +43,7 @@ type Idler struct {
 
 	idle      int       // consecutive idle passes since work
 	idleSince time.Time // first idle pass since work (SpinFor only)
-	sink uint64 // keeps the in-place spin from being optimised away
+	sink      uint64    // keeps the in-place spin from being optimised away
 
 	parks, wakes, spins, yields atomic.Uint64
 }

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestValidateExamples: every shipped example validates.
+func TestValidateExamples(t *testing.T) {
+	code, out, errs := runMain("validate", "../../examples")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errs)
+	}
+	for _, f := range []string{"video-qoe.yaml", "sequence-count.yaml", "clicks-from-file.yaml"} {
+		if !strings.Contains(out, f) {
+			t.Errorf("validate output does not list %s:\n%s", f, out)
+		}
+	}
+}
+
+// TestValidateReportsEveryErrorWithPosition: two problems in one file, one
+// in another; all three reported, exit 1.
+func TestValidateReportsEveryErrorWithPosition(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.yaml", `sources:
+  gen: {type: generate, profile: sequence, count: 10, rat: 5}
+transforms:
+  keep: {type: filter, inputs: [gen], condition: 'valeu > 1'}
+sinks:
+  out: {type: blackhole, inputs: [kep]}
+`)
+	writeFile(t, dir, "b.yaml", `sources:
+  gen: {type: generate, profile: sequence}
+sinks:
+  out: {type: stdot, inputs: [gen]}
+`)
+	code, _, errs := runMain("validate", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, errs)
+	}
+	for _, want := range []string{
+		`a.yaml:2:55: source "gen": unknown option "rat" (did you mean "rate"?)`,
+		`a.yaml:6:35: sink "out": unknown input "kep" (did you mean "keep"?)`,
+		`b.yaml:4:15: sink "out": unknown sink type "stdot" (did you mean "stdout"?)`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}
+
+// TestValidateCompileErrors: an expression over a field that does not
+// exist is reported at its column.
+func TestValidateCompileErrors(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "c.yaml", `sources:
+  gen: {type: generate, profile: sequence}
+transforms:
+  keep:
+    type: filter
+    inputs: [gen]
+    condition: 'value > 1 and valeu < 9'
+sinks:
+  out: {type: blackhole, inputs: [keep]}
+`)
+	code, _, errs := runMain("validate", f)
+	if code != 1 || !strings.Contains(errs, `c.yaml:7:31: transform "keep": option "condition": unknown field "valeu" (did you mean "value"?)`) {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+}
+
+// TestRunFiniteTenantsFinish: finite tenants drain and finish by
+// themselves; run exits 0 and prints a summary line per tenant.
+func TestRunFiniteTenantsFinish(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "one.yaml", `sources:
+  gen: {type: generate, profile: sequence, count: 50000}
+transforms:
+  per_key: {type: count, inputs: [gen], key: [key], emit: flush}
+sinks:
+  out: {type: file, inputs: [per_key], path: counts.jsonl}
+`)
+	writeFile(t, dir, "two.yaml", `tenant: second
+sources:
+  gen: {type: generate, profile: sequence, count: 1000}
+sinks:
+  out: {type: blackhole, inputs: [gen]}
+`)
+	code, _, errs := runMain("run", "--workers", "2", "--status", "off", dir)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	for _, want := range []string{`tenant "one"`, "in 50000, out 1000, dropped 0, rejected 0", `tenant "second"`, "in 1000, out 1000"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errs)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "counts.jsonl"))
+	if err != nil || strings.Count(string(data), "\n") != 1000 {
+		t.Fatalf("counts file: %v, %d lines", err, strings.Count(string(data), "\n"))
+	}
+}
+
+// TestRunRejectsAndDeadLetters: a file source with bad lines counts
+// rejects (reported with file:line) and exits 0.
+func TestRunRejectsAndDeadLetters(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "events.jsonl", `{"n": 1}
+{"n": "x"}
+not json
+{"n": 3}
+`)
+	writeFile(t, dir, "rej.yaml", `sources:
+  in: {type: file, path: events.jsonl, schema: {n: int}, required: [n]}
+sinks:
+  out: {type: file, inputs: [in], path: out.jsonl}
+`)
+	code, _, errs := runMain("run", "--status", "off", dir)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	for _, want := range []string{`events.jsonl:2: field "n": expected int, got "x"`, "events.jsonl:3:", "in 2, out 2, dropped 0, rejected 2"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}
+
+// TestRunStopsAfterFor: an unbounded tenant stops gracefully after --for.
+func TestRunStopsAfterFor(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "endless.yaml", `sources:
+  gen: {type: generate, profile: sequence, rate: 1000}
+sinks:
+  out: {type: blackhole, inputs: [gen]}
+`)
+	code, _, errs := runMain("run", "--for", "300ms", "--status", "log", "--every", "100ms", dir)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	for _, want := range []string{"--for 300ms elapsed", `tenant "endless"`, "finished", "ev/s in"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}
+
+// TestRunInvalidFileStartsNothing: an invalid file stops the run before
+// any tenant starts, with exit 1.
+func TestRunInvalidFileStartsNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "bad.yaml", "sources: [\n")
+	code, _, errs := runMain("run", dir)
+	if code != 1 || !strings.Contains(errs, "bad.yaml:") || !strings.Contains(errs, "nothing was started") {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+}
+
+// TestPlanPrintsActorsAndEdges checks text and dot output.
+func TestPlanPrintsActorsAndEdges(t *testing.T) {
+	code, out, errs := runMain("plan", "--workers", "2", "../../examples/sequence-count.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"4 actors on 2 workers", "[fused]: numbers(source generate) -> not_multiple_of_4(transform filter)", "hash(key) % 2 == 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runMain("plan", "--dot", "../../examples/sequence-count.yaml")
+	if code != 0 || !strings.HasPrefix(out, `digraph "sequence-count"`) || !strings.Contains(out, "->") {
+		t.Fatalf("dot output:\n%s", out)
+	}
+}
+
+// TestMissingPathIsAUsageError: a path that does not exist exits 2 with a
+// one-line reason.
+func TestMissingPathIsAUsageError(t *testing.T) {
+	code, _, errs := runMain("validate", "no/such/dir")
+	if code != 2 || !strings.Contains(errs, `"no/such/dir"`) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("exit %d: %q", code, errs)
+	}
+}
