@@ -118,3 +118,15 @@ func (o *Output) Side(i int) *Output {
 
 // Sides returns the side outputs created so far.
 func (o *Output) Sides() []*Output { return o.sides }
+
+// WatermarkAware is implemented by operators that act on event time
+// (windows, joins). The runtime calls OnWatermark when the operator's input
+// watermark — the minimum over its non-idle inputs — advances to wm (unix
+// nanoseconds; event.MaxWatermark when every input has ended or the tenant
+// is stopping). The operator emits what the watermark completes (closed
+// windows) into out, and may drop state that wm has made unreachable. It is
+// called from the operator's own goroutine, between Process calls, never
+// concurrently with them.
+type WatermarkAware interface {
+	OnWatermark(wm int64, out *Output) error
+}

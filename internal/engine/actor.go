@@ -62,6 +62,14 @@ type actor struct {
 	finished   bool
 	closedOuts bool
 
+	// Event time: a source's clock; the operator's input watermark; what
+	// to forward and what was forwarded; the control record being sent.
+	clock             sourceClock
+	wmIn              int64
+	wmOut, wmSent     int64
+	idleOut, idleSent bool
+	ctl               [1]event.Event
+
 	// Counters, written by the owner only.
 	in, emitted, rejected atomic.Uint64
 	sideOut               atomic.Uint64 // source side-output events (dead letters)
@@ -97,6 +105,10 @@ func (a *actor) step(now time.Time) (worked bool, err error) {
 	if a.pending {
 		return true, nil
 	}
+	if a.controlDue() && !a.closedOuts && !a.flushed {
+		a.sendControl()
+		return true, nil
+	}
 	var w bool
 	if a.isSource() {
 		w, err = a.stepSource(now)
@@ -130,8 +142,10 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 		a.idleUntil = now.Add(res.Idle)
 	}
 	if n == 0 && len(a.out.Sides()) == 0 {
+		a.observe(now, nil)
 		return res.Done, nil
 	}
+	a.observe(now, a.out.Events())
 	a.in.Add(uint64(n))
 	if sides := a.out.Sides(); len(sides) > 0 {
 		k := 0
@@ -182,6 +196,14 @@ func (a *actor) stepOperator() (bool, error) {
 		evs := r.Segment(pos, n)
 		n = len(evs)
 		a.nextIn = idx + 1
+		if hasControl(evs) {
+			return true, a.mixedBatch(in, pos, evs)
+		}
+		if in.l.inIdle {
+			// Data from an idle input makes it count again.
+			in.l.inIdle = false
+			a.inputWatermark()
+		}
 		a.noteSeq(in.l, pos, evs)
 		a.in.Add(uint64(n))
 		if a.sink {
@@ -232,6 +254,76 @@ func (a *actor) stepOperator() (bool, error) {
 		}
 	}
 	return a.finish()
+}
+
+func hasControl(evs []event.Event) bool {
+	for i := range evs {
+		if evs[i].IsControl() {
+			return true
+		}
+	}
+	return false
+}
+
+// mixedBatch handles a polled batch that holds control records: each run
+// of events goes through the head's Process, each control record updates
+// the input watermarks (calling OnWatermark when the minimum advances), all
+// into one output batch; the slots are released at once and the watermark
+// is forwarded after that batch. Emitting results before the watermark that
+// follows them is always safe.
+func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event) error {
+	head := a.stages[0]
+	wa, _ := head.op.(component.WatermarkAware)
+	a.noteSeq(in.l, pos, evs)
+	a.out.Reset()
+	data := 0
+	start := 0
+	for i := 0; i <= len(evs); i++ {
+		if i < len(evs) && !evs[i].IsControl() {
+			continue
+		}
+		if run := evs[start:i]; len(run) > 0 {
+			if in.l.inIdle {
+				in.l.inIdle = false
+				a.inputWatermark()
+			}
+			data += len(run)
+			if a.sink {
+				a.recordLatency(run)
+			}
+			a.curStage, a.curBatch, a.curPort = 0, run, in.port
+			if err := head.op.Process(in.port, run, &a.out); err != nil {
+				return a.stageErr(0, err)
+			}
+		}
+		if i < len(evs) {
+			a.takeControl(&in, &evs[i])
+			if a.inputWatermark() {
+				if wa != nil && !a.sink {
+					a.curStage, a.curBatch = 0, nil
+					if err := wa.OnWatermark(a.wmIn, &a.out); err != nil {
+						return a.stageErr(0, err)
+					}
+				}
+				a.wmOut = a.wmIn
+			}
+		}
+		start = i + 1
+	}
+	a.in.Add(uint64(data))
+	in.l.ring.Release(pos, len(evs))
+	a.wakeProducers(in.l)
+	if a.sink {
+		a.emitted.Add(uint64(data))
+		a.curBatch = nil
+		return nil
+	}
+	out, err := a.runChain(a.out.Events(), 1)
+	if err != nil {
+		return err
+	}
+	a.startBatch(out, true, nil, 0, 0)
+	return nil
 }
 
 // noteSeq stamps each event with its edge sequence number and counts gaps
@@ -432,6 +524,25 @@ func (a *actor) finish() (bool, error) {
 			if err := a.src.Close(); err != nil {
 				return true, fmt.Errorf("source %q: close: %w", a.p.Head().Name(), err)
 			}
+		} else if wa, ok := a.stages[0].op.(component.WatermarkAware); ok && !a.sink && a.wmIn < event.MaxWatermark {
+			// Every input has ended: event time is over, whatever the last
+			// watermark that reached this actor said.
+			a.wmIn = event.MaxWatermark
+			a.out.Reset()
+			a.curStage, a.curBatch = 0, nil
+			if err := wa.OnWatermark(event.MaxWatermark, &a.out); err != nil {
+				return true, a.stageErr(0, err)
+			}
+			if a.out.Len() > 0 {
+				evs, err := a.runChain(a.out.Events(), 1)
+				if err != nil {
+					return true, err
+				}
+				a.startBatch(evs, true, nil, 0, 0)
+				if a.pending {
+					return true, nil
+				}
+			}
 		}
 	}
 	for a.flushNext < len(a.stages) {
@@ -451,6 +562,14 @@ func (a *actor) finish() (bool, error) {
 			return true, err
 		}
 		a.startBatch(evs, true, nil, 0, 0)
+		if a.pending {
+			return true, nil
+		}
+	}
+	// Tell every consumer that event time is over before closing.
+	a.wmOut = event.MaxWatermark
+	if len(a.outs) > 0 && a.wmSent < event.MaxWatermark {
+		a.sendControl()
 		if a.pending {
 			return true, nil
 		}

@@ -22,6 +22,10 @@ type Config struct {
 	// Pin locks each worker to an OS thread pinned to CPU (worker index
 	// modulo the CPUs available). Set GOMAXPROCS explicitly when pinning.
 	Pin bool
+	// WatermarkInterval is the least wall time between two watermarks a
+	// source sends (0: 5 ms). Smaller means windows close sooner after
+	// their end; every watermark costs one control record per edge.
+	WatermarkInterval time.Duration
 	// Budget is the most events an actor handles in one turn (0: 512).
 	Budget int
 	// Registry is the type registry shared by all tenants (nil: a new one).
@@ -44,6 +48,9 @@ func (c *Config) defaults() {
 	}
 	if c.SpinFor <= 0 {
 		c.SpinFor = 50 * time.Microsecond
+	}
+	if c.WatermarkInterval <= 0 {
+		c.WatermarkInterval = 5 * time.Millisecond
 	}
 	if c.Budget <= 0 {
 		c.Budget = 512

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
 	"github.com/greenwave/greenwave/internal/plan"
 	"github.com/greenwave/greenwave/internal/registry"
 	"github.com/greenwave/greenwave/internal/spec"
@@ -93,7 +94,12 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 
 	byPlan := map[*plan.Actor]*actor{}
 	for _, pa := range pl.Actors {
-		a := &actor{p: pa, t: t, w: e.workers[pa.Worker%len(e.workers)], name: pa.Name()}
+		a := &actor{p: pa, t: t, w: e.workers[pa.Worker%len(e.workers)], name: pa.Name(),
+			wmIn: event.MinWatermark, wmOut: event.MinWatermark, wmSent: event.MinWatermark}
+		if et := pa.Head().Comp.EventTime; pa.Head().Comp.Kind == component.KindSource {
+			a.clock.bound = int64(et.MaxOutOfOrderness)
+			a.clock.idleTimeout = et.IdleTimeout
+		}
 		reject := a.rejectFunc()
 		for i, n := range pa.Nodes {
 			inst, err := pl.NewInstance(n, pa.Instance, pa.Parallelism, opt, reject)

@@ -23,6 +23,13 @@ type link struct {
 	// Written by the consumer only, read by Stats.
 	gaps    atomic.Uint64 // events missing from the sequence (drops seen)
 	nextSeq uint64        // consumer-owned: the sequence expected next
+	// inWm and inIdle are the consumer's view of this input's event time.
+	inWm   int64
+	inIdle bool
+	// Control records published (producer side) and received (consumer
+	// side): under drop_oldest the ring may evict a control record, and
+	// the difference keeps those out of the event drop counts.
+	ctlSent, ctlSeen atomic.Uint64
 }
 
 func newLink(pl *plan.Link, width int) *link {
@@ -43,7 +50,7 @@ func newLink(pl *plan.Link, width int) *link {
 	for i := 0; i < c; i++ {
 		r.Slot(uint64(i)).Fields = backing[i*width : i*width : (i+1)*width]
 	}
-	l := &link{p: pl, ring: r, policy: policy}
+	l := &link{p: pl, ring: r, policy: policy, inWm: event.MinWatermark}
 	l.producersLeft.Store(int32(len(pl.Producers)))
 	return l
 }
@@ -93,13 +100,25 @@ type LinkStats struct {
 
 func (l *link) stats() LinkStats {
 	s := l.ring.Stats()
+	// Control records the ring evicted (drop_oldest) are not event drops.
+	// Exact once drained; while running, a control record still in the ring
+	// can hide one event drop for a moment.
+	dropped, gaps := s.Dropped, l.gaps.Load()
+	if l.policy == ring.DropOldest {
+		seen := l.ctlSeen.Load()
+		if sent := l.ctlSent.Load(); sent > seen {
+			lost := sent - seen
+			dropped -= min(dropped, lost)
+			gaps -= min(gaps, lost)
+		}
+	}
 	label := l.p.Edge.Label()
 	if l.p.Partitions > 1 {
 		label = label + "#" + itoa(l.p.Partition)
 	}
 	return LinkStats{
 		Label: label, Capacity: s.Capacity, Policy: s.Policy.String(), Producers: len(l.p.Producers),
-		Published: s.Published, Consumed: s.Consumed, Dropped: s.Dropped, Gaps: l.gaps.Load(),
+		Published: s.Published, Consumed: s.Consumed, Dropped: dropped, Gaps: gaps,
 		Depth: s.Depth, Fill: float64(s.Depth) / float64(s.Capacity), MaxBatch: s.MaxBatch,
 		BlockedNanos: s.BlockedNanos, Closed: s.Closed,
 	}

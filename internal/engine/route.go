@@ -19,11 +19,15 @@ type route struct {
 	total, done, got, seen []int
 	base                   []uint64
 	cur                    int // single partition: next batch index
+	lossless               bool
 	// blockedOn is the ring a Block-policy push is waiting for, and since
 	// when; nil when not blocked.
 	blockedOn    *link
 	blockedSince time.Time
 }
+
+// broadcast marks a control record in parts: it goes to every partition.
+const broadcast = ^uint16(0)
 
 func newRoute(links []*link, keySlots []int) *route {
 	n := len(links)
@@ -46,6 +50,14 @@ func (r *route) start(evs []event.Event) {
 		r.total[p], r.done[p] = 0, 0
 	}
 	n := uint64(len(r.links))
+	if len(evs) == 1 && evs[0].IsControl() {
+		// Control records go to every partition.
+		r.parts[0] = broadcast
+		for p := range r.total {
+			r.total[p] = 1
+		}
+		return
+	}
 	for i := range evs {
 		e := &evs[i]
 		h := e.Key
@@ -66,6 +78,8 @@ func (r *route) start(evs []event.Event) {
 // whether any event moved.
 func (r *route) push(evs []event.Event) (complete, moved bool) {
 	var blocked *link
+	// Control records are never dropped: they wait for room.
+	r.lossless = len(evs) == 1 && evs[0].IsControl()
 	if len(r.links) == 1 {
 		complete, moved = r.pushAll(r.links[0], evs)
 		if !complete {
@@ -104,9 +118,12 @@ func (r *route) pushAll(l *link, evs []event.Event) (complete, moved bool) {
 	if got > 0 {
 		l.ring.Publish(pos, got)
 		l.consumer.w.parker.Unpark()
+		if r.lossless {
+			l.ctlSent.Add(uint64(got))
+		}
 	}
 	r.cur += got
-	if got < len(rest) && l.policy != ring.Block {
+	if got < len(rest) && l.policy != ring.Block && !r.lossless {
 		l.ring.Drop(len(rest) - got)
 		r.cur = len(evs)
 	}
@@ -132,6 +149,14 @@ func (r *route) pushParts(evs []event.Event) (complete, moved bool, blocked *lin
 	if any {
 		for i := range evs {
 			p := r.parts[i]
+			if p == broadcast {
+				for q, l := range r.links {
+					if r.got[q] > 0 && r.done[q] == 0 {
+						l.ring.Slot(r.base[q]).CopyFrom(&evs[i])
+					}
+				}
+				continue
+			}
 			s := r.seen[p] - r.done[p]
 			r.seen[p]++
 			if s < 0 || s >= r.got[p] {
@@ -145,11 +170,14 @@ func (r *route) pushParts(evs []event.Event) (complete, moved bool, blocked *lin
 		if g := r.got[p]; g > 0 {
 			l.ring.Publish(r.base[p], g)
 			l.consumer.w.parker.Unpark()
+			if r.lossless {
+				l.ctlSent.Add(uint64(g))
+			}
 			r.done[p] += g
 			moved = true
 		}
 		if left := r.total[p] - r.done[p]; left > 0 {
-			if l.policy != ring.Block {
+			if l.policy != ring.Block && !r.lossless {
 				l.ring.Drop(left)
 				r.done[p] = r.total[p]
 				continue

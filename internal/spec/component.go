@@ -21,6 +21,9 @@ type Component struct {
 	Options component.Options
 	// Buffer configures the ring buffers of the component's input edges.
 	Buffer Buffer
+	// EventTime configures a source's watermarks (zero: watermarks follow
+	// the latest event time exactly, and the source is never idle).
+	EventTime EventTime
 	// Parallelism is the number of parallel instances of a keyed component:
 	// 1 unless `parallelism:` says otherwise.
 	Parallelism int

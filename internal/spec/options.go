@@ -41,6 +41,8 @@ func (l *loader) optionHint(c *Component, name string) string {
 	cands := append([]string{"type"}, names...)
 	if c.Kind != component.KindSource {
 		cands = append(cands, "inputs", "buffer")
+	} else {
+		cands = append(cands, "event_time")
 	}
 	if c.Spec.Keyed {
 		cands = append(cands, "key", "parallelism")

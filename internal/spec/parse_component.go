@@ -68,6 +68,8 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 			l.inputs(c, ent)
 		case "buffer":
 			l.buffer(c, ent)
+		case "event_time":
+			l.eventTime(c, ent)
 		case "key", "parallelism":
 			if c.Spec != nil && !c.Spec.Keyed {
 				if _, own := c.Spec.Option(ent.key); own {
