@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -144,6 +145,16 @@ loop:
 		dl := ""
 		if s.DeadLettered > 0 {
 			dl = fmt.Sprintf(", dead-lettered %d", s.DeadLettered)
+		}
+		var sides []string
+		for name, k := range s.SideOutputs {
+			if k > 0 && !strings.HasSuffix(name, ".dead_letter") {
+				sides = append(sides, fmt.Sprintf("%s %d", name, k))
+			}
+		}
+		sort.Strings(sides)
+		if len(sides) > 0 {
+			dl += " (side outputs: " + strings.Join(sides, ", ") + ")"
 		}
 		fmt.Fprintf(g.Stderr, "tenant %-16s %s in %s: in %d, out %d, dropped %d, rejected %d%s\n",
 			fmt.Sprintf("%q", s.Tenant), state, s.Elapsed.Round(time.Millisecond), s.In, s.Out, s.Dropped, s.Rejected, dl)

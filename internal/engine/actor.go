@@ -72,7 +72,9 @@ type actor struct {
 
 	// Counters, written by the owner only.
 	in, emitted, rejected atomic.Uint64
-	sideOut               atomic.Uint64 // source side-output events (dead letters)
+	// side counts the events the head sent to each of its side outputs
+	// (dead letters, late events).
+	side []atomic.Uint64
 	turns                 atomic.Uint64
 
 	// latency from event creation to this sink (sinks only).
@@ -147,13 +149,6 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 	}
 	a.observe(now, a.out.Events())
 	a.in.Add(uint64(n))
-	if sides := a.out.Sides(); len(sides) > 0 {
-		k := 0
-		for _, s := range sides {
-			k += s.Len()
-		}
-		a.sideOut.Add(uint64(k))
-	}
 	evs, err := a.runChain(a.out.Events(), 0)
 	if err != nil {
 		return true, err
@@ -367,8 +362,11 @@ func (a *actor) startBatch(evs []event.Event, sides bool, hold *link, pos uint64
 	a.batch = append(a.batch, evs)
 	if sides {
 		// Side outputs come from the head, which wrote them into a.out.
-		for _, side := range a.out.Sides() {
+		for i, side := range a.out.Sides() {
 			a.batch = append(a.batch, side.Events())
+			if i < len(a.side) {
+				a.side[i].Add(uint64(side.Len()))
+			}
 		}
 	}
 	a.holdLink, a.holdPos, a.holdN = hold, pos, n

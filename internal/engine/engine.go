@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
@@ -123,6 +124,7 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 			}
 		}
 		a.sink = pa.Head().Comp.Kind == component.KindSink
+		a.side = make([]atomic.Uint64, len(pa.Head().Comp.Spec.SideOutputs))
 		if a.sink {
 			a.lat = newLatencyHistogram()
 		}

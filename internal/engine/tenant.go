@@ -233,6 +233,10 @@ type Stats struct {
 	// Rejected counts events sources refused (malformed, missing fields);
 	// DeadLettered counts those they sent to a dead-letter output instead.
 	In, Out, Dropped, Rejected, DeadLettered uint64
+	// SideOutputs counts the events sent to each side output, by
+	// "<component>.<output>" (for example "clicks.dead_letter",
+	// "per_minute.late"), whether or not anything reads it.
+	SideOutputs map[string]uint64
 	Finished, Failed                         bool
 	Err                                      error
 	Elapsed                                  time.Duration
@@ -282,7 +286,19 @@ func (t *Tenant) Stats() Stats {
 			s.Out += as.In
 		}
 		s.Rejected += as.Rejected
-		s.DeadLettered += a.sideOut.Load()
+		head := a.p.Head()
+		for i := range a.side {
+			k := a.side[i].Load()
+			if a.isSource() {
+				s.DeadLettered += k
+			}
+			if k > 0 || a.p.Instance == 0 {
+				if s.SideOutputs == nil {
+					s.SideOutputs = map[string]uint64{}
+				}
+				s.SideOutputs[head.Name()+"."+head.Comp.Spec.SideOutputs[i]] += k
+			}
+		}
 	}
 	for _, l := range t.links {
 		ls := l.stats()
