@@ -14,6 +14,7 @@ var sampleOptions = map[string]map[string]any{
 	"map":    {"fields": map[string]string{"kb": "bytes / 1000"}},
 	"key_by": {"key": []string{"host"}},
 	"count":  {"emit": "flush"},
+	"window": {"window": "tumbling", "size": time.Minute, "aggregates": map[string]string{"n": "count()"}},
 }
 
 // goTypes are the Go types option values and defaults have, by option type.

@@ -1,0 +1,355 @@
+package agg
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+// The encoding of a Set, all integers little-endian or varint:
+//
+//	"GWA" version(1) fingerprint(8) events(uvarint)
+//	per stat:     n(uvarint), and when n > 0 the sum, least and greatest
+//	              (varints for int kinds, 8-byte floats, length-prefixed strings)
+//	per edge:     has(1), and when set: first time(varint) value, last time value
+//	per quantile: length(4) DDSketch encoding (without its index mapping)
+//	per distinct: length(4) HyperLogLog encoding
+//	per top_k:    n(uvarint) counters(uvarint), each value count(uvarint) err(uvarint)
+//	crc32c of all the above (4)
+//
+// A value is its kind byte followed by nothing (null), a varint (bool, int,
+// time), 8 bytes (float) or a length-prefixed string.
+const (
+	codecMagic   = "GWA"
+	codecVersion = 1
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// errFingerprint is returned when encoded state belongs to another layout.
+var errFingerprint = errors.New("aggregate state was written for different aggregates")
+
+// MarshalBinary returns the encoding of s (encoding.BinaryMarshaler).
+func (s *Set) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
+
+// AppendBinary appends the encoding of s to dst (encoding.BinaryAppender).
+// The encoding holds the state, not the layout: it decodes only into a Set
+// of a layout built from the same aggregates over the same fields.
+func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
+	start := len(dst)
+	b := append(dst, codecMagic...)
+	b = append(b, codecVersion)
+	b = binary.LittleEndian.AppendUint64(b, s.l.fingerprint)
+	b = binary.AppendUvarint(b, uint64(s.events))
+	for i := range s.stats {
+		b = s.stats[i].appendBinary(b)
+	}
+	for i := range s.edges {
+		b = s.edges[i].appendBinary(b)
+	}
+	for i := range s.quants {
+		at := len(b)
+		b = append(b, 0, 0, 0, 0)
+		if sk := s.quants[i].sk; sk != nil && !sk.IsEmpty() {
+			sk.Encode(&b, true)
+		}
+		binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	}
+	for i := range s.distincts {
+		at := len(b)
+		b = append(b, 0, 0, 0, 0)
+		if sk := s.distincts[i].sk; sk != nil {
+			var err error
+			if b, err = sk.AppendBinary(b); err != nil {
+				return dst, fmt.Errorf("cannot encode count_distinct state: %w", err)
+			}
+		}
+		binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	}
+	for i := range s.tops {
+		t := &s.tops[i]
+		b = binary.AppendUvarint(b, uint64(t.n))
+		b = binary.AppendUvarint(b, uint64(len(t.heap)))
+		for _, c := range t.heap {
+			b = appendValue(b, c.v)
+			b = binary.AppendUvarint(b, uint64(c.count))
+			b = binary.AppendUvarint(b, uint64(c.err))
+		}
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], crcTable)), nil
+}
+
+// UnmarshalBinary replaces the state of s with an encoding made by
+// AppendBinary (encoding.BinaryUnmarshaler). The data must be the whole
+// encoding and belong to the same aggregates; otherwise, or when it is
+// corrupt, UnmarshalBinary reports an error and leaves s empty. It does not
+// retain data.
+func (s *Set) UnmarshalBinary(data []byte) error {
+	s.Reset()
+	if err := s.decode(data); err != nil {
+		s.Reset()
+		return err
+	}
+	return nil
+}
+
+func (s *Set) decode(data []byte) error {
+	const header = len(codecMagic) + 1 + 8
+	if len(data) < header+4 || string(data[:len(codecMagic)]) != codecMagic {
+		return errors.New("not an aggregate state encoding")
+	}
+	if v := data[len(codecMagic)]; v != codecVersion {
+		return fmt.Errorf("aggregate state encoding version %d, want %d", v, codecVersion)
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, crcTable) != sum {
+		return errors.New("aggregate state is corrupt (checksum mismatch)")
+	}
+	if binary.LittleEndian.Uint64(data[len(codecMagic)+1:]) != s.l.fingerprint {
+		return errFingerprint
+	}
+	d := &decoder{b: body[header:]}
+	s.events = int64(d.uvarint())
+	for i := range s.stats {
+		s.stats[i].decode(d)
+	}
+	for i := range s.edges {
+		s.edges[i].decode(d)
+	}
+	for i := range s.quants {
+		q := &s.quants[i]
+		if frame := d.frame(); len(frame) > 0 && d.err == nil {
+			if q.sk == nil {
+				q.sk = newQuantileSketch()
+			}
+			if err := q.sk.DecodeAndMergeWith(frame); err != nil {
+				return fmt.Errorf("cannot decode percentile state: %w", err)
+			}
+		}
+	}
+	for i := range s.distincts {
+		ds := &s.distincts[i]
+		if frame := d.frame(); len(frame) > 0 && d.err == nil {
+			if ds.sk == nil {
+				ds.sk = newDistinctSketch()
+			}
+			if err := ds.sk.UnmarshalBinary(frame); err != nil {
+				return fmt.Errorf("cannot decode count_distinct state: %w", err)
+			}
+		}
+	}
+	for i := range s.tops {
+		s.tops[i].decode(d)
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.fail("trailing bytes")
+	}
+	return d.err
+}
+
+func (st *stat) appendBinary(b []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(st.n))
+	if st.n == 0 {
+		return b
+	}
+	switch st.kind {
+	case event.Float:
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(st.fsum))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(st.flo))
+		return binary.LittleEndian.AppendUint64(b, math.Float64bits(st.fhi))
+	case event.String:
+		return appendString(appendString(b, st.slo), st.shi)
+	case event.Null:
+		return b
+	}
+	b = binary.AppendVarint(b, st.isum)
+	b = binary.AppendVarint(b, st.lo)
+	return binary.AppendVarint(b, st.hi)
+}
+
+func (st *stat) decode(d *decoder) {
+	st.n = int64(d.uvarint())
+	if st.n == 0 {
+		return
+	}
+	switch st.kind {
+	case event.Float:
+		st.fsum = math.Float64frombits(d.u64())
+		st.flo = math.Float64frombits(d.u64())
+		st.fhi = math.Float64frombits(d.u64())
+	case event.String:
+		st.slo, st.shi = d.str(), d.str()
+	case event.Null:
+	default:
+		st.isum, st.lo, st.hi = d.varint(), d.varint(), d.varint()
+	}
+}
+
+func (ed *edge) appendBinary(b []byte) []byte {
+	if !ed.has {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendVarint(b, ed.ft)
+	b = appendValue(b, ed.fv)
+	b = binary.AppendVarint(b, ed.lt)
+	return appendValue(b, ed.lv)
+}
+
+func (ed *edge) decode(d *decoder) {
+	switch d.u8() {
+	case 0:
+	case 1:
+		ed.has = true
+		ed.ft, ed.fv = d.varint(), d.value()
+		ed.lt, ed.lv = d.varint(), d.value()
+	default:
+		d.fail("bad first/last flag")
+	}
+}
+
+func (t *topK) decode(d *decoder) {
+	t.n = int64(d.uvarint())
+	n := d.uvarint()
+	if n > uint64(t.capacity) {
+		d.fail("too many top_k counters")
+		return
+	}
+	if t.index == nil && n > 0 {
+		t.index = make(map[event.Value]int32, n)
+	}
+	for i := 0; i < int(n) && d.err == nil; i++ {
+		c := counter{v: d.value(), count: int64(d.uvarint()), err: int64(d.uvarint())}
+		t.index[c.v] = int32(len(t.heap))
+		t.heap = append(t.heap, c)
+	}
+	// The heap was written in heap order; check it rather than trust it.
+	for i := 1; i < len(t.heap); i++ {
+		if t.heap[(i-1)/2].count > t.heap[i].count {
+			d.fail("top_k counters out of order")
+			return
+		}
+	}
+	if len(t.index) != len(t.heap) {
+		d.fail("duplicate top_k values")
+	}
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendValue(b []byte, v event.Value) []byte {
+	b = append(b, byte(v.Kind))
+	switch v.Kind {
+	case event.Null:
+		return b
+	case event.Float:
+		return binary.LittleEndian.AppendUint64(b, v.N)
+	case event.String:
+		return appendString(b, v.S)
+	}
+	return binary.AppendVarint(b, int64(v.N))
+}
+
+// decoder reads an encoding; the first problem sticks in err and makes
+// every later read return zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("malformed aggregate state: %s", what)
+	}
+	d.b = nil
+}
+
+func (d *decoder) u8() byte {
+	if len(d.b) < 1 {
+		d.fail("truncated")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	x, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return x
+}
+
+func (d *decoder) varint() int64 {
+	x, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return x
+}
+
+func (d *decoder) u64() uint64 {
+	if len(d.b) < 8 {
+		d.fail("truncated")
+		return 0
+	}
+	x := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return x
+}
+
+// frame returns the next length-prefixed (4 bytes) frame.
+func (d *decoder) frame() []byte {
+	if len(d.b) < 4 {
+		d.fail("truncated")
+		return nil
+	}
+	n := binary.LittleEndian.Uint32(d.b)
+	if uint64(n) > uint64(len(d.b)-4) {
+		d.fail("truncated sketch")
+		return nil
+	}
+	f := d.b[4 : 4+n]
+	d.b = d.b[4+n:]
+	return f
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("truncated string")
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) value() event.Value {
+	k := event.Kind(d.u8())
+	switch k {
+	case event.Null:
+		return event.Value{}
+	case event.Float:
+		return event.Value{Kind: k, N: d.u64()}
+	case event.String:
+		return event.StringValue(d.str())
+	case event.Bool, event.Int, event.Time:
+		return event.Value{Kind: k, N: uint64(d.varint())}
+	}
+	d.fail("bad value kind")
+	return event.Value{}
+}

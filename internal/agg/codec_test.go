@@ -1,0 +1,114 @@
+package agg
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestMarshalRoundTrip: a decoded Set gives the same results as the one
+// encoded, and keeps behaving the same as more events arrive, also when
+// decoded by a layout built apart from the same aggregates.
+func TestMarshalRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 500, 12_000} { // 12k: dense count_distinct sketches
+		src := mustLayout(t, allFunctions...).New()
+		src.AddBatch(randomEvents(rng, n))
+		data, err := src.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := mustLayout(t, allFunctions...).New()
+		dst.AddBatch(randomEvents(rng, 50)) // replaced by the decoded state
+		if err := dst.UnmarshalBinary(data); err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		if dst.Count() != src.Count() {
+			t.Errorf("n=%d: count %d, want %d", n, dst.Count(), src.Count())
+		}
+		more := randomEvents(rng, 300)
+		for step := 0; step < 2; step++ {
+			want, got := results(src), results(dst)
+			for i := range want {
+				if !same(got[i], want[i], 0) {
+					t.Errorf("n=%d step %d: %s: decoded %s, encoded %s", n, step, allFunctions[i], show(got[i]), show(want[i]))
+				}
+			}
+			src.AddBatch(more)
+			dst.AddBatch(more)
+		}
+		// The encoding appends to a buffer and is self-delimiting only by
+		// length: AppendBinary keeps the prefix.
+		buf, err := src.AppendBinary([]byte("prefix"))
+		if err != nil || !strings.HasPrefix(string(buf), "prefix") {
+			t.Errorf("AppendBinary lost the prefix (%v)", err)
+		}
+	}
+}
+
+// TestUnmarshalErrors: foreign, corrupt, truncated and mismatched data is
+// refused with an error and leaves the Set empty.
+func TestUnmarshalErrors(t *testing.T) {
+	l := mustLayout(t, allFunctions...)
+	src := l.New()
+	src.AddBatch(randomEvents(rand.New(rand.NewPCG(17, 18)), 400))
+	good, err := src.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := mustLayout(t, "count()").New().MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)/2] ^= 0x40
+	badVersion := append([]byte(nil), good...)
+	badVersion[3] = 99
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "not an aggregate state encoding"},
+		{"foreign", []byte("hello, world"), "not an aggregate state encoding"},
+		{"version", badVersion, "aggregate state encoding version 99, want 1"},
+		{"corrupt", flipped, "aggregate state is corrupt (checksum mismatch)"},
+		{"truncated", good[:len(good)-9], "aggregate state is corrupt (checksum mismatch)"},
+		{"other layout", other, errFingerprint.Error()},
+	}
+	for _, c := range cases {
+		s := l.New()
+		s.AddBatch(randomEvents(rand.New(rand.NewPCG(19, 20)), 10))
+		err := s.UnmarshalBinary(c.data)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+		if s.Count() != 0 || !results(s)[4].IsNull() {
+			t.Errorf("%s: the Set is not empty after a failed decode", c.name)
+		}
+	}
+	if err := l.New().UnmarshalBinary(other); !errors.Is(err, errFingerprint) {
+		t.Errorf("error %v does not wrap errFingerprint", err)
+	}
+}
+
+// TestDecoderRejectsBadBodies: a body with a valid checksum but malformed
+// content is reported, not trusted.
+func TestDecoderRejectsBadBodies(t *testing.T) {
+	l := mustLayout(t, "top_k(cdn, 1)")
+	s := l.New()
+	d := &decoder{b: []byte{5, 200, 1}} // n=5, then 200 counters > capacity
+	s.tops[0].decode(d)
+	if d.err == nil || !strings.Contains(d.err.Error(), "too many top_k counters") {
+		t.Errorf("error %v, want too many counters", d.err)
+	}
+	d = &decoder{b: []byte{0x80}}
+	if d.uvarint(); d.err == nil {
+		t.Error("truncated varint accepted")
+	}
+	d = &decoder{b: []byte{9}}
+	if d.value(); d.err == nil {
+		t.Error("bad value kind accepted")
+	}
+}

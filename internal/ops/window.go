@@ -1,0 +1,398 @@
+package ops
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/agg"
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+// The window kinds.
+const (
+	windowTumbling = "tumbling"
+	windowHopping  = "hopping"
+	windowSession  = "session"
+)
+
+// WindowSpec returns the spec of the window transform.
+func WindowSpec() *component.Spec {
+	return &component.Spec{
+		Type: "window",
+		Kind: component.KindTransform,
+		Doc: "Aggregates a keyed stream over event-time windows: `tumbling` (fixed `size`), `hopping` " +
+			"(`size`, advancing by `slide`) or `session` (closed after `gap` without events of the key). " +
+			"Each window emits one row per key when the watermark passes its end: the key fields, " +
+			"`window_start`, `window_end` and one field per aggregate (in name order). Events arriving " +
+			"after their window fired but within `allowed_lateness` update it and emit the row again; " +
+			"later ones are counted and sent to the side output `late`. State is freed as the watermark " +
+			"passes each window's end plus the allowed lateness.",
+		Options: []component.Option{
+			{Name: "window", Type: component.Enum, Required: true, Enum: []string{windowTumbling, windowHopping, windowSession},
+				Doc: "The window kind: `tumbling`, `hopping` or `session`."},
+			{Name: "size", Type: component.Duration, Doc: "Window length (tumbling, hopping)."},
+			{Name: "slide", Type: component.Duration, Doc: "How far each hopping window starts after the previous one; `size` must be a multiple of it."},
+			{Name: "gap", Type: component.Duration, Doc: "Session windows close after this long without an event of the key."},
+			{Name: "aggregates", Type: component.StringMap, Required: true,
+				Doc: "Output field name -> aggregate: count(), count(f), sum(f), avg(f), min(f), max(f), first(f), " +
+					"last(f), count_distinct(f), percentile(f, q), top_k(f, k), and + - * / over them."},
+			{Name: "allowed_lateness", Type: component.Duration, Default: time.Duration(0),
+				Doc: "How long after a window's end late events still update it."},
+		},
+		Keyed:       true,
+		MaxInputs:   1,
+		SideOutputs: []string{"late"},
+		New:         newWindow,
+	}
+}
+
+// windowConf is a window's geometry in nanoseconds.
+type windowConf struct {
+	kind             string
+	size, slide, gap int64
+	lateness         int64
+}
+
+func windowConfig(o component.Options) (windowConf, error) {
+	c := windowConf{kind: o.String("window"), size: int64(o.Duration("size")), slide: int64(o.Duration("slide")),
+		gap: int64(o.Duration("gap")), lateness: int64(o.Duration("allowed_lateness"))}
+	need := func(name string, v int64) error {
+		if v <= 0 {
+			return component.OptErr(name, "a %s window needs a positive %q", c.kind, name)
+		}
+		return nil
+	}
+	forbid := func(name string, v int64) error {
+		if v != 0 {
+			return component.OptErr(name, "%q is not used by %s windows", name, c.kind)
+		}
+		return nil
+	}
+	var errs []error
+	switch c.kind {
+	case windowTumbling:
+		errs = append(errs, need("size", c.size), forbid("slide", c.slide), forbid("gap", c.gap))
+		c.slide = c.size
+	case windowHopping:
+		errs = append(errs, need("size", c.size), need("slide", c.slide), forbid("gap", c.gap))
+		if c.size > 0 && c.slide > 0 && c.size%c.slide != 0 {
+			errs = append(errs, component.OptErr("slide", "size %v is not a multiple of slide %v", time.Duration(c.size), time.Duration(c.slide)))
+		}
+	case windowSession:
+		errs = append(errs, need("gap", c.gap), forbid("size", c.size), forbid("slide", c.slide))
+	default:
+		errs = append(errs, component.OptErr("window", "unknown window %q (want tumbling, hopping or session)", c.kind))
+	}
+	if c.lateness < 0 {
+		errs = append(errs, component.OptErr("allowed_lateness", "must not be negative, got %v", time.Duration(c.lateness)))
+	}
+	return c, errors.Join(errs...)
+}
+
+func newWindow(ctx *component.Context) (*component.Instance, error) {
+	in, err := input(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conf, err := windowConfig(ctx.Options)
+	if err != nil {
+		return nil, err
+	}
+	keySlots, err := resolve("key", in, ctx.Key)
+	if err != nil {
+		return nil, err
+	}
+	specs, err := agg.ParseAll(ctx.Options.StringMap("aggregates"), in)
+	if err != nil {
+		return nil, &component.OptionError{Option: "aggregates", Err: err}
+	}
+	if len(specs) == 0 {
+		return nil, component.OptErr("aggregates", "no aggregates; name at least one, e.g. {events: count()}")
+	}
+	var fields []event.Field
+	taken := map[string]bool{}
+	for i, name := range ctx.Key {
+		s := keySlots[i]
+		fields = append(fields, event.Field{Name: name, Kind: in.Fields[s].Kind})
+		taken[name] = true
+	}
+	for _, n := range []string{"window_start", "window_end"} {
+		if taken[n] {
+			return nil, component.OptErr("key", "key field %q clashes with the window's own field", n)
+		}
+		fields = append(fields, event.Field{Name: n, Kind: event.Time})
+		taken[n] = true
+	}
+	for _, s := range specs {
+		if taken[s.Name] {
+			return nil, component.OptErr("aggregates", "aggregate %q clashes with a key or window field of the same name", s.Name)
+		}
+		fields = append(fields, event.Field{Name: s.Name, Kind: s.Kind})
+		taken[s.Name] = true
+	}
+	schema, err := event.NewSchema(ctx.Tenant, ctx.Name, fields...)
+	if err != nil {
+		return nil, err
+	}
+	schema, err = ctx.Registry.Register(schema)
+	if err != nil {
+		return nil, err
+	}
+	w := &window{
+		conf: conf, keySlots: keySlots, schema: schema.ID, width: schema.Width(),
+		layout: agg.NewLayout(specs), wm: event.MinWatermark,
+		panes: map[int64]*pane{}, sessIndex: map[uint64][]int32{}, cleanup: map[int]bool{},
+	}
+	w.pool = agg.NewPool(w.layout, 1024)
+	return &component.Instance{Operator: w, Schema: schema, SideSchemas: []*event.Schema{in}}, nil
+}
+
+// window is one instance of the window transform. It is owned by one actor.
+type window struct {
+	conf     windowConf
+	keySlots []int
+	schema   uint32
+	width    int
+	layout   *agg.Layout
+	pool     *agg.Pool
+	wm       int64 // the last watermark
+
+	// Tumbling and hopping windows: one pane per window start, each with a
+	// group per key; starts holds the open windows' starts, sorted.
+	panes  map[int64]*pane
+	starts []int64
+	// Session windows: per key, its open sessions; due orders them by end.
+	sessIndex map[uint64][]int32
+	freeKeys  []int32
+	sessKeys  []sessionKey
+	due       sessionHeap
+	fired     []firedSession
+	cleanup   map[int]bool
+
+	results []event.Value // scratch for Result
+	order   []int         // scratch for sorting groups by key
+}
+
+// pane is the state of one tumbling or hopping window: one aggregate set
+// per key, in a key table.
+type pane struct {
+	start, end int64
+	fired      bool
+	groups     []paneGroup
+	index      *keyTable
+}
+
+type paneGroup struct {
+	key   []event.Value
+	set   *agg.Set
+	dirty bool // changed since it was last emitted
+}
+
+func (w *window) Process(_ int, in []event.Event, out *component.Output) error {
+	for i := range in {
+		e := &in[i]
+		if w.conf.kind == windowSession {
+			w.addSession(e, out)
+			continue
+		}
+		w.addPanes(e, out)
+	}
+	return nil
+}
+
+// late reports whether a window ending at end can no longer take events.
+func (w *window) late(end int64) bool {
+	return w.wm != event.MinWatermark && end-1+w.conf.lateness <= w.wm
+}
+
+// addPanes adds e to every tumbling or hopping window that contains it.
+func (w *window) addPanes(e *event.Event, out *component.Output) {
+	t := e.Time
+	last := floorDiv(t, w.conf.slide) * w.conf.slide // latest window start containing t
+	added := false
+	for start := last; start > t-w.conf.size; start -= w.conf.slide {
+		end := start + w.conf.size
+		if w.late(end) {
+			continue
+		}
+		p := w.pane(start, end)
+		g := p.group(e, w)
+		g.set.Add(e)
+		g.dirty = true
+		added = true
+		if p.fired {
+			// A late event within the allowed lateness: emit the update now.
+			w.emitGroup(out, p.start, p.end, g)
+		}
+	}
+	if !added {
+		out.Side(0).Emit(e)
+	}
+}
+
+func (w *window) pane(start, end int64) *pane {
+	if p := w.panes[start]; p != nil {
+		return p
+	}
+	p := &pane{start: start, end: end, index: newKeyTable(len(w.keySlots))}
+	w.panes[start] = p
+	i, _ := slices.BinarySearch(w.starts, start)
+	w.starts = slices.Insert(w.starts, i, start)
+	return p
+}
+
+// group returns e's key group in the pane, creating it.
+func (p *pane) group(e *event.Event, w *window) *paneGroup {
+	h := hashSlots(e, w.keySlots)
+	idx, ok := p.index.find(h, e, w.keySlots)
+	if ok {
+		return &p.groups[idx]
+	}
+	p.groups = append(p.groups, paneGroup{key: copyKey(e, w.keySlots), set: w.pool.Get()})
+	p.index.insert(h, len(p.groups)-1, p.groups[len(p.groups)-1].key)
+	return &p.groups[len(p.groups)-1]
+}
+
+func (w *window) OnWatermark(wm int64, out *component.Output) error {
+	if wm <= w.wm {
+		return nil
+	}
+	w.wm = wm
+	if w.conf.kind == windowSession {
+		w.fireSessions(out)
+		return nil
+	}
+	// All windows have one size, so start order is end order.
+	for _, s := range w.starts {
+		p := w.panes[s]
+		if p.end-1 > wm {
+			break
+		}
+		if !p.fired {
+			p.fired = true
+			w.emitPane(out, p)
+		}
+	}
+	// Free the panes whose allowed lateness has passed.
+	kept := w.starts[:0]
+	for _, s := range w.starts {
+		p := w.panes[s]
+		if p.fired && w.late(p.end) {
+			for i := range p.groups {
+				w.pool.Put(p.groups[i].set)
+			}
+			delete(w.panes, s)
+			continue
+		}
+		kept = append(kept, s)
+	}
+	w.starts = kept
+	return nil
+}
+
+// emitPane emits every group of a pane, sorted by key.
+func (w *window) emitPane(out *component.Output, p *pane) {
+	w.order = w.order[:0]
+	for i := range p.groups {
+		w.order = append(w.order, i)
+	}
+	slices.SortFunc(w.order, func(a, b int) int { return compareKeys(p.groups[a].key, p.groups[b].key) })
+	for _, i := range w.order {
+		w.emitGroup(out, p.start, p.end, &p.groups[i])
+	}
+}
+
+func (w *window) emitGroup(out *component.Output, start, end int64, g *paneGroup) {
+	w.emitRow(out, start, end, g.key, g.set)
+	g.dirty = false
+}
+
+func (w *window) emitRow(out *component.Output, start, end int64, key []event.Value, set *agg.Set) {
+	e := out.Next()
+	e.Schema = w.schema
+	e.Time = end - 1
+	var h uint64
+	for _, v := range key {
+		h = v.Hash(h)
+	}
+	e.Key = h
+	e.Fields = append(e.Fields, key...)
+	e.Fields = append(e.Fields, event.TimeValue(start), event.TimeValue(end))
+	n := len(e.Fields)
+	for len(e.Fields) < w.width {
+		e.Fields = append(e.Fields, event.Value{})
+	}
+	set.Result(e.Fields[n:])
+}
+
+func (w *window) Flush(out *component.Output) error {
+	// The runtime delivers the final watermark before Flush; anything left
+	// here was kept for lateness and has been emitted already.
+	return nil
+}
+
+// floorDiv is a / b rounded towards negative infinity (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+func copyKey(e *event.Event, slots []int) []event.Value {
+	k := make([]event.Value, len(slots))
+	for i, s := range slots {
+		k[i] = e.Get(s)
+	}
+	return k
+}
+
+func hashSlots(e *event.Event, slots []int) uint64 {
+	var h uint64
+	for _, s := range slots {
+		h = e.Get(s).Hash(h)
+	}
+	return h
+}
+
+// compareKeys orders keys: nulls first, then by kind, then by value.
+func compareKeys(a, b []event.Value) int {
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Kind != y.Kind {
+			return int(x.Kind) - int(y.Kind)
+		}
+		switch x.Kind {
+		case event.String:
+			if c := strings.Compare(x.S, y.S); c != 0 {
+				return c
+			}
+		case event.Float:
+			if c := cmpFloat(x.Float(), y.Float()); c != 0 {
+				return c
+			}
+		default:
+			if x.Int() != y.Int() {
+				if x.Int() < y.Int() {
+					return -1
+				}
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
