@@ -148,7 +148,7 @@ loop:
 		}
 		var sides []string
 		for name, k := range s.SideOutputs {
-			if k > 0 && !strings.HasSuffix(name, ".dead_letter") {
+			if k > 0 {
 				sides = append(sides, fmt.Sprintf("%s %d", name, k))
 			}
 		}

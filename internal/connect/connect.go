@@ -3,11 +3,12 @@ package connect
 import "github.com/greenwave/greenwave/internal/component"
 
 // Specs returns a fresh copy of every built-in source and sink spec:
-// sources generate and file; sinks stdout, file and blackhole.
+// sources generate, file and nexmark; sinks stdout, file and blackhole.
 func Specs() []*component.Spec {
 	return []*component.Spec{
 		generateSpec(),
 		fileSourceSpec(),
+		nexmarkSpec(),
 		stdoutSpec(),
 		fileSinkSpec(),
 		blackholeSpec(),

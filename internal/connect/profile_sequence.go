@@ -37,6 +37,10 @@ type sequenceProfile struct {
 	width  int
 	keys   int64
 	seed   uint64
+	// direct is set when the schema holds exactly the sequence fields in
+	// their declared order, so fill writes slots 0 to 3 with no lookup and
+	// nothing to clear.
+	direct bool
 }
 
 func newSequenceProfile(ctx *component.Context, r optReader, seed uint64) (*sequenceProfile, error) {
@@ -53,22 +57,41 @@ func newSequenceProfile(ctx *component.Context, r optReader, seed uint64) (*sequ
 	}
 	p := &sequenceProfile{schema: s, width: s.Width(), keys: keys, seed: mix64(seed)}
 	copy(p.slots[:], slots)
+	p.direct = p.width == seqFieldCount
+	for i, slot := range p.slots {
+		p.direct = p.direct && slot == i
+	}
 	return p, nil
 }
 
+// fill appends n events. The key runs as a counter rather than as id %
+// keys (a division per event), and the schema's slots are written directly
+// when they are the declared ones.
 func (p *sequenceProfile) fill(out *component.Output, n int, b *genBatch) {
+	id, width := p.schema.ID, p.width
+	key := b.first % p.keys
 	for k := range int64(n) {
 		i := b.first + k
 		ts := b.time(i)
+		value := int64(mix64(p.seed^uint64(i)) % sequenceValueRange)
 		e := out.Next()
-		e.Schema, e.Time, e.Created = p.schema.ID, ts, b.created
-		f := fieldsOf(e, p.width)
-		if p.width != seqFieldCount {
+		e.Schema, e.Time, e.Created = id, ts, b.created
+		f := fieldsOf(e, width)
+		if p.direct {
+			f = f[:seqFieldCount]
+			f[seqID] = event.IntValue(i)
+			f[seqKey] = event.IntValue(key)
+			f[seqValue] = event.IntValue(value)
+			f[seqTs] = event.TimeValue(ts)
+		} else {
 			clear(f)
+			f[p.slots[seqID]] = event.IntValue(i)
+			f[p.slots[seqKey]] = event.IntValue(key)
+			f[p.slots[seqValue]] = event.IntValue(value)
+			f[p.slots[seqTs]] = event.TimeValue(ts)
 		}
-		f[p.slots[seqID]] = event.IntValue(i)
-		f[p.slots[seqKey]] = event.IntValue(i % p.keys)
-		f[p.slots[seqValue]] = event.IntValue(int64(mix64(p.seed^uint64(i)) % sequenceValueRange))
-		f[p.slots[seqTs]] = event.TimeValue(ts)
+		if key++; key == p.keys {
+			key = 0
+		}
 	}
 }

@@ -233,9 +233,10 @@ type Stats struct {
 	// Rejected counts events sources refused (malformed, missing fields);
 	// DeadLettered counts those they sent to a dead-letter output instead.
 	In, Out, Dropped, Rejected, DeadLettered uint64
-	// SideOutputs counts the events sent to each side output, by
-	// "<component>.<output>" (for example "clicks.dead_letter",
-	// "per_minute.late"), whether or not anything reads it.
+	// SideOutputs counts the events each transform sent to each of its
+	// side outputs, by "<component>.<output>" (for example
+	// "per_minute.late"), whether or not anything reads it. Sources' side
+	// outputs are counted in In (events) or DeadLettered (rejects).
 	SideOutputs map[string]uint64
 	Finished, Failed                         bool
 	Err                                      error
@@ -290,9 +291,15 @@ func (t *Tenant) Stats() Stats {
 		for i := range a.side {
 			k := a.side[i].Load()
 			if a.isSource() {
-				s.DeadLettered += k
+				// A source's side outputs carry events (nexmark's person,
+				// auction, bid) except dead_letter, which carries rejects.
+				if head.Comp.Spec.SideOutputs[i] == "dead_letter" {
+					s.DeadLettered += k
+				} else {
+					s.In += k
+				}
 			}
-			if k > 0 || a.p.Instance == 0 {
+			if !a.isSource() {
 				if s.SideOutputs == nil {
 					s.SideOutputs = map[string]uint64{}
 				}
