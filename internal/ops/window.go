@@ -41,6 +41,10 @@ func WindowSpec() *component.Spec {
 					"last(f), count_distinct(f), percentile(f, q), top_k(f, k), and + - * / over them."},
 			{Name: "allowed_lateness", Type: component.Duration, Default: time.Duration(0),
 				Doc: "How long after a window's end late events still update it."},
+			{Name: "time", Type: component.Enum, Enum: []string{"event", "processing"}, Default: "event",
+				Doc: "`event`: windows follow the events' time and close as the watermark passes them. " +
+					"`processing`: events fall into the window of the wall-clock time at which they arrive, and " +
+					"windows close as the wall clock passes their end (tumbling and hopping only)."},
 		},
 		Keyed:       true,
 		MaxInputs:   1,
@@ -101,6 +105,10 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	processing := ctx.Options.String("time") == "processing"
+	if processing && conf.kind == windowSession {
+		return nil, component.OptErr("time", "processing-time windows are tumbling or hopping, not session")
+	}
 	keySlots, err := resolve("key", in, ctx.Key)
 	if err != nil {
 		return nil, err
@@ -147,6 +155,10 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 		panes: map[int64]*pane{}, sessIndex: map[uint64][]int32{}, cleanup: map[int]bool{},
 	}
 	w.pool = agg.NewPool(w.layout, 1024)
+	if processing {
+		pw := &procWindow{window: w, now: clock(ctx)}
+		return &component.Instance{Operator: pw, Schema: schema, SideSchemas: []*event.Schema{in}}, nil
+	}
 	return &component.Instance{Operator: w, Schema: schema, SideSchemas: []*event.Schema{in}}, nil
 }
 
@@ -198,9 +210,47 @@ func (w *window) Process(_ int, in []event.Event, out *component.Output) error {
 			w.addSession(e, out)
 			continue
 		}
-		w.addPanes(e, out)
+		w.addPanes(e, e.Time, out)
 	}
 	return nil
+}
+
+// procWindow is a window over processing time: an event falls into the
+// windows of the wall-clock time it arrives at, and windows close as the
+// wall clock passes their end (Tick), or all at once when the input ends.
+type procWindow struct {
+	*window
+	now func() time.Time
+}
+
+func (p *procWindow) Process(_ int, in []event.Event, out *component.Output) error {
+	t := p.now().UnixNano()
+	if t <= p.wm {
+		t = p.wm + 1 // the clock must not step back into closed windows
+	}
+	for i := range in {
+		p.addPanes(&in[i], t, out)
+	}
+	return nil
+}
+
+// OnWatermark ignores event time, except its end: the input has finished,
+// so every window closes.
+func (p *procWindow) OnWatermark(wm int64, out *component.Output) error {
+	if wm == event.MaxWatermark {
+		return p.window.OnWatermark(wm, out)
+	}
+	return nil
+}
+
+// TickEvery checks the wall clock often enough that windows close within
+// a small fraction of their slide.
+func (p *procWindow) TickEvery() time.Duration {
+	return min(max(time.Duration(p.conf.slide)/10, 10*time.Millisecond), time.Second)
+}
+
+func (p *procWindow) Tick(now time.Time, out *component.Output) error {
+	return p.window.OnWatermark(now.UnixNano()-1, out)
 }
 
 // late reports whether a window ending at end can no longer take events.
@@ -208,9 +258,9 @@ func (w *window) late(end int64) bool {
 	return w.wm != event.MinWatermark && end-1+w.conf.lateness <= w.wm
 }
 
-// addPanes adds e to every tumbling or hopping window that contains it.
-func (w *window) addPanes(e *event.Event, out *component.Output) {
-	t := e.Time
+// addPanes adds e to every tumbling or hopping window that contains time
+// t (its event time, or its arrival time for processing-time windows).
+func (w *window) addPanes(e *event.Event, t int64, out *component.Output) {
 	last := floorDiv(t, w.conf.slide) * w.conf.slide // latest window start containing t
 	added := false
 	for start := last; start > t-w.conf.size; start -= w.conf.slide {

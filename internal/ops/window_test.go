@@ -201,3 +201,49 @@ func TestWindowOptionErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessingTimeWindow: events fall into the window of their arrival
+// time and windows close on the clock's tick, whatever the events' own
+// times say.
+func TestProcessingTimeWindow(t *testing.T) {
+	now := t0
+	ctx := newCtx(t, "ptw", map[string]any{"window": "tumbling", "size": 10 * time.Second, "time": "processing",
+		"aggregates": map[string]string{"n": "count()"}})
+	ctx.Key = []string{"host"}
+	ctx.Now = func() time.Time { return now }
+	inst := build(t, WindowSpec(), ctx)
+	op := inst.Operator.(*procWindow)
+	if op.TickEvery() != time.Second {
+		t.Fatalf("TickEvery %v, want 1s for a 10s window", op.TickEvery())
+	}
+	out := &component.Output{}
+	feed := func(host string, eventTime int64) {
+		e := logEvent(host, 200)
+		e.Time = eventTime
+		if err := op.Process(0, []event.Event{e}, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	feed("a", 0)                  // event time far in the past: irrelevant
+	now = t0.Add(3 * time.Second) // still [0,10)
+	feed("a", sec(1000))
+	now = t0.Add(12 * time.Second) // [10,20)
+	feed("b", 0)
+	if err := op.Tick(t0.Add(11*time.Second), out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Len(); got != 1 {
+		t.Fatalf("after the first window's end: %d rows, want 1", got)
+	}
+	row := formatRow(inst.Schema, &out.Events()[0])
+	if row != "a [0,10) n=2" {
+		t.Fatalf("row %q", row)
+	}
+	out.Reset()
+	if err := op.OnWatermark(sec(100000), out); err != nil || out.Len() != 0 {
+		t.Fatalf("an event-time watermark closed processing-time windows: %d rows, %v", out.Len(), err)
+	}
+	if err := op.OnWatermark(event.MaxWatermark, out); err != nil || out.Len() != 1 {
+		t.Fatalf("the end of input: %d rows, %v", out.Len(), err)
+	}
+}
