@@ -107,7 +107,7 @@ func (a *actor) step(now time.Time) (worked bool, err error) {
 	if a.pending {
 		return true, nil
 	}
-	if a.controlDue() && !a.closedOuts && !a.flushed {
+	if len(a.outs) > 0 && a.controlDue() && !a.closedOuts && !a.flushed {
 		a.sendControl()
 		return true, nil
 	}
