@@ -3,6 +3,7 @@ package agg
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/greenwave/greenwave/internal/event"
 )
@@ -113,7 +114,16 @@ func (n *node) format(b []byte, calls []Call, full bool) []byte {
 	case opCall:
 		return append(b, callText(&calls[n.call])...)
 	case opNum:
-		return n.num.AppendText(b)
+		if n.num.Kind == event.Int {
+			return n.num.AppendText(b)
+		}
+		// A float keeps a point or exponent, so it reads back as a float.
+		start := len(b)
+		b = strconv.AppendFloat(b, n.num.Float(), 'g', -1, 64)
+		if !strings.ContainsAny(string(b[start:]), ".e") {
+			b = append(b, ".0"...)
+		}
+		return b
 	case opNeg:
 		b = append(b, '-')
 		return n.l.formatOperand(b, calls, full, n.precedence(), false)

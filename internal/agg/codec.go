@@ -17,7 +17,7 @@ import (
 //	              (varints for int kinds, 8-byte floats, length-prefixed strings)
 //	per edge:     has(1), and when set: first time(varint) value, last time value
 //	per quantile: length(4) DDSketch encoding (without its index mapping)
-//	per distinct: length(4) HyperLogLog encoding
+//	per distinct: 0 n(uvarint) n hashes(8 each), or 1 length(4) HyperLogLog encoding
 //	per top_k:    n(uvarint) counters(uvarint), each value count(uvarint) err(uvarint)
 //	crc32c of all the above (4)
 //
@@ -60,21 +60,16 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 		binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
 	for i := range s.distincts {
-		at := len(b)
-		b = append(b, 0, 0, 0, 0)
-		if sk := s.distincts[i].sk; sk != nil {
-			var err error
-			if b, err = sk.AppendBinary(b); err != nil {
-				return dst, fmt.Errorf("cannot encode count_distinct state: %w", err)
-			}
+		var err error
+		if b, err = s.distincts[i].appendBinary(b); err != nil {
+			return dst, err
 		}
-		binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
 	for i := range s.tops {
 		t := &s.tops[i]
 		b = binary.AppendUvarint(b, uint64(t.n))
-		b = binary.AppendUvarint(b, uint64(len(t.heap)))
-		for _, c := range t.heap {
+		b = binary.AppendUvarint(b, uint64(len(t.counters)))
+		for _, c := range t.counters {
 			b = appendValue(b, c.v)
 			b = binary.AppendUvarint(b, uint64(c.count))
 			b = binary.AppendUvarint(b, uint64(c.err))
@@ -132,14 +127,8 @@ func (s *Set) decode(data []byte) error {
 		}
 	}
 	for i := range s.distincts {
-		ds := &s.distincts[i]
-		if frame := d.frame(); len(frame) > 0 && d.err == nil {
-			if ds.sk == nil {
-				ds.sk = newDistinctSketch()
-			}
-			if err := ds.sk.UnmarshalBinary(frame); err != nil {
-				return fmt.Errorf("cannot decode count_distinct state: %w", err)
-			}
+		if err := s.distincts[i].decode(d); err != nil {
+			return err
 		}
 	}
 	for i := range s.tops {
@@ -189,6 +178,57 @@ func (st *stat) decode(d *decoder) {
 	}
 }
 
+func (ds *distinct) appendBinary(b []byte) ([]byte, error) {
+	if !ds.dense {
+		b = append(b, 0)
+		b = binary.AppendUvarint(b, uint64(ds.n))
+		for _, h := range ds.hashes {
+			if h != 0 {
+				b = binary.LittleEndian.AppendUint64(b, h)
+			}
+		}
+		return b, nil
+	}
+	b = append(b, 1)
+	at := len(b)
+	b = append(b, 0, 0, 0, 0)
+	b, err := ds.sk.AppendBinary(b)
+	if err != nil {
+		return b, fmt.Errorf("cannot encode count_distinct state: %w", err)
+	}
+	binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	return b, nil
+}
+
+func (ds *distinct) decode(d *decoder) error {
+	switch d.u8() {
+	case 0:
+		n := d.uvarint()
+		if n > ExactDistinct || n*8 > uint64(len(d.b)) {
+			d.fail("bad count_distinct set")
+			return nil
+		}
+		for i := uint64(0); i < n; i++ {
+			ds.insert(d.u64())
+		}
+		if uint64(ds.n) != n {
+			d.fail("duplicate count_distinct hashes")
+		}
+	case 1:
+		frame := d.frame()
+		if d.err != nil {
+			return nil
+		}
+		ds.toDense()
+		if err := ds.sk.UnmarshalBinary(frame); err != nil {
+			return fmt.Errorf("cannot decode count_distinct state: %w", err)
+		}
+	default:
+		d.fail("bad count_distinct mode")
+	}
+	return nil
+}
+
 func (ed *edge) appendBinary(b []byte) []byte {
 	if !ed.has {
 		return append(b, 0)
@@ -219,22 +259,21 @@ func (t *topK) decode(d *decoder) {
 		d.fail("too many top_k counters")
 		return
 	}
-	if t.index == nil && n > 0 {
-		t.index = make(map[event.Value]int32, n)
-	}
+	cs := t.scratch[:0]
 	for i := 0; i < int(n) && d.err == nil; i++ {
-		c := counter{v: d.value(), count: int64(d.uvarint()), err: int64(d.uvarint())}
-		t.index[c.v] = int32(len(t.heap))
-		t.heap = append(t.heap, c)
-	}
-	// The heap was written in heap order; check it rather than trust it.
-	for i := 1; i < len(t.heap); i++ {
-		if t.heap[(i-1)/2].count > t.heap[i].count {
-			d.fail("top_k counters out of order")
-			return
+		v := d.value()
+		if v.Kind != t.kind {
+			d.fail("top_k value of the wrong kind")
 		}
+		cs = append(cs, counter{v: v, count: int64(d.uvarint()), err: int64(d.uvarint())})
 	}
-	if len(t.index) != len(t.heap) {
+	if d.err != nil {
+		return
+	}
+	t.load(cs)
+	clear(cs)
+	t.scratch = cs[:0]
+	if len(t.strIdx)+len(t.numIdx) != len(t.counters) {
 		d.fail("duplicate top_k values")
 	}
 }

@@ -24,6 +24,9 @@ func TestMarshalRoundTrip(t *testing.T) {
 		if err := dst.UnmarshalBinary(data); err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
+		for i := range dst.tops {
+			checkTopK(t, &dst.tops[i])
+		}
 		if dst.Count() != src.Count() {
 			t.Errorf("n=%d: count %d, want %d", n, dst.Count(), src.Count())
 		}

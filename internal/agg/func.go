@@ -67,7 +67,7 @@ var funcs = [...]funcInfo{
 	Last:          {name: "last", usage: "last(field)", fieldKinds: anyKind},
 	CountDistinct: {name: "count_distinct", usage: "count_distinct(field)", fieldKinds: anyKind},
 	Percentile:    {name: "percentile", usage: "percentile(field, q)", param: "quantile", fieldKinds: numberKinds, kindsText: "an int or float"},
-	TopK:          {name: "top_k", usage: "top_k(field, k)", param: "k", fieldKinds: anyKind},
+	TopK:          {name: "top_k", usage: "top_k(field, k)", param: "k", fieldKinds: orderKinds, kindsText: "a typed"},
 }
 
 // String returns the function's name as written in pipeline files.

@@ -79,7 +79,7 @@ func TestFunctions(t *testing.T) {
 			// Percentiles are within 1%; everything else is exact.
 			tol := 0.0
 			if l.Specs()[0].Calls[0].Func == Percentile {
-				tol = RelativeAccuracy
+				tol = pctTol
 			}
 			set := l.New()
 			if got := results(set)[0]; !same(got, c.empty, 0) {
@@ -118,7 +118,7 @@ func TestSharedState(t *testing.T) {
 		event.FloatValue(2.5), event.StringValue("akamai:2"), event.StringValue("akamai:2,cloudfront:1,fastly:1"),
 		event.IntValue(3), event.IntValue(3)}
 	for i, got := range results(s) {
-		if !same(got, want[i], RelativeAccuracy) {
+		if !same(got, want[i], pctTol) {
 			t.Errorf("%s: got %s, want %s", l.Specs()[i].Text, show(got), show(want[i]))
 		}
 	}

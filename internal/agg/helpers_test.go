@@ -95,3 +95,6 @@ func same(got, want event.Value, tol float64) bool {
 
 // show formats a value with its kind, for failure messages.
 func show(v event.Value) string { return v.Kind.String() + " " + v.String() }
+
+// pctTol is percentile's error bound with room for float rounding.
+const pctTol = RelativeAccuracy * (1 + 1e-9)

@@ -30,7 +30,9 @@ type Layout struct {
 	fingerprint uint64
 }
 
-// NewLayout compiles specs, in output order, into a Layout.
+// NewLayout compiles specs, in output order, into a Layout. The specs must
+// have been parsed against one input schema and have distinct names, as
+// ParseAll's are.
 func NewLayout(specs []*Spec) *Layout {
 	l := &Layout{specs: append([]*Spec(nil), specs...), refs: make([][]int, len(specs))}
 	for i, s := range specs {
@@ -50,6 +52,9 @@ func NewLayout(specs []*Spec) *Layout {
 				fallthrough
 			case Sum, Avg, Min, Max:
 				ref = family(&l.stats, fd, stat{field: fd})
+				if c.Func == Min || c.Func == Max {
+					l.stats[ref].bounds = true
+				}
 			case First, Last:
 				ref = family(&l.edges, fd, edge{field: fd})
 			case Percentile:
@@ -124,9 +129,14 @@ func (l *Layout) computeFingerprint() uint64 {
 		h.Write(b)
 	}
 	put('v', 1, event.Null, 0) // the encoding version
-	put('p', DistinctPrecision, event.Null, int(math.Float64bits(RelativeAccuracy)>>32))
+	put('p', DistinctPrecision, event.Null, ExactDistinct)
+	put('m', int(math.Float64bits(quantileMapping.RelativeAccuracy())>>32), event.Null, int(math.Float64bits(quantileMapping.Value(1))>>32))
 	for _, x := range l.stats {
-		put('s', x.slot, x.kind, 0)
+		bounds := 0
+		if x.bounds {
+			bounds = 1
+		}
+		put('s', x.slot, x.kind, bounds)
 	}
 	for _, x := range l.edges {
 		put('e', x.slot, x.kind, 0)

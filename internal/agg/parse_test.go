@@ -137,7 +137,7 @@ func TestSpecString(t *testing.T) {
 		}
 		// The canonical form parses to the same canonical form.
 		again, err := Parse("r", strings.TrimPrefix(s.String(), "r = "), testSchema)
-		if err != nil || again.canonical(true) != s.canonical(true) {
+		if err != nil || again.canonical(true) != s.canonical(true) || again.Kind != s.Kind {
 			t.Errorf("%q: canonical form %q does not round-trip (%v)", text, s.String(), err)
 		}
 	}

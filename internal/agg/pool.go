@@ -34,10 +34,10 @@ func (p *Pool) Put(s *Set) {
 	if s.l != p.l {
 		panic("BUG: agg: Pool.Put of a Set of another layout")
 	}
-	s.Reset()
 	if p.maxIdle > 0 && len(p.free) >= p.maxIdle {
 		return
 	}
+	s.Reset()
 	p.free = append(p.free, s)
 }
 

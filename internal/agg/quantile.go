@@ -13,14 +13,17 @@ const (
 	RelativeAccuracy = 0.01
 	// maxQuantileBins bounds each DDSketch store (one for positive values,
 	// one for negative); at 1% accuracy 2048 bins span a factor of about
-	// 5·10^17 between the smallest and largest magnitude.
+	// 4·10^17 between the smallest and largest magnitude.
 	maxQuantileBins = 2048
 )
 
 // quantileMapping maps values to DDSketch bins. It is immutable and shared
-// by every sketch (sharing it is also what lets sketches merge).
+// by every sketch (sharing it is also what lets sketches merge). The
+// cubically interpolated mapping keeps the 1% guarantee with about 1% more
+// bins than the logarithmic one, and adds a value in about half the time
+// (no math.Log; measured in BenchmarkAdd/percentile).
 var quantileMapping = func() mapping.IndexMapping {
-	m, err := mapping.NewLogarithmicMapping(RelativeAccuracy)
+	m, err := mapping.NewCubicallyInterpolatedMapping(RelativeAccuracy)
 	if err != nil {
 		panic("BUG: agg: DDSketch mapping: " + err.Error())
 	}

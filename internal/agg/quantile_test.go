@@ -45,7 +45,7 @@ func TestPercentileAccuracy(t *testing.T) {
 				r := qs[i] * float64(n-1)
 				lo, hi := vals[int(math.Floor(r))], vals[int(math.Ceil(r))]
 				within := func(exact float64) bool {
-					return math.Abs(got.Float()-exact) <= RelativeAccuracy*math.Abs(exact)*(1+1e-9)
+					return math.Abs(got.Float()-exact) <= pctTol*math.Abs(exact)
 				}
 				if !within(lo) && !within(hi) {
 					t.Errorf("q=%v: got %v, exact %v or %v: not within %v", qs[i], got.Float(), lo, hi, RelativeAccuracy)
@@ -61,7 +61,7 @@ func TestPercentileSkipsInfinities(t *testing.T) {
 	s := l.New()
 	s.AddBatch([]event.Event{ev(1, "startup_ms", math.Inf(1)), ev(2, "startup_ms", 5.0), ev(3, "startup_ms", math.Inf(-1))})
 	got := results(s)
-	if !same(got[0], event.FloatValue(5), RelativeAccuracy) || !same(got[1], event.FloatValue(5), RelativeAccuracy) {
+	if !same(got[0], event.FloatValue(5), pctTol) || !same(got[1], event.FloatValue(5), pctTol) {
 		t.Errorf("got %v, want 5 and 5", got)
 	}
 }

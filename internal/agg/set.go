@@ -28,7 +28,7 @@ type Set struct {
 }
 
 // errLayout is returned when two Sets do not share a layout.
-var errLayout = errors.New("aggregate state of a different layout")
+var errLayout = errors.New("cannot merge the state of different aggregates")
 
 // Layout returns the Set's layout.
 func (s *Set) Layout() *Layout { return s.l }

@@ -13,6 +13,9 @@ import (
 // and Int, Time and Bool the int fields.
 type stat struct {
 	field
+	// bounds is set when min or max is asked for; without it a string
+	// field's values are only counted.
+	bounds bool
 	n      int64
 	isum   int64
 	fsum   float64
@@ -38,6 +41,9 @@ func (st *stat) add(v event.Value) {
 			st.flo, st.fhi = min(st.flo, f), max(st.fhi, f)
 		}
 	case event.String:
+		if !st.bounds {
+			break
+		}
 		if st.n == 0 {
 			st.slo, st.shi = v.S, v.S
 		} else {
@@ -74,7 +80,7 @@ func (st *stat) merge(o *stat) {
 }
 
 // reset empties the summary, keeping its field.
-func (st *stat) reset() { *st = stat{field: st.field} }
+func (st *stat) reset() { *st = stat{field: st.field, bounds: st.bounds} }
 
 // result returns what f (count, sum, avg, min or max) reports.
 func (st *stat) result(f Func) event.Value {

@@ -10,29 +10,70 @@ import (
 )
 
 // counter is one Space-Saving counter: a value, an upper bound of its
-// count, and by how much that bound may exceed the true count.
+// count, by how much that bound may exceed the true count, and the
+// counter's position in the heap.
 type counter struct {
 	v     event.Value
 	count int64
 	err   int64
+	pos   int32
 }
 
 // topK is the Space-Saving summary of one field (Metwally et al., 2005),
-// shared by every top_k of it: at most capacity counters in a min-heap by
-// count, with an index from value to heap position. While the field has at
-// most capacity distinct values every count is exact. Past that, a new
+// shared by every top_k of it: at most capacity counters, a min-heap of
+// them by count, and an index from value to counter. While the field has
+// at most capacity distinct values every count is exact. Past that, a new
 // value takes over the smallest counter, inheriting its count as error, so
 // every count overestimates by at most n/capacity, and any value seen more
 // than n/capacity times holds a counter.
+//
+// Counters stay where they are; the heap orders their indices, and each
+// counter knows its heap position, so reordering touches no map. The index
+// is keyed by the string of a string field and by the payload bits of any
+// other kind, which hashes faster than a whole event.Value.
 type topK struct {
 	field
 	capacity int
 	n        int64 // values counted
-	heap     []counter
-	index    map[event.Value]int32
-	// scratch is reused by merge and result.
+	counters []counter
+	heap     []int32
+	strIdx   map[string]int32
+	numIdx   map[uint64]int32
+	// scratch and buf are reused by merge and result.
 	scratch []counter
 	buf     []byte
+}
+
+// lookup returns the counter holding v.
+func (t *topK) lookup(v event.Value) (int32, bool) {
+	if t.kind == event.String {
+		i, ok := t.strIdx[v.S]
+		return i, ok
+	}
+	i, ok := t.numIdx[v.N]
+	return i, ok
+}
+
+func (t *topK) setIndex(v event.Value, i int32) {
+	if t.kind == event.String {
+		if t.strIdx == nil {
+			t.strIdx = make(map[string]int32, min(t.capacity, 16))
+		}
+		t.strIdx[v.S] = i
+		return
+	}
+	if t.numIdx == nil {
+		t.numIdx = make(map[uint64]int32, min(t.capacity, 16))
+	}
+	t.numIdx[v.N] = i
+}
+
+func (t *topK) unindex(v event.Value) {
+	if t.kind == event.String {
+		delete(t.strIdx, v.S)
+	} else {
+		delete(t.numIdx, v.N)
+	}
 }
 
 func (t *topK) add(v event.Value) {
@@ -40,35 +81,36 @@ func (t *topK) add(v event.Value) {
 		return
 	}
 	t.n++
-	if t.index == nil {
-		t.index = make(map[event.Value]int32, min(t.capacity, 16))
-	}
-	if i, ok := t.index[v]; ok {
-		t.heap[i].count++
-		t.down(int(i))
+	if i, ok := t.lookup(v); ok {
+		c := &t.counters[i]
+		c.count++
+		t.down(int(c.pos))
 		return
 	}
-	if len(t.heap) < t.capacity {
-		t.heap = append(t.heap, counter{v: v, count: 1})
-		t.index[v] = int32(len(t.heap) - 1)
-		t.up(len(t.heap) - 1)
+	if len(t.counters) < t.capacity {
+		i := int32(len(t.counters))
+		t.counters = append(t.counters, counter{v: v, count: 1, pos: i})
+		t.heap = append(t.heap, i)
+		t.setIndex(v, i)
+		t.up(int(i))
 		return
 	}
 	// Full: the new value takes over the smallest counter.
-	m := &t.heap[0]
-	delete(t.index, m.v)
-	*m = counter{v: v, count: m.count + 1, err: m.count}
-	t.index[v] = 0
+	i := t.heap[0]
+	c := &t.counters[i]
+	t.unindex(c.v)
+	*c = counter{v: v, count: c.count + 1, err: c.count, pos: 0}
+	t.setIndex(v, i)
 	t.down(0)
 }
 
 // floor is the count any value without a counter may have had at most:
 // the smallest count once the summary is full, 0 before.
 func (t *topK) floor() int64 {
-	if len(t.heap) < t.capacity {
+	if len(t.counters) < t.capacity {
 		return 0
 	}
-	return t.heap[0].count
+	return t.counters[t.heap[0]].count
 }
 
 // merge folds o in. A value tracked by only one side gets the other side's
@@ -81,18 +123,18 @@ func (t *topK) merge(o *topK) {
 	}
 	tf, of := t.floor(), o.floor()
 	all := t.scratch[:0]
-	for _, c := range t.heap {
-		if j, ok := o.index[c.v]; ok {
-			c.count += o.heap[j].count
-			c.err += o.heap[j].err
+	for _, c := range t.counters {
+		if j, ok := o.lookup(c.v); ok {
+			c.count += o.counters[j].count
+			c.err += o.counters[j].err
 		} else {
 			c.count += of
 			c.err += of
 		}
 		all = append(all, c)
 	}
-	for _, c := range o.heap {
-		if _, ok := t.index[c.v]; !ok {
+	for _, c := range o.counters {
+		if _, ok := t.lookup(c.v); !ok {
 			c.count += tf
 			c.err += tf
 			all = append(all, c)
@@ -100,39 +142,48 @@ func (t *topK) merge(o *topK) {
 	}
 	slices.SortFunc(all, byCountDesc)
 	if len(all) > t.capacity {
-		clear(all[t.capacity:])
 		all = all[:t.capacity]
 	}
-	t.n += o.n
-	t.heap = append(t.heap[:0], all...)
+	n := t.n + o.n
+	t.reset()
+	t.n = n
+	t.load(all)
 	clear(all)
 	t.scratch = all[:0]
-	// A list sorted by descending count, reversed, is a valid min-heap.
-	slices.Reverse(t.heap)
-	if t.index == nil {
-		t.index = make(map[event.Value]int32, len(t.heap))
+}
+
+// load replaces the (empty) summary's counters with cs, rebuilding the heap
+// and the index.
+func (t *topK) load(cs []counter) {
+	t.counters = append(t.counters[:0], cs...)
+	t.heap = t.heap[:0]
+	for i := range t.counters {
+		t.counters[i].pos = int32(i)
+		t.heap = append(t.heap, int32(i))
+		t.setIndex(t.counters[i].v, int32(i))
 	}
-	clear(t.index)
-	for i := range t.heap {
-		t.index[t.heap[i].v] = int32(i)
+	for i := len(t.heap)/2 - 1; i >= 0; i-- {
+		t.down(i)
 	}
 }
 
 func (t *topK) reset() {
 	t.n = 0
-	clear(t.heap)
+	clear(t.counters)
+	t.counters = t.counters[:0]
 	t.heap = t.heap[:0]
-	clear(t.index)
+	clear(t.strIdx)
+	clear(t.numIdx)
 }
 
 // result formats the k most frequent values as "value:count,...", in
 // descending count and then ascending value; null when nothing was added.
 // It allocates the string.
 func (t *topK) result(k int) event.Value {
-	if len(t.heap) == 0 {
+	if len(t.counters) == 0 {
 		return event.Value{}
 	}
-	all := append(t.scratch[:0], t.heap...)
+	all := append(t.scratch[:0], t.counters...)
 	slices.SortFunc(all, byCountDesc)
 	b := t.buf[:0]
 	for i, c := range all[:min(k, len(all))] {
@@ -182,12 +233,12 @@ func appendPlain(dst []byte, v event.Value) []byte {
 	return v.AppendText(dst)
 }
 
-// up and down restore the heap order after t.heap[i] got smaller or
-// larger, keeping the index in step.
+// up and down restore the heap order after the counter at heap position
+// i got smaller or larger.
 func (t *topK) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if t.heap[p].count <= t.heap[i].count {
+		if t.counters[t.heap[p]].count <= t.counters[t.heap[i]].count {
 			return
 		}
 		t.swap(i, p)
@@ -202,10 +253,10 @@ func (t *topK) down(i int) {
 		if c >= n {
 			return
 		}
-		if r := c + 1; r < n && t.heap[r].count < t.heap[c].count {
+		if r := c + 1; r < n && t.counters[t.heap[r]].count < t.counters[t.heap[c]].count {
 			c = r
 		}
-		if t.heap[i].count <= t.heap[c].count {
+		if t.counters[t.heap[i]].count <= t.counters[t.heap[c]].count {
 			return
 		}
 		t.swap(i, c)
@@ -215,6 +266,6 @@ func (t *topK) down(i int) {
 
 func (t *topK) swap(i, j int) {
 	t.heap[i], t.heap[j] = t.heap[j], t.heap[i]
-	t.index[t.heap[i].v] = int32(i)
-	t.index[t.heap[j].v] = int32(j)
+	t.counters[t.heap[i]].pos = int32(i)
+	t.counters[t.heap[j]].pos = int32(j)
 }

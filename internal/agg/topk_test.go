@@ -105,19 +105,38 @@ func TestTopKEviction(t *testing.T) {
 	}
 	s.Add(&[]event.Event{ev(0, "cdn", "new")}[0])
 	top := &s.tops[0]
-	if len(top.heap) != capacity {
-		t.Fatalf("%d counters, want %d", len(top.heap), capacity)
+	checkTopK(t, top)
+	if len(top.counters) != capacity {
+		t.Fatalf("%d counters, want %d", len(top.counters), capacity)
 	}
-	i, ok := top.index[event.StringValue("new")]
+	i, ok := top.lookup(event.StringValue("new"))
 	if !ok {
 		t.Fatal("the new value has no counter")
 	}
-	if c := top.heap[i]; c.count != 2 || c.err != 1 {
+	if c := top.counters[i]; c.count != 2 || c.err != 1 {
 		t.Errorf("new value: count %d err %d, want 2 and 1", c.count, c.err)
 	}
-	for j, c := range top.heap {
-		if top.index[c.v] != int32(j) {
-			t.Fatalf("index of %s is %d, want %d", c.v, top.index[c.v], j)
+	if _, ok := top.lookup(event.StringValue("v000")); ok {
+		t.Error("the evicted value is still indexed")
+	}
+}
+
+// checkTopK fails unless the summary's heap, positions and index agree.
+func checkTopK(t *testing.T, top *topK) {
+	t.Helper()
+	if len(top.heap) != len(top.counters) || len(top.strIdx)+len(top.numIdx) != len(top.counters) {
+		t.Fatalf("%d counters, %d in the heap, %d indexed", len(top.counters), len(top.heap), len(top.strIdx)+len(top.numIdx))
+	}
+	for j, i := range top.heap {
+		c := &top.counters[i]
+		if int(c.pos) != j {
+			t.Fatalf("counter %d is at heap position %d but records %d", i, j, c.pos)
+		}
+		if j > 0 && top.counters[top.heap[(j-1)/2]].count > c.count {
+			t.Fatalf("heap order broken at %d", j)
+		}
+		if k, ok := top.lookup(c.v); !ok || k != i {
+			t.Fatalf("index of %s is %d (%v), want %d", c.v, k, ok, i)
 		}
 	}
 }
