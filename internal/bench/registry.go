@@ -27,6 +27,7 @@ const (
 	regTenants    = 50
 	regBatch      = 64 // lookups per batch; a reader checks for the end once per batch
 	regWriteEvery = time.Millisecond
+	regMaxCatchUp = 4   // writes per writer wake-up at most
 	regPad        = 128 // keeps each reader's counters on cache lines of their own
 )
 
@@ -169,13 +170,16 @@ func regTable(register regRegister, readers int) ([]*regLookups, error) {
 	return per, nil
 }
 
-// regWriter registers types until done is closed: whenever it wakes (at
-// once, then at every tick) it catches up to due() writes, alternately a new
-// type and a new field on a type readers look up. Catching up keeps the
-// write rate when wake-ups come late.
-func regWriter(register regRegister, due func() int, tick <-chan time.Time, done <-chan struct{}) (writes int, err error) {
+// regWriter registers types until done is closed, counting on from writes:
+// whenever it wakes (at once, then at every tick) it catches up to due()
+// writes, alternately a new type and a new field on a type readers look up.
+// Catching up keeps the write rate when wake-ups come late; at most
+// regMaxCatchUp writes per wake keep a writer that fell behind (a GC, a busy
+// machine) from turning into a write storm that grows the registry faster
+// than it can copy it. It returns the new count.
+func regWriter(register regRegister, writes int, due func() int, tick <-chan time.Time, done <-chan struct{}) (int, error) {
 	for {
-		for writes < due() {
+		for n := 0; n < regMaxCatchUp && writes < due(); n++ {
 			tenant := fmt.Sprintf("tenant-%02d", writes%regTenants)
 			var s *event.Schema
 			if writes%2 == 0 {
@@ -208,21 +212,24 @@ func runRegistry(cfg Config) ([]Result, error) {
 	}
 	var out []Result
 	for _, c := range registryCases {
-		first := len(out)
+		var vs []regVariant
 		for _, v := range registryVariants {
-			if !cfg.Want(c.name, v.name) {
-				continue
+			if cfg.Want(c.name, v.name) {
+				vs = append(vs, v)
 			}
-			if cfg.Progress != nil {
-				fmt.Fprintf(cfg.Progress, "bench registry: %s %s\n", c.name, v.name)
-			}
-			r, err := measureRegistry(c, v, readers, d)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", c.name, v.name, err)
-			}
-			out = append(out, r)
 		}
-		addSpeedup(out[first:], "rwmutex")
+		if len(vs) == 0 {
+			continue
+		}
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "bench registry: %s\n", c.name)
+		}
+		rs, err := measureRegistryCase(c, vs, readers, d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		addSpeedup(rs, "rwmutex")
+		out = append(out, rs...)
 	}
 	return out, nil
 }
@@ -240,21 +247,33 @@ func addSpeedup(rs []Result, baseline string) {
 	}
 }
 
-func measureRegistry(c regCase, v regVariant, readers int, d time.Duration) (Result, error) {
-	res, reg := v.build()
-	in, err := regTable(reg, readers)
-	if err != nil {
-		return Result{}, err
+// regSlices is how many turns each variant gets in a case. The variants
+// take turns of Duration/regSlices so that load from elsewhere on the
+// machine, which comes and goes, weighs on all of them alike.
+const regSlices = 10
+
+// regRun is one variant's registry and its totals over a case's turns.
+type regRun struct {
+	variant string
+	res     regResolver
+	reg     regRegister
+	in      []*regLookups
+	lookups uint64
+	wall    time.Duration
+	mallocs uint64
+	writes  int
+}
+
+func measureRegistryCase(c regCase, vs []regVariant, readers int, d time.Duration) ([]Result, error) {
+	runs := make([]*regRun, len(vs))
+	for i, v := range vs {
+		res, reg := v.build()
+		in, err := regTable(reg, readers)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+		runs[i] = &regRun{variant: v.name, res: res, reg: reg, in: in}
 	}
-	outs := make([]regReader, readers)
-	var (
-		stop     atomic.Bool
-		wg       sync.WaitGroup
-		writes   int
-		writeErr error
-	)
-	done := make(chan struct{})
-	writerDone := make(chan struct{})
 	if c.writer {
 		// Readers spin on every P; without a P of its own the writer would
 		// wait for preemption (about 10 ms) instead of its 1 ms tick.
@@ -263,20 +282,60 @@ func measureRegistry(c regCase, v regVariant, readers int, d time.Duration) (Res
 			defer runtime.GOMAXPROCS(prev)
 		}
 	}
+	for range regSlices {
+		for _, r := range runs {
+			if err := r.turn(c, readers, d/regSlices); err != nil {
+				return nil, fmt.Errorf("%s: %w", r.variant, err)
+			}
+		}
+	}
+	out := make([]Result, len(runs))
+	for i, r := range runs {
+		if r.lookups == 0 {
+			return nil, fmt.Errorf("%s: no lookup finished in %v", r.variant, d)
+		}
+		out[i] = Result{
+			Bench:          "registry",
+			Case:           c.name,
+			Variant:        r.variant,
+			EventsPerSec:   float64(r.lookups) / r.wall.Seconds(),
+			NsPerEvent:     float64(r.wall.Nanoseconds()) * float64(readers) / float64(r.lookups),
+			AllocsPerEvent: float64(r.mallocs) / float64(r.lookups),
+			Extra: map[string]any{
+				"goroutines": float64(readers),
+				"writes":     float64(r.writes),
+			},
+		}
+	}
+	return out, nil
+}
+
+// turn runs the readers, and the writer if the case has one, for d.
+func (r *regRun) turn(c regCase, readers int, d time.Duration) error {
+	outs := make([]regReader, readers)
+	var (
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+		writes   = r.writes
+		writeErr error
+	)
+	done := make(chan struct{})
+	writerDone := make(chan struct{})
 
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
 	for g := range readers {
-		wg.Go(func() { regRead(res, in[g], c.byID, &stop, &outs[g]) })
+		wg.Go(func() { regRead(r.res, r.in[g], c.byID, &stop, &outs[g]) })
 	}
 	if c.writer {
+		from := r.writes
 		go func() {
 			tick := time.NewTicker(regWriteEvery)
 			defer tick.Stop()
-			due := func() int { return 1 + int(time.Since(start)/regWriteEvery) }
-			writes, writeErr = regWriter(reg, due, tick.C, done)
+			due := func() int { return from + 1 + int(time.Since(start)/regWriteEvery) }
+			writes, writeErr = regWriter(r.reg, from, due, tick.C, done)
 			close(writerDone)
 		}()
 	} else {
@@ -287,29 +346,15 @@ func measureRegistry(c regCase, v regVariant, readers int, d time.Duration) (Res
 	<-writerDone
 	stop.Store(true)
 	wg.Wait()
-	el := time.Since(start)
+	r.wall += time.Since(start)
 	runtime.ReadMemStats(&after)
 	if writeErr != nil {
-		return Result{}, fmt.Errorf("writer: %w", writeErr)
+		return fmt.Errorf("writer: %w", writeErr)
 	}
-
-	var total uint64
+	r.mallocs += after.Mallocs - before.Mallocs
+	r.writes = writes
 	for i := range outs {
-		total += outs[i].lookups
+		r.lookups += outs[i].lookups
 	}
-	if total == 0 {
-		return Result{}, fmt.Errorf("no lookup finished in %v", d)
-	}
-	return Result{
-		Bench:          "registry",
-		Case:           c.name,
-		Variant:        v.name,
-		EventsPerSec:   float64(total) / el.Seconds(),
-		NsPerEvent:     float64(el.Nanoseconds()) * float64(readers) / float64(total),
-		AllocsPerEvent: float64(after.Mallocs-before.Mallocs) / float64(total),
-		Extra: map[string]any{
-			"goroutines": float64(readers),
-			"writes":     float64(writes),
-		},
-	}, nil
+	return nil
 }

@@ -126,7 +126,7 @@ func TestRegistryWriterRegistersAndExtends(t *testing.T) {
 	done := make(chan struct{})
 	result := make(chan int)
 	go func() {
-		n, err := regWriter(r.Register, func() int { return int(due.Load()) }, tick, done)
+		n, err := regWriter(r.Register, 0, func() int { return int(due.Load()) }, tick, done)
 		if err != nil {
 			t.Error(err)
 		}
@@ -136,14 +136,15 @@ func TestRegistryWriterRegistersAndExtends(t *testing.T) {
 	due.Store(4)
 	tick <- time.Time{} // catches up: writes 2 to 4
 	tick <- time.Time{} // nothing due
-	due.Store(10)
+	due.Store(1000)
+	tick <- time.Time{} // far behind: catches up by regMaxCatchUp at most
 	tick <- time.Time{}
 	close(done)
-	if writes := <-result; writes != 10 {
-		t.Fatalf("%d writes, want 10", writes)
+	if writes, want := <-result, 4+2*regMaxCatchUp; writes != want {
+		t.Fatalf("%d writes, want %d", writes, want)
 	}
-	if added := r.Len() - before; added != 5 {
-		t.Fatalf("10 writes added %d types, want 5", added)
+	if added := r.Len() - before; added != 6 {
+		t.Fatalf("12 writes added %d types, want 6", added)
 	}
 	if w := r.Lookup("tenant-01", regTypeNames[0]).Width(); w != len(regFields)+1 {
 		t.Fatalf("extended type has width %d, want %d", w, len(regFields)+1)
