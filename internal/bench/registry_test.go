@@ -132,19 +132,22 @@ func TestRegistryWriterRegistersAndExtends(t *testing.T) {
 		}
 		result <- n
 	}()
-	tick <- time.Time{} // one write done at once; nothing more due
+	// The writer writes what is due, then waits for a tick. A change of
+	// due may land in the round the previous tick started, so the exact
+	// count varies by one round; the cap per round is what is checked.
 	due.Store(4)
 	tick <- time.Time{} // catches up: writes 2 to 4
-	tick <- time.Time{} // nothing due
+	tick <- time.Time{} // nothing due (or the next round's writes)
 	due.Store(1000)
 	tick <- time.Time{} // far behind: catches up by regMaxCatchUp at most
 	tick <- time.Time{}
 	close(done)
-	if writes, want := <-result, 4+2*regMaxCatchUp; writes != want {
-		t.Fatalf("%d writes, want %d", writes, want)
+	writes := <-result
+	if lo, hi := 4+2*regMaxCatchUp, 4+3*regMaxCatchUp; writes < lo || writes > hi {
+		t.Fatalf("%d writes, want %d to %d: at most %d per wake-up", writes, lo, hi, regMaxCatchUp)
 	}
-	if added := r.Len() - before; added != 6 {
-		t.Fatalf("12 writes added %d types, want 6", added)
+	if added, want := r.Len()-before, (writes+1)/2; added != want {
+		t.Fatalf("%d writes added %d types, want %d (every other write is a new type)", writes, added, want)
 	}
 	if w := r.Lookup("tenant-01", regTypeNames[0]).Width(); w != len(regFields)+1 {
 		t.Fatalf("extended type has width %d, want %d", w, len(regFields)+1)
