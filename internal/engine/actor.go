@@ -74,8 +74,8 @@ type actor struct {
 	in, emitted, rejected atomic.Uint64
 	// side counts the events the head sent to each of its side outputs
 	// (dead letters, late events).
-	side []atomic.Uint64
-	turns                 atomic.Uint64
+	side  []atomic.Uint64
+	turns atomic.Uint64
 
 	// latency from event creation to this sink (sinks only).
 	latMu sync.Mutex

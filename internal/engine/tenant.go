@@ -237,12 +237,12 @@ type Stats struct {
 	// side outputs, by "<component>.<output>" (for example
 	// "per_minute.late"), whether or not anything reads it. Sources' side
 	// outputs are counted in In (events) or DeadLettered (rejects).
-	SideOutputs map[string]uint64
-	Finished, Failed                         bool
-	Err                                      error
-	Elapsed                                  time.Duration
-	Links                                    []LinkStats
-	Actors                                   []ActorStats
+	SideOutputs      map[string]uint64
+	Finished, Failed bool
+	Err              error
+	Elapsed          time.Duration
+	Links            []LinkStats
+	Actors           []ActorStats
 }
 
 // ActorStats describes one actor.
