@@ -23,6 +23,12 @@ func (c *compiler) arith(n *ast.BinaryNode, l, r *node) (*node, error) {
 	case op == "%" && lk == event.Int && rk == event.Int:
 		res.kind = event.Int
 		res.i = modulo(l.i, r.i)
+		if r.konst && !r.val.IsNull() {
+			if o := moduloOperand(l.op, int64(r.val.N)); o != nil {
+				res.op = o
+				res.i = o.int
+			}
+		}
 	case op == "/" && isNumber(lk) && isNumber(rk):
 		res.kind = event.Float
 		res.f = arithOf("/", l.floats(), r.floats())

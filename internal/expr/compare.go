@@ -29,6 +29,9 @@ func (c *compiler) compare(n *ast.BinaryNode, l, r *node) (*node, error) {
 		if x.kind == event.Null {
 			return constant(event.Bool, event.BoolValue(!neg), pos), nil
 		}
+		if p := nullTest(x, neg); p != nil {
+			return &node{kind: event.Bool, pos: pos, b: p.fn(), pred: p}, nil
+		}
 		return fold(&node{kind: event.Bool, pos: pos, b: isNull(x, neg)}, x), nil
 	}
 	kind, ok := comparedAs(l.kind, r.kind)
@@ -43,6 +46,10 @@ func (c *compiler) compare(n *ast.BinaryNode, l, r *node) (*node, error) {
 	}
 	l, r = l.as(kind), r.as(kind)
 	res := &node{kind: event.Bool, pos: pos}
+	if p := comparison(op, kind, l, r); p != nil {
+		res.b, res.pred = p.fn(), p
+		return res, nil
+	}
 	switch kind {
 	case event.Int, event.Time:
 		res.b = compareOf(op, l.i, r.i, constOf[int64](r))

@@ -16,6 +16,9 @@ type compiler struct {
 	src    string
 	schema *event.Schema
 	now    func() time.Time
+	// generic: compile every node to generic functions, with no operands
+	// (and so no predicates).
+	generic bool
 }
 
 func (c *compiler) errAt(n ast.Node, format string, args ...any) *Error {
@@ -84,6 +87,9 @@ func (c *compiler) identifier(at ast.Node, name string) (*node, error) {
 	}
 	f := c.schema.Fields[slot]
 	n := &node{kind: f.Kind, pos: at.Location().From, field: name}
+	if !c.generic {
+		n.op = fieldOperand(slot, f.Kind)
+	}
 	switch f.Kind {
 	case event.Bool:
 		n.b = fieldBool(slot)
@@ -99,61 +105,26 @@ func (c *compiler) identifier(at ast.Node, name string) (*node, error) {
 	return n, nil
 }
 
-// The field readers trust the schema's kind but convert a value of another
-// numeric kind rather than misread it; a null or missing value is null.
+// The field functions read a slot with the readers of operand.go. The
+// functions building them are kept out of line: inlined into identifier,
+// their closures would not get the readers inlined.
 
+//go:noinline
 func fieldBool(slot int) fn[bool] {
-	return func(e *event.Event) (bool, bool) {
-		if slot >= len(e.Fields) {
-			return false, false
-		}
-		v := &e.Fields[slot]
-		if v.Kind == event.Null {
-			return false, false
-		}
-		return v.Bool(), true
-	}
+	return func(e *event.Event) (bool, bool) { return readBool(e, slot) }
 }
 
+//go:noinline
 func fieldInt(slot int) fn[int64] {
-	return func(e *event.Event) (int64, bool) {
-		if slot >= len(e.Fields) {
-			return 0, false
-		}
-		v := &e.Fields[slot]
-		switch v.Kind {
-		case event.Int, event.Time:
-			return int64(v.N), true
-		case event.Null, event.String:
-			return 0, false
-		}
-		return v.Int(), true
-	}
+	return func(e *event.Event) (int64, bool) { return readInt(e, slot) }
 }
 
+//go:noinline
 func fieldFloat(slot int) fn[float64] {
-	return func(e *event.Event) (float64, bool) {
-		if slot >= len(e.Fields) {
-			return 0, false
-		}
-		v := &e.Fields[slot]
-		switch v.Kind {
-		case event.Null, event.String:
-			return 0, false
-		}
-		return v.Float(), true
-	}
+	return func(e *event.Event) (float64, bool) { return readFloat(e, slot) }
 }
 
+//go:noinline
 func fieldString(slot int) fn[string] {
-	return func(e *event.Event) (string, bool) {
-		if slot >= len(e.Fields) {
-			return "", false
-		}
-		v := &e.Fields[slot]
-		if v.Kind != event.String {
-			return "", false
-		}
-		return v.S, true
-	}
+	return func(e *event.Event) (string, bool) { return readString(e, slot) }
 }

@@ -10,6 +10,15 @@
 // operations that build a new string (+ on strings, string(), lower/upper
 // when they change the text).
 //
+// The condition shapes filters use most are compiled further, into one
+// function per comparison that reads its fields inline: a field (or an int
+// field modulo a constant) compared with a constant or another field,
+// membership of a field in a small set of constants, and null tests, and
+// not, and, or over those. `value % 4 != 0` is then one function call per
+// event rather than four. Program.BoolBatch evaluates a condition over a
+// batch, without a call per event for an int field compared with a
+// constant. These forms follow the null rules below exactly.
+//
 // # Supported syntax
 //
 // Literals: ints, floats, strings, true, false, nil. Fields by name, or as

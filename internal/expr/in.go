@@ -59,6 +59,10 @@ func (c *compiler) in(n *ast.BinaryNode) (*node, error) {
 		return constant(event.Bool, event.BoolValue(hasNil), pos), nil
 	}
 	res := &node{kind: event.Bool, pos: pos}
+	if p := membership(kind, l, elems, hasNil); p != nil {
+		res.b, res.pred = p.fn(), p
+		return res, nil
+	}
 	switch kind {
 	case event.Bool:
 		res.b = member(l.b, setOf(elems, event.Value.Bool), hasNil)

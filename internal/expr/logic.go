@@ -13,8 +13,17 @@ func (c *compiler) logic(n *ast.BinaryNode, l, r *node) (*node, error) {
 		return nil, c.errAt(n, "operator %q not defined on %s and %s", n.Operator, l.describe(), r.describe())
 	}
 	res := &node{kind: event.Bool, pos: n.Location().From}
+	and := n.Operator == "and" || n.Operator == "&&"
+	op := predOr
+	if and {
+		op = predAnd
+	}
+	if p := combine(op, l.pred, r.pred); p != nil {
+		res.b, res.pred = p.fn(), p
+		return res, nil
+	}
 	a, b := l.b, r.b
-	if n.Operator == "and" || n.Operator == "&&" {
+	if and {
 		res.b = func(e *event.Event) (bool, bool) {
 			x, ok := a(e)
 			if ok && !x {

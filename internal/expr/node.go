@@ -31,6 +31,11 @@ type node struct {
 	// field names the schema field the node reads, when it is a plain field
 	// reference (for messages).
 	field string
+	// op is set when the node's value is an operand (a field, or an int
+	// field modulo a constant) that predicates can read inline.
+	op *operand
+	// pred is set on a Bool node that is a predicate; b then evaluates it.
+	pred *predicate
 }
 
 // constant returns a node of the given kind that always yields v (or null of
@@ -145,7 +150,7 @@ func (n *node) as(k event.Kind) *node {
 	case n.kind == event.Null:
 		return constant(k, event.Value{}, n.pos)
 	case n.kind == event.Int && k == event.Float:
-		c := &node{kind: event.Float, pos: n.pos, f: n.floats(), konst: n.konst, field: n.field}
+		c := &node{kind: event.Float, pos: n.pos, f: n.floats(), konst: n.konst, field: n.field, op: n.op.floatOperand()}
 		if n.konst {
 			c.val = floatOf(n.val)
 		}

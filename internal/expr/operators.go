@@ -45,6 +45,9 @@ func (c *compiler) unary(n *ast.UnaryNode) (*node, error) {
 		if x.kind != event.Bool {
 			return nil, c.errAt(n, "operator %q not defined on %s", n.Operator, x.describe())
 		}
+		if p := combine(predNot, x.pred, nil); p != nil {
+			return &node{kind: event.Bool, pos: pos, b: p.fn(), pred: p}, nil
+		}
 		b := x.b
 		return fold(&node{kind: event.Bool, pos: pos, b: func(e *event.Event) (bool, bool) {
 			v, ok := b(e)

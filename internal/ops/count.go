@@ -111,11 +111,20 @@ func newCount(ctx *component.Context) (*component.Instance, error) {
 	c := &counter{
 		id:       reg.ID,
 		width:    reg.Width(),
-		mode:     mode,
 		keySlots: keySlots,
 		keyOut:   slots[:len(slots)-1],
 		countOut: slots[len(slots)-1],
 		table:    newCountTable(len(keySlots)),
+	}
+	c.update, c.interval = mode == emitUpdate, mode == emitInterval
+	c.dense = c.width == len(slots)
+	switch {
+	case len(keySlots) == 0:
+		c.shape = shapePartition
+	case len(keySlots) == 1:
+		c.shape = shapeOne
+	default:
+		c.shape = shapeMany
 	}
 	inst := &component.Instance{Operator: c, Schema: reg}
 	if mode == emitInterval {
@@ -128,7 +137,12 @@ func newCount(ctx *component.Context) (*component.Instance, error) {
 type counter struct {
 	id    uint32
 	width int
-	mode  string
+	// update and interval tell the emit mode (flush when neither).
+	update, interval bool
+	shape            keyShape
+	// dense is set when the output schema has no fields but the key fields
+	// and the count, so a row writes every field and clears none.
+	dense bool
 	// keySlots are the input slots of the key fields; nil when grouping by
 	// Event.Key.
 	keySlots []int
@@ -139,34 +153,73 @@ type counter struct {
 	table    countTable
 }
 
+// keyShape selects how counter finds an event's group.
+type keyShape uint8
+
+const (
+	shapePartition keyShape = iota // by Event.Key
+	shapeOne                       // one key field
+	shapeMany                      // several key fields
+)
+
 // Process counts each event and, with emit update, appends its key's new
 // row.
 func (c *counter) Process(_ int, in []event.Event, out *component.Output) error {
+	t := &c.table
+	if c.update {
+		// A row per event, with the event's times: the group's times are
+		// never read, so they are not kept.
+		for i := range in {
+			e := &in[i]
+			g := c.group(e)
+			t.groups[g].count++
+			c.emitUpdate(out, e, g)
+		}
+		return nil
+	}
 	for i := range in {
 		e := &in[i]
-		h := e.Key
-		if c.keySlots != nil {
-			h = hashKey(e, c.keySlots)
-		}
-		g := c.table.find(h, e, c.keySlots)
-		gr := &c.table.groups[g]
+		g := c.group(e)
+		gr := &t.groups[g]
 		gr.count++
 		gr.time, gr.created = e.Time, e.Created
-		switch c.mode {
-		case emitUpdate:
-			c.emit(out, g)
-		case emitInterval:
-			c.table.mark(g)
+		if c.interval {
+			t.mark(g)
 		}
 	}
 	return nil
 }
 
+// missingKey is the value of a key field an event lacks.
+var missingKey event.Value
+
+// group returns the group of e's key, adding it when new.
+func (c *counter) group(e *event.Event) int32 {
+	t := &c.table
+	switch c.shape {
+	case shapePartition:
+		return t.findPartition(e.Key)
+	case shapeOne:
+		s := c.keySlots[0]
+		if s >= len(e.Fields) {
+			return t.findOne(&missingKey)
+		}
+		v := &e.Fields[s]
+		if v.Kind == event.String {
+			return t.findString(v.S)
+		}
+		return t.findOne(v)
+	}
+	return t.find(t.tagOf(e, c.keySlots), e, c.keySlots)
+}
+
 // Flush emits every key's final count (emit flush) or the changes not yet
 // emitted (emit interval). With emit update every count is already out.
 func (c *counter) Flush(out *component.Output) error {
-	switch c.mode {
-	case emitFlush:
+	switch {
+	case c.interval:
+		c.emitChanged(out)
+	case !c.update:
 		all := make([]int32, len(c.table.groups))
 		for g := range all {
 			all[g] = int32(g)
@@ -175,8 +228,6 @@ func (c *counter) Flush(out *component.Output) error {
 		for _, g := range all {
 			c.emit(out, g)
 		}
-	case emitInterval:
-		c.emitChanged(out)
 	}
 	return nil
 }
@@ -187,25 +238,69 @@ func (c *counter) emitChanged(out *component.Output) {
 	t.sort(t.dirty)
 	for _, g := range t.dirty {
 		c.emit(out, g)
-		t.groups[g].dirty = false
+		t.marked[g] = false
 	}
 	t.dirty = t.dirty[:0]
 }
 
-// emit appends group g's row to out.
+// emit appends group g's row to out, with the times of the last event
+// counted.
 func (c *counter) emit(out *component.Output, g int32) {
 	gr := &c.table.groups[g]
 	o := out.Next()
 	o.Schema, o.Time, o.Created, o.Key = c.id, gr.time, gr.created, gr.hash
-	o.Fields = resize(o.Fields, c.width, 0)
-	if c.keySlots == nil {
-		o.Fields[c.keyOut[0]] = event.IntValue(int64(gr.hash))
+	f := c.fields(o)
+	if c.shape == shapePartition {
+		f[c.keyOut[0]] = event.IntValue(int64(gr.hash))
 	} else {
 		for j, v := range c.table.key(g) {
-			o.Fields[c.keyOut[j]] = v
+			f[c.keyOut[j]] = v
 		}
 	}
-	o.Fields[c.countOut] = event.IntValue(gr.count)
+	f[c.countOut] = event.IntValue(gr.count)
+}
+
+// emitUpdate appends the row of group g just after counting e (emit
+// update). A one-field key that is not a string is written from e's value,
+// equal to the group's by kind and payload, sparing a read of the group's
+// key.
+func (c *counter) emitUpdate(out *component.Output, e *event.Event, g int32) {
+	gr := &c.table.groups[g]
+	o := out.Next()
+	o.Schema, o.Time, o.Created, o.Key = c.id, e.Time, e.Created, gr.hash
+	f := c.fields(o)
+	switch c.shape {
+	case shapePartition:
+		f[c.keyOut[0]] = event.IntValue(int64(gr.hash))
+	case shapeOne:
+		if v := e.Get(c.keySlots[0]); v.Kind != event.String {
+			f[c.keyOut[0]] = event.Value{Kind: v.Kind, N: v.N}
+		} else {
+			f[c.keyOut[0]] = c.table.keys[g]
+		}
+	default:
+		for j, v := range c.table.key(g) {
+			f[c.keyOut[j]] = v
+		}
+	}
+	f[c.countOut] = event.IntValue(gr.count)
+}
+
+// fields sizes o's Fields to the output's width, reusing its array; the
+// fields a row does not set are null. When the row sets every field
+// (dense), nothing is cleared.
+func (c *counter) fields(o *event.Event) []event.Value {
+	f := o.Fields
+	if cap(f) < c.width {
+		f = make([]event.Value, c.width)
+	} else {
+		f = f[:c.width]
+		if !c.dense {
+			clear(f)
+		}
+	}
+	o.Fields = f
+	return f
 }
 
 // intervalCounter is a counter with emit interval: it emits on Tick.

@@ -43,7 +43,14 @@ func newFilter(ctx *component.Context) (*component.Instance, error) {
 // filter keeps the events whose condition holds.
 type filter struct {
 	cond *expr.Program
+	// keep holds the condition's value per event of the chunk Apply is
+	// compacting.
+	keep []bool
 }
+
+// filterChunk is the number of events Apply evaluates before compacting
+// them: few enough that they are still in the L1 cache when they move.
+const filterChunk = 64
 
 // Process copies the kept events into out.
 func (f *filter) Process(_ int, in []event.Event, out *component.Output) error {
@@ -55,17 +62,27 @@ func (f *filter) Process(_ int, in []event.Event, out *component.Output) error {
 	return nil
 }
 
-// Apply compacts the kept events to the front of in, in order. It swaps
-// rather than copies them so that every event keeps a Fields array of its
-// own.
+// Apply compacts the kept events to the front of in, in order. A kept event
+// moves down over a dropped one, which takes the kept event's old place
+// with its own Fields array, so that every event keeps a Fields array of
+// its own.
+//
+// The condition is evaluated over a chunk of events at a time (at most one
+// call per event), then the chunk is compacted.
 func (f *filter) Apply(in []event.Event) ([]event.Event, error) {
 	n := 0
-	for i := range in {
-		if f.cond.Bool(&in[i]) {
-			if i != n {
-				in[n], in[i] = in[i], in[n]
+	for lo := 0; lo < len(in); lo += filterChunk {
+		chunk := in[lo:min(lo+filterChunk, len(in))]
+		f.keep = f.cond.BoolBatch(chunk, f.keep)
+		for j, k := range f.keep[:len(chunk)] {
+			if k {
+				if i := lo + j; i != n {
+					fs := in[n].Fields
+					in[n] = in[i]
+					in[i].Fields = fs
+				}
+				n++
 			}
-			n++
 		}
 	}
 	return in[:n], nil

@@ -2,7 +2,10 @@ package ops
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
@@ -149,5 +152,41 @@ func TestFilterDoesNotAllocate(t *testing.T) {
 	ip := inst.Operator.(component.InPlace)
 	if n := testing.AllocsPerRun(20, func() { ip.Apply(batch) }); n != 0 {
 		t.Errorf("Apply: %.1f allocations per batch of %d", n, len(batch))
+	}
+}
+
+// TestFilterApplyMatchesProcess: over batches larger than a compaction
+// chunk, of random sizes, Apply keeps what Process emits, in order, and
+// the batch keeps every Fields array it had.
+func TestFilterApplyMatchesProcess(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, cond := range []string{`status % 4 != 0`, `status >= 300 and host == "cdn"`, `lower(host) == "cdn" or bytes == nil`} {
+		ctx := newCtx(t, "keep", map[string]any{"condition": cond})
+		inst := build(t, FilterSpec(), ctx)
+		for _, size := range []int{0, 1, 63, 64, 65, 200, 1000} {
+			batch := make([]event.Event, size)
+			for i := range batch {
+				batch[i] = logEvent([]string{"cdn", "CDN", "edge"}[r.IntN(3)], int64(200+r.IntN(400)))
+				if r.IntN(3) > 0 {
+					batch[i].Fields = append(batch[i].Fields, i64(int64(i)))
+				}
+			}
+			want := runProcess(t, inst.Operator, [][]event.Event{batch})[0]
+			arrays := map[*event.Value]bool{}
+			for i := range batch {
+				arrays[unsafe.SliceData(batch[i].Fields)] = true
+			}
+			kept, err := inst.Operator.(component.InPlace).Apply(batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectBatches(t, fmt.Sprintf("%s, batch of %d", cond, size), [][]event.Event{kept}, [][]event.Event{want})
+			for i := range batch {
+				delete(arrays, unsafe.SliceData(batch[i].Fields))
+			}
+			if len(arrays) != 0 {
+				t.Fatalf("%s, batch of %d: %d Fields arrays lost or shared after Apply", cond, size, len(arrays))
+			}
+		}
 	}
 }

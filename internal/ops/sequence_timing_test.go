@@ -11,7 +11,7 @@ import (
 // (internal/bench): a sequence source (id, key = id % 1000, value, ts),
 // filter `value % 4 != 0`, then count per key with emit update.
 
-var sequence = event.MustSchema("bench", "sequence",
+var sequenceSchema = event.MustSchema("bench", "sequence",
 	event.Field{Name: "id", Kind: event.Int},
 	event.Field{Name: "key", Kind: event.Int},
 	event.Field{Name: "value", Kind: event.Int},
@@ -40,7 +40,7 @@ func sequenceBatch(first int64) []event.Event {
 // sequenceCtx is the context of a transform over the sequence schema.
 func sequenceCtx(b *testing.B, key []string, opts map[string]any) *component.Context {
 	ctx := newCtx(b, "x", opts)
-	in, err := ctx.Registry.Register(sequence)
+	in, err := ctx.Registry.Register(sequenceSchema)
 	if err != nil {
 		b.Fatal(err)
 	}
