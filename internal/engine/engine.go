@@ -26,7 +26,8 @@ type Engine struct {
 		tenants []*Tenant
 		started bool
 		closed  bool
-		next    int // placement offset for the next tenant
+		next    int   // placement offset for the next tenant
+		load    []int // placed weight per worker
 	}
 	logMu sync.Mutex
 }
@@ -67,16 +68,18 @@ func (e *Engine) Start() {
 // Compile compiles a parsed pipeline for this engine (its workers and
 // registry), spreading successive tenants over the workers.
 func (e *Engine) Compile(p *spec.Pipeline) (*plan.Plan, error) {
+	// Placement reads and updates the engine's per-worker load, so the
+	// whole compile holds the lock; compiling is rare.
 	e.mu.Lock()
-	first := e.mu.next
-	e.mu.Unlock()
-	pl, err := plan.Compile(p, plan.Options{Workers: len(e.workers), FirstWorker: first, Registry: e.reg, Now: e.cfg.Now})
+	defer e.mu.Unlock()
+	if e.mu.load == nil {
+		e.mu.load = make([]int, len(e.workers))
+	}
+	pl, err := plan.Compile(p, plan.Options{Workers: len(e.workers), FirstWorker: e.mu.next, WorkerLoad: e.mu.load, Registry: e.reg, Now: e.cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	e.mu.next += len(pl.Actors)
-	e.mu.Unlock()
+	e.mu.next++
 	return pl, nil
 }
 

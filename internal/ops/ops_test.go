@@ -15,6 +15,7 @@ var sampleOptions = map[string]map[string]any{
 	"key_by": {"key": []string{"host"}},
 	"count":  {"emit": "flush"},
 	"window": {"window": "tumbling", "size": time.Minute, "aggregates": map[string]string{"n": "count()"}},
+	"join":   {"mode": "interval", "left_key": []string{"host"}, "right_key": []string{"host"}, "upper": time.Minute, "right_prefix": "r_"},
 }
 
 // goTypes are the Go types option values and defaults have, by option type.
@@ -43,8 +44,8 @@ func TestSpecs(t *testing.T) {
 	}
 	for _, s := range specs {
 		t.Run(s.Type, func(t *testing.T) {
-			if s.Kind != component.KindTransform || s.Doc == "" || s.New == nil || s.MaxInputs != 1 {
-				t.Fatalf("spec %+v: want a documented transform of one input with New", s)
+			if s.Kind != component.KindTransform || s.Doc == "" || s.New == nil || s.MaxInputs < 1 || s.MaxInputs > 2 {
+				t.Fatalf("spec %+v: want a documented transform of one or two inputs with New", s)
 			}
 			for _, o := range s.Options {
 				if o.Doc == "" {
@@ -62,6 +63,9 @@ func TestSpecs(t *testing.T) {
 				t.Fatalf("no sample options for %q", s.Type)
 			}
 			ctx := newCtx(t, "x", opts)
+			for len(ctx.Inputs) < s.MaxInputs {
+				ctx.Inputs = append(ctx.Inputs, ctx.Inputs[0])
+			}
 			ctx.Validating = true
 			if s.Keyed {
 				ctx.Key = []string{"host"}
@@ -89,6 +93,9 @@ func contains(list []string, s string) bool {
 // TestOneInput: the transforms read exactly one input.
 func TestOneInput(t *testing.T) {
 	for _, s := range Specs() {
+		if s.MaxInputs != 1 {
+			continue // two-input transforms check their input count in their own tests
+		}
 		ctx := newCtx(t, "x", sampleOptions[s.Type])
 		ctx.Inputs = append(ctx.Inputs, ctx.Inputs[0])
 		if _, err := s.New(ctx); err == nil || err.Error() != "needs exactly 1 input, got 2" {

@@ -1,6 +1,10 @@
 package plan
 
-import "github.com/greenwave/greenwave/internal/component"
+import (
+	"sort"
+
+	"github.com/greenwave/greenwave/internal/component"
+)
 
 // fuse groups nodes into actors. A node joins its upstream's actor when it
 // is a stateless transform with exactly one input, reading the upstream's
@@ -110,12 +114,39 @@ func (pl *Plan) link() {
 	}
 }
 
-// place spreads actors over workers round-robin, starting at first, so
-// that consecutive instances of a keyed operator land on different workers.
-func (pl *Plan) place(first int) {
-	for i, a := range pl.Actors {
-		a.Worker = (first + i) % pl.Workers
+// place puts each actor on the least-loaded worker, heaviest first, where
+// an actor's weight is the number of components it runs plus one for a
+// source (which also produces its events). load holds the workers' load
+// from tenants placed before; it is updated. A nil load starts at zero.
+// Ties go to the lowest worker index after first, so that tenants with
+// equal loads spread round-robin.
+func (pl *Plan) place(first int, load []int) {
+	if len(load) != pl.Workers {
+		load = make([]int, pl.Workers)
 	}
+	order := make([]*Actor, len(pl.Actors))
+	copy(order, pl.Actors)
+	sort.SliceStable(order, func(i, j int) bool { return weight(order[i]) > weight(order[j]) })
+	for _, a := range order {
+		best := -1
+		for k := 0; k < pl.Workers; k++ {
+			w := (first + k) % pl.Workers
+			if best < 0 || load[w] < load[best] {
+				best = w
+			}
+		}
+		a.Worker = best
+		load[best] += weight(a)
+	}
+}
+
+// weight estimates an actor's share of a worker's time.
+func weight(a *Actor) int {
+	w := len(a.Nodes)
+	if a.Head().Comp.Kind == component.KindSource {
+		w++
+	}
+	return w
 }
 
 // LinksInto returns the links consumed by actor a, in port order.

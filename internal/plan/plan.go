@@ -130,8 +130,12 @@ type Plan struct {
 type Options struct {
 	// Workers is the number of engine workers to place actors on (>= 1).
 	Workers int
-	// FirstWorker offsets placement so that many tenants spread evenly.
+	// FirstWorker is where placement starts looking, so that tenants of
+	// equal weight spread round-robin.
 	FirstWorker int
+	// WorkerLoad is the load already placed on each worker by earlier
+	// tenants (len Workers, or nil for none); Compile adds this plan's.
+	WorkerLoad []int
 	// Registry registers the schemas the components produce (a throwaway
 	// registry is fine for validation).
 	Registry component.Registry
@@ -214,7 +218,7 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 	}
 	pl.fuse()
 	pl.link()
-	pl.place(opt.FirstWorker)
+	pl.place(opt.FirstWorker, opt.WorkerLoad)
 	return pl, nil
 }
 
