@@ -1,5 +1,5 @@
 // Package ops implements greenwave's built-in transforms: filter, map,
-// key_by and count. Specs returns their specs for the catalog.
+// key_by, count, window and join. Specs returns their specs for the catalog.
 //
 // Each transform resolves the fields it reads to slots of its input schema
 // once, in New, and reports unknown fields and bad expressions there as
@@ -10,8 +10,10 @@
 //
 // filter, map and key_by are stateless and implement component.InPlace, so a
 // fused chain rewrites a batch where it lies; their Process gives the same
-// results by copying into the output. count is keyed: each parallel instance
-// counts the keys of its partition.
+// results by copying into the output. count, window and join are keyed:
+// each parallel instance holds the state of the keys of its partition.
+// window and join act on event time (component.WatermarkAware): they emit
+// what a watermark completes and free the state it makes unreachable.
 //
 // Operators are owned by one actor and called from one goroutine at a time.
 package ops
