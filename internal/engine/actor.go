@@ -140,14 +140,17 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 		a.srcDone = true
 	}
 	n := a.out.Len()
-	if n == 0 && res.Idle > 0 {
+	total := n
+	for _, side := range a.out.Sides() {
+		total += side.Len()
+	}
+	if total == 0 && res.Idle > 0 {
 		a.idleUntil = now.Add(res.Idle)
 	}
-	if n == 0 && len(a.out.Sides()) == 0 {
-		a.observe(now, nil)
+	a.observeOutput(now)
+	if total == 0 {
 		return res.Done, nil
 	}
-	a.observe(now, a.out.Events())
 	a.in.Add(uint64(n))
 	evs, err := a.runChain(a.out.Events(), 0)
 	if err != nil {

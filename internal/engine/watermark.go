@@ -28,6 +28,26 @@ type sourceClock struct {
 	idle        bool
 }
 
+// observeOutput observes every output of a source read: nexmark, for
+// one, sends its events to side outputs only. Dead letters carry the times
+// of the events they stand for, which is as good a clock.
+func (a *actor) observeOutput(now time.Time) {
+	seen := false
+	if a.out.Len() > 0 {
+		a.observe(now, a.out.Events())
+		seen = true
+	}
+	for _, side := range a.out.Sides() {
+		if side.Len() > 0 {
+			a.observe(now, side.Events())
+			seen = true
+		}
+	}
+	if !seen {
+		a.observe(now, nil)
+	}
+}
+
 // observe is called after each source read with the events read.
 func (a *actor) observe(now time.Time, evs []event.Event) {
 	c := &a.clock

@@ -1,0 +1,42 @@
+package queries
+
+import "github.com/greenwave/greenwave/internal/nexmark"
+
+// winningBid is the highest bid on an auction among those placed while it
+// was open, and the times of the first and last of them.
+type winningBid struct {
+	auction     *nexmark.Auction
+	price       int64
+	first, last int64
+}
+
+// winningBids returns the winning bid of every auction that has a bid
+// placed between its opening and its expiry, both included (q4's and q6's
+// shared core), by auction id.
+func winningBids(evs []nexmark.Event) map[int64]*winningBid {
+	auctions := map[int64]*nexmark.Auction{}
+	for i := range evs {
+		if evs[i].Kind == nexmark.AuctionKind {
+			auctions[evs[i].Auction.ID] = &evs[i].Auction
+		}
+	}
+	wins := map[int64]*winningBid{}
+	for i := range evs {
+		b := &evs[i].Bid
+		if evs[i].Kind != nexmark.BidKind {
+			continue
+		}
+		a := auctions[b.Auction]
+		if a == nil || b.DateTime < a.DateTime || b.DateTime > a.Expires {
+			continue
+		}
+		w := wins[a.ID]
+		if w == nil {
+			wins[a.ID] = &winningBid{auction: a, price: b.Price, first: b.DateTime, last: b.DateTime}
+			continue
+		}
+		w.price = max(w.price, b.Price)
+		w.first, w.last = min(w.first, b.DateTime), max(w.last, b.DateTime)
+	}
+	return wins
+}
