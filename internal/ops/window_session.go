@@ -1,7 +1,7 @@
 package ops
 
 import (
-	"container/heap"
+	"math"
 	"slices"
 
 	"github.com/greenwave/greenwave/internal/agg"
@@ -17,39 +17,85 @@ type sessionKey struct {
 	sessions []session
 	gen      uint32
 	hash     uint64
+	// timerAt is when the key's one pending timer is due (MaxInt64: none).
+	timerAt int64
 }
 
 // session is one session window [start, end): end is the last event's time
-// plus the gap. version changes whenever the session grows, so that stale
-// timer entries are recognised.
+// plus the gap.
 type session struct {
 	start, end int64
 	set        *agg.Set
 	fired      bool
-	version    uint32
 }
 
-// sessionTimer asks for a look at one key's session when the watermark
-// reaches at: to fire it (at = end-1) or to free it (at = end-1+lateness).
+// sessionTimer asks for a look at one key's sessions when the watermark
+// reaches at: to fire those that ended, or free those past their lateness.
+// A key has at most one timer that counts (at == its timerAt); entries left
+// behind by an earlier schedule are skipped when they come up.
 type sessionTimer struct {
-	at      int64
-	key     int
-	gen     uint32
-	start   int64
-	version uint32
+	at  int64
+	key int
+	gen uint32
 }
 
+// sessionHeap is a binary min-heap of timers by at, typed so that pushing
+// and popping box nothing.
 type sessionHeap []sessionTimer
 
-func (h sessionHeap) Len() int           { return len(h) }
-func (h sessionHeap) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h sessionHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *sessionHeap) Push(x any)        { *h = append(*h, x.(sessionTimer)) }
-func (h *sessionHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *sessionHeap) push(t sessionTimer) {
+	*h = append(*h, t)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if q[p].at <= q[i].at {
+			break
+		}
+		q[p], q[i] = q[i], q[p]
+		i = p
+	}
+}
+
+func (h *sessionHeap) pop() sessionTimer {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(q) && q[l].at < q[m].at {
+			m = l
+		}
+		if r < len(q) && q[r].at < q[m].at {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[m], q[i] = q[i], q[m]
+		i = m
+	}
+	*h = q
+	return top
+}
+
+// schedule makes sure key k has a timer for its earliest due session: the
+// end of an open one, or the end plus lateness of a fired one.
+func (w *window) schedule(k int) {
+	sk := &w.sessKeys[k]
+	next := int64(math.MaxInt64)
+	for _, s := range sk.sessions {
+		due := s.end - 1
+		if s.fired {
+			due += w.conf.lateness
+		}
+		next = min(next, due)
+	}
+	if next < sk.timerAt {
+		sk.timerAt = next
+		w.due.push(sessionTimer{at: next, key: k, gen: sk.gen})
+	}
 }
 
 // addSession adds e to its key's session, merging the sessions it bridges.
@@ -101,8 +147,7 @@ func (w *window) addSession(e *event.Event, out *component.Output) {
 	s := &sk.sessions[lo]
 	*s = merged
 	s.set.Add(e)
-	s.version++
-	heap.Push(&w.due, sessionTimer{at: s.end - 1, key: ki, gen: sk.gen, start: s.start, version: s.version})
+	w.schedule(ki)
 	if s.fired {
 		// Late but within the allowed lateness: emit the update now.
 		w.emitRow(out, s.start, s.end, sk.key, s.set)
@@ -114,25 +159,20 @@ func (w *window) addSession(e *event.Event, out *component.Output) {
 func (w *window) fireSessions(out *component.Output) {
 	w.fired = w.fired[:0]
 	for len(w.due) > 0 && w.due[0].at <= w.wm {
-		tm := heap.Pop(&w.due).(sessionTimer)
+		tm := w.due.pop()
 		sk := &w.sessKeys[tm.key]
-		if sk.gen != tm.gen {
-			continue // the slot holds another key now
+		if sk.gen != tm.gen || sk.timerAt != tm.at {
+			continue // the slot holds another key, or a later schedule replaced this timer
 		}
-		i := slices.IndexFunc(sk.sessions, func(s session) bool { return s.start == tm.start && s.version == tm.version })
-		if i < 0 {
-			continue // the session grew or merged since: a newer timer covers it
+		sk.timerAt = math.MaxInt64
+		for i := range sk.sessions {
+			s := &sk.sessions[i]
+			if !s.fired && s.end-1 <= w.wm {
+				s.fired = true
+				w.fired = append(w.fired, firedSession{key: tm.key, start: s.start, end: s.end, set: s.set})
+			}
 		}
-		s := &sk.sessions[i]
-		if !s.fired {
-			s.fired = true
-			w.fired = append(w.fired, firedSession{key: tm.key, start: s.start, end: s.end, set: s.set})
-		}
-		if w.late(s.end) {
-			w.cleanup[tm.key] = true
-			continue
-		}
-		heap.Push(&w.due, sessionTimer{at: s.end - 1 + w.conf.lateness, key: tm.key, gen: tm.gen, start: s.start, version: s.version})
+		w.cleanup[tm.key] = true
 	}
 	slices.SortFunc(w.fired, func(a, b firedSession) int {
 		if a.end != b.end {
@@ -144,14 +184,16 @@ func (w *window) fireSessions(out *component.Output) {
 		w.emitRow(out, f.start, f.end, w.sessKeys[f.key].key, f.set)
 	}
 	for k := range w.cleanup {
-		w.freeLate(k)
+		if !w.freeLate(k) {
+			w.schedule(k)
+		}
 	}
 	clear(w.cleanup)
 }
 
 // freeLate frees key k's sessions whose lateness has passed, and the key
-// itself when it has none left.
-func (w *window) freeLate(k int) {
+// itself when it has none left (then it reports true).
+func (w *window) freeLate(k int) bool {
 	sk := &w.sessKeys[k]
 	kept := sk.sessions[:0]
 	for _, s := range sk.sessions {
@@ -163,7 +205,7 @@ func (w *window) freeLate(k int) {
 	}
 	sk.sessions = kept
 	if len(kept) > 0 {
-		return
+		return false
 	}
 	ids := w.sessIndex[sk.hash]
 	if i := slices.Index(ids, int32(k)); i >= 0 {
@@ -176,7 +218,9 @@ func (w *window) freeLate(k int) {
 	}
 	sk.key, sk.sessions = nil, sk.sessions[:0]
 	sk.gen++
+	sk.timerAt = math.MaxInt64
 	w.freeKeys = append(w.freeKeys, int32(k))
+	return true
 }
 
 // sessionKeyOf returns the slot of e's key, creating it.
@@ -196,7 +240,7 @@ func (w *window) sessionKeyOf(e *event.Event) int {
 		w.sessKeys = append(w.sessKeys, sessionKey{})
 	}
 	sk := &w.sessKeys[k]
-	sk.key, sk.hash = copyKey(e, w.keySlots), h
+	sk.key, sk.hash, sk.timerAt = copyKey(e, w.keySlots), h, math.MaxInt64
 	w.sessIndex[h] = append(w.sessIndex[h], int32(k))
 	return k
 }

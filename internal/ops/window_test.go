@@ -247,3 +247,33 @@ func TestProcessingTimeWindow(t *testing.T) {
 		t.Fatalf("the end of input: %d rows, %v", out.Len(), err)
 	}
 }
+
+// TestSessionExtendingDoesNotAllocate: an event that extends an open
+// session allocates nothing and leaves at most one timer per key.
+func TestSessionExtendingDoesNotAllocate(t *testing.T) {
+	ctx := newCtx(t, "sess", map[string]any{"window": "session", "gap": 10 * time.Second,
+		"aggregates": map[string]string{"n": "count()", "sum": "sum(bytes)"}})
+	ctx.Key = []string{"host"}
+	w := build(t, WindowSpec(), ctx).Operator.(*window)
+	out := &component.Output{}
+	batch := []event.Event{logEvent("a", 200, event.IntValue(1)), logEvent("b", 200, event.IntValue(1))}
+	at := 0.0
+	feed := func() {
+		for i := range batch {
+			batch[i].Time = sec(at)
+		}
+		at += 1
+		if err := w.Process(0, batch, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 10; i++ {
+		feed()
+	}
+	if allocs := testing.AllocsPerRun(200, feed); allocs != 0 {
+		t.Fatalf("%v allocations per batch extending open sessions", allocs)
+	}
+	if len(w.due) > 2 {
+		t.Fatalf("%d timers pending for 2 keys", len(w.due))
+	}
+}
