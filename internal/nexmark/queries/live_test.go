@@ -12,13 +12,13 @@ import (
 	"github.com/greenwave/greenwave/internal/spec"
 )
 
-// TestWindowsFireWhileTheSourceRuns runs q12 on an unbounded source and
+// TestWindowsFireWhileTheSourceRuns runs q11 on an unbounded source and
 // waits for its first rows: windows must close as event time passes, on
 // the watermarks the nexmark source derives from the events of its side
 // outputs, not only when the input ends. Without that, a query's state
 // grows with every event and an unbounded run never prints a row.
 func TestWindowsFireWhileTheSourceRuns(t *testing.T) {
-	q, err := Lookup("q12")
+	q, err := Lookup("q11")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestWindowsFireWhileTheSourceRuns(t *testing.T) {
 	// The file sink writes what it has every 1 s by default; make it
 	// prompt.
 	text = strings.Replace(text, "    path: out.jsonl\n", "    path: out.jsonl\n    flush_every: 10ms\n", 1)
-	p, err := spec.Parse("q12.yaml", []byte(text), builtin.Catalog())
+	p, err := spec.Parse("q11.yaml", []byte(text), builtin.Catalog())
 	if err != nil {
 		t.Fatal(err)
 	}
