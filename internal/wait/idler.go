@@ -43,6 +43,7 @@ type Idler struct {
 
 	idle      int       // consecutive idle passes since work
 	idleSince time.Time // first idle pass since work (SpinFor only)
+	idleLast  time.Time // the clock at the latest look (SpinFor only)
 	sink      uint64    // keeps the in-place spin from being optimised away
 
 	parks, wakes, spins, yields atomic.Uint64
@@ -105,12 +106,16 @@ func (i *Idler) Idle(hasWork func() bool) {
 
 // spinFor is SpinThenPark with a time budget instead of a pass count.
 func (i *Idler) spinFor(hasWork func() bool) {
-	now := time.Now()
+	// Reading the clock costs as much as a short spin: look at it on the
+	// first idle pass and every 16th after.
 	if i.idle == 0 {
-		i.idleSince = now
+		i.idleSince = time.Now()
+		i.idleLast = i.idleSince
+	} else if i.idle%16 == 0 {
+		i.idleLast = time.Now()
 	}
 	i.idle++
-	switch el := now.Sub(i.idleSince); {
+	switch el := i.idleLast.Sub(i.idleSince); {
 	case el < i.SpinFor/2:
 		i.spinInPlace()
 		i.spins.Add(1)
