@@ -116,10 +116,13 @@ func (i *Idler) spinFor(hasWork func() bool) {
 	}
 	i.idle++
 	switch el := i.idleLast.Sub(i.idleSince); {
-	case el < i.SpinFor/2:
+	case el < i.SpinFor && i.idle%64 != 0:
+		// Spin in place: a Gosched can cost milliseconds when the
+		// scheduler has other work, which is what this budget avoids.
 		i.spinInPlace()
 		i.spins.Add(1)
 	case el < i.SpinFor:
+		// Now and then let other goroutines run.
 		i.yields.Add(1)
 		runtime.Gosched()
 	default:
