@@ -53,45 +53,7 @@ func (q *expiryQueue) pop() expiry {
 	return x
 }
 
-// expiryHeap is a binary min-heap of expiries by at. The zero value is
-// empty.
-type expiryHeap []expiry
+// expiryHeap holds the expiries that arrived out of order.
+type expiryHeap = minHeap[expiry]
 
-func (h *expiryHeap) push(x expiry) {
-	*h = append(*h, x)
-	s := *h
-	i := len(s) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if s[p].at <= s[i].at {
-			break
-		}
-		s[p], s[i] = s[i], s[p]
-		i = p
-	}
-}
-
-func (h *expiryHeap) pop() expiry {
-	s := *h
-	top := s[0]
-	n := len(s) - 1
-	s[0] = s[n]
-	s = s[:n]
-	i := 0
-	for {
-		c := 2*i + 1
-		if c >= n {
-			break
-		}
-		if c+1 < n && s[c+1].at < s[c].at {
-			c++
-		}
-		if s[i].at <= s[c].at {
-			break
-		}
-		s[i], s[c] = s[c], s[i]
-		i = c
-	}
-	*h = s
-	return top
-}
+func (e expiry) due() int64 { return e.at }

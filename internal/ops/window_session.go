@@ -39,46 +39,10 @@ type sessionTimer struct {
 	gen uint32
 }
 
-// sessionHeap is a binary min-heap of timers by at, typed so that pushing
-// and popping box nothing.
-type sessionHeap []sessionTimer
+// sessionHeap orders the timers by when they are due.
+type sessionHeap = minHeap[sessionTimer]
 
-func (h *sessionHeap) push(t sessionTimer) {
-	*h = append(*h, t)
-	q := *h
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if q[p].at <= q[i].at {
-			break
-		}
-		q[p], q[i] = q[i], q[p]
-		i = p
-	}
-}
-
-func (h *sessionHeap) pop() sessionTimer {
-	q := *h
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(q) && q[l].at < q[m].at {
-			m = l
-		}
-		if r < len(q) && q[r].at < q[m].at {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		q[m], q[i] = q[i], q[m]
-		i = m
-	}
-	*h = q
-	return top
-}
+func (t sessionTimer) due() int64 { return t.at }
 
 // schedule makes sure key k has a timer for its earliest due session: the
 // end of an open one, or the end plus lateness of a fired one.
