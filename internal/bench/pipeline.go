@@ -38,6 +38,7 @@ sources:
     count: %d
     rate: %s
     seed: 7
+    parallelism: %d
 transforms:
   keep:
     type: filter
@@ -57,7 +58,7 @@ sinks:
   sink:
     type: blackhole
     inputs: [counts]
-`, pipelineKeys, count, strconv.FormatFloat(rate, 'f', -1, 64), pipelineFilter, parallelism)
+`, pipelineKeys, count, strconv.FormatFloat(rate, 'f', -1, 64), parallelism, pipelineFilter, parallelism)
 }
 
 func runPipeline(cfg Config) ([]Result, error) {

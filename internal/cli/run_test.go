@@ -192,3 +192,40 @@ func TestMissingPathIsAUsageError(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, errs)
 	}
 }
+
+// TestSourceParallelism: generate's sequence profile runs as parallel
+// instances; other profiles and non-parallel sources say why not.
+func TestSourceParallelism(t *testing.T) {
+	dir := t.TempDir()
+	ok := writeFile(t, dir, "ok.yaml", `sources:
+  gen: {type: generate, profile: sequence, count: 1000, parallelism: 2}
+sinks:
+  out: {type: blackhole, inputs: [gen]}
+`)
+	if code, _, errs := runMain("run", "--status", "off", ok); code != 0 || !strings.Contains(errs, "in 1000, out 1000") {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	writeFile(t, dir, "bad1.yaml", `sources:
+  gen: {type: generate, profile: video_sessions, parallelism: 2}
+sinks:
+  out: {type: blackhole, inputs: [gen]}
+`)
+	writeFile(t, dir, "bad2.yaml", `sources:
+  logs: {type: file, path: x.jsonl, schema: {a: int}, parallelism: 2}
+sinks:
+  out: {type: blackhole, inputs: [logs]}
+`)
+	_ = ok
+	code, _, errs := runMain("validate", dir)
+	if code != 1 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	for _, want := range []string{
+		`bad1.yaml:2:34: source "gen": option "profile": parallelism 2: only the sequence profile runs as parallel instances, not "video_sessions"`,
+		`bad2.yaml:2:55: source "logs": "parallelism" is only for keyed types; type "file" is not keyed`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}

@@ -102,6 +102,14 @@ type Spec struct {
 	// event.Value.Hash from 0 (key_by). A keyed consumer with the same key
 	// fields can then partition by Event.Key without hashing again.
 	KeyOption string
+	// Parallel sinks may run as several instances at once, one beside each
+	// instance of their upstream (a blackhole, a client of a partitioned
+	// log). A Parallel sink whose single input is an operator's only
+	// consumer runs fused at the end of that operator's actor, saving an
+	// edge. Sinks that write one file or one terminal are not Parallel.
+	// Parallel sources accept `parallelism`: instance i of n produces its
+	// share of the stream (Context.Instance, Context.Parallelism).
+	Parallel bool
 	// SideOutputs names extra outputs, referenced by other components as
 	// "<name>.<output>", for example "logs.dead_letter".
 	SideOutputs []string

@@ -69,9 +69,10 @@ func newSequenceProfile(ctx *component.Context, r optReader, seed uint64) (*sequ
 // when they are the declared ones.
 func (p *sequenceProfile) fill(out *component.Output, n int, b *genBatch) {
 	id, width := p.schema.ID, p.width
-	key := b.first % p.keys
+	stride := max(b.stride, 1)
+	key, keyStep := b.first%p.keys, stride%p.keys
 	for k := range int64(n) {
-		i := b.first + k
+		i := b.first + k*stride
 		ts := b.time(i)
 		value := int64(mix64(p.seed^uint64(i)) % sequenceValueRange)
 		e := out.Next()
@@ -90,8 +91,8 @@ func (p *sequenceProfile) fill(out *component.Output, n int, b *genBatch) {
 			f[p.slots[seqValue]] = event.IntValue(value)
 			f[p.slots[seqTs]] = event.TimeValue(ts)
 		}
-		if key++; key == p.keys {
-			key = 0
+		if key += keyStep; key >= p.keys {
+			key -= p.keys
 		}
 	}
 }

@@ -9,8 +9,9 @@ import (
 
 func blackholeSpec() *component.Spec {
 	return &component.Spec{
-		Type: "blackhole",
-		Kind: component.KindSink,
+		Type:     "blackhole",
+		Kind:     component.KindSink,
+		Parallel: true,
 		Doc:  "Counts and discards events. Useful to measure a pipeline without the cost of output.",
 		New: func(*component.Context) (*component.Instance, error) {
 			return &component.Instance{Operator: &Blackhole{}}, nil

@@ -33,11 +33,14 @@ var profileOnly = map[string]string{
 
 func generateSpec() *component.Spec {
 	return &component.Spec{
-		Type: "generate",
-		Kind: component.KindSource,
+		Type:     "generate",
+		Kind:     component.KindSource,
+		Parallel: true,
 		Doc: "Generates synthetic events, deterministic given seed: the same options give the same events, " +
 			"field for field, however fast they are read. Event i has event time start + i/event_rate " +
 			"(in Event.Time and the ts field); rate only paces the wall clock. " +
+			"With `parallelism: n` (sequence profile only), n instances interleave the one stream: instance i " +
+			"makes events i, i+n, i+2n, ... at the event times they have in it, sharing count and rate. " +
 			"Profiles: video_sessions (video QoE analytics: customers with concurrent playback sessions " +
 			"emitting start, heartbeat, buffering, bitrate_change and end events, schema video_event) and " +
 			"sequence (a cheap counter for benchmarks and tests, schema sequence). Options that belong to " +
@@ -78,6 +81,7 @@ func generateSpec() *component.Spec {
 // genBatch is what a profile needs to fill one batch.
 type genBatch struct {
 	first   int64   // generator index of the batch's first event
+	stride  int64   // index distance between consecutive events (parallel instances); 0 or 1: consecutive
 	created int64   // wall clock at generation, unix ns
 	start   int64   // event time of event 0, unix ns
 	step    float64 // event-time ns per event
@@ -105,7 +109,15 @@ type generator struct {
 	base    int64
 	started bool
 
-	b genBatch
+	b    genBatch
+	inst int64 // this instance's index among parallel instances
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func newGenerate(ctx *component.Context) (*component.Instance, error) {
@@ -147,11 +159,26 @@ func newGenerate(ctx *component.Context) (*component.Instance, error) {
 		return nil, component.OptErr("rate", "must be a finite number, got %v", rate)
 	}
 
+	// Parallel instances (the sequence profile only) interleave: instance
+	// i of P makes events i, i+P, i+2P, ... of the single stream, each at
+	// the same event time it would have there, so the union is the stream
+	// one instance makes. count and rate are shared out.
+	par, inst := int64(max(ctx.Parallelism, 1)), int64(ctx.Instance)
+	if par > 1 && prof != profileSequence {
+		return nil, component.OptErr("profile", "parallelism %d: only the sequence profile runs as parallel instances, not %q", par, prof)
+	}
+	if par > 1 {
+		if count > 0 {
+			count = count/par + b2i(inst < count%par)
+		}
+		rate /= float64(par)
+	}
 	g := &generator{
 		count: count,
 		now:   ctx.Now,
 		rate:  rate,
-		b:     genBatch{start: start.UnixNano(), step: 1e9 / eventRate},
+		b:     genBatch{start: start.UnixNano(), step: 1e9 / eventRate, stride: par},
+		inst:  inst,
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -210,7 +237,7 @@ func (g *generator) Read(out *component.Output, limit int) (component.ReadResult
 		}
 		n = min(n, due-g.next)
 	}
-	g.b.first, g.b.created = g.next, now
+	g.b.first, g.b.created = g.next*max(g.b.stride, 1)+g.inst, now
 	g.prof.fill(out, int(n), &g.b)
 	g.next += n
 	return component.ReadResult{Done: g.count > 0 && g.next >= g.count}, nil

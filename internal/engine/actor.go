@@ -18,6 +18,7 @@ type stage struct {
 	node    *plan.Node
 	op      component.Operator
 	inplace component.InPlace // nil when the operator must go through Process
+	sink    bool              // a Parallel sink fused at the end of the chain
 	ticker  component.Ticker
 	next    time.Time // next tick
 	scratch component.Output
@@ -72,6 +73,7 @@ type actor struct {
 
 	// Counters, written by the owner only.
 	in, emitted, rejected atomic.Uint64
+	fusedSinkIn           atomic.Uint64 // events a fused sink stage took
 	// side counts the events the head sent to each of its side outputs
 	// (dead letters, late events).
 	side  []atomic.Uint64
@@ -166,6 +168,10 @@ func (a *actor) runChain(evs []event.Event, first int) ([]event.Event, error) {
 	for i := first; i < len(a.stages); i++ {
 		st := a.stages[i]
 		a.curStage, a.curBatch = i, evs
+		if st.sink {
+			a.fusedSinkIn.Add(uint64(len(evs)))
+			a.recordLatency(evs)
+		}
 		if st.inplace != nil {
 			evs, err = st.inplace.Apply(evs)
 		} else {

@@ -115,7 +115,7 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 				a.src = inst.Source
 			}
 			if inst.Operator != nil {
-				st := &stage{node: n, op: inst.Operator}
+				st := &stage{node: n, op: inst.Operator, sink: i > 0 && n.Comp.Kind == component.KindSink}
 				if ip, ok := inst.Operator.(component.InPlace); ok && n.Comp.Spec.Stateless {
 					st.inplace = ip
 				}
@@ -128,7 +128,7 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 		}
 		a.sink = pa.Head().Comp.Kind == component.KindSink
 		a.side = make([]atomic.Uint64, len(pa.Head().Comp.Spec.SideOutputs))
-		if a.sink {
+		if pa.Tail().Comp.Kind == component.KindSink {
 			a.lat = newLatencyHistogram()
 		}
 		byPlan[pa] = a
@@ -152,7 +152,7 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 	for _, a := range t.actors {
 		tail := a.p.Tail()
 		nOut := 1 + len(tail.Comp.Spec.SideOutputs)
-		if a.sink {
+		if tail.Comp.Kind == component.KindSink {
 			nOut = 0
 		}
 		a.outs = make([][]*route, nOut)

@@ -286,6 +286,7 @@ func (t *Tenant) Stats() Stats {
 		if a.sink {
 			s.Out += as.In
 		}
+		s.Out += a.fusedSinkIn.Load()
 		s.Rejected += as.Rejected
 		head := a.p.Head()
 		for i := range a.side {

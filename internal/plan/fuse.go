@@ -7,12 +7,13 @@ import (
 )
 
 // fuse groups nodes into actors. A node joins its upstream's actor when it
-// is a stateless transform with exactly one input, reading the upstream's
-// main output, and the upstream's only consumer is this node: then the link
-// is one-to-one and the node can run in place on the upstream's batches.
-// Sinks never fuse, so that each sink has its own edge (and its own fill and
+// is a stateless transform (or a Parallel sink) with exactly one input,
+// reading the upstream's main output, and the upstream's only consumer is
+// this node: then the link is one-to-one and the node can run in place on
+// the upstream's batches. Other sinks never fuse, so that a sink writing one
+// file or terminal has one instance and its own edge (with its own fill and
 // batch-size figures). Keyed nodes start an actor with `parallelism`
-// instances; stateless nodes fused behind them run in each instance.
+// instances; nodes fused behind them run in each instance.
 func (pl *Plan) fuse() {
 	actorOf := map[*Node][]*Actor{}
 	for _, n := range pl.Nodes {
@@ -24,7 +25,8 @@ func (pl *Plan) fuse() {
 			continue
 		}
 		par := 1
-		if n.Comp.Spec.Keyed && n.Comp.Parallelism > 1 {
+		parallel := n.Comp.Spec.Keyed || (n.Comp.Kind == component.KindSource && n.Comp.Spec.Parallel)
+		if parallel && n.Comp.Parallelism > 1 {
 			par = n.Comp.Parallelism
 		}
 		var group []*Actor
@@ -39,7 +41,8 @@ func (pl *Plan) fuse() {
 
 func fusableInto(n *Node) *Node {
 	c := n.Comp
-	if c.Kind != component.KindTransform || !c.Spec.Stateless || len(n.Inputs) != 1 {
+	fusable := (c.Kind == component.KindTransform && c.Spec.Stateless) || (c.Kind == component.KindSink && c.Spec.Parallel)
+	if !fusable || len(n.Inputs) != 1 {
 		return nil
 	}
 	e := n.Inputs[0]

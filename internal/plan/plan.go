@@ -189,7 +189,13 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 		if !ok || len(n.Inputs) != len(c.Inputs) {
 			continue
 		}
-		inst, err := build(pl, n, 0, 1, opt, true)
+		// Validate with the parallelism the component will run at, so that
+		// an instance that cannot run in parallel says so now.
+		par := 1
+		if c.Spec.Keyed || (c.Kind == component.KindSource && c.Spec.Parallel) {
+			par = max(c.Parallelism, 1)
+		}
+		inst, err := build(pl, n, 0, par, opt, true)
 		if err != nil {
 			errs = append(errs, positioned(c, err))
 			continue

@@ -4,12 +4,15 @@ import (
 	"slices"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/greenwave/greenwave/internal/component"
 )
 
 // keyed parses `key` and `parallelism`.
 func (l *loader) keyed(c *Component, e entry) {
 	desc := c.Desc()
-	if c.Spec != nil && !c.Spec.Keyed {
+	parallelSource := c.Spec != nil && c.Kind == component.KindSource && c.Spec.Parallel
+	if c.Spec != nil && !c.Spec.Keyed && !(parallelSource && e.key == "parallelism") {
 		l.errorf(e.keyPos, desc, "%q is only for keyed types; type %q is not keyed", e.key, c.Type)
 		return
 	}

@@ -46,6 +46,8 @@ func (l *loader) optionHint(c *Component, name string) string {
 	}
 	if c.Spec.Keyed {
 		cands = append(cands, "key", "parallelism")
+	} else if c.Kind == component.KindSource && c.Spec.Parallel {
+		cands = append(cands, "parallelism")
 	}
 	if hint := didYouMean(name, cands); hint != "" {
 		return hint
