@@ -12,7 +12,7 @@ func blackholeSpec() *component.Spec {
 		Type:     "blackhole",
 		Kind:     component.KindSink,
 		Parallel: true,
-		Doc:  "Counts and discards events. Useful to measure a pipeline without the cost of output.",
+		Doc:      "Counts and discards events. Useful to measure a pipeline without the cost of output.",
 		New: func(*component.Context) (*component.Instance, error) {
 			return &component.Instance{Operator: &Blackhole{}}, nil
 		},
