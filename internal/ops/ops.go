@@ -12,7 +12,7 @@ import (
 
 // Specs returns the spec of every built-in transform.
 func Specs() []*component.Spec {
-	return []*component.Spec{FilterSpec(), MapSpec(), KeyBySpec(), CountSpec(), WindowSpec(), JoinSpec()}
+	return []*component.Spec{FilterSpec(), MapSpec(), KeyBySpec(), CountSpec(), AggregateSpec(), WindowSpec(), OverSpec(), JoinSpec()}
 }
 
 // input returns the schema of a transform's single input.

@@ -10,12 +10,14 @@ import (
 
 // sampleOptions are valid options for each transform.
 var sampleOptions = map[string]map[string]any{
-	"filter": {"condition": `status >= 500`},
-	"map":    {"fields": map[string]string{"kb": "bytes / 1000"}},
-	"key_by": {"key": []string{"host"}},
-	"count":  {"emit": "flush"},
-	"window": {"window": "tumbling", "size": time.Minute, "aggregates": map[string]string{"n": "count()"}},
-	"join":   {"mode": "interval", "left_key": []string{"host"}, "right_key": []string{"host"}, "upper": time.Minute, "right_prefix": "r_"},
+	"filter":    {"condition": `status >= 500`},
+	"map":       {"fields": map[string]string{"kb": "bytes / 1000"}},
+	"key_by":    {"key": []string{"host"}},
+	"count":     {"emit": "flush"},
+	"window":    {"window": "tumbling", "size": time.Minute, "aggregates": map[string]string{"n": "count()"}},
+	"aggregate": {"aggregates": map[string]string{"n": "count()"}},
+	"over":      {"rows": int64(10), "aggregates": map[string]string{"avg_bytes": "avg(bytes)"}},
+	"join":      {"mode": "interval", "left_key": []string{"host"}, "right_key": []string{"host"}, "upper": time.Minute, "right_prefix": "r_"},
 }
 
 // goTypes are the Go types option values and defaults have, by option type.

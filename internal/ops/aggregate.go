@@ -1,0 +1,284 @@
+package ops
+
+import (
+	"time"
+
+	"github.com/greenwave/greenwave/internal/agg"
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+// AggregateSpec returns the spec of the aggregate transform.
+func AggregateSpec() *component.Spec {
+	return &component.Spec{
+		Type: "aggregate",
+		Kind: component.KindTransform,
+		Doc: "Aggregates per key over the whole stream, without windows: count's emit modes with the window's " +
+			"aggregates. Each row holds the key fields (or, without `key`, the partition key as the int field " +
+			"`key`) and one field per aggregate, in name order. Rows are a new event type named after the " +
+			"component; their partition key is the group's (the hash key_by computes over the key fields). " +
+			"State is one aggregate set per key, kept for the whole run. Parallel instances each aggregate the " +
+			"keys of their own partition.",
+		Options: []component.Option{
+			{Name: "aggregates", Type: component.StringMap, Required: true,
+				Doc: "Output field name -> aggregate, as in window: count(), count(f), sum(f), avg(f), min(f), max(f), " +
+					"first(f), last(f), count_distinct(f), percentile(f, q), top_k(f, k), and + - * / over them."},
+			{
+				Name:    "emit",
+				Type:    component.Enum,
+				Enum:    []string{emitUpdate, emitFlush, emitInterval},
+				Default: emitUpdate,
+				Doc: "When rows are emitted. `update`: for every input event, a row with its key's aggregates " +
+					"including it, at the event's time (a changelog; the last row of a key is its current result). " +
+					"`flush`: one row per key when the input ends, sorted by key. `interval`: every `every`, one row " +
+					"per key changed since the last emit, sorted by key, and the remaining changes when the input " +
+					"ends; these rows carry the latest event time seen for the key.",
+			},
+			{Name: "every", Type: component.Duration, Default: time.Second,
+				Doc: "The period of `emit: interval` (ignored by the other modes)."},
+		},
+		Keyed:     true,
+		MaxInputs: 1,
+		New:       newAggregate,
+	}
+}
+
+func newAggregate(ctx *component.Context) (*component.Instance, error) {
+	in, err := input(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mode := emitUpdate
+	if ctx.Options.Has("emit") {
+		mode = ctx.Options.String("emit")
+	}
+	switch mode {
+	case emitUpdate, emitFlush, emitInterval:
+	default:
+		return nil, component.OptErr("emit", "unknown mode %q (want update, flush or interval)", mode)
+	}
+	every := time.Second
+	if ctx.Options.Has("every") {
+		every = ctx.Options.Duration("every")
+	}
+	if every <= 0 {
+		return nil, component.OptErr("every", "must be positive, got %s", every)
+	}
+	kg, specs, reg, err := newKeyedAggregates(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	a := &aggregator{keyedAggregates: kg, layout: agg.NewLayout(specs)}
+	a.update, a.interval = mode == emitUpdate, mode == emitInterval
+	inst := &component.Instance{Operator: a, Schema: reg}
+	if a.interval {
+		inst.Operator = &intervalAggregator{aggregator: a, every: every, last: clock(ctx)()}
+	}
+	return inst, nil
+}
+
+// keyedAggregates is what aggregate and over share: how an event finds its
+// key's group, and the output row of key fields then aggregates.
+type keyedAggregates struct {
+	id    uint32
+	width int
+	shape keyShape
+	// keySlots are the input slots of the key fields; nil when grouping by
+	// Event.Key.
+	keySlots []int
+	// keyOut are the output slots of the key fields (of `key` when grouping
+	// by Event.Key); aggOut those of the aggregates, in spec order.
+	keyOut, aggOut []int
+	table          countTable
+	results        []event.Value // scratch for Set.Result
+}
+
+// newKeyedAggregates parses the option `aggregates` (sorted by name),
+// resolves the key and registers the output schema: the key fields (or
+// `key`), then the aggregates.
+func newKeyedAggregates(ctx *component.Context, in *event.Schema) (*keyedAggregates, []*agg.Spec, *event.Schema, error) {
+	var keySlots []int
+	var fields []event.Field
+	var err error
+	if len(ctx.Key) > 0 {
+		if keySlots, err = resolve("key", in, ctx.Key); err != nil {
+			return nil, nil, nil, err
+		}
+		for i, name := range ctx.Key {
+			fields = append(fields, event.Field{Name: name, Kind: in.Fields[keySlots[i]].Kind})
+		}
+	} else {
+		fields = append(fields, event.Field{Name: "key", Kind: event.Int})
+	}
+	specs, err := agg.ParseAll(ctx.Options.StringMap("aggregates"), in)
+	if err != nil {
+		return nil, nil, nil, &component.OptionError{Option: "aggregates", Err: err}
+	}
+	if len(specs) == 0 {
+		return nil, nil, nil, component.OptErr("aggregates", "no aggregates; name at least one, e.g. {events: count()}")
+	}
+	nk := len(fields)
+	for _, s := range specs {
+		for _, f := range fields[:nk] {
+			if f.Name == s.Name {
+				return nil, nil, nil, component.OptErr("aggregates", "aggregate %q clashes with the key field of the same name", s.Name)
+			}
+		}
+		fields = append(fields, event.Field{Name: s.Name, Kind: s.Kind})
+	}
+	reg, slots, err := register(ctx, fields)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	k := &keyedAggregates{
+		id: reg.ID, width: reg.Width(), keySlots: keySlots,
+		keyOut: slots[:nk], aggOut: slots[nk:],
+		table: newCountTable(len(keySlots)), results: make([]event.Value, len(specs)),
+	}
+	switch len(keySlots) {
+	case 0:
+		k.shape = shapePartition
+	case 1:
+		k.shape = shapeOne
+	default:
+		k.shape = shapeMany
+	}
+	return k, specs, reg, nil
+}
+
+// group returns the group of e's key, adding it when new. Groups are
+// numbered 0, 1, ... in the order their keys first arrive.
+func (k *keyedAggregates) group(e *event.Event) int32 {
+	t := &k.table
+	switch k.shape {
+	case shapePartition:
+		return t.findPartition(e.Key)
+	case shapeOne:
+		s := k.keySlots[0]
+		if s >= len(e.Fields) {
+			return t.findOne(&missingKey)
+		}
+		v := &e.Fields[s]
+		if v.Kind == event.String {
+			return t.findString(v.S)
+		}
+		return t.findOne(v)
+	}
+	return t.find(t.tagOf(e, k.keySlots), e, k.keySlots)
+}
+
+// emit appends group g's row to out with the given times and set's
+// aggregates.
+func (k *keyedAggregates) emit(out *component.Output, g int32, time, created int64, set *agg.Set) {
+	gr := &k.table.groups[g]
+	o := out.Next()
+	o.Schema, o.Time, o.Created, o.Key = k.id, time, created, gr.hash
+	f := resize(o.Fields, k.width, 0)
+	o.Fields = f
+	if k.shape == shapePartition {
+		f[k.keyOut[0]] = event.IntValue(int64(gr.hash))
+	} else {
+		for j, v := range k.table.key(g) {
+			f[k.keyOut[j]] = v
+		}
+	}
+	set.Result(k.results)
+	for j, s := range k.aggOut {
+		f[s] = k.results[j]
+	}
+}
+
+// aggregator is one instance of the aggregate transform: one agg.Set per
+// key, indexed by group. It is owned by one actor.
+type aggregator struct {
+	*keyedAggregates
+	layout *agg.Layout
+	sets   []*agg.Set
+	// update and interval tell the emit mode (flush when neither).
+	update, interval bool
+}
+
+// Process adds each event to its key's set and, with emit update, appends
+// the key's new row.
+func (a *aggregator) Process(_ int, in []event.Event, out *component.Output) error {
+	for i := range in {
+		e := &in[i]
+		g := a.group(e)
+		if int(g) == len(a.sets) {
+			a.sets = append(a.sets, a.layout.New())
+		}
+		set := a.sets[g]
+		set.Add(e)
+		if a.update {
+			a.emit(out, g, e.Time, e.Created, set)
+			continue
+		}
+		gr := &a.table.groups[g]
+		if gr.count == 0 || e.Time > gr.time {
+			gr.time = e.Time
+		}
+		gr.count++
+		gr.created = e.Created
+		if a.interval {
+			a.table.mark(g)
+		}
+	}
+	return nil
+}
+
+// Flush emits every key's final row (emit flush) or the changes not yet
+// emitted (emit interval). With emit update every row is already out.
+func (a *aggregator) Flush(out *component.Output) error {
+	switch {
+	case a.interval:
+		a.emitChanged(out)
+	case !a.update:
+		all := make([]int32, len(a.sets))
+		for g := range all {
+			all[g] = int32(g)
+		}
+		a.table.sort(all)
+		for _, g := range all {
+			a.emitGroup(out, g)
+		}
+	}
+	return nil
+}
+
+// emitGroup emits group g's row with the latest event time seen for it.
+func (a *aggregator) emitGroup(out *component.Output, g int32) {
+	gr := &a.table.groups[g]
+	a.emit(out, g, gr.time, gr.created, a.sets[g])
+}
+
+// emitChanged emits the groups changed since the last call, sorted by key.
+func (a *aggregator) emitChanged(out *component.Output) {
+	t := &a.table
+	t.sort(t.dirty)
+	for _, g := range t.dirty {
+		a.emitGroup(out, g)
+		t.marked[g] = false
+	}
+	t.dirty = t.dirty[:0]
+}
+
+// intervalAggregator is an aggregator with emit interval: it emits on Tick.
+type intervalAggregator struct {
+	*aggregator
+	every time.Duration
+	last  time.Time // when changes were last emitted
+}
+
+// TickEvery asks the runtime to tick once per period.
+func (a *intervalAggregator) TickEvery() time.Duration { return a.every }
+
+// Tick emits the changed keys once at least every has passed since the
+// last emit; the runtime may tick more often than asked.
+func (a *intervalAggregator) Tick(now time.Time, out *component.Output) error {
+	if now.Sub(a.last) < a.every {
+		return nil
+	}
+	a.last = now
+	a.emitChanged(out)
+	return nil
+}
