@@ -53,6 +53,10 @@ func generateSpec() *component.Spec {
 					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog."},
 			{Name: "count", Type: component.Int, Default: int64(0), HasMin: true,
 				Doc: "Number of events to generate before the source is done; 0 is unbounded."},
+			{Name: "out_of_order_group", Type: component.Int, Default: int64(1), HasMin: true, Min: 1,
+				Doc: "Shuffle the events within each group of this many (as read in one batch), keeping their " +
+					"event times, so that event time arrives out of order by at most group/event_rate; pair it " +
+					"with event_time.max_out_of_orderness. 1 keeps the stream in order."},
 			{Name: "profile", Type: component.Enum, Default: profileVideoSessions,
 				Enum: []string{profileVideoSessions, profileSequence},
 				Doc:  "What to generate: video_sessions (video QoE analytics) or sequence (id, key, value, ts counter)."},
@@ -111,6 +115,11 @@ type generator struct {
 
 	b    genBatch
 	inst int64 // this instance's index among parallel instances
+
+	// Out-of-order groups: events are shuffled within groups of group,
+	// by a permutation drawn from seed and the group's first index.
+	group int64
+	seed  uint64
 }
 
 func b2i(b bool) int64 {
@@ -164,6 +173,13 @@ func newGenerate(ctx *component.Context) (*component.Instance, error) {
 	// the same event time it would have there, so the union is the stream
 	// one instance makes. count and rate are shared out.
 	par, inst := int64(max(ctx.Parallelism, 1)), int64(ctx.Instance)
+	group, err := r.integer("out_of_order_group")
+	if err != nil {
+		return nil, err
+	}
+	if group < 1 {
+		return nil, component.OptErr("out_of_order_group", "must be at least 1, got %d", group)
+	}
 	if par > 1 && prof != profileSequence {
 		return nil, component.OptErr("profile", "parallelism %d: only the sequence profile runs as parallel instances, not %q", par, prof)
 	}
@@ -179,6 +195,8 @@ func newGenerate(ctx *component.Context) (*component.Instance, error) {
 		rate:  rate,
 		b:     genBatch{start: start.UnixNano(), step: 1e9 / eventRate, stride: par},
 		inst:  inst,
+		group: group,
+		seed:  mix64(uint64(seed) ^ 0x5bd1e995),
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -238,9 +256,29 @@ func (g *generator) Read(out *component.Output, limit int) (component.ReadResult
 		n = min(n, due-g.next)
 	}
 	g.b.first, g.b.created = g.next*max(g.b.stride, 1)+g.inst, now
+	before := out.Len()
 	g.prof.fill(out, int(n), &g.b)
+	if g.group > 1 {
+		g.shuffle(out.Events()[before:], g.next)
+	}
 	g.next += n
 	return component.ReadResult{Done: g.count > 0 && g.next >= g.count}, nil
+}
+
+// shuffle permutes evs (events first, first+1, ...) within groups of
+// g.group, each group by a Fisher-Yates shuffle seeded from the seed and the
+// group's first index, so a run is reproducible for a given batch size.
+// Swapping whole events keeps each slot's Fields array with its event.
+func (g *generator) shuffle(evs []event.Event, first int64) {
+	for lo := 0; lo < len(evs); lo += int(g.group) {
+		grp := evs[lo:min(lo+int(g.group), len(evs))]
+		x := mix64(g.seed ^ uint64(first+int64(lo)))
+		for i := len(grp) - 1; i > 0; i-- {
+			x = mix64(x)
+			j := int(x % uint64(i+1))
+			grp[i], grp[j] = grp[j], grp[i]
+		}
+	}
 }
 
 // Close releases nothing: the generator holds no resources.

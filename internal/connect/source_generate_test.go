@@ -248,3 +248,40 @@ func TestSequenceDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per batch of 1024, want 0", allocs)
 	}
 }
+
+// TestGenerateOutOfOrderGroups: with out_of_order_group the same events
+// come, in another order, each displaced by less than a group.
+func TestGenerateOutOfOrderGroups(t *testing.T) {
+	for _, prof := range []string{profileSequence, profileVideoSessions} {
+		t.Run(prof, func(t *testing.T) {
+			_, inOrder := generateN(t, map[string]any{"profile": prof, "seed": int64(5)}, 3000, 500)
+			_, shuffled := generateN(t, map[string]any{"profile": prof, "seed": int64(5), "out_of_order_group": int64(50)}, 3000, 500)
+			if sameEvents(inOrder, shuffled) {
+				t.Fatal("out_of_order_group 50 changed nothing")
+			}
+			pos := map[int64]int{}
+			for i := range inOrder {
+				pos[inOrder[i].Time] = i
+			}
+			moved := 0
+			for i := range shuffled {
+				j, ok := pos[shuffled[i].Time]
+				if !ok {
+					t.Fatalf("event %d (time %d) is not in the in-order stream", i, shuffled[i].Time)
+				}
+				if d := i - j; d >= 50 || d <= -50 {
+					t.Fatalf("event at %d moved to %d: more than a group", j, i)
+				}
+				if i != j {
+					moved++
+				}
+				if !sameEvents(shuffled[i:i+1], inOrder[j:j+1]) {
+					t.Fatalf("event %d differs from its in-order twin %d", i, j)
+				}
+			}
+			if moved < 1000 {
+				t.Fatalf("only %d of 3000 events moved", moved)
+			}
+		})
+	}
+}

@@ -73,13 +73,20 @@ func finiteSource(t *testing.T, text string) string {
 		"    rate: 0\n    count: "+strconv.Itoa(testEvents)+"\n    start: \""+testStart+"\"", 1)
 }
 
-// testPipeline returns the file under test with a finite source, every
+// testPipeline returns the file under test with a finite source (shuffled
+// in bounded groups when shuffled is set), every
 // window's parallelism set to parallelism, the console sink turned into a
 // file sink writing consoleFile and the CDN × device file renamed
 // cdnDeviceFile (both relative to the pipeline's folder).
-func testPipeline(t *testing.T, parallelism int) string {
+func testPipeline(t *testing.T, parallelism int, shuffled bool) string {
 	t.Helper()
 	text := finiteSource(t, readExample(t))
+	if shuffled {
+		// Shuffle the stream in groups of 100 events (50 ms of event time at
+		// the file's event_rate) and let the watermark allow for it.
+		text = replace(t, text, `(?m)^    event_time: \{max_out_of_orderness: 0s\}$`,
+			"    event_time: {max_out_of_orderness: 100ms}\n    out_of_order_group: 100", 1)
+	}
 	text = replace(t, text, `(?m)^    parallelism: \d+.*$`, "    parallelism: "+strconv.Itoa(parallelism), 3)
 	text = replace(t, text,
 		`(?m)^    type: stdout\n    inputs: \[readable\]\n    format: text\n    fields: .*$`,

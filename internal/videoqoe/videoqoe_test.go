@@ -39,7 +39,8 @@ type cdnDeviceRow struct {
 }
 
 // TestVideoQoE runs examples/video-qoe.yaml on testEvents generated events
-// with its windows at parallelism 1 and 4, and checks every row of both of
+// with its windows at parallelism 1 and 4, in order and shuffled in bounded
+// groups, and checks every row of both of
 // its outputs against the reference: the same events, read through a
 // pipeline that only writes them to a file, folded into sessions and
 // minutes in plain Go.
@@ -73,12 +74,18 @@ func TestVideoQoE(t *testing.T) {
 			len(minutes), len(byCustomer), len(byCDNDevice))
 	}
 	for _, par := range []int{1, 4} {
-		t.Run("parallelism-"+strconv.Itoa(par), func(t *testing.T) {
-			dir := t.TempDir()
-			run(t, "video-qoe.yaml", testPipeline(t, par), dir)
-			checkConsole(t, readLines[consoleRow](t, filepath.Join(dir, consoleFile)), byCustomer)
-			checkCDNDevice(t, readLines[cdnDeviceRow](t, filepath.Join(dir, cdnDeviceFile)), byCDNDevice)
-		})
+		for _, shuffled := range []bool{false, true} {
+			name := "parallelism-" + strconv.Itoa(par)
+			if shuffled {
+				name += "-shuffled"
+			}
+			t.Run(name, func(t *testing.T) {
+				dir := t.TempDir()
+				run(t, "video-qoe.yaml", testPipeline(t, par, shuffled), dir)
+				checkConsole(t, readLines[consoleRow](t, filepath.Join(dir, consoleFile)), byCustomer)
+				checkCDNDevice(t, readLines[cdnDeviceRow](t, filepath.Join(dir, cdnDeviceFile)), byCDNDevice)
+			})
+		}
 	}
 }
 
