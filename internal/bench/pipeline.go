@@ -72,9 +72,11 @@ func runPipeline(cfg Config) ([]Result, error) {
 	// cfg.Duration.
 	n := cfg.Events
 	if n <= 0 {
-		n = 2_000_000
+		// Enough events that setting up the engine (compiling, allocating
+		// rings) is a small part of its run.
+		n = 20_000_000
 		if cfg.Duration > 0 {
-			n = int64(cfg.Duration.Seconds() * 4_000_000)
+			n = int64(cfg.Duration.Seconds() * 20_000_000)
 			if n < 200_000 {
 				n = 200_000
 			}

@@ -102,7 +102,7 @@ type Buffer struct {
 
 // Buffer defaults and limits, and the overflow policies.
 const (
-	DefaultBufferCapacity = 1024
+	DefaultBufferCapacity = 4096
 	MaxBufferCapacity     = 1 << 24
 
 	// WhenFullBlock makes the producer wait: lossless backpressure.

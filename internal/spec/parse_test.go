@@ -95,7 +95,7 @@ func TestParseExample(t *testing.T) {
 	if got := s.OptionPos("labels"); got != s.Pos {
 		t.Errorf("OptionPos of an absent option = %v, want the component's %v", got, s.Pos)
 	}
-	if s.Inputs != nil || s.Parallelism != 1 || s.Buffer != (Buffer{Capacity: 1024, WhenFull: "block", Pos: s.Pos}) {
+	if s.Inputs != nil || s.Parallelism != 1 || s.Buffer != (Buffer{Capacity: DefaultBufferCapacity, WhenFull: "block", Pos: s.Pos}) {
 		t.Errorf("sessions: inputs %v parallelism %d buffer %+v", s.Inputs, s.Parallelism, s.Buffer)
 	}
 
