@@ -278,10 +278,28 @@ func (e *Engine) Close() {
 	}
 }
 
+// unplace takes a finished tenant's actors off the workers' load, so that
+// later tenants are placed by what still runs.
+func (e *Engine) unplace(pl *plan.Plan) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.mu.load == nil {
+		return
+	}
+	for _, a := range pl.Actors {
+		if a.Worker < len(e.mu.load) {
+			e.mu.load[a.Worker] -= plan.Weight(a)
+		}
+	}
+}
+
 // WorkerStats describes one worker.
 type WorkerStats struct {
-	ID                 int
-	Actors             int
+	ID     int
+	Actors int
+	// Load is the placement weight of the running tenants' actors on the
+	// worker (see plan.Weight).
+	Load               int
 	Passes, IdlePasses uint64
 	Idle               wait.IdleStats
 }
@@ -289,8 +307,15 @@ type WorkerStats struct {
 // WorkerStats returns the workers' figures.
 func (e *Engine) WorkerStats() []WorkerStats {
 	var out []WorkerStats
+	e.mu.Lock()
+	load := append([]int(nil), e.mu.load...)
+	e.mu.Unlock()
 	for _, w := range e.workers {
-		out = append(out, WorkerStats{ID: w.id, Actors: int(w.nActors.Load()), Passes: w.passes.Load(), IdlePasses: w.idlePasses.Load(), Idle: w.idler.Stats()})
+		l := 0
+		if w.id < len(load) {
+			l = load[w.id]
+		}
+		out = append(out, WorkerStats{ID: w.id, Actors: int(w.nActors.Load()), Load: l, Passes: w.passes.Load(), IdlePasses: w.idlePasses.Load(), Idle: w.idler.Stats()})
 	}
 	return out
 }

@@ -458,3 +458,33 @@ func TestParallelSourceMakesTheSameStream(t *testing.T) {
 		})
 	}
 }
+
+// TestFinishedTenantsLeaveNoLoad: placement load goes up while a tenant
+// runs and back to zero when it has finished.
+func TestFinishedTenantsLeaveNoLoad(t *testing.T) {
+	cat := testCatalog(t)
+	e := newEngine(t, 2, "spin_then_park")
+	p := parse(t, cat, "load", countPipeline(1000, 2, 64, "block"))
+	pl, err := e.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, w := range e.WorkerStats() {
+		total += w.Load
+	}
+	if total == 0 {
+		t.Fatal("a compiled tenant added no load")
+	}
+	tn, err := e.Run(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start()
+	waitDone(t, tn, 20*time.Second)
+	for _, w := range e.WorkerStats() {
+		if w.Load != 0 {
+			t.Fatalf("worker %d keeps load %d after its tenant finished", w.ID, w.Load)
+		}
+	}
+}

@@ -108,6 +108,7 @@ func (t *Tenant) actorGone(a *actor) {
 		t.mu.Lock()
 		t.mu.finished = time.Now()
 		t.mu.Unlock()
+		t.e.unplace(t.Plan)
 		close(t.done)
 	}
 }

@@ -129,7 +129,7 @@ func (pl *Plan) place(first int, load []int) {
 	}
 	order := make([]*Actor, len(pl.Actors))
 	copy(order, pl.Actors)
-	sort.SliceStable(order, func(i, j int) bool { return weight(order[i]) > weight(order[j]) })
+	sort.SliceStable(order, func(i, j int) bool { return Weight(order[i]) > Weight(order[j]) })
 	for _, a := range order {
 		best := -1
 		for k := 0; k < pl.Workers; k++ {
@@ -139,12 +139,13 @@ func (pl *Plan) place(first int, load []int) {
 			}
 		}
 		a.Worker = best
-		load[best] += weight(a)
+		load[best] += Weight(a)
 	}
 }
 
-// weight estimates an actor's share of a worker's time.
-func weight(a *Actor) int {
+// Weight estimates an actor's share of a worker's time: the components it
+// runs, plus one for a source.
+func Weight(a *Actor) int {
 	w := len(a.Nodes)
 	if a.Head().Comp.Kind == component.KindSource {
 		w++
