@@ -19,10 +19,11 @@ func TestRunAllocationsDoNotGrowWithRequests(t *testing.T) {
 		})
 	}
 	short, long := allocs(time.Second), allocs(4*time.Second)
-	// The line may double once or twice more in a longer run as its
-	// longest queue grows a little; per-request allocation would add
-	// hundreds of thousands.
-	if long > short+4 {
+	// The line may double a few more times in a longer run as its longest
+	// queue grows, and the runtime allocates a little on its own under load
+	// and the race detector; per-request allocation would add hundreds of
+	// thousands.
+	if long > short+64 {
 		t.Fatalf("%g allocations for 100k requests, %g for 400k: allocation per request", short, long)
 	}
 }
