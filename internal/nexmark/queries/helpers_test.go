@@ -162,10 +162,20 @@ func checkQuery(t *testing.T, name string, rate float64, ref func([]nexmark.Even
 	}
 }
 
-// runQuery runs q's pipeline for testEvents events at rate events per
-// second of event time, with a file sink in a temporary folder, and returns
-// its output lines, sorted.
+// runQuery runs q's pipeline as runQueryInOrder does and returns its
+// output lines, sorted.
 func runQuery(t *testing.T, q *Query, s setup, rate float64) []string {
+	t.Helper()
+	rows := runQueryInOrder(t, q, s, rate)
+	slices.Sort(rows)
+	return rows
+}
+
+// runQueryInOrder runs q's pipeline for testEvents events at rate events
+// per second of event time, with a file sink in a temporary folder, checks
+// that every event was read and none dropped or late, and returns the
+// output lines in the order the sink wrote them.
+func runQueryInOrder(t *testing.T, q *Query, s setup, rate float64) []string {
 	t.Helper()
 	o := Options{Count: testEvents, Seed: testSeed, EventRate: rate, Parallelism: s.parallelism,
 		Sink: SinkFile, Path: "out.jsonl"}
@@ -214,22 +224,20 @@ func runQuery(t *testing.T, q *Query, s setup, rate float64) []string {
 			t.Fatalf("query %s: %d events went to %s", q.Name, n, side)
 		}
 	}
-	return readRows(t, filepath.Join(p.Dir, "out.jsonl"))
+	return readLines(t, filepath.Join(p.Dir, "out.jsonl"))
 }
 
-// readRows reads a file sink's lines, sorted.
-func readRows(t *testing.T, path string) []string {
+// readLines reads a file sink's lines in file order.
+func readLines(t *testing.T, path string) []string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	if len(b) == 0 {
-		rows = nil
+		return nil
 	}
-	slices.Sort(rows)
-	return rows
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
 // compareRows fails the test with the first differences between two sorted

@@ -3,17 +3,10 @@ package queries
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/greenwave/greenwave/internal/builtin"
-	"github.com/greenwave/greenwave/internal/engine"
 	"github.com/greenwave/greenwave/internal/nexmark"
-	"github.com/greenwave/greenwave/internal/spec"
 )
 
 // refQ4 is q4's final result by hand: per category, the average winning
@@ -71,61 +64,4 @@ func TestQ4(t *testing.T) {
 			compareRows(t, got, want)
 		})
 	}
-}
-
-// runQueryInOrder runs q as runQuery does and returns its output lines in
-// the order the sink wrote them.
-func runQueryInOrder(t *testing.T, q *Query, s setup, rate float64) []string {
-	t.Helper()
-	o := Options{Count: testEvents, Seed: testSeed, EventRate: rate, Parallelism: s.parallelism,
-		Sink: SinkFile, Path: "out.jsonl"}
-	if s.group > 1 {
-		o.OutOfOrderGroup = s.group
-		o.MaxOutOfOrderness = time.Duration(2 * float64(s.group) / rate * float64(time.Second))
-	}
-	text, err := q.Render(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := spec.Parse(q.Name+".yaml", []byte(text), builtin.Catalog())
-	if err != nil {
-		t.Fatalf("parse %s:\n%v\n%s", q.Name, err, text)
-	}
-	p.Dir = t.TempDir()
-	e, err := engine.New(engine.Config{Workers: 2, Log: testLog{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	pl, err := e.Compile(p)
-	if err != nil {
-		t.Fatalf("compile %s: %v", q.Name, err)
-	}
-	tn, err := e.Run(pl)
-	if err != nil {
-		t.Fatalf("run %s: %v", q.Name, err)
-	}
-	e.Start()
-	select {
-	case <-tn.Done():
-	case <-time.After(60 * time.Second):
-		t.Fatalf("query %s did not finish within a minute: %+v", q.Name, tn.Stats())
-	}
-	st := tn.Stats()
-	if st.Err != nil {
-		t.Fatalf("query %s failed: %v", q.Name, st.Err)
-	}
-	if st.In != testEvents || st.Dropped != 0 {
-		t.Fatalf("query %s: %d events in, %d dropped; want %d and 0", q.Name, st.In, st.Dropped, testEvents)
-	}
-	for side, n := range st.SideOutputs {
-		if strings.HasSuffix(side, ".late") && n > 0 {
-			t.Fatalf("query %s: %d events went to %s", q.Name, n, side)
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(p.Dir, "out.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
