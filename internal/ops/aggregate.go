@@ -48,21 +48,9 @@ func newAggregate(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode := emitUpdate
-	if ctx.Options.Has("emit") {
-		mode = ctx.Options.String("emit")
-	}
-	switch mode {
-	case emitUpdate, emitFlush, emitInterval:
-	default:
-		return nil, component.OptErr("emit", "unknown mode %q (want update, flush or interval)", mode)
-	}
-	every := time.Second
-	if ctx.Options.Has("every") {
-		every = ctx.Options.Duration("every")
-	}
-	if every <= 0 {
-		return nil, component.OptErr("every", "must be positive, got %s", every)
+	mode, every, err := emitOptions(ctx.Options)
+	if err != nil {
+		return nil, err
 	}
 	kg, specs, reg, err := newKeyedAggregates(ctx, in)
 	if err != nil {

@@ -14,6 +14,27 @@ const (
 	emitInterval = "interval"
 )
 
+// emitOptions reads the `emit` and `every` options that count and
+// aggregate share, defaulting to update and one second.
+func emitOptions(o component.Options) (mode string, every time.Duration, err error) {
+	mode, every = emitUpdate, time.Second
+	if o.Has("emit") {
+		mode = o.String("emit")
+	}
+	switch mode {
+	case emitUpdate, emitFlush, emitInterval:
+	default:
+		return "", 0, component.OptErr("emit", "unknown mode %q (want update, flush or interval)", mode)
+	}
+	if o.Has("every") {
+		every = o.Duration("every")
+	}
+	if every <= 0 {
+		return "", 0, component.OptErr("every", "must be positive, got %s", every)
+	}
+	return mode, every, nil
+}
+
 // CountSpec returns the spec of the count transform.
 func CountSpec() *component.Spec {
 	return &component.Spec{
@@ -62,21 +83,9 @@ func newCount(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode := emitUpdate
-	if ctx.Options.Has("emit") {
-		mode = ctx.Options.String("emit")
-	}
-	switch mode {
-	case emitUpdate, emitFlush, emitInterval:
-	default:
-		return nil, component.OptErr("emit", "unknown mode %q (want update, flush or interval)", mode)
-	}
-	every := time.Second
-	if ctx.Options.Has("every") {
-		every = ctx.Options.Duration("every")
-	}
-	if every <= 0 {
-		return nil, component.OptErr("every", "must be positive, got %s", every)
+	mode, every, err := emitOptions(ctx.Options)
+	if err != nil {
+		return nil, err
 	}
 	field := "count"
 	if ctx.Options.Has("field") {
