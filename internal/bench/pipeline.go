@@ -88,7 +88,8 @@ func runPipeline(cfg Config) ([]Result, error) {
 	}
 	variants := []variant{
 		{"greenwave", func(n int64) (int64, error) { return runEngineThroughput(n, workers) }},
-		{"goroutines", func(n int64) (int64, error) { return runGoroutinePipeline(n), nil }},
+		{"goroutines", runGoroutineOperators},
+		{"goroutines-inline", func(n int64) (int64, error) { return runGoroutinePipeline(n), nil }},
 		{"handloop", func(n int64) (int64, error) { return runHandLoop(n), nil }},
 	}
 	for _, v := range variants {

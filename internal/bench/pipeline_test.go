@@ -33,10 +33,28 @@ func TestPipelineScenarioRuns(t *testing.T) {
 			t.Errorf("%s/%s: no throughput", r.Case, r.Variant)
 		}
 	}
-	for _, want := range []string{"throughput/greenwave", "throughput/goroutines", "throughput/handloop",
+	for _, want := range []string{"throughput/greenwave", "throughput/goroutines", "throughput/goroutines-inline", "throughput/handloop",
 		"rate=10000/greenwave/park", "rate=1000000/greenwave/busy_spin", "idle/greenwave/park"} {
 		if !seen[want] {
 			t.Errorf("missing result %s", want)
 		}
+	}
+}
+
+// TestGoroutineOperatorsMatchEngine checks that the goroutine-per-operator
+// baseline runs the engine's own pipeline: the same generator and filter
+// deliver exactly as many rows to the sink as the engine does.
+func TestGoroutineOperatorsMatchEngine(t *testing.T) {
+	const n = 100_000
+	want, err := runEngineThroughput(n, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := runGoroutineOperators(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || got == 0 {
+		t.Fatalf("goroutine pipeline delivered %d rows, engine %d", got, want)
 	}
 }

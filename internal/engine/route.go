@@ -50,6 +50,8 @@ func (r *route) start(evs []event.Event) {
 		r.total[p], r.done[p] = 0, 0
 	}
 	n := uint64(len(r.links))
+	// h % n, as a mask when n is a power of two (no division per event).
+	mask, pow2 := n-1, n&(n-1) == 0
 	if len(evs) == 1 && evs[0].IsControl() {
 		// Control records go to every partition.
 		r.parts[0] = broadcast
@@ -67,7 +69,12 @@ func (r *route) start(evs []event.Event) {
 				h = e.Get(s).Hash(h)
 			}
 		}
-		p := uint16(h % n)
+		var p uint16
+		if pow2 {
+			p = uint16(h & mask)
+		} else {
+			p = uint16(h % n)
+		}
 		r.parts[i] = p
 		r.total[p]++
 	}
