@@ -14,8 +14,9 @@ import (
 func init() {
 	register(&Scenario{
 		Name: "pipeline",
-		Doc: "generate -> filter -> key_by -> keyed count -> blackhole, run by the engine, as goroutine-per-operator " +
-			"with channels, and as one hand-written loop; latency at fixed rates per wait strategy; idle CPU per strategy",
+		Doc: "generate -> filter -> key_by -> keyed count -> blackhole, run by the engine (greenwave), as goroutine-per-operator " +
+			"with channels running the same components (goroutines) or with each stage's work written inline (goroutines-inline), " +
+			"and as one hand-written loop (handloop); latency at fixed rates per wait strategy; idle CPU per strategy",
 		Run: runPipeline,
 	})
 }

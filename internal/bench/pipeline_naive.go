@@ -1,9 +1,11 @@
 package bench
 
-// The two baselines of the pipeline scenario. Both do exactly the work the
-// engine's pipeline does: generate (id, key, value), drop values that are
-// multiples of 4, hash the key, count per key, hand each updated count to a
-// sink that counts what it receives.
+// Two hand-coded baselines of the pipeline scenario (the third, in
+// pipeline_goroutines.go, runs the engine's own components). Both do the
+// work the engine's pipeline does, written inline for a fixed struct:
+// generate (id, key, value), drop values that are multiples of 4, hash the
+// key, count per key, hand each updated count to a sink that counts what it
+// receives.
 
 type naiveEvent struct {
 	id, key, value int64
@@ -27,8 +29,9 @@ func mixKey(k int64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// runGoroutinePipeline is goroutine-per-operator connected by buffered
-// channels, one event per send: the design greenwave replaces.
+// runGoroutinePipeline is goroutine-per-stage connected by buffered
+// channels, one event per send, with each stage's work written inline
+// (the goroutines-inline variant).
 func runGoroutinePipeline(n int64) int64 {
 	const buf = 1024
 	gen := make(chan naiveEvent, buf)
