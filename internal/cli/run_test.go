@@ -22,7 +22,7 @@ func TestValidateExamples(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s%s", code, out, errs)
 	}
-	for _, f := range []string{"video-qoe.yaml", "sequence-count.yaml", "clicks-from-file.yaml"} {
+	for _, f := range []string{"video-qoe.yaml", "sequence-count.yaml", "clicks-from-file.yaml", "app-events.yaml"} {
 		if !strings.Contains(out, f) {
 			t.Errorf("validate output does not list %s:\n%s", f, out)
 		}
@@ -134,6 +134,53 @@ sinks:
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
+	}
+}
+
+// TestRunDiscoversTypes: the app-events example's source registers a type
+// per type value and keeps undeclared keys while the pipeline runs; the
+// events pass a filter and reach a file sink with their own fields, and the
+// line whose value changes a field's kind is dead-lettered.
+func TestRunDiscoversTypes(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../examples/data/app-events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "app-events.jsonl", string(data))
+	pipeline, err := os.ReadFile("../../examples/app-events.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := strings.NewReplacer("data/app-events.jsonl", "app-events.jsonl", "../out/", "").Replace(string(pipeline))
+	writeFile(t, dir, "app.yaml", y)
+	code, _, errs := runMain("run", "--workers", "2", "--status", "off", dir)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	if want := "in 9, out 14, dropped 0, rejected 0, dead-lettered 1"; !strings.Contains(errs, want) {
+		t.Errorf("summary lacks %q:\n%s", want, errs)
+	}
+	typed, err := os.ReadFile(filepath.Join(dir, "app-events-typed.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"type":"purchase","user":"u2","item":"sku-42","amount":19.99,"currency":"EUR"}`,
+		`"type":"page_view","user":"u1","page":"/pricing","duration_ms":5400,"referrer":"/home"}`,
+		`"type":"error","user":"u3","code":502,"message":"upstream timeout","context":"{\"route\":\"/api/cart\",\"retries\":2}"}`,
+		`"type":"signup","user":"u1","plan":"pro"}`,
+	} {
+		if !strings.Contains(string(typed), want) {
+			t.Errorf("typed events lack %s:\n%s", want, typed)
+		}
+	}
+	if strings.Contains(string(typed), "debug") || strings.Count(string(typed), "\n") != 8 {
+		t.Errorf("typed events: want 8 lines and no debug event:\n%s", typed)
+	}
+	dead, err := os.ReadFile(filepath.Join(dir, "app-events-dead-letter.jsonl"))
+	if err != nil || !strings.Contains(string(dead), `app-events.jsonl:7: field \"duration_ms\": expected int, got \"slow\"`) {
+		t.Errorf("dead letters (%v):\n%s", err, dead)
 	}
 }
 

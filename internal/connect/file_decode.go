@@ -56,6 +56,17 @@ type decoder struct {
 	cur     []event.Value
 	err     error
 	scratch []byte
+
+	// keepUnknown collects the non-null values of undeclared keys in
+	// unknown (valid until the next decode) for run-time type discovery.
+	keepUnknown bool
+	unknown     []unknownKey
+}
+
+// unknownKey is an undeclared key of the line being decoded and its value.
+type unknownKey struct {
+	key []byte
+	v   *fastjson.Value
 }
 
 func newDecoder(fields []fileField, required []int, width int) *decoder {
@@ -89,6 +100,7 @@ func (d *decoder) decode(line []byte, e *event.Event) error {
 	d.cur = fieldsOf(e, d.width)
 	clear(d.cur)
 	d.err = nil
+	d.unknown = d.unknown[:0]
 	o.Visit(d.visitFn)
 	if d.err != nil {
 		return d.err
@@ -103,7 +115,13 @@ func (d *decoder) decode(line []byte, e *event.Event) error {
 
 func (d *decoder) visit(key []byte, v *fastjson.Value) {
 	i, ok := d.byName[string(key)]
-	if !ok || d.err != nil || v.Type() == fastjson.TypeNull {
+	if d.err != nil || v.Type() == fastjson.TypeNull {
+		return
+	}
+	if !ok {
+		if d.keepUnknown {
+			d.unknown = append(d.unknown, unknownKey{key: key, v: v})
+		}
 		return
 	}
 	f := &d.fields[i]
@@ -142,6 +160,17 @@ func (d *decoder) value(f *fileField, v *fastjson.Value) (event.Value, bool) {
 		}
 	}
 	return event.Value{}, false
+}
+
+// extraValue is value for an undeclared field: a string field also takes
+// an object or array, as its JSON text.
+func (d *decoder) extraValue(f *fileField, v *fastjson.Value) (event.Value, bool) {
+	if f.kind == event.String {
+		if t := v.Type(); t == fastjson.TypeObject || t == fastjson.TypeArray {
+			return event.StringValue(string(v.MarshalTo(nil))), true
+		}
+	}
+	return d.value(f, v)
 }
 
 // timeValue reads an RFC 3339 string or a unix ms/ns number.

@@ -10,13 +10,25 @@ import (
 // `field=value` text. It writes the event's schema's fields in slot order,
 // or only the selected fields in the selected order (a field the event's
 // schema lacks is written as null). The columns are worked out once per
-// schema, when the event schema ID changes. Not safe for concurrent use.
+// schema version and kept by schema ID, so events of several types may
+// interleave at no cost; a type evolved at run time (an event wider than
+// its columns) is bound again. Not safe for concurrent use.
 type lineFormat struct {
 	text   bool
 	fields []string // selected fields; nil writes all
 	cache  schemaCache
+	cols   []column // the current event's columns
+	widths []int    // text: widest `name=value` seen per column position
+
+	last   *lineBinding // the previous event's
+	lastID uint32
+	byID   map[uint32]*lineBinding
+}
+
+// lineBinding is the columns of one schema version.
+type lineBinding struct {
+	schema *event.Schema
 	cols   []column
-	widths []int // text: widest `name=value` seen per column position
 }
 
 type column struct {
@@ -27,13 +39,14 @@ type column struct {
 
 // append appends e as one line, newline included.
 func (lf *lineFormat) append(dst []byte, e *event.Event) ([]byte, error) {
-	s, changed, err := lf.cache.get(e.Schema)
-	if err != nil {
-		return dst, err
+	b := lf.last
+	if b == nil || lf.lastID != e.Schema || len(e.Fields) > len(b.schema.Fields) {
+		var err error
+		if b, err = lf.binding(e); err != nil {
+			return dst, err
+		}
 	}
-	if changed {
-		lf.bind(s)
-	}
+	lf.cols = b.cols
 	if lf.text {
 		dst = lf.appendText(dst, e)
 	} else {
@@ -42,12 +55,33 @@ func (lf *lineFormat) append(dst []byte, e *event.Event) ([]byte, error) {
 	return append(dst, '\n'), nil
 }
 
-func (lf *lineFormat) bind(s *event.Schema) {
+// binding returns the columns for e's schema, binding them the first time
+// and again when e is wider than the version they were bound to.
+func (lf *lineFormat) binding(e *event.Event) (*lineBinding, error) {
+	b := lf.byID[e.Schema]
+	if b == nil || len(e.Fields) > len(b.schema.Fields) {
+		s, err := lf.cache.get(e.Schema, len(e.Fields))
+		if err != nil {
+			return nil, err
+		}
+		if b == nil || b.schema != s {
+			b = &lineBinding{schema: s, cols: lf.bind(s)}
+			if lf.byID == nil {
+				lf.byID = map[uint32]*lineBinding{}
+			}
+			lf.byID[e.Schema] = b
+		}
+	}
+	lf.last, lf.lastID = b, e.Schema
+	return b, nil
+}
+
+func (lf *lineFormat) bind(s *event.Schema) []column {
 	names := lf.fields
 	if names == nil {
 		names = s.Names()
 	}
-	lf.cols = lf.cols[:0]
+	var cols []column
 	for _, name := range names {
 		slot, ok := s.Slot(name)
 		if !ok {
@@ -56,11 +90,12 @@ func (lf *lineFormat) bind(s *event.Schema) {
 		c := column{slot: slot}
 		c.jsonKey = append(appendJSONString(nil, name), ':')
 		c.textKey = append([]byte(name), '=')
-		lf.cols = append(lf.cols, c)
+		cols = append(cols, c)
 	}
-	for len(lf.widths) < len(lf.cols) {
+	for len(lf.widths) < len(cols) {
 		lf.widths = append(lf.widths, 0)
 	}
+	return cols
 }
 
 func (lf *lineFormat) value(e *event.Event, c *column) event.Value {

@@ -50,36 +50,33 @@ func fieldsOf(e *event.Event, width int) []event.Value {
 	return e.Fields
 }
 
-// schemaCache finds the schema of the events a sink receives. Consecutive
-// events almost always share a schema, so it keeps the last one and looks
-// up only when the ID changes (a schema extended by the registry gets a new
-// ID). Lookups try the input schemas the sink was built with, then the
-// registry. Not safe for concurrent use.
+// schemaCache finds the schema of the events a sink receives: first among
+// the input schemas the sink was built with, then in the registry (types
+// registered while the pipeline runs, and evolved versions of known ones).
+// Not safe for concurrent use.
 type schemaCache struct {
 	inputs []*event.Schema
 	reg    component.Registry
-	id     uint32
-	cur    *event.Schema
 }
 
-// get returns the schema with the given ID, and whether it differs from the
-// one the previous call returned.
-func (c *schemaCache) get(id uint32) (s *event.Schema, changed bool, err error) {
-	if c.cur != nil && c.id == id {
-		return c.cur, false, nil
+// get returns the schema with the given ID, preferring one with at least
+// width fields: a type evolved at run time keeps its ID, so an event wider
+// than the schema the sink was built with is of a newer version.
+func (c *schemaCache) get(id uint32, width int) (*event.Schema, error) {
+	for _, in := range c.inputs {
+		if in != nil && in.ID == id && len(in.Fields) >= width {
+			return in, nil
+		}
+	}
+	if c.reg != nil {
+		if s := c.reg.Schema(id); s != nil {
+			return s, nil
+		}
 	}
 	for _, in := range c.inputs {
 		if in != nil && in.ID == id {
-			s = in
-			break
+			return in, nil
 		}
 	}
-	if s == nil && c.reg != nil {
-		s = c.reg.Schema(id)
-	}
-	if s == nil {
-		return nil, false, fmt.Errorf("event has unknown schema id %d", id)
-	}
-	c.id, c.cur = id, s
-	return s, true, nil
+	return nil, fmt.Errorf("event has unknown schema id %d", id)
 }

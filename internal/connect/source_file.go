@@ -19,6 +19,8 @@ const (
 	onErrorReject  = "reject"
 	onErrorDead    = "dead_letter"
 	formatJSONLine = "json_lines"
+	extraIgnore    = "ignore"
+	extraKeep      = "keep"
 )
 
 // Slots of the dead-letter schema's fields, in declaration order.
@@ -66,6 +68,21 @@ func fileSourceSpec() *component.Spec {
 					"between event times, divided by speed (needs timestamp)."},
 			{Name: "speed", Type: component.Float, Default: float64(1),
 				Doc: "Replay speed factor for pace event_time: 2 replays twice as fast."},
+			{Name: "type_field", Type: component.String,
+				Doc: "A declared string field whose value names the event's type. A value seen for the first time " +
+					"registers the type `<type_name>:<value>` while the pipeline runs (the declared fields in the same " +
+					"slots, plus the type's own undeclared fields with extra_fields: keep); events without the field " +
+					"keep the declared type."},
+			{Name: "extra_fields", Type: component.Enum, Default: extraIgnore, Enum: []string{extraIgnore, extraKeep},
+				Doc: "What becomes of keys the schema does not declare. ignore drops them. keep adds each to the " +
+					"event's type the first time it appears (registered while the pipeline runs; its kind is that of its " +
+					"first value: string, bool, int, float, or string holding the JSON text of an object or array); a " +
+					"later value of another kind makes the line bad. Operators see only declared fields (they are " +
+					"compiled against them); filter and key_by pass the extra fields on, and sinks write them."},
+			{Name: "max_types", Type: component.Int, Default: int64(defaultMaxTypes), HasMin: true, Min: 1,
+				Doc: "Most types type_field may register; a line naming one more is bad."},
+			{Name: "max_extra_fields", Type: component.Int, Default: int64(defaultMaxExtraFields), HasMin: true, Min: 1,
+				Doc: "Most undeclared fields extra_fields: keep adds to one type; a line adding one more is bad."},
 			{Name: "on_error", Type: component.Enum, Default: onErrorReject, Enum: []string{onErrorReject, onErrorDead},
 				Doc: "reject counts and drops a bad line and reports the first few with file:line; dead_letter sends " +
 					"it to the dead_letter side output (fields file, line, error, raw)."},
@@ -86,7 +103,8 @@ type fileSource struct {
 	now   func() time.Time
 
 	schemaID uint32
-	tsSlot   int // -1 without a timestamp field
+	tsSlot   int        // -1 without a timestamp field
+	types    *fileTypes // nil without type_field and extra_fields: keep
 
 	deadLetter bool
 	deadID     uint32
@@ -150,6 +168,28 @@ func newFileSource(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	typeField := r.str("type_field")
+	if r.set("type_field") {
+		i := slices.Index(names, typeField)
+		if i < 0 {
+			return nil, component.OptErr("type_field", "field %q is not in the schema%s", typeField, didYouMean(typeField, names))
+		}
+		if fields[i].Kind != event.String {
+			return nil, component.OptErr("type_field", "field %q is declared %s; the type field must be of kind string", typeField, fields[i].Kind)
+		}
+	}
+	extra, err := r.enum("extra_fields")
+	if err != nil {
+		return nil, err
+	}
+	maxTypes, err := r.integer("max_types")
+	if err != nil {
+		return nil, err
+	}
+	maxExtra, err := r.integer("max_extra_fields")
+	if err != nil {
+		return nil, err
+	}
 
 	typeName := r.str("type_name")
 	if typeName == "" {
@@ -201,6 +241,20 @@ func newFileSource(ctx *component.Context) (*component.Instance, error) {
 		}
 	}
 	s.dec = newDecoder(ff, req, schema.Width())
+	if (typeField != "" || extra == extraKeep) && ctx.Registry != nil {
+		typeSlot := -1
+		if typeField != "" {
+			typeSlot = slots[slices.Index(names, typeField)]
+		}
+		for i, slot := range slots {
+			if slot != i {
+				return nil, component.OptErr("schema", "type %q is already registered with its fields in other slots; "+
+					"type discovery needs the declared fields first (set type_name to a name of its own)", typeName)
+			}
+		}
+		s.types = newFileTypes(ctx.Registry, schema, typeName, typeSlot, extra == extraKeep, int(maxTypes), int(maxExtra))
+		s.dec.keepUnknown = extra == extraKeep
+	}
 	if !ctx.Validating {
 		// Report a missing file when the pipeline starts, not at the
 		// first read; the file itself is opened by the first Read, so
@@ -282,6 +336,13 @@ func (s *fileSource) Read(out *component.Output, limit int) (component.ReadResul
 			continue
 		}
 		e.Schema, e.Created = s.schemaID, now
+		if s.types != nil {
+			if err := s.types.apply(s.dec, e); err != nil {
+				out.Unemit()
+				s.fail(out, b, err, now)
+				continue
+			}
+		}
 		if s.tsSlot >= 0 {
 			e.Time = int64(e.Fields[s.tsSlot].N)
 		}
