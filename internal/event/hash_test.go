@@ -112,3 +112,37 @@ func TestHashAvalanche(t *testing.T) {
 		t.Fatalf("one flipped input bit flips %.2f output bits on average, want about 32", mean)
 	}
 }
+
+// TestIntFloatEqualHashAlike: an Int and a Float that Equal calls equal
+// hash alike (so key_by partitions them alike), and Equal is exact.
+func TestIntFloatEqualHashAlike(t *testing.T) {
+	for _, c := range []struct {
+		i     int64
+		f     float64
+		equal bool
+	}{
+		{1, 1.0, true},
+		{0, math.Copysign(0, -1), true},
+		{-7, -7.0, true},
+		{math.MinInt64, -9223372036854775808.0, true},
+		{1, 1.5, false},
+		{1<<53 + 1, 1 << 53, false},
+		{math.MaxInt64, 9223372036854775808.0, false},
+		{0, math.NaN(), false},
+	} {
+		a, b := IntValue(c.i), FloatValue(c.f)
+		if got := a.Equal(b); got != c.equal || b.Equal(a) != got {
+			t.Errorf("Equal(%d, %v) = %v (reversed %v), want %v", c.i, c.f, got, b.Equal(a), c.equal)
+		}
+		if c.equal && a.Hash(0) != b.Hash(0) {
+			t.Errorf("%d and %v are equal but hash differently", c.i, c.f)
+		}
+		if !c.equal && a.Hash(0) == b.Hash(0) {
+			t.Errorf("%d and %v hash alike", c.i, c.f)
+		}
+	}
+	// In a multi-field key too.
+	if FloatValue(2).Hash(IntValue(5).Hash(0)) != IntValue(2).Hash(FloatValue(5).Hash(0)) {
+		t.Error("(5, 2.0) and (5.0, 2) hash differently")
+	}
+}

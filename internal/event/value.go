@@ -111,32 +111,56 @@ func (v Value) Bool() bool {
 // Use AppendText to format any kind.
 func (v Value) Str() string { return v.S }
 
-// Equal reports whether a and b have the same kind and payload. Int and Float
-// compare numerically.
+// Equal reports whether a and b have the same kind and payload. An Int and
+// a Float are equal when the float is exactly that integer (1 and 1.0, but
+// not 9007199254740993 and 9007199254740992.0), so equal values always hash
+// alike.
 func (a Value) Equal(b Value) bool {
 	if a.Kind == b.Kind {
 		return a.N == b.N && a.S == b.S
 	}
-	if (a.Kind == Int || a.Kind == Float) && (b.Kind == Int || b.Kind == Float) {
-		return a.Float() == b.Float()
+	if a.Kind == Float && b.Kind == Int {
+		a, b = b, a
+	}
+	if a.Kind == Int && b.Kind == Float {
+		i, ok := floatInt(math.Float64frombits(b.N))
+		return ok && i == int64(a.N)
 	}
 	return false
 }
 
+// floatInt returns the int64 that f is exactly, if there is one.
+func floatInt(f float64) (int64, bool) {
+	// -2^63 is an int64; 2^63 is not.
+	if f >= -9223372036854775808.0 && f < 9223372036854775808.0 {
+		if i := int64(f); float64(i) == f {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // Hash mixes v into the 64-bit hash h (FNV-1a over the payload, then a
-// finalizer). Start with h = 0 for the first field of a key.
+// finalizer). Start with h = 0 for the first field of a key. A Float that is
+// exactly an integer hashes as that Int, as Equal wants.
 func (v Value) Hash(h uint64) uint64 {
 	const prime = 1099511628211
 	if h == 0 {
 		h = 14695981039346656037
 	}
-	h = (h ^ uint64(v.Kind)) * prime
-	if v.Kind == String {
+	kind, n := v.Kind, v.N
+	if kind == Float {
+		if i, ok := floatInt(math.Float64frombits(n)); ok {
+			kind, n = Int, uint64(i)
+		}
+	}
+	h = (h ^ uint64(kind)) * prime
+	if kind == String {
 		for i := 0; i < len(v.S); i++ {
 			h = (h ^ uint64(v.S[i])) * prime
 		}
 	} else {
-		h = (h ^ v.N) * prime
+		h = (h ^ n) * prime
 	}
 	// Finalize (splitmix64) so that low bits are well mixed for modulo.
 	h ^= h >> 30

@@ -54,8 +54,8 @@ func JoinSpec() *component.Spec {
 			{Name: "left_key", Type: component.StringList, Required: true,
 				Doc: "Fields of the left input whose values must equal those of right_key, in order."},
 			{Name: "right_key", Type: component.StringList, Required: true,
-				Doc: "Fields of the right input, as many as left_key, of the same kinds (or int against float, " +
-					"which needs parallelism 1: ints and floats hash differently)."},
+				Doc: "Fields of the right input, as many as left_key, of the same kinds (or int against float: " +
+					"1 matches 1.0 but not 1.5)."},
 			{Name: "left_prefix", Type: component.String, Default: "",
 				Doc: "Prefix added to the name of every left field in the output. Needed (this or right_prefix) " +
 					"when both inputs have a field of the same name."},
@@ -208,10 +208,9 @@ type joinBase struct {
 	slots  [2][]int // key slots of each side
 	keys   [2][]string
 	widths [2]int // slots of each input schema, the part of an event kept
-	// norm marks key columns that join int with float: their ints hash as
-	// floats, so that equal numbers hash alike.
-	norm    []bool
-	anyNorm bool
+	// norm marks key columns that join int with float: their ints sort as
+	// floats when a window join orders its groups.
+	norm []bool
 	// checkKeys: parallel instances without a key of their own rely on
 	// Event.Key, so each event's is checked against its join fields.
 	checkKeys   bool
@@ -251,14 +250,11 @@ func newJoinBase(ctx *component.Context) (*joinBase, error) {
 			return nil, component.OptErr("right_key", "field %q is %s but left_key field %q is %s; joined fields must be of the same kind (or int and float)",
 				b.keys[rightSide][i], rk, b.keys[leftSide][i], lk)
 		}
-		b.norm[i], b.anyNorm = true, true
+		b.norm[i] = true
 	}
 	if len(ctx.Key) > 0 && (!slices.Equal(ctx.Key, b.keys[leftSide]) || !slices.Equal(ctx.Key, b.keys[rightSide])) {
 		return nil, component.OptErr("key", "a join's own key %q partitions both inputs by those field names, so it must equal left_key %q and right_key %q; "+
 			"leave key unset and key_by each input on its join fields upstream instead", ctx.Key, b.keys[leftSide], b.keys[rightSide])
-	}
-	if b.anyNorm && ctx.Parallelism > 1 {
-		return nil, component.OptErr("right_key", "joining int with float fields needs parallelism 1: ints and floats hash differently, so the inputs cannot be partitioned alike")
 	}
 	b.checkKeys = len(ctx.Key) == 0 && ctx.Parallelism > 1
 	return b, nil

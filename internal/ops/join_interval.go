@@ -105,7 +105,7 @@ func (j *intervalJoin) addLeft(e *event.Event, h uint64, out *component.Output) 
 	for r := j.keys[k].head[rightSide]; r >= 0; r = j.rows[rightSide].meta[r].next {
 		if t := j.rows[rightSide].meta[r].time; t >= lo && t <= hi {
 			rm := &j.rows[rightSide].meta[r]
-			j.emit(out, e.Fields, j.rows[rightSide].fields(r), max(e.Time, t), max(e.Created, rm.created), j.outKey(e.Fields, h))
+			j.emit(out, e.Fields, j.rows[rightSide].fields(r), max(e.Time, t), max(e.Created, rm.created), h)
 		}
 	}
 	if j.behind(hi) {
@@ -129,7 +129,7 @@ func (j *intervalJoin) addRight(e *event.Event, h uint64, out *component.Output)
 		lm := &j.rows[leftSide].meta[l]
 		if t >= addSat(lm.time, j.lower) && t <= lm.until {
 			lf := j.rows[leftSide].fields(l)
-			j.emit(out, lf, e.Fields, max(lm.time, t), max(lm.created, e.Created), j.outKey(lf, lm.hash))
+			j.emit(out, lf, e.Fields, max(lm.time, t), max(lm.created, e.Created), lm.hash)
 		}
 	}
 	if j.behind(bound) {

@@ -8,32 +8,18 @@ import (
 )
 
 // hash returns the hash of f's values in a side's key slots, chained from
-// 0 as key_by does (ints of normalized columns hashed as floats), and
-// whether one of them is null.
+// 0 as key_by does, and whether one of them is null. An int and a float
+// that are equal hash alike, so the two sides of an int-against-float join
+// are partitioned alike too.
 func (b *joinBase) hash(side int, f []event.Value) (h uint64, null bool) {
-	for i, s := range b.slots[side] {
+	for _, s := range b.slots[side] {
 		v := valueAt(f, s)
 		if v.Kind == event.Null {
 			null = true
-		} else if b.anyNorm && b.norm[i] && v.Kind == event.Int {
-			v = event.FloatValue(float64(int64(v.N)))
 		}
 		h = v.Hash(h)
 	}
 	return h, null
-}
-
-// outKey returns the partition key of an output row: the hash key_by
-// computes over the left key values. h is hash(left, l).
-func (b *joinBase) outKey(l []event.Value, h uint64) uint64 {
-	if !b.anyNorm {
-		return h
-	}
-	var k uint64
-	for _, s := range b.slots[leftSide] {
-		k = valueAt(l, s).Hash(k)
-	}
-	return k
 }
 
 // checkPartition reports an event whose Event.Key is not the hash of its

@@ -138,6 +138,25 @@ func TestJoinPipeline(t *testing.T) {
 	}
 }
 
+// TestJoinPipelineIntAgainstFloat: the bids' auction ids read as floats
+// (100.0) join the auctions' int ids (100) at parallelism 2: key_by hashes
+// an int and the float equal to it alike, so both land on one instance.
+func TestJoinPipelineIntAgainstFloat(t *testing.T) {
+	yaml := strings.Replace(joinPipeline, "schema: {auction: int, price: int, ts: time}", "schema: {auction: float, price: int, ts: time}", 1)
+	if yaml == joinPipeline {
+		t.Fatal("pipeline not changed")
+	}
+	dir, err := runJoinPipeline(t, yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bids := jsonRows(t, filepath.Join(dir, "bids_out.jsonl"), "id", "bid_auction", "bid_price")
+	want := []string{"100 100 5", "100 100 9", "101 101 7", "103 103 1"}
+	if !slices.Equal(bids, want) {
+		t.Errorf("interval join rows:\n  %s\nwant:\n  %s", strings.Join(bids, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
 // TestJoinPipelineUnkeyed: with parallelism 2 and inputs that no key_by
 // partitioned, the join stops the tenant rather than miss pairs.
 func TestJoinPipelineUnkeyed(t *testing.T) {

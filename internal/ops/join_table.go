@@ -48,9 +48,9 @@ func (t *tableJoin) Process(port int, in []event.Event, out *component.Output) e
 		}
 		switch {
 		case row >= 0:
-			t.emit(out, e.Fields, t.rows.fields(row), e.Time, e.Created, t.outKey(e.Fields, h))
+			t.emit(out, e.Fields, t.rows.fields(row), e.Time, e.Created, h)
 		case t.outer:
-			t.emit(out, e.Fields, nil, e.Time, e.Created, t.outKey(e.Fields, h))
+			t.emit(out, e.Fields, nil, e.Time, e.Created, h)
 		}
 	}
 	return nil

@@ -242,7 +242,7 @@ func (w *windowJoin) emitPair(out *component.Output, end int64, side int, a, b i
 	}
 	lm, rm := &w.rows[leftSide].meta[l], &w.rows[rightSide].meta[r]
 	lf := w.rows[leftSide].fields(l)
-	w.emit(out, lf, w.rows[rightSide].fields(r), end-1, max(lm.created, rm.created), w.outKey(lf, lm.hash))
+	w.emit(out, lf, w.rows[rightSide].fields(r), end-1, max(lm.created, rm.created), lm.hash)
 }
 
 // freePane drops a window's rows (each row once no window holds it) and
