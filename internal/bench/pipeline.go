@@ -88,7 +88,7 @@ func runPipeline(cfg Config) ([]Result, error) {
 		run  func(n int64) (int64, error)
 	}
 	variants := []variant{
-		{"greenwave", func(n int64) (int64, error) { return runEngineThroughput(n, workers) }},
+		{"greenwave", func(n int64) (int64, error) { return runEngineThroughput(n, workers, cfg.Spin) }},
 		{"goroutines", runGoroutineOperators},
 		{"goroutines-inline", func(n int64) (int64, error) { return runGoroutinePipeline(n), nil }},
 		{"handloop", func(n int64) (int64, error) { return runHandLoop(n), nil }},
@@ -125,7 +125,7 @@ func runPipeline(cfg Config) ([]Result, error) {
 				d = time.Second
 			}
 			count := int64(rate * d.Seconds())
-			r, err := runEngineLatency(count, rate, workers, s)
+			r, err := runEngineLatency(count, rate, workers, s, cfg.Spin)
 			if err != nil {
 				return nil, fmt.Errorf("latency %s %s: %w", caseName, s, err)
 			}
@@ -143,7 +143,7 @@ func runPipeline(cfg Config) ([]Result, error) {
 		if d <= 0 {
 			d = time.Second
 		}
-		pct, err := idleCPU(workers, s, d)
+		pct, err := idleCPU(workers, s, cfg.Spin, d)
 		if err != nil {
 			return nil, err
 		}
@@ -153,13 +153,13 @@ func runPipeline(cfg Config) ([]Result, error) {
 	return out, nil
 }
 
-func startBench(yaml string, workers int, strategy string) (*engine.Engine, *engine.Tenant, error) {
+func startBench(yaml string, workers int, strategy string, spin time.Duration) (*engine.Engine, *engine.Tenant, error) {
 	cat := builtin.Catalog()
 	p, err := spec.Parse("bench.yaml", []byte(yaml), cat)
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := engine.New(engine.Config{Workers: workers, Wait: strategy})
+	e, err := engine.New(engine.Config{Workers: workers, Wait: strategy, SpinFor: spin})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -175,8 +175,8 @@ func startBench(yaml string, workers int, strategy string) (*engine.Engine, *eng
 	return e, t, nil
 }
 
-func runEngineThroughput(n int64, workers int) (int64, error) {
-	e, t, err := startBench(pipelineYAML(n, 0, workers), workers, "spin_then_park")
+func runEngineThroughput(n int64, workers int, spin time.Duration) (int64, error) {
+	e, t, err := startBench(pipelineYAML(n, 0, workers), workers, "spin_then_park", spin)
 	if err != nil {
 		return 0, err
 	}
@@ -187,8 +187,8 @@ func runEngineThroughput(n int64, workers int) (int64, error) {
 	return int64(t.Stats().Out), nil
 }
 
-func runEngineLatency(count int64, rate float64, workers int, strategy string) (Result, error) {
-	e, t, err := startBench(pipelineYAML(count, rate, workers), workers, strategy)
+func runEngineLatency(count int64, rate float64, workers int, strategy string, spin time.Duration) (Result, error) {
+	e, t, err := startBench(pipelineYAML(count, rate, workers), workers, strategy, spin)
 	if err != nil {
 		return Result{}, err
 	}
@@ -204,10 +204,10 @@ func runEngineLatency(count int64, rate float64, workers int, strategy string) (
 		P50Ns: h.ValueAtQuantile(50), P99Ns: h.ValueAtQuantile(99), MaxNs: h.Max()}, nil
 }
 
-func idleCPU(workers int, strategy string, d time.Duration) (float64, error) {
+func idleCPU(workers int, strategy string, spin time.Duration, d time.Duration) (float64, error) {
 	// A tenant whose source emits one event per 10 s: the engine is
 	// running, with a live source, and has nothing to do.
-	e, t, err := startBench(pipelineYAML(0, 0.1, workers), workers, strategy)
+	e, t, err := startBench(pipelineYAML(0, 0.1, workers), workers, strategy, spin)
 	if err != nil {
 		return 0, err
 	}

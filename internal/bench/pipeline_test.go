@@ -10,7 +10,7 @@ func BenchmarkEnginePipeline(b *testing.B) {
 	if n < 100_000 {
 		n = 100_000
 	}
-	got, err := runEngineThroughput(n, 2)
+	got, err := runEngineThroughput(n, 2, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestPipelineScenarioRuns(t *testing.T) {
 // deliver exactly as many rows to the sink as the engine does.
 func TestGoroutineOperatorsMatchEngine(t *testing.T) {
 	const n = 100_000
-	want, err := runEngineThroughput(n, 2)
+	want, err := runEngineThroughput(n, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,15 +18,19 @@ type benchCmd struct {
 	Query    string        `help:"Nexmark query (qN) for the nexmark scenario."`
 	Cores    int           `help:"Workers for scenarios that run the engine (0: one per core)."`
 	Events   int64         `help:"Events per run where a scenario counts events instead of time."`
+	Spin     time.Duration `help:"How long spin_then_park workers spin before parking (0: the engine's default, 200us)."`
 }
 
 func (c *benchCmd) Run(g *Globals) error {
 	cfg := bench.Config{
 		Duration: c.Duration, Runs: c.Runs, Case: c.Case, Variant: c.Variant,
-		Query: c.Query, Cores: c.Cores, Events: c.Events, Progress: os.Stderr,
+		Query: c.Query, Cores: c.Cores, Events: c.Events, Spin: c.Spin, Progress: os.Stderr,
 	}
 	if c.Runs < 1 {
 		return fmt.Errorf("--runs %d: must be at least 1", c.Runs)
+	}
+	if c.Spin < 0 {
+		return fmt.Errorf("--spin %s: must not be negative", c.Spin)
 	}
 	return bench.Run(c.Scenario, cfg, g.Stdout, c.JSON)
 }

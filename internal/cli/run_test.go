@@ -240,6 +240,25 @@ func TestMissingPathIsAUsageError(t *testing.T) {
 	}
 }
 
+// TestRunSpinFlag: --spin sets how long spin_then_park workers spin; it
+// must be positive, and a short one still runs a tenant to its end.
+func TestRunSpinFlag(t *testing.T) {
+	code, _, errs := runMain("run", "--spin=0s", "../../examples/sequence-count.yaml")
+	if code != 2 || !strings.Contains(errs, `--spin must be a positive duration, got "0s"`) {
+		t.Fatalf("exit %d: %q", code, errs)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "s.yaml", `sources:
+  gen: {type: generate, profile: sequence, count: 20000, rate: 200000}
+sinks:
+  out: {type: blackhole, inputs: [gen]}
+`)
+	code, _, errs = runMain("run", "--spin=5us", "--status", "off", dir)
+	if code != 0 || !strings.Contains(errs, "in 20000, out 20000, dropped 0") {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+}
+
 // TestSourceParallelism: generate's sequence profile runs as parallel
 // instances; other profiles and non-parallel sources say why not.
 func TestSourceParallelism(t *testing.T) {
