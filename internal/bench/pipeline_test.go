@@ -29,6 +29,13 @@ func TestPipelineScenarioRuns(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range rs {
 		seen[r.Case+"/"+r.Variant] = true
+		if r.Case == "throughput" && r.Variant == "greenwave" {
+			for _, k := range []string{"share_of_handloop", "speedup_vs_goroutines", "speedup_vs_goroutines_inline"} {
+				if f, ok := r.Extra[k].(float64); !ok || f <= 0 {
+					t.Errorf("greenwave throughput: %s = %v", k, r.Extra[k])
+				}
+			}
+		}
 		if r.Case != "idle" && r.EventsPerSec <= 0 {
 			t.Errorf("%s/%s: no throughput", r.Case, r.Variant)
 		}
