@@ -137,6 +137,36 @@ func (r *route) pushAll(l *link, evs []event.Event) (complete, moved bool) {
 	return r.cur >= len(evs), got > 0
 }
 
+// maxFastParts bounds the partitions fastParts handles (its cursors live
+// in fixed arrays on the stack).
+const maxFastParts = 8
+
+// fastParts copies the batch when every partition's ring gave all the
+// slots its events need on the batch's first push and the batch is not a
+// broadcast control record: each event then goes to the next claimed slot
+// of its partition, with no bookkeeping of what is left. It reports
+// whether it did.
+func (r *route) fastParts(evs []event.Event) bool {
+	n := len(r.links)
+	if n > maxFastParts || (len(evs) == 1 && r.parts[0] == broadcast) {
+		return false
+	}
+	var next [maxFastParts]uint64
+	var rings [maxFastParts]*ring.Ring[event.Event]
+	for p, l := range r.links {
+		if r.done[p] != 0 || r.got[p] != r.total[p] {
+			return false
+		}
+		next[p], rings[p] = r.base[p], l.ring
+	}
+	for i := range evs {
+		p := r.parts[i] % maxFastParts
+		rings[p].Slot(next[p]).CopyFrom(&evs[i])
+		next[p]++
+	}
+	return true
+}
+
 // pushParts claims, for every partition with events left, as many slots as
 // its ring gives, then copies the batch in one pass.
 func (r *route) pushParts(evs []event.Event) (complete, moved bool, blocked *link) {
@@ -153,7 +183,9 @@ func (r *route) pushParts(evs []event.Event) (complete, moved bool, blocked *lin
 			any = true
 		}
 	}
-	if any {
+	if any && r.fastParts(evs) {
+		// Copied in one pass.
+	} else if any {
 		for i := range evs {
 			p := r.parts[i]
 			if p == broadcast {

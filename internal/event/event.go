@@ -27,9 +27,8 @@ type Event struct {
 // CopyFrom makes e a copy of src, reusing e's Fields backing array when it is
 // large enough. It allocates only when e.Fields is too small.
 func (e *Event) CopyFrom(src *Event) {
-	f := e.Fields
-	*e = *src
-	n := len(src.Fields)
+	f, sf := e.Fields, src.Fields
+	n := len(sf)
 	if cap(f) < n {
 		f = make([]Value, n)
 	}
@@ -37,9 +36,16 @@ func (e *Event) CopyFrom(src *Event) {
 	// event has.
 	f = f[:n]
 	for i := range f {
-		f[i] = src.Fields[i]
+		f[i] = sf[i]
 	}
-	e.Fields = f
+	// The header field by field: Fields keeps its array, so only its
+	// length changes (no pointer is written when the array is reused).
+	e.Schema, e.Time, e.Created, e.Seq, e.Key = src.Schema, src.Time, src.Created, src.Seq, src.Key
+	if cap(e.Fields) < n {
+		e.Fields = f
+	} else {
+		e.Fields = e.Fields[:n]
+	}
 }
 
 // Clone returns a deep copy of e that shares nothing with it.

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"reflect"
 	"testing"
 	"unsafe"
 )
@@ -112,5 +113,31 @@ func TestGetSetReset(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(100, func() { e.Reset(); e.Set(2, IntValue(1)) }); a != 0 {
 		t.Fatalf("Set after Reset allocates %v times", a)
+	}
+}
+
+// TestCopyFromCopiesEveryHeaderField sets every header field of the source
+// through reflection, so a field added to Event later and not to CopyFrom
+// (which copies the header field by field) fails here.
+func TestCopyFromCopiesEveryHeaderField(t *testing.T) {
+	var src Event
+	v := reflect.ValueOf(&src).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.Int64, reflect.Int32, reflect.Int:
+			f.SetInt(int64(100 + i))
+		case reflect.Uint64, reflect.Uint32, reflect.Uint:
+			f.SetUint(uint64(100 + i))
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]Value{IntValue(int64(i))}))
+		default:
+			t.Fatalf("Event field %s has kind %s: teach this test (and CopyFrom) about it", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	var dst Event
+	dst.CopyFrom(&src)
+	if !reflect.DeepEqual(dst, src) {
+		t.Fatalf("CopyFrom = %+v, want %+v", dst, src)
 	}
 }
