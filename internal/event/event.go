@@ -73,6 +73,8 @@ func (e *Event) Set(slot int, v Value) {
 
 // Reset empties e but keeps its Fields capacity for reuse.
 func (e *Event) Reset() {
-	f := e.Fields[:0]
-	*e = Event{Fields: f}
+	// Field by field: Fields keeps its array pointer, so no pointer is
+	// written.
+	e.Schema, e.Time, e.Created, e.Seq, e.Key = 0, 0, 0, 0, 0
+	e.Fields = e.Fields[:0]
 }

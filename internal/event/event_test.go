@@ -141,3 +141,33 @@ func TestCopyFromCopiesEveryHeaderField(t *testing.T) {
 		t.Fatalf("CopyFrom = %+v, want %+v", dst, src)
 	}
 }
+
+// TestResetClearsEveryHeaderField: like the CopyFrom test, every header
+// field set through reflection must be zero after Reset, and Fields must
+// be empty with its array kept.
+func TestResetClearsEveryHeaderField(t *testing.T) {
+	var e Event
+	v := reflect.ValueOf(&e).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.Int64, reflect.Int32, reflect.Int:
+			f.SetInt(int64(100 + i))
+		case reflect.Uint64, reflect.Uint32, reflect.Uint:
+			f.SetUint(uint64(100 + i))
+		case reflect.Slice:
+			f.Set(reflect.ValueOf(make([]Value, 2, 4)))
+		default:
+			t.Fatalf("Event field %s has kind %s: teach this test (and Reset) about it", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	backing := unsafe.SliceData(e.Fields)
+	e.Reset()
+	if unsafe.SliceData(e.Fields) != backing || len(e.Fields) != 0 || cap(e.Fields) != 4 {
+		t.Fatalf("Reset did not keep the Fields array: len %d cap %d", len(e.Fields), cap(e.Fields))
+	}
+	e.Fields = nil
+	if !reflect.DeepEqual(e, Event{}) {
+		t.Fatalf("Reset left %+v", e)
+	}
+}
