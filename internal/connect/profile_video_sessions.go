@@ -203,6 +203,10 @@ func (p *videoProfile) emit(e *event.Event, s *videoSession, ts, created int64) 
 	switch ev {
 	case evStart:
 		play, startup = 0, int64(s.startupMs)
+	case evEnd:
+		if s.seq == 0 {
+			play = 0 // left before the video started
+		}
 	case evBuffering:
 		stall = int64(s.stallMs)
 	case evBitrateChange:

@@ -68,6 +68,7 @@ func TestVideoSessionsDynamics(t *testing.T) {
 		ended       bool
 	}
 	sessions := map[string]*sess{}
+	abandoned, abandonedBy, startedBy := 0, map[string]int{}, map[string]int{}
 	types := map[string]int{}
 	perCustomer := map[string]int{}
 	for i, r := range rows {
@@ -75,9 +76,15 @@ func TestVideoSessionsDynamics(t *testing.T) {
 		perCustomer[r.customer]++
 		s := sessions[r.session]
 		if s == nil {
-			if r.typ != "start" || r.seq != 0 || r.startup <= 0 || r.play != 0 {
+			// A session begins with start, or is left before the video
+			// starts: a lone end with no play time.
+			if r.typ == "end" && r.seq == 0 && r.startup == 0 && r.play == 0 {
+				abandoned++
+				abandonedBy[r.device]++
+			} else if r.typ != "start" || r.seq != 0 || r.startup <= 0 || r.play != 0 {
 				t.Fatalf("event %d: session %s begins with %+v, want start with seq 0", i, r.session, r)
 			}
+			startedBy[r.device]++
 			s = &sess{first: r}
 			sessions[r.session] = s
 		} else {
@@ -124,6 +131,15 @@ func TestVideoSessionsDynamics(t *testing.T) {
 	}
 	if len(perCustomer) != 8 || perCustomer["cust-001"] < 4*perCustomer["cust-008"] {
 		t.Errorf("customers not skewed: %v", perCustomer)
+	}
+	// Exits before video start: a few percent of sessions, more on the
+	// device that starts slowest (smart_tv) than on the fastest (web).
+	if share := float64(abandoned) / float64(len(sessions)); share < 0.01 || share > 0.2 {
+		t.Errorf("%d of %d sessions (%.1f%%) left before the video started, want 1-20%%", abandoned, len(sessions), 100*share)
+	}
+	rate := func(d string) float64 { return float64(abandonedBy[d]) / float64(max(startedBy[d], 1)) }
+	if rate("smart_tv") <= 2*rate("web") {
+		t.Errorf("exits before start: smart_tv %.3f, web %.3f; slow starts should lose more viewers", rate("smart_tv"), rate("web"))
 	}
 	if types["heartbeat"] < len(rows)/2 {
 		t.Errorf("heartbeats are %d of %d events; they should dominate", types["heartbeat"], len(rows))

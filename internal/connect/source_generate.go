@@ -42,7 +42,8 @@ func generateSpec() *component.Spec {
 			"With `parallelism: n` (sequence profile only), n instances interleave the one stream: instance i " +
 			"makes events i, i+n, i+2n, ... at the event times they have in it, sharing count and rate. " +
 			"Profiles: video_sessions (video QoE analytics: customers with concurrent playback sessions " +
-			"emitting start, heartbeat, buffering, bitrate_change and end events, schema video_event) and " +
+			"emitting start, heartbeat, buffering, bitrate_change and end events, schema video_event; a session " +
+			"whose startup outlasts its viewer's patience is a lone end event, an exit before video start) and " +
 			"sequence (a cheap counter for benchmarks and tests, schema sequence). Options that belong to " +
 			"one profile are an error with the other.",
 		Options: []component.Option{

@@ -71,6 +71,11 @@ const (
 	maxVideoSessions    = 1 << 24
 	minStallMs          = 200
 	maxExtraStallMs     = 8000
+	// A viewer waits minPatienceMs plus an exponential time of mean
+	// meanExtraPatienceMs for the video to start, and leaves (an end event
+	// with no start: an exit before video start) if startup takes longer.
+	minPatienceMs       = 2000
+	meanExtraPatienceMs = 4000
 )
 
 // pickWeighted returns an index drawn with the given weights.

@@ -31,7 +31,10 @@ type videoSession struct {
 
 // newSession starts a new session in slot idx, created at play time t0: a
 // new viewer, video, CDN, device and country, and new ids. Its first event
-// is start, after the startup time.
+// is start, after the startup time — unless the startup time outlasts the
+// viewer's patience: then the viewer leaves first, and the session's only
+// event is an end with no play time (an exit before video start, more
+// common on devices and CDNs that start slowly).
 func (p *videoProfile) newSession(idx int32, t0 int64) {
 	s := &p.sessions[idx]
 	cust := s.customer
@@ -62,6 +65,9 @@ func (p *videoProfile) newSession(idx int32, t0 int64) {
 	// Length: at least one heartbeat, exponential above it, mean meanLenMs.
 	extra := float64(p.meanLenMs - p.hbMs)
 	s.endAt = s.due + p.hbMs + int64(-math.Log(1-r.float())*extra)
+	if patience := minPatienceMs + int64(-math.Log(1-r.float())*meanExtraPatienceMs); patience < int64(s.startupMs) {
+		s.due, s.endAt, s.next = t0+patience, t0+patience, evEnd
+	}
 	p.makeIDs(s, c)
 }
 
