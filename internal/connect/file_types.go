@@ -94,7 +94,7 @@ func (t *fileTypes) lookup(value string) (*fileType, error) {
 		return ft, nil
 	}
 	if value == "" {
-		return nil, fmt.Errorf("type field: empty type name")
+		return nil, fmt.Errorf("field %q: empty type name", t.base.Fields[t.typeSlot].Name)
 	}
 	if len(t.byValue) >= t.maxTypes {
 		return nil, fmt.Errorf("type %q: the source already has max_types (%d) types", value, t.maxTypes)

@@ -164,16 +164,18 @@ func TestFileSourceTypeLimits(t *testing.T) {
 {"type":"c"}
 {"type":"a","y":2}
 {"type":"a","z":true}
+{"type":""}
 `, map[string]any{"type_field": "type", "extra_fields": "keep", "max_types": int64(2), "max_extra_fields": int64(2), "on_error": "dead_letter"})
 	defer inst.Source.Close()
 	events, side := readAll(t, inst.Source, 100, 3)
-	if len(events) != 3 || len(side) != 2 {
-		t.Fatalf("%d events, %d dead letters; want 3 and 2", len(events), len(side))
+	if len(events) != 3 || len(side) != 3 {
+		t.Fatalf("%d events, %d dead letters; want 3 and 3", len(events), len(side))
 	}
 	dl := inst.SideSchemas[0]
 	wantErr := []string{
 		`events.jsonl:3: type "c": the source already has max_types (2) types`,
 		`events.jsonl:5: field "z": type "events:a" already has max_extra_fields (2) undeclared fields`,
+		`events.jsonl:6: field "type": empty type name`,
 	}
 	for i, want := range wantErr {
 		if got := field(t, dl, &side[i], "error").Str(); got != want {
