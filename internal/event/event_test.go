@@ -121,20 +121,7 @@ func TestGetSetReset(t *testing.T) {
 // (which copies the header field by field) fails here.
 func TestCopyFromCopiesEveryHeaderField(t *testing.T) {
 	var src Event
-	v := reflect.ValueOf(&src).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Field(i)
-		switch f.Kind() {
-		case reflect.Int64, reflect.Int32, reflect.Int:
-			f.SetInt(int64(100 + i))
-		case reflect.Uint64, reflect.Uint32, reflect.Uint:
-			f.SetUint(uint64(100 + i))
-		case reflect.Slice:
-			f.Set(reflect.ValueOf([]Value{IntValue(int64(i))}))
-		default:
-			t.Fatalf("Event field %s has kind %s: teach this test (and CopyFrom) about it", v.Type().Field(i).Name, f.Kind())
-		}
-	}
+	setEveryField(t, &src, []Value{IntValue(7)})
 	var dst Event
 	dst.CopyFrom(&src)
 	if !reflect.DeepEqual(dst, src) {
@@ -147,20 +134,7 @@ func TestCopyFromCopiesEveryHeaderField(t *testing.T) {
 // be empty with its array kept.
 func TestResetClearsEveryHeaderField(t *testing.T) {
 	var e Event
-	v := reflect.ValueOf(&e).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Field(i)
-		switch f.Kind() {
-		case reflect.Int64, reflect.Int32, reflect.Int:
-			f.SetInt(int64(100 + i))
-		case reflect.Uint64, reflect.Uint32, reflect.Uint:
-			f.SetUint(uint64(100 + i))
-		case reflect.Slice:
-			f.Set(reflect.ValueOf(make([]Value, 2, 4)))
-		default:
-			t.Fatalf("Event field %s has kind %s: teach this test (and Reset) about it", v.Type().Field(i).Name, f.Kind())
-		}
-	}
+	setEveryField(t, &e, make([]Value, 2, 4))
 	backing := unsafe.SliceData(e.Fields)
 	e.Reset()
 	if unsafe.SliceData(e.Fields) != backing || len(e.Fields) != 0 || cap(e.Fields) != 4 {
@@ -169,5 +143,28 @@ func TestResetClearsEveryHeaderField(t *testing.T) {
 	e.Fields = nil
 	if !reflect.DeepEqual(e, Event{}) {
 		t.Fatalf("Reset left %+v", e)
+	}
+}
+
+// setEveryField gives every header field of e a distinct non-zero value
+// through reflection, and e.Fields the given slice. A field of a kind it
+// does not know fails the test, so that a field added to Event is noticed
+// by the tests of CopyFrom and Reset, which handle the header field by
+// field.
+func setEveryField(t *testing.T, e *Event, fields []Value) {
+	t.Helper()
+	v := reflect.ValueOf(e).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.Int64, reflect.Int32, reflect.Int:
+			f.SetInt(int64(100 + i))
+		case reflect.Uint64, reflect.Uint32, reflect.Uint:
+			f.SetUint(uint64(100 + i))
+		case reflect.Slice:
+			f.Set(reflect.ValueOf(fields))
+		default:
+			t.Fatalf("Event field %s has kind %s: teach setEveryField, CopyFrom and Reset about it", v.Type().Field(i).Name, f.Kind())
+		}
 	}
 }

@@ -60,7 +60,7 @@ func newAggregate(ctx *component.Context) (*component.Instance, error) {
 	a.update, a.interval = mode == emitUpdate, mode == emitInterval
 	inst := &component.Instance{Operator: a, Schema: reg}
 	if a.interval {
-		inst.Operator = &intervalAggregator{aggregator: a, every: every, last: clock(ctx)()}
+		inst.Operator = &intervalEmitter{changes: a, every: every, last: clock(ctx)()}
 	}
 	return inst, nil
 }
@@ -248,25 +248,4 @@ func (a *aggregator) emitChanged(out *component.Output) {
 		t.marked[g] = false
 	}
 	t.dirty = t.dirty[:0]
-}
-
-// intervalAggregator is an aggregator with emit interval: it emits on Tick.
-type intervalAggregator struct {
-	*aggregator
-	every time.Duration
-	last  time.Time // when changes were last emitted
-}
-
-// TickEvery asks the runtime to tick once per period.
-func (a *intervalAggregator) TickEvery() time.Duration { return a.every }
-
-// Tick emits the changed keys once at least every has passed since the
-// last emit; the runtime may tick more often than asked.
-func (a *intervalAggregator) Tick(now time.Time, out *component.Output) error {
-	if now.Sub(a.last) < a.every {
-		return nil
-	}
-	a.last = now
-	a.emitChanged(out)
-	return nil
 }

@@ -137,7 +137,7 @@ func newCount(ctx *component.Context) (*component.Instance, error) {
 	}
 	inst := &component.Instance{Operator: c, Schema: reg}
 	if mode == emitInterval {
-		inst.Operator = &intervalCounter{counter: c, every: every, last: clock(ctx)()}
+		inst.Operator = &intervalEmitter{changes: c, every: every, last: clock(ctx)()}
 	}
 	return inst, nil
 }
@@ -310,25 +310,4 @@ func (c *counter) fields(o *event.Event) []event.Value {
 	}
 	o.Fields = f
 	return f
-}
-
-// intervalCounter is a counter with emit interval: it emits on Tick.
-type intervalCounter struct {
-	*counter
-	every time.Duration
-	last  time.Time // when changes were last emitted
-}
-
-// TickEvery asks the runtime to tick once per period.
-func (c *intervalCounter) TickEvery() time.Duration { return c.every }
-
-// Tick emits the changed keys once at least every has passed since the
-// last emit; the runtime may tick more often than asked.
-func (c *intervalCounter) Tick(now time.Time, out *component.Output) error {
-	if now.Sub(c.last) < c.every {
-		return nil
-	}
-	c.last = now
-	c.emitChanged(out)
-	return nil
 }
