@@ -137,22 +137,7 @@ func newKeyedAggregates(ctx *component.Context, in *event.Schema) (*keyedAggrega
 // group returns the group of e's key, adding it when new. Groups are
 // numbered 0, 1, ... in the order their keys first arrive.
 func (k *keyedAggregates) group(e *event.Event) int32 {
-	t := &k.table
-	switch k.shape {
-	case shapePartition:
-		return t.findPartition(e.Key)
-	case shapeOne:
-		s := k.keySlots[0]
-		if s >= len(e.Fields) {
-			return t.findOne(&missingKey)
-		}
-		v := &e.Fields[s]
-		if v.Kind == event.String {
-			return t.findString(v.S)
-		}
-		return t.findOne(v)
-	}
-	return t.find(t.tagOf(e, k.keySlots), e, k.keySlots)
+	return k.table.group(k.shape, k.keySlots, e)
 }
 
 // emit appends group g's row to out with the given times and set's

@@ -204,22 +204,7 @@ var missingKey event.Value
 
 // group returns the group of e's key, adding it when new.
 func (c *counter) group(e *event.Event) int32 {
-	t := &c.table
-	switch c.shape {
-	case shapePartition:
-		return t.findPartition(e.Key)
-	case shapeOne:
-		s := c.keySlots[0]
-		if s >= len(e.Fields) {
-			return t.findOne(&missingKey)
-		}
-		v := &e.Fields[s]
-		if v.Kind == event.String {
-			return t.findString(v.S)
-		}
-		return t.findOne(v)
-	}
-	return t.find(t.tagOf(e, c.keySlots), e, c.keySlots)
+	return c.table.group(c.shape, c.keySlots, e)
 }
 
 // Flush emits every key's final count (emit flush) or the changes not yet

@@ -99,6 +99,27 @@ func (t *countTable) findPartition(k uint64) int32 {
 	}
 }
 
+// group returns the group of e's key, adding it when new: by the partition
+// key an upstream key_by set (shapePartition), by the one field in
+// keySlots, or by the several fields in keySlots.
+func (t *countTable) group(shape keyShape, keySlots []int, e *event.Event) int32 {
+	switch shape {
+	case shapePartition:
+		return t.findPartition(e.Key)
+	case shapeOne:
+		s := keySlots[0]
+		if s >= len(e.Fields) {
+			return t.findOne(&missingKey)
+		}
+		v := &e.Fields[s]
+		if v.Kind == event.String {
+			return t.findString(v.S)
+		}
+		return t.findOne(v)
+	}
+	return t.find(t.tagOf(e, keySlots), e, keySlots)
+}
+
 // findOne returns the group of the one-field key v, adding it when new. v
 // must not be a string (those take the hashed path).
 func (t *countTable) findOne(v *event.Value) int32 {
