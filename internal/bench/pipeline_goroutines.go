@@ -46,7 +46,7 @@ func runGoroutineOperators(n int64) (int64, error) {
 	}
 	insts := make([]*component.Instance, len(nodes))
 	for i, nd := range nodes {
-		if insts[i], err = pl.NewInstance(nd, 0, 1, opt, func(error) {}); err != nil {
+		if insts[i], err = pl.NewInstance(nd, 0, 1, opt, plan.Hooks{Reject: func(error) {}}); err != nil {
 			return 0, err
 		}
 	}

@@ -26,11 +26,25 @@ func (c *benchCmd) Run(g *Globals) error {
 		Duration: c.Duration, Runs: c.Runs, Case: c.Case, Variant: c.Variant,
 		Query: c.Query, Cores: c.Cores, Events: c.Events, Spin: c.Spin, Progress: os.Stderr,
 	}
-	if c.Runs < 1 {
-		return fmt.Errorf("--runs %d: must be at least 1", c.Runs)
-	}
-	if c.Spin < 0 {
-		return fmt.Errorf("--spin %s: must not be negative", c.Spin)
+	if err := c.check(); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 	return bench.Run(c.Scenario, cfg, g.Stdout, c.JSON)
+}
+
+// check validates the flags' values (kong checks their syntax).
+func (c *benchCmd) check() error {
+	switch {
+	case c.Runs < 1:
+		return fmt.Errorf("--runs must be at least 1, got %d", c.Runs)
+	case c.Duration <= 0:
+		return fmt.Errorf("--duration must be a positive duration, got %q", c.Duration)
+	case c.Spin < 0:
+		return fmt.Errorf("--spin must not be negative, got %q (0: the engine's default)", c.Spin)
+	case c.Cores < 0 || c.Cores > maxWorkers:
+		return fmt.Errorf("--cores must be between 0 (one per core) and %d, got %d", maxWorkers, c.Cores)
+	case c.Events < 0:
+		return fmt.Errorf("--events must not be negative, got %d (0: the scenario's default)", c.Events)
+	}
+	return nil
 }

@@ -21,6 +21,8 @@ type Globals struct {
 
 // root lists the commands. Each command lives in its own file.
 type root struct {
+	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
+
 	Run      runCmd      `cmd:"" help:"Run every pipeline file in a folder (or one file), each as its own tenant."`
 	Validate validateCmd `cmd:"" help:"Check pipeline files; report every error as file:line:col."`
 	Plan     planCmd     `cmd:"" help:"Print the physical plan (actors, workers, edges, buffers) of a pipeline file."`
@@ -60,6 +62,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		kong.Exit(func(c int) { code = c; exited = true; panic(kongExit{}) }),
 		kong.Bind(g),
 		vars(),
+		kong.Vars{"version": "greenwave " + Version},
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "greenwave: BUG: %v\n", err)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 )
 
@@ -12,6 +13,9 @@ type planCmd struct {
 }
 
 func (c *planCmd) Run(g *Globals) error {
+	if c.Workers < 0 || c.Workers > maxWorkers {
+		return &exitError{code: 2, err: fmt.Errorf("--workers must be between 0 (one per core) and %d, got %d", maxWorkers, c.Workers)}
+	}
 	files, err := pipelineFiles(c.Paths)
 	if err != nil {
 		return &exitError{code: 2, err: err}

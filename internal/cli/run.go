@@ -14,6 +14,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/term"
 
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
 )
 
@@ -31,9 +32,33 @@ type runCmd struct {
 	Edges       bool          `help:"Also print every edge's figures (fill, max batch, drops, gaps, blocked time) with each log line and at exit, and each sink's latency."`
 }
 
+// check validates the flags' values (kong checks their syntax).
+func (c *runCmd) check() error {
+	switch {
+	case c.Workers < 0:
+		return fmt.Errorf("--workers must be 0 (one per core) or more, got %d", c.Workers)
+	case c.Workers > maxWorkers:
+		return fmt.Errorf("--workers must be at most %d, got %d", maxWorkers, c.Workers)
+	case c.Budget < 1:
+		return fmt.Errorf("--budget must be at least 1, got %d", c.Budget)
+	case c.Spin <= 0:
+		return fmt.Errorf("--spin must be a positive duration, got %q", c.Spin)
+	case c.For < 0:
+		return fmt.Errorf("--for must not be negative, got %q (0 runs until every tenant finishes)", c.For)
+	case c.Every <= 0:
+		return fmt.Errorf("--every must be a positive duration, got %q", c.Every)
+	case c.StopTimeout <= 0:
+		return fmt.Errorf("--stop-timeout must be a positive duration, got %q", c.StopTimeout)
+	}
+	return nil
+}
+
+// maxWorkers bounds --workers: more workers than this only add contention.
+const maxWorkers = 1024
+
 func (c *runCmd) Run(g *Globals) error {
-	if c.Spin <= 0 {
-		return &exitError{code: 2, err: fmt.Errorf("--spin must be a positive duration, got %q", c.Spin)}
+	if err := c.check(); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 	files, err := pipelineFiles(c.Paths)
 	if err != nil {
@@ -46,25 +71,26 @@ func (c *runCmd) Run(g *Globals) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	// A tenant that cannot start (a component's Open failed: a file that
+	// cannot be created, a port in use) is reported and left out; the
+	// others start.
 	var tenants []*engine.Tenant
+	notStarted := 0
 	cat := catalog()
 	for _, f := range files {
-		p, err := loadPipeline(f, cat)
+		t, err := c.start(e, f, cat)
 		if err != nil {
-			return c.abort(e, g, err)
-		}
-		pl, err := e.Compile(p)
-		if err != nil {
-			return c.abort(e, g, err)
-		}
-		t, err := e.Run(pl)
-		if err != nil {
-			return c.abort(e, g, err)
+			notStarted++
+			printErrors(g.Stderr, err)
+			continue
 		}
 		tenants = append(tenants, t)
 	}
+	if len(tenants) == 0 {
+		e.Close()
+		return &exitError{code: 1, err: errors.New("no tenant could start")}
+	}
 	e.Start()
-	start := time.Now()
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -117,9 +143,17 @@ loop:
 			break loop
 		case s := <-sigs:
 			if stopping {
+				// A second signal: leave now, without draining, but say
+				// where every tenant stood. 128 + the signal's number, as
+				// a shell reports a process killed by it.
 				prog.clear()
 				fmt.Fprintf(g.Stderr, "greenwave: second %v: exiting without draining\n", s)
-				return &exitError{code: 130, err: nil}
+				c.summarize(g.Stderr, tenants)
+				code := 130
+				if s == syscall.SIGTERM {
+					code = 143
+				}
+				return &exitError{code: code, err: nil}
 			}
 			stop(fmt.Sprintf("%v received", s))
 			giveUp = time.After(c.StopTimeout)
@@ -128,8 +162,9 @@ loop:
 			giveUp = time.After(c.StopTimeout)
 		case <-giveUp:
 			prog.clear()
-			fmt.Fprintf(g.Stderr, "greenwave: graceful stop took longer than %v; exiting\n", c.StopTimeout)
-			return &exitError{code: 1, err: nil}
+			fmt.Fprintf(g.Stderr, "greenwave: graceful stop took longer than --stop-timeout %v; exiting\n", c.StopTimeout)
+			c.summarize(g.Stderr, tenants)
+			return &exitError{code: 1, err: errors.New("some tenants did not finish draining")}
 		case <-ticker.C:
 			if !stopping {
 				prog.show()
@@ -138,13 +173,40 @@ loop:
 	}
 	prog.clear()
 	e.Close()
-	failed := 0
+	failed := c.summarize(g.Stderr, tenants)
+	switch {
+	case failed > 0 || notStarted > 0:
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d tenants failed", failed+notStarted, len(tenants)+notStarted)}
+	}
+	return nil
+}
+
+// start loads, compiles and starts one pipeline file as a tenant.
+func (c *runCmd) start(e *engine.Engine, file string, cat *component.Catalog) (*engine.Tenant, error) {
+	p, err := loadPipeline(file, cat)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := e.Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	return e.Run(pl)
+}
+
+// summarize prints one line per tenant (and its edges with --edges) and
+// returns how many failed. A tenant still running is marked as not
+// finished, with the components that had not finished.
+func (c *runCmd) summarize(w io.Writer, tenants []*engine.Tenant) (failed int) {
 	for _, t := range tenants {
 		s := t.Stats()
 		state := "finished"
-		if s.Failed {
+		switch {
+		case s.Failed:
 			state = "FAILED"
 			failed++
+		case !s.Finished:
+			state = "DID NOT FINISH"
 		}
 		dl := ""
 		if s.DeadLettered > 0 {
@@ -160,28 +222,25 @@ loop:
 		if len(sides) > 0 {
 			dl += " (side outputs: " + strings.Join(sides, ", ") + ")"
 		}
-		fmt.Fprintf(g.Stderr, "tenant %-16s %s in %s: in %d, out %d, dropped %d, rejected %d%s\n",
+		fmt.Fprintf(w, "tenant %-16s %s in %s: in %d, out %d, dropped %d, rejected %d%s\n",
 			fmt.Sprintf("%q", s.Tenant), state, s.Elapsed.Round(time.Millisecond), s.In, s.Out, s.Dropped, s.Rejected, dl)
 		if s.Err != nil {
-			fmt.Fprintf(g.Stderr, "  %v\n", s.Err)
+			fmt.Fprintf(w, "  %v\n", s.Err)
+		}
+		if !s.Finished && !s.Failed {
+			var running []string
+			for _, a := range s.Actors {
+				if !a.Done {
+					running = append(running, a.Name)
+				}
+			}
+			fmt.Fprintf(w, "  still running: %s\n", strings.Join(running, ", "))
 		}
 		if c.Edges {
-			writeEdges(g.Stderr, s)
+			writeEdges(w, s)
 		}
 	}
-	_ = start
-	if failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d tenants failed", failed, len(tenants))}
-	}
-	return nil
-}
-
-func (c *runCmd) abort(e *engine.Engine, g *Globals, err error) error {
-	e.Start()
-	e.Stop(c.StopTimeout)
-	e.Close()
-	printErrors(g.Stderr, err)
-	return &exitError{code: 1, err: errors.New("could not start every tenant; nothing kept running")}
+	return failed
 }
 
 // progress prints periodic figures per tenant.

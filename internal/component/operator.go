@@ -44,7 +44,9 @@ type Source interface {
 	// Done reports that the source is exhausted (a file read to its end, a
 	// generator that reached its count); Read is not called again after.
 	// When nothing is ready yet (a paced generator), Read returns with
-	// nothing appended and Idle set to how long to wait before calling again.
+	// nothing appended and Idle set to how long to wait before calling again;
+	// a push source whose queue is empty sets Idle to PushReady and calls
+	// Context.Wake when events arrive.
 	Read(out *Output, max int) (ReadResult, error)
 	// Close releases the source's resources. It is called once, also after
 	// an error or when the tenant is stopped early.

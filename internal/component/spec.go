@@ -110,6 +110,14 @@ type Spec struct {
 	// Parallel sources accept `parallelism`: instance i of n produces its
 	// share of the stream (Context.Instance, Context.Parallelism).
 	Parallel bool
+	// IO marks components whose calls block on I/O (a file, a terminal,
+	// a socket): the engine runs each instance's actor on a goroutine of its
+	// own, never on a worker, so a stalled read or write stalls only that
+	// actor. Its edges fill and their overflow policies apply; every other
+	// actor, of this tenant or another, keeps running. Components that do
+	// their I/O on goroutines of their own (Async sinks, push sources) need
+	// not set it.
+	IO bool
 	// SideOutputs names extra outputs, referenced by other components as
 	// "<name>.<output>", for example "logs.dead_letter".
 	SideOutputs []string
@@ -160,6 +168,18 @@ type Context struct {
 	// Validating is set when New is called by the validator: the instance
 	// will never run, so it must not touch files or the network.
 	Validating bool
+	// Wake schedules the instance's actor for a turn soon. Any goroutine
+	// may call it; it costs one atomic load when the actor is already
+	// scheduled. Push sources call it when their queue receives events,
+	// Async sinks when acknowledgements free room. Nil while validating.
+	Wake func()
+	// Ack reports completions of an Async sink: n events delivered (err
+	// nil), or given up on for good after the sink's own retries (err says
+	// why; the tenant then fails with it, naming the sink). Any goroutine
+	// may call it. Nil while validating and for other components.
+	Ack func(n int, err error)
+	// CloseTimeout bounds what Close may wait for (a network flush).
+	CloseTimeout time.Duration
 }
 
 // Registry is the part of the type registry instances use.

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,8 +20,11 @@ func fileSinkSpec() *component.Spec {
 		Type: "file",
 		Kind: component.KindSink,
 		Doc: "Writes events as JSON lines (one object of the event's schema fields per line) to a file. " +
-			"The file and its parent directories are created at the first write; the sink buffers and " +
-			"writes every flush_every, when 256 KiB are pending, and when the pipeline ends.",
+			"The file (and, with create_dirs, its parent directories) is created when the tenant starts, " +
+			"so a path that cannot be written fails the tenant at start; the sink buffers and " +
+			"writes every flush_every, when 256 KiB are pending, and when the pipeline ends. It writes on a " +
+			"goroutine of its own: a slow disk or a stalled pipe fills its input buffer and backs up (or drops, " +
+			"per the buffer's when_full) without slowing any other component.",
 		Options: []component.Option{
 			{Name: "path", Type: component.String, Required: true,
 				Doc: "File to write, relative to the pipeline file's directory."},
@@ -28,7 +32,10 @@ func fileSinkSpec() *component.Spec {
 				Doc: "Append to an existing file instead of replacing its content."},
 			{Name: "flush_every", Type: component.Duration, Default: time.Second,
 				Doc: "Longest time an event waits in the buffer before it is written; 0 writes every batch."},
+			{Name: "create_dirs", Type: component.Bool, Default: true,
+				Doc: "Create the file's missing parent directories at start; false makes a missing directory an error."},
 		},
+		IO:  true,
 		New: newFileSink,
 	}
 }
@@ -41,6 +48,7 @@ type fileSink struct {
 	path       string
 	appendMode bool
 	every      time.Duration
+	createDirs bool
 	f          *os.File
 	lf         lineFormat
 	buf        []byte
@@ -60,6 +68,7 @@ func newFileSink(ctx *component.Context) (*component.Instance, error) {
 		file:       file,
 		path:       resolvePath(ctx.Dir, file),
 		appendMode: r.boolean("append"),
+		createDirs: r.boolean("create_dirs"),
 		every:      every,
 		lf:         lineFormat{cache: schemaCache{inputs: ctx.Inputs, reg: ctx.Registry}},
 	}
@@ -113,21 +122,43 @@ func (s *fileSink) Flush(*component.Output) error {
 	return nil
 }
 
-// write opens the file if needed and writes the buffer.
-func (s *fileSink) write() error {
-	if s.f == nil {
+// Open creates the file (or opens it for appending), and its directory
+// with create_dirs.
+func (s *fileSink) Open(context.Context) error {
+	if s.createDirs {
 		if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
 			return fmt.Errorf("cannot create the directory of %q: %w", s.file, err)
 		}
-		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-		if s.appendMode {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if s.appendMode {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(s.path, flags, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot open %q for writing: %w", s.file, err)
+	}
+	s.f = f
+	return nil
+}
+
+// Close closes the file if Flush did not (a tenant that failed).
+func (s *fileSink) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}
+
+// write opens the file if needed (a sink used without Open, in tests) and
+// writes the buffer.
+func (s *fileSink) write() error {
+	if s.f == nil {
+		if err := s.Open(context.Background()); err != nil {
+			return err
 		}
-		f, err := os.OpenFile(s.path, flags, 0o644)
-		if err != nil {
-			return fmt.Errorf("cannot open %q: %w", s.file, err)
-		}
-		s.f = f
 	}
 	if len(s.buf) == 0 {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
@@ -30,10 +31,27 @@ func stdoutSpec() *component.Spec {
 				Doc: "Write only these fields, in this order (null where an event's schema lacks one). " +
 					"Each must be a field of at least one input. Default: all fields of each event's schema."},
 		},
+		IO: true,
 		New: func(ctx *component.Context) (*component.Instance, error) {
-			return newStdoutSink(ctx, os.Stdout)
+			return newStdoutSink(ctx, lockedStdout)
 		},
 	}
+}
+
+// lockedStdout serialises the writes of every stdout sink of the process,
+// so that lines of two tenants never interleave inside a batch's write
+// (a pipe splits writes above PIPE_BUF). The sinks share the terminal or
+// pipe anyway: when it stalls, all of them wait, each on its own goroutine.
+// It looks os.Stdout up at each write, so that a test (or an Example)
+// that redirects os.Stdout sees the output.
+var lockedStdout io.Writer = &stdoutWriter{}
+
+type stdoutWriter struct{ mu sync.Mutex }
+
+func (l *stdoutWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return os.Stdout.Write(p)
 }
 
 // stdoutSink writes events as lines to w (os.Stdout outside tests). Owned

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -88,6 +89,7 @@ func fileSourceSpec() *component.Spec {
 					"it to the dead_letter side output (fields file, line, error, raw)."},
 		},
 		SideOutputs: []string{"dead_letter"},
+		IO:          true,
 		New:         newFileSource,
 	}
 }
@@ -296,13 +298,22 @@ func declaredFields(decl map[string]string) ([]event.Field, []string, error) {
 // Read decodes up to limit lines. Paced, it stops at the first event whose
 // replay time has not come, keeps it, and returns Idle until then. The clock
 // is read once per call.
+// Open opens the file, so that a missing or unreadable file fails the
+// tenant at start.
+func (s *fileSource) Open(context.Context) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return fmt.Errorf("cannot open %q: %w", s.file, err)
+	}
+	s.f, s.lines = f, newLineReader(f)
+	return nil
+}
+
 func (s *fileSource) Read(out *component.Output, limit int) (component.ReadResult, error) {
 	if s.lines == nil {
-		f, err := os.Open(s.path)
-		if err != nil {
-			return component.ReadResult{}, fmt.Errorf("cannot open %q: %w", s.file, err)
+		if err := s.Open(context.Background()); err != nil {
+			return component.ReadResult{}, err
 		}
-		s.f, s.lines = f, newLineReader(f)
 	}
 	now := s.now().UnixNano()
 	if s.hasPending {

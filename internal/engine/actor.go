@@ -22,7 +22,18 @@ type stage struct {
 	ticker  component.Ticker
 	next    time.Time // next tick
 	scratch component.Output
+	closer  component.Closer // nil when the operator holds nothing to close
+	closed  bool
+	// An Async sink's bound and the events it holds unacknowledged (Ack
+	// decrements from any goroutine).
+	async    bool
+	maxIn    int64
+	inflight atomic.Int64
+	acked    atomic.Uint64
 }
+
+// full reports whether an Async stage holds as many events as it may.
+func (st *stage) full() bool { return st.async && st.inflight.Load() >= st.maxIn }
 
 // input is one ring an actor consumes.
 type input struct {
@@ -33,6 +44,8 @@ type input struct {
 // actor is the running form of a plan.Actor. Every field is owned by the
 // worker running the actor, except the counters (atomics, read by Stats).
 type actor struct {
+	schedState
+
 	p    *plan.Actor
 	t    *Tenant
 	w    *worker
@@ -41,8 +54,10 @@ type actor struct {
 	src       component.Source
 	srcDone   bool
 	idleUntil time.Time
+	pushWait  bool // a push source with nothing queued: no turn until Wake
 
 	stages []*stage // head first for operator actors; all fused for sources
+	async  []*stage // the Async stages, whose bounds gate the actor's input
 	ins    []input
 	nextIn int
 	sink   bool
@@ -83,6 +98,10 @@ type actor struct {
 	latMu sync.Mutex
 	lat   *hdrhistogram.Histogram
 
+	// opened lists the nodes whose instances Open succeeded (closed again
+	// when the tenant's start is abandoned).
+	opened []*plan.Node
+
 	// Failure context: the stage and batch being processed.
 	curStage int
 	curBatch []event.Event
@@ -90,6 +109,33 @@ type actor struct {
 }
 
 func (a *actor) isSource() bool { return a.src != nil }
+
+// stageOf returns the stage running node n, or nil.
+func (a *actor) stageOf(n *plan.Node) *stage {
+	for _, st := range a.stages {
+		if st.node == n {
+			return st
+		}
+	}
+	return nil
+}
+
+// ackFunc returns the Ack callback of a sink stage: it takes acknowledged
+// events out of flight, fails the tenant on a final error, and wakes the
+// actor, which may now take more input or finish.
+func (a *actor) ackFunc(st *stage) func(n int, err error) {
+	return func(n int, err error) {
+		if n > 0 {
+			st.inflight.Add(-int64(n))
+			st.acked.Add(uint64(n))
+		}
+		if err != nil {
+			a.t.fail(&Failure{Tenant: a.t.Name, Operator: st.node.Name(), Err: err,
+				msg: fmt.Sprintf("tenant %q: sink %q: %v", a.t.Name, st.node.Name(), err)})
+		}
+		a.wake(nil)
+	}
+}
 
 // step runs one turn. It reports whether the actor made progress.
 func (a *actor) step(now time.Time) (worked bool, err error) {
@@ -146,6 +192,7 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 	for _, side := range a.out.Sides() {
 		total += side.Len()
 	}
+	a.pushWait = total == 0 && res.Idle == component.PushReady
 	if total == 0 && res.Idle > 0 {
 		a.idleUntil = now.Add(res.Idle)
 	}
@@ -172,6 +219,9 @@ func (a *actor) runChain(evs []event.Event, first int) ([]event.Event, error) {
 			a.fusedSinkIn.Add(uint64(len(evs)))
 			a.recordLatency(evs)
 		}
+		if st.async {
+			st.inflight.Add(int64(len(evs)))
+		}
 		if st.inplace != nil {
 			evs, err = st.inplace.Apply(evs)
 		} else {
@@ -189,6 +239,9 @@ func (a *actor) runChain(evs []event.Event, first int) ([]event.Event, error) {
 
 func (a *actor) stepOperator() (bool, error) {
 	head := a.stages[0]
+	if a.asyncFull() {
+		return false, nil // an acknowledgement wakes the actor
+	}
 	for k := 0; k < len(a.ins); k++ {
 		idx := (a.nextIn + k) % len(a.ins)
 		in := a.ins[idx]
@@ -229,6 +282,9 @@ func (a *actor) stepOperator() (bool, error) {
 			return true, nil
 		}
 		a.out.Reset()
+		if head.async {
+			head.inflight.Add(int64(n))
+		}
 		if err := head.op.Process(in.port, evs, &a.out); err != nil {
 			return true, a.stageErr(0, err)
 		}
@@ -296,6 +352,9 @@ func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event) error {
 				a.recordLatency(run)
 			}
 			a.curStage, a.curBatch, a.curPort = 0, run, in.port
+			if head.async {
+				head.inflight.Add(int64(len(run)))
+			}
 			if err := head.op.Process(in.port, run, &a.out); err != nil {
 				return a.stageErr(0, err)
 			}
@@ -429,7 +488,7 @@ func (a *actor) deliver() (complete, moved bool) {
 
 func (a *actor) wakeProducers(l *link) {
 	for _, p := range l.producers {
-		p.w.parker.Unpark()
+		p.wake(a.w)
 	}
 }
 
@@ -478,8 +537,14 @@ func (a *actor) tick(now time.Time) error {
 
 // nextDue returns when the actor next needs a turn without new input (a
 // paced source or a ticker), or the zero time.
+//
+// A pending actor has none: it waits for room downstream, and the consumer
+// that frees it wakes the actor.
 func (a *actor) nextDue() time.Time {
 	var due time.Time
+	if a.pending {
+		return due
+	}
 	if a.isSource() && !a.srcDone && !a.idleUntil.IsZero() {
 		due = a.idleUntil
 	}
@@ -503,7 +568,10 @@ func (a *actor) ready(now time.Time) bool {
 		return a.blockedHasSpace()
 	}
 	if a.isSource() {
-		return a.srcDone || !now.Before(a.idleUntil)
+		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil))
+	}
+	if a.asyncFull() || (a.flushed && a.awaitingAcks()) {
+		return false // an acknowledgement wakes the actor
 	}
 	drained := true
 	for _, in := range a.ins {
@@ -591,8 +659,52 @@ func (a *actor) finish() (bool, error) {
 		}
 	}
 	a.closeOutputs()
+	// Async sinks hold events until acknowledged; the last Ack wakes the
+	// actor.
+	if a.awaitingAcks() {
+		return false, nil
+	}
+	if err := a.closeStages(); err != nil {
+		return true, err
+	}
 	a.finished = true
 	return true, nil
+}
+
+// awaitingAcks reports whether an Async stage still holds events.
+func (a *actor) awaitingAcks() bool {
+	for _, st := range a.async {
+		if st.inflight.Load() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// asyncFull reports whether an Async stage is at its in-flight bound.
+func (a *actor) asyncFull() bool {
+	for _, st := range a.async {
+		if st.full() {
+			return true
+		}
+	}
+	return false
+}
+
+// closeStages closes the operators that hold resources, each once, in
+// chain order, and returns the first error.
+func (a *actor) closeStages() error {
+	var first error
+	for i, st := range a.stages {
+		if st.closer == nil || st.closed {
+			continue
+		}
+		st.closed = true
+		if err := st.closer.Close(); err != nil && first == nil {
+			first = a.stageErr(i, fmt.Errorf("close: %w", err))
+		}
+	}
+	return first
 }
 
 func (a *actor) closeOutputs() {
@@ -603,7 +715,7 @@ func (a *actor) closeOutputs() {
 	for _, rs := range a.outs {
 		for _, r := range rs {
 			for _, l := range r.links {
-				l.producerDone()
+				l.producerDone(a.w)
 			}
 		}
 	}

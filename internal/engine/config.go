@@ -38,6 +38,12 @@ type Config struct {
 	// RejectReports is how many rejected events per component are reported
 	// to Log one by one before only counting (0: 5).
 	RejectReports int
+	// OpenTimeout bounds the Open calls of a tenant's components at start
+	// (0: 10 s).
+	OpenTimeout time.Duration
+	// CloseTimeout is what a component's Close may wait for, handed to it
+	// as Context.CloseTimeout (0: 5 s).
+	CloseTimeout time.Duration
 }
 
 func (c *Config) defaults() {
@@ -67,5 +73,11 @@ func (c *Config) defaults() {
 	}
 	if c.RejectReports <= 0 {
 		c.RejectReports = 5
+	}
+	if c.OpenTimeout <= 0 {
+		c.OpenTimeout = 10 * time.Second
+	}
+	if c.CloseTimeout <= 0 {
+		c.CloseTimeout = 5 * time.Second
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -63,6 +64,9 @@ func (e *Engine) Start() {
 	for _, w := range e.workers {
 		go w.run()
 	}
+	for _, t := range e.mu.tenants {
+		t.startDedicated()
+	}
 }
 
 // Compile compiles a parsed pipeline for this engine (its workers and
@@ -93,38 +97,58 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 		return nil, fmt.Errorf("tenant %q: engine is closed", pl.Tenant)
 	}
 	e.mu.Unlock()
-	t := &Tenant{Name: pl.Tenant, Plan: pl, e: e, done: make(chan struct{}), started: time.Now()}
+	t := &Tenant{Name: pl.Tenant, Plan: pl, e: e, done: make(chan struct{}), started: time.Now(), weight: 1}
+	if pl.Weight > 0 {
+		t.weight = pl.Weight
+	}
 	opt := plan.Options{Workers: len(e.workers), Registry: e.reg, Now: e.cfg.Now}
 
 	byPlan := map[*plan.Actor]*actor{}
 	for _, pa := range pl.Actors {
-		a := &actor{p: pa, t: t, w: e.workers[pa.Worker%len(e.workers)], name: pa.Name(),
+		a := &actor{p: pa, t: t, name: pa.Name(),
 			wmIn: event.MinWatermark, wmOut: event.MinWatermark, wmSent: event.MinWatermark}
+		if pa.IO() {
+			a.w = newDedicatedWorker(e)
+		} else {
+			a.w = e.workers[pa.Worker%len(e.workers)]
+		}
 		if et := pa.Head().Comp.EventTime; pa.Head().Comp.Kind == component.KindSource {
 			a.clock.bound = int64(et.MaxOutOfOrderness)
 			a.clock.idleTimeout = et.IdleTimeout
 		}
-		reject := a.rejectFunc()
+		hooks := plan.Hooks{Reject: a.rejectFunc(), Wake: func() { a.wake(nil) }, CloseTimeout: e.cfg.CloseTimeout}
 		for i, n := range pa.Nodes {
-			inst, err := pl.NewInstance(n, pa.Instance, pa.Parallelism, opt, reject)
+			st := &stage{node: n, sink: i > 0 && n.Comp.Kind == component.KindSink}
+			h := hooks
+			if n.Comp.Kind == component.KindSink {
+				h.Ack = a.ackFunc(st)
+			}
+			inst, err := pl.NewInstance(n, pa.Instance, pa.Parallelism, opt, h)
 			if err != nil {
-				t.closeBuilt(byPlan, a)
+				t.closeAll(false)
 				return nil, fmt.Errorf("tenant %q: %w", pl.Tenant, err)
 			}
 			if i == 0 && inst.Source != nil {
 				a.src = inst.Source
 			}
-			if inst.Operator != nil {
-				st := &stage{node: n, op: inst.Operator, sink: i > 0 && n.Comp.Kind == component.KindSink}
-				if ip, ok := inst.Operator.(component.InPlace); ok && n.Comp.Spec.Stateless {
-					st.inplace = ip
-				}
-				if tk, ok := inst.Operator.(component.Ticker); ok && tk.TickEvery() > 0 {
-					st.ticker = tk
-					st.next = time.Now().Add(tk.TickEvery())
-				}
-				a.stages = append(a.stages, st)
+			if inst.Operator == nil {
+				continue
 			}
+			st.op = inst.Operator
+			if ip, ok := inst.Operator.(component.InPlace); ok && n.Comp.Spec.Stateless {
+				st.inplace = ip
+			}
+			if tk, ok := inst.Operator.(component.Ticker); ok && tk.TickEvery() > 0 {
+				st.ticker = tk
+				st.next = time.Now().Add(tk.TickEvery())
+			}
+			st.closer, _ = inst.Operator.(component.Closer)
+			if as, ok := inst.Operator.(component.Async); ok && n.Comp.Kind == component.KindSink {
+				st.async = true
+				st.maxIn = int64(max(as.MaxInFlight(), 1))
+				a.async = append(a.async, st)
+			}
+			a.stages = append(a.stages, st)
 		}
 		a.sink = pa.Head().Comp.Kind == component.KindSink
 		a.side = make([]atomic.Uint64, len(pa.Head().Comp.Spec.SideOutputs))
@@ -133,6 +157,9 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 		}
 		byPlan[pa] = a
 		t.actors = append(t.actors, a)
+	}
+	if err := t.open(); err != nil {
+		return nil, err
 	}
 	// Rings.
 	for _, pln := range pl.Links {
@@ -170,12 +197,13 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 			if len(ls) == 0 {
 				continue // edge fused inside the actor
 			}
-			a.outs[edge.Output] = append(a.outs[edge.Output], newRoute(ls, edge.KeySlots))
+			a.outs[edge.Output] = append(a.outs[edge.Output], newRoute(a.w, ls, edge.KeySlots))
 		}
 	}
 	t.left.Store(int32(len(t.actors)))
 	e.mu.Lock()
 	e.mu.tenants = append(e.mu.tenants, t)
+	started := e.mu.started
 	e.mu.Unlock()
 	if len(t.actors) == 0 {
 		close(t.done)
@@ -184,22 +212,73 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 	perWorker := map[*worker][]*actor{}
 	for _, a := range t.actors {
 		perWorker[a.w] = append(perWorker[a.w], a)
+		if a.w.dedicated {
+			t.dedicated = append(t.dedicated, a.w)
+		}
 	}
 	for w, as := range perWorker {
 		w.add(as...)
 	}
+	if started {
+		t.startDedicated()
+	}
 	return t, nil
 }
 
-func (t *Tenant) closeBuilt(byPlan map[*plan.Actor]*actor, partial *actor) {
-	all := []*actor{partial}
-	for _, a := range byPlan {
-		all = append(all, a)
+// open calls Open on every instance that has it, sinks first so that
+// everything downstream is ready when a source starts taking input. On the
+// first failure it closes what it opened and returns the error at the
+// component's position.
+func (t *Tenant) open() error {
+	ctx, cancel := context.WithTimeout(context.Background(), t.e.cfg.OpenTimeout)
+	defer cancel()
+	for i := len(t.actors) - 1; i >= 0; i-- {
+		a := t.actors[i]
+		for k := len(a.p.Nodes) - 1; k >= 0; k-- {
+			n := a.p.Nodes[k]
+			var o component.Opener
+			if k == 0 && a.src != nil {
+				o, _ = a.src.(component.Opener)
+			} else if st := a.stageOf(n); st != nil {
+				o, _ = st.op.(component.Opener)
+			}
+			if o == nil {
+				continue
+			}
+			if err := o.Open(ctx); err != nil {
+				t.closeAll(true)
+				c := n.Comp
+				return fmt.Errorf("tenant %q: %w", t.Name, spec.Errorf(c.Pos, c.Desc(), "%v", err))
+			}
+			a.opened = append(a.opened, n)
+		}
 	}
-	for _, a := range all {
+	return nil
+}
+
+// closeAll releases the instances of a tenant that will not run: the
+// sources, and (when opened is set) the operators that were opened.
+func (t *Tenant) closeAll(opened bool) {
+	for _, a := range t.actors {
 		if a.src != nil {
 			_ = a.src.Close()
 		}
+		if !opened {
+			continue
+		}
+		for _, n := range a.opened {
+			if st := a.stageOf(n); st != nil && st.closer != nil && !st.closed {
+				st.closed = true
+				_ = st.closer.Close()
+			}
+		}
+	}
+}
+
+// startDedicated starts the goroutines of the tenant's IO actors.
+func (t *Tenant) startDedicated() {
+	for _, w := range t.dedicated {
+		go w.run()
 	}
 }
 
@@ -287,7 +366,7 @@ func (e *Engine) unplace(pl *plan.Plan) {
 		return
 	}
 	for _, a := range pl.Actors {
-		if a.Worker < len(e.mu.load) {
+		if a.Worker >= 0 && a.Worker < len(e.mu.load) {
 			e.mu.load[a.Worker] -= plan.Weight(a)
 		}
 	}

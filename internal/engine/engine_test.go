@@ -28,13 +28,17 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // testCatalog is the built-in catalog plus test-only transforms.
 func testCatalog(t *testing.T) *component.Catalog {
 	t.Helper()
-	specs := append(connect.Specs(), ops.Specs()...)
-	specs = append(specs, explodeSpec(), slowSpec())
-	c, err := component.NewCatalog(specs...)
+	c, err := component.NewCatalog(testSpecs()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// testSpecs are the built-in specs and the test-only ones.
+func testSpecs() []*component.Spec {
+	specs := append(connect.Specs(), ops.Specs()...)
+	return append(specs, explodeSpec(), slowSpec(), stallSinkSpec(), pushSourceSpec(), asyncSinkSpec(), lifecycleSinkSpec())
 }
 
 // explodeSpec is a keyed-free stateful transform that panics (or returns

@@ -55,12 +55,13 @@ func newLink(pl *plan.Link, width int) *link {
 	return l
 }
 
-// producerDone is called by each producer when it has published its last
-// event; the last one closes the ring and wakes the consumer.
-func (l *link) producerDone() {
+// producerDone is called by each producer, on its worker from, when it has
+// published its last event; the last one closes the ring and wakes the
+// consumer.
+func (l *link) producerDone(from *worker) {
 	if l.producersLeft.Add(-1) == 0 {
 		l.ring.Close()
-		l.consumer.w.parker.Unpark()
+		l.consumer.wake(from)
 	}
 }
 

@@ -24,6 +24,10 @@ type Tenant struct {
 
 	actors []*actor
 	links  []*link
+	// weight is the tenant's share of worker time relative to others.
+	weight float64
+	// dedicated are the goroutines of its IO actors.
+	dedicated []*worker
 
 	stopping atomic.Bool
 	failed   atomic.Bool
@@ -65,8 +69,8 @@ func (t *Tenant) Wait() error {
 }
 
 func (t *Tenant) wakeAll() {
-	for _, w := range t.e.workers {
-		w.parker.Unpark()
+	for _, a := range t.actors {
+		a.wake(nil)
 	}
 }
 
@@ -86,6 +90,7 @@ func (t *Tenant) fail(err error) {
 // actorGone is called by a worker when it drops an actor (finished or
 // failed).
 func (t *Tenant) actorGone(a *actor) {
+	defer a.done.Store(true)
 	if t.failed.Load() && !a.finished {
 		// Release what a failed actor holds; errors here are secondary.
 		func() {
@@ -100,6 +105,7 @@ func (t *Tenant) actorGone(a *actor) {
 				var scratch component.Output
 				_ = a.stages[0].op.Flush(&scratch)
 			}
+			_ = a.closeStages()
 		}()
 		a.finished = true
 		a.closeOutputs()
@@ -254,6 +260,12 @@ type ActorStats struct {
 	Out      uint64 // events emitted
 	Rejected uint64
 	Turns    uint64
+	// Busy is the worker time the actor's turns took (for an IO actor,
+	// its goroutine's time in its calls, blocked I/O included).
+	Busy time.Duration
+	// Done reports that the actor has finished (or was removed when its
+	// tenant failed).
+	Done bool
 	// Latency from event creation to this sink (sinks only; nil otherwise).
 	Latency *hdrhistogram.Snapshot
 }
@@ -274,7 +286,8 @@ func (t *Tenant) Stats() Stats {
 	}
 	s.Elapsed = end.Sub(t.started)
 	for _, a := range t.actors {
-		as := ActorStats{Name: a.name, Worker: a.w.id, In: a.in.Load(), Out: a.emitted.Load(), Rejected: a.rejected.Load(), Turns: a.turns.Load()}
+		as := ActorStats{Name: a.name, Worker: a.w.id, In: a.in.Load(), Out: a.emitted.Load(), Rejected: a.rejected.Load(),
+			Turns: a.turns.Load(), Busy: time.Duration(a.busy.Load()), Done: a.done.Load()}
 		if a.lat != nil {
 			a.latMu.Lock()
 			as.Latency = a.lat.Export()

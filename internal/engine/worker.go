@@ -9,33 +9,53 @@ import (
 	"github.com/greenwave/greenwave/internal/wait"
 )
 
-// worker is one goroutine running many actors cooperatively.
+// worker is one goroutine running many actors cooperatively (see sched.go
+// for how it picks them). A dedicated worker runs the single actor of a
+// component that blocks on I/O; it exits when that actor is gone.
 type worker struct {
-	id     int
-	e      *Engine
-	parker *wait.Parker
-	idler  *wait.Idler
+	id        int
+	e         *Engine
+	parker    *wait.Parker
+	idler     *wait.Idler
+	dedicated bool
 
-	// actors is owned by the worker goroutine. New actors arrive through
-	// incoming (guarded by mu) and are adopted at the top of a pass.
-	actors []*actor
-	mu     struct {
+	// New actors and wakes from other goroutines arrive under mu and are
+	// taken at the top of each round.
+	mu struct {
 		sync.Mutex
 		incoming []*actor
+		woken    []*actor
 	}
 	hasIncoming atomic.Bool
+	hasWoken    atomic.Bool
 	stop        atomic.Bool
 	done        chan struct{}
 
-	passes, idlePasses atomic.Uint64
-	nActors            atomic.Int32
+	// Owned by the worker goroutine.
+	tenants map[*Tenant]*tenantQueue
+	round   round
+	timers  timerHeap
+	woken   []*actor // spare slice swapped with mu.woken
+	actors  int
+
+	passes, idlePasses, turns atomic.Uint64
+	nActors                   atomic.Int32
 }
 
 func newWorker(e *Engine, id int, strategy wait.Strategy) *worker {
 	p := wait.NewParker()
-	w := &worker{id: id, e: e, parker: p, done: make(chan struct{})}
+	w := &worker{id: id, e: e, parker: p, done: make(chan struct{}), tenants: map[*Tenant]*tenantQueue{}}
 	w.idler = wait.NewIdler(strategy, p)
 	w.idler.SpinFor = e.cfg.SpinFor
+	return w
+}
+
+// newDedicatedWorker returns a worker for one I/O actor. It parks when
+// idle: its actor waits on I/O or on its edges, and spinning would take a
+// core from the workers.
+func newDedicatedWorker(e *Engine) *worker {
+	w := newWorker(e, -1, wait.Park)
+	w.dedicated = true
 	return w
 }
 
@@ -48,15 +68,108 @@ func (w *worker) add(as ...*actor) {
 	w.parker.Unpark()
 }
 
-func (w *worker) adopt() {
+// enqueueRemote queues a woken actor from another goroutine.
+func (w *worker) enqueueRemote(a *actor) {
+	w.mu.Lock()
+	w.mu.woken = append(w.mu.woken, a)
+	w.mu.Unlock()
+	w.hasWoken.Store(true)
+	w.parker.Unpark()
+}
+
+// enqueue puts a scheduled actor on its tenant's queue. Worker goroutine
+// only.
+//
+// It is idempotent: an actor already queued stays where it is, and one not
+// adopted yet (woken by a producer on another worker before this worker took
+// it in) is left for takeIncoming, which queues every new actor.
+func (w *worker) enqueue(a *actor) {
+	if a.tq == nil || a.queued {
+		return
+	}
+	if a.gone {
+		a.scheduled.Store(0)
+		return
+	}
+	q := a.tq
+	a.queued = true
+	q.push(a)
+	if !q.active {
+		w.round.push(q)
+	}
+}
+
+// takeIncoming adopts new actors: each gets its tenant's queue and a first
+// turn.
+func (w *worker) takeIncoming() {
 	if !w.hasIncoming.Load() {
 		return
 	}
 	w.mu.Lock()
-	w.actors = append(w.actors, w.mu.incoming...)
+	in := w.mu.incoming
 	w.mu.incoming = nil
 	w.hasIncoming.Store(false)
 	w.mu.Unlock()
+	for _, a := range in {
+		q := w.tenants[a.t]
+		if q == nil {
+			q = &tenantQueue{t: a.t}
+			w.tenants[a.t] = q
+		}
+		q.actors++
+		a.tq = q
+		w.actors++
+		a.scheduled.Store(1)
+		w.enqueue(a)
+	}
+	w.nActors.Store(int32(w.actors))
+}
+
+// takeWoken moves actors woken from other goroutines onto their queues.
+func (w *worker) takeWoken() {
+	if !w.hasWoken.Load() {
+		return
+	}
+	w.mu.Lock()
+	woken := w.mu.woken
+	w.mu.woken = w.woken[:0]
+	w.hasWoken.Store(false)
+	w.mu.Unlock()
+	for i, a := range woken {
+		w.enqueue(a)
+		woken[i] = nil
+	}
+	w.woken = woken
+}
+
+// fireTimers queues the actors whose timers are due.
+func (w *worker) fireTimers(now int64) {
+	for w.timers.len() > 0 && w.timers.top().at <= now {
+		e := w.timers.pop()
+		a := e.a
+		if a.timerAt != e.at {
+			continue // superseded
+		}
+		a.timerAt = 0
+		if a.scheduled.Load() == 0 && a.scheduled.CompareAndSwap(0, 1) {
+			w.enqueue(a)
+		}
+	}
+}
+
+// arm sets the actor's timer to its next due time, unless an earlier timer
+// is already set.
+func (w *worker) arm(a *actor) {
+	due := a.nextDue()
+	if due.IsZero() {
+		return
+	}
+	at := due.UnixNano()
+	if a.timerAt != 0 && a.timerAt <= at {
+		return
+	}
+	a.timerAt = at
+	w.timers.push(timerEntry{at: at, a: a})
 }
 
 const (
@@ -66,81 +179,123 @@ const (
 
 func (w *worker) run() {
 	defer close(w.done)
-	if w.e.cfg.Pin {
+	if w.e.cfg.Pin && !w.dedicated {
 		runtime.LockOSThread()
 		if err := wait.PinToCPU(w.id % runtime.NumCPU()); err != nil {
 			w.e.logf("worker %d: cannot pin to a CPU: %v", w.id, err)
 		}
 	}
+	adopted := false
 	for {
-		w.adopt()
-		if w.stop.Load() && len(w.actors) == 0 {
+		if w.hasIncoming.Load() {
+			w.takeIncoming()
+			adopted = true
+		}
+		if w.actors == 0 && (w.stop.Load() || (w.dedicated && adopted)) {
 			return
 		}
-		now := time.Now()
-		worked := false
-		for i := 0; i < len(w.actors); i++ {
-			a := w.actors[i]
-			if a.t.failed.Load() {
-				w.remove(i)
-				i--
-				a.t.actorGone(a)
-				continue
-			}
-			did := a.t.runStep(a, now)
-			worked = worked || did
-			if a.finished || a.t.failed.Load() {
-				w.remove(i)
-				i--
-				a.t.actorGone(a)
-			}
+		w.takeWoken()
+		if w.timers.len() > 0 {
+			w.fireTimers(time.Now().UnixNano())
 		}
 		w.passes.Add(1)
-		w.nActors.Store(int32(len(w.actors)))
-		if worked {
-			w.idler.Worked()
+		q := w.round.pop()
+		if q == nil {
+			w.idlePasses.Add(1)
+			w.idler.MaxPark = w.parkLimit()
+			w.idler.Idle(w.hasWork)
 			continue
 		}
-		w.idlePasses.Add(1)
-		w.idler.MaxPark = w.parkLimit(now)
-		w.idler.Idle(w.hasWork)
+		w.idler.Worked()
+		w.serve(q)
 	}
 }
 
-func (w *worker) remove(i int) {
-	copy(w.actors[i:], w.actors[i+1:])
-	w.actors[len(w.actors)-1] = nil
-	w.actors = w.actors[:len(w.actors)-1]
-}
-
-// hasWork re-checks, after announcing the intent to park, whether any
-// actor could make progress, so that a wake-up sent just before parking is
-// not lost.
-func (w *worker) hasWork() bool {
-	if w.hasIncoming.Load() || w.stop.Load() {
-		return true
-	}
+// serve gives one tenant its visit of the round: turns of its actors while
+// its deficit lasts.
+func (w *worker) serve(q *tenantQueue) {
+	// While served, q counts as active, so that actors of the tenant woken
+	// during the visit join q without putting it in the round twice.
+	q.active = true
+	weight := q.t.weight
+	q.deficit += time.Duration(float64(quantum) * weight)
 	now := time.Now()
-	for _, a := range w.actors {
-		if a.t.failed.Load() || a.ready(now) {
-			return true
+	for q.deficit > 0 {
+		a := q.pop()
+		if a == nil {
+			break
 		}
+		a.scheduled.Store(0)
+		if a.t.failed.Load() {
+			w.remove(a)
+			continue
+		}
+		a.t.runStep(a, now)
+		w.turns.Add(1)
+		end := time.Now()
+		cost := max(end.Sub(now), minTurnCost)
+		now = end
+		q.deficit -= cost
+		a.busy.Add(int64(cost))
+		if a.finished || a.t.failed.Load() {
+			w.remove(a)
+			continue
+		}
+		if a.ready(now) {
+			if a.scheduled.Load() == 0 && a.scheduled.CompareAndSwap(0, 1) {
+				w.enqueue(a)
+			}
+			continue
+		}
+		w.arm(a)
 	}
-	return false
+	q.active = false
+	if q.head != nil {
+		w.round.push(q)
+		return
+	}
+	// A tenant with nothing left keeps no credit: it would otherwise
+	// save up time while idle and run in a burst later.
+	q.deficit = 0
 }
 
-// parkLimit bounds a park by the earliest timer among the actors.
-func (w *worker) parkLimit(now time.Time) time.Duration {
-	limit := maxPark
-	for _, a := range w.actors {
-		if due := a.nextDue(); !due.IsZero() {
-			if d := due.Sub(now); d < limit {
-				limit = d
-			}
-		}
+// remove takes a finished or failed actor off the worker.
+func (w *worker) remove(a *actor) {
+	if a.gone {
+		return
 	}
-	if limit < minPark {
-		limit = minPark
+	a.gone = true
+	a.timerAt = 0
+	q := a.tq
+	q.actors--
+	if q.actors == 0 {
+		delete(w.tenants, a.t)
 	}
-	return limit
+	w.actors--
+	w.nActors.Store(int32(w.actors))
+	a.t.actorGone(a)
+}
+
+// hasWork re-checks, after announcing the intent to park, whether anything
+// arrived, so that a wake-up sent just before parking is not lost.
+func (w *worker) hasWork() bool {
+	return w.hasIncoming.Load() || w.hasWoken.Load() || w.stop.Load() || w.round.head != nil
+}
+
+// parkLimit bounds a park by the earliest timer: negative when one is due
+// now (do not park).
+func (w *worker) parkLimit() time.Duration {
+	if w.timers.len() == 0 {
+		return maxPark
+	}
+	d := time.Duration(w.timers.top().at - time.Now().UnixNano())
+	switch {
+	case d <= 0:
+		return -1
+	case d < minPark:
+		return minPark
+	case d > maxPark:
+		return maxPark
+	}
+	return d
 }

@@ -131,6 +131,10 @@ func (pl *Plan) place(first int, load []int) {
 	copy(order, pl.Actors)
 	sort.SliceStable(order, func(i, j int) bool { return Weight(order[i]) > Weight(order[j]) })
 	for _, a := range order {
+		if a.IO() {
+			a.Worker = -1 // a goroutine of its own
+			continue
+		}
 		best := -1
 		for k := 0; k < pl.Workers; k++ {
 			w := (first + k) % pl.Workers
@@ -144,8 +148,12 @@ func (pl *Plan) place(first int, load []int) {
 }
 
 // Weight estimates an actor's share of a worker's time: the components it
-// runs, plus one for a source.
+// runs, plus one for a source; 0 for an IO actor, which runs beside the
+// workers.
 func Weight(a *Actor) int {
+	if a.IO() {
+		return 0 // not on a worker
+	}
 	w := len(a.Nodes)
 	if a.Head().Comp.Kind == component.KindSource {
 		w++

@@ -75,8 +75,21 @@ type Actor struct {
 	// Instance and Parallelism: this actor is instance Instance of
 	// Parallelism copies of the same chain.
 	Instance, Parallelism int
-	// Worker is the worker the actor is placed on.
+	// Worker is the worker the actor is placed on, or -1 for an IO actor,
+	// which runs on a goroutine of its own.
 	Worker int
+}
+
+// IO reports whether any of the actor's components blocks on I/O
+// (component.Spec.IO): the engine then runs the actor on a goroutine of its
+// own, never on a worker.
+func (a *Actor) IO() bool {
+	for _, n := range a.Nodes {
+		if n.Comp.Spec.IO {
+			return true
+		}
+	}
+	return false
 }
 
 // Head returns the first node of the actor.
@@ -124,6 +137,9 @@ type Plan struct {
 	Actors   []*Actor
 	Links    []*Link
 	Workers  int
+	// Weight is the tenant's share of worker time relative to other
+	// tenants (0 means 1).
+	Weight float64
 }
 
 // Options tune compilation.
@@ -228,9 +244,18 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 	return pl, nil
 }
 
+// Hooks are the runtime's callbacks handed to a running instance in its
+// component.Context (see there).
+type Hooks struct {
+	Reject       func(error)
+	Wake         func()
+	Ack          func(n int, err error)
+	CloseTimeout time.Duration
+}
+
 // NewInstance builds instance i of n's component for running.
-func (pl *Plan) NewInstance(n *Node, instance, parallelism int, opt Options, reject func(error)) (*component.Instance, error) {
-	inst, err := buildWith(pl, n, instance, parallelism, opt, false, reject)
+func (pl *Plan) NewInstance(n *Node, instance, parallelism int, opt Options, hooks Hooks) (*component.Instance, error) {
+	inst, err := buildWith(pl, n, instance, parallelism, opt, false, hooks)
 	if err != nil {
 		return nil, positioned(n.Comp, err)
 	}
@@ -238,15 +263,16 @@ func (pl *Plan) NewInstance(n *Node, instance, parallelism int, opt Options, rej
 }
 
 func build(pl *Plan, n *Node, instance, parallelism int, opt Options, validating bool) (*component.Instance, error) {
-	return buildWith(pl, n, instance, parallelism, opt, validating, nil)
+	return buildWith(pl, n, instance, parallelism, opt, validating, Hooks{})
 }
 
-func buildWith(pl *Plan, n *Node, instance, parallelism int, opt Options, validating bool, reject func(error)) (inst *component.Instance, err error) {
+func buildWith(pl *Plan, n *Node, instance, parallelism int, opt Options, validating bool, hooks Hooks) (inst *component.Instance, err error) {
 	c := n.Comp
 	ctx := &component.Context{
 		Tenant: pl.Tenant, Name: c.Name, Dir: pl.Pipeline.Dir, Options: c.Options,
 		Key: c.Key, Instance: instance, Parallelism: parallelism,
-		Registry: opt.Registry, Reject: reject, Now: opt.Now, Validating: validating,
+		Registry: opt.Registry, Reject: hooks.Reject, Now: opt.Now, Validating: validating,
+		Wake: hooks.Wake, Ack: hooks.Ack, CloseTimeout: hooks.CloseTimeout,
 	}
 	for _, e := range n.Inputs {
 		ctx.Inputs = append(ctx.Inputs, e.Schema())

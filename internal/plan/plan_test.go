@@ -129,7 +129,8 @@ sinks:
 		t.Fatalf("6 producers into one sink: %d shared multi-producer links, want 1", multi)
 	}
 	// Placement balances weight (components run, plus one for a source):
-	// gen+a+b weighs 4, c+d three times 2, e+out1 2, f and out2 1 each: 14, 7 and 7.
+	// gen+a+b weighs 4, c+d three times 2, e+out1 2, f 1: 13 on the workers,
+	// 7 and 6; out2 writes a file and runs on a goroutine of its own (-1).
 	load := map[int]int{}
 	for _, a := range pl.Actors {
 		load[a.Worker] += len(a.Nodes)
@@ -137,8 +138,8 @@ sinks:
 			load[a.Worker]++
 		}
 	}
-	if load[0] != 7 || load[1] != 7 {
-		t.Fatalf("worker loads %v, want 7 and 7", load)
+	if load[0]+load[1] != 13 || max(load[0], load[1]) != 7 || load[-1] != 1 {
+		t.Fatalf("worker loads %v, want 7 and 6 on the workers and 1 on its own goroutine", load)
 	}
 }
 

@@ -25,7 +25,11 @@ func (pl *Plan) Write(w io.Writer) {
 		if len(a.Nodes) > 1 {
 			fused = " [fused]"
 		}
-		fmt.Fprintf(w, "  a%-3d worker %d%s%s: %s\n", a.ID, a.Worker, inst, fused, strings.Join(parts, " -> "))
+		where := fmt.Sprintf("worker %d", a.Worker)
+		if a.IO() {
+			where = "own goroutine (blocking I/O)"
+		}
+		fmt.Fprintf(w, "  a%-3d %s%s%s: %s\n", a.ID, where, inst, fused, strings.Join(parts, " -> "))
 	}
 	fmt.Fprintln(w, "\nedges:")
 	for _, l := range pl.Links {
@@ -69,6 +73,11 @@ func (pl *Plan) WriteDot(w io.Writer) {
 			}
 		}
 		fmt.Fprintln(w, "  }")
+	}
+	for _, a := range pl.Actors {
+		if a.IO() {
+			fmt.Fprintf(w, "  a%d [label=%q, style=dashed];\n", a.ID, a.Name()+"\n(own goroutine: I/O)")
+		}
 	}
 	for _, l := range pl.Links {
 		for _, p := range l.Producers {

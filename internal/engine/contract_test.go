@@ -1,0 +1,324 @@
+package engine_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/engine"
+)
+
+// TestStalledSinkDoesNotFreezeOtherTenants: tenant A's sink blocks in its
+// write forever; tenant B, sharing the workers, still runs to the end with
+// complete output, whatever the number of workers.
+func TestStalledSinkDoesNotFreezeOtherTenants(t *testing.T) {
+	cat := testCatalog(t)
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers-%d", workers), func(t *testing.T) {
+			id := t.Name()
+			st := newStall()
+			defer register(id, st)()
+			e := newEngine(t, workers, "spin_then_park")
+			a := parse(t, cat, "stalled", fmt.Sprintf(`tenant: stalled
+sources:
+  flood: {type: generate, profile: sequence, rate: 0}
+sinks:
+  out: {type: stall, inputs: [flood], id: %q, buffer: {capacity: 64}}
+`, id))
+			b := parse(t, cat, "counts", countPipeline(300000, 2, 256, "block"))
+			ta := start(t, e, a)
+			<-st.entered // A's sink is now blocked in its write
+			tb := start(t, e, b)
+			waitDone(t, tb, 30*time.Second)
+			if err := tb.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(readLines(t, filepath.Join(b.Dir, "counts.jsonl"))); got != 37 {
+				t.Fatalf("tenant B wrote %d keys, want 37", got)
+			}
+			if s := tb.Stats(); s.In != 300000 {
+				t.Fatalf("tenant B read %d events, want 300000", s.In)
+			}
+			select {
+			case <-ta.Done():
+				t.Fatal("tenant A finished although its sink is stalled")
+			default:
+			}
+			// The stalled edge is full and A's source waits on it: backpressure,
+			// not loss.
+			sa := ta.Stats()
+			if sa.Dropped != 0 {
+				t.Fatalf("tenant A dropped %d events under block", sa.Dropped)
+			}
+			close(st.release)
+			ta.Stop()
+			waitDone(t, ta, 10*time.Second)
+			if sa := ta.Stats(); uint64(st.got.Load()) != sa.In {
+				t.Fatalf("tenant A: source made %d, sink got %d", sa.In, st.got.Load())
+			}
+		})
+	}
+}
+
+// TestFileSinkIntoStalledPipe: a real file sink writing into a FIFO whose
+// reader never reads blocks in write(2) once the pipe is full; the other
+// tenant is unaffected.
+func TestFileSinkIntoStalledPipe(t *testing.T) {
+	cat := testCatalog(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A reader that never reads: the writer's open succeeds, its writes
+	// block once the pipe buffer is full.
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(t, 1, "spin_then_park")
+	a := parse(t, cat, "piped", fmt.Sprintf(`tenant: piped
+sources:
+  flood: {type: generate, profile: sequence, rate: 0}
+sinks:
+  out: {type: file, inputs: [flood], path: %q, flush_every: 0s}
+`, fifo))
+	b := parse(t, cat, "counts", countPipeline(200000, 2, 256, "block"))
+	ta := start(t, e, a)
+	// Wait until the pipe is full and the sink's input edge has filled up
+	// behind it.
+	deadline := time.Now().Add(10 * time.Second)
+	for !edgeFull(ta) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sink's edge did not fill: %+v", ta.Stats().Links)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tb := start(t, e, b)
+	waitDone(t, tb, 30*time.Second)
+	if got := len(readLines(t, filepath.Join(b.Dir, "counts.jsonl"))); got != 37 {
+		t.Fatalf("tenant B wrote %d keys, want 37", got)
+	}
+	select {
+	case <-ta.Done():
+		t.Fatal("tenant A finished although nobody reads its pipe")
+	default:
+	}
+	// Unblock the writer: closing the only reader makes its write fail,
+	// which fails tenant A (and ends its goroutine).
+	ta.Stop()
+	rd.Close()
+	waitDone(t, ta, 10*time.Second)
+	if err := ta.Err(); err == nil || !strings.Contains(err.Error(), `operator "out"`) {
+		t.Fatalf("tenant A: want a write error naming the sink, got %v", err)
+	}
+}
+
+// TestPushSourceRunsOnlyWhenWoken: a push source gets turns when its
+// pusher wakes it, not by polling; everything pushed arrives.
+func TestPushSourceRunsOnlyWhenWoken(t *testing.T) {
+	cat := testCatalog(t)
+	id := t.Name()
+	p := newPusher()
+	defer register(id, p)()
+	e := newEngine(t, 2, "park")
+	tn := start(t, e, parse(t, cat, "pushed", fmt.Sprintf(`tenant: pushed
+sources:
+  in: {type: push, id: %q}
+sinks:
+  out: {type: blackhole, inputs: [in]}
+`, id)))
+	<-p.ready
+	for i := range 20 {
+		p.push(int64(2*i), int64(2*i+1))
+		time.Sleep(2 * time.Millisecond)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for tn.Stats().Out < 40 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	turns := sourceTurns(tn)
+	time.Sleep(100 * time.Millisecond) // idle: no turns
+	if again := sourceTurns(tn); again != turns {
+		t.Fatalf("the idle push source took %d turns in 100ms", again-turns)
+	}
+	if turns > 3*20+5 {
+		t.Fatalf("%d turns for 20 pushes: the source is polled", turns)
+	}
+	p.end()
+	waitDone(t, tn, 5*time.Second)
+	if s := tn.Stats(); s.In != 40 || s.Out != 40 {
+		t.Fatalf("in %d out %d, want 40 and 40", s.In, s.Out)
+	}
+}
+
+func sourceTurns(tn *engine.Tenant) uint64 {
+	for _, a := range tn.Stats().Actors {
+		if strings.HasPrefix(a.Name, "in") {
+			return a.Turns
+		}
+	}
+	return 0
+}
+
+// TestAsyncSinkBoundsInFlight: the engine hands an async sink no more than
+// its MaxInFlight (plus one batch), waits for every acknowledgement before
+// Close, and finishes only then.
+func TestAsyncSinkBoundsInFlight(t *testing.T) {
+	cat := testCatalog(t)
+	id := t.Name()
+	ak := &acker{delay: 200 * time.Microsecond, max: 100}
+	defer register(id, ak)()
+	e, err := engine.New(engine.Config{Workers: 2, Wait: "park", Budget: 16, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	tn := start(t, e, parse(t, cat, "acked", fmt.Sprintf(`tenant: acked
+sources:
+  gen: {type: generate, profile: sequence, count: 20000}
+sinks:
+  out: {type: async, inputs: [gen], id: %q}
+`, id)))
+	waitDone(t, tn, 30*time.Second)
+	if err := tn.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ak.wg.Wait()
+	if got := ak.acked.Load(); got != 20000 {
+		t.Fatalf("acknowledged %d, want 20000", got)
+	}
+	if m := ak.maxInFlight.Load(); m > 100+16 {
+		t.Fatalf("in flight reached %d, bound 100 plus one batch of 16", m)
+	}
+	if c, w := ak.closed.Load(), ak.closedWith.Load(); c != 1 || w != 0 {
+		t.Fatalf("Close called %d times with %d in flight; want once with none", c, w)
+	}
+}
+
+// TestAsyncSinkFinalErrorFailsTenant: an acknowledgement with an error
+// fails the tenant, naming the sink and the error.
+func TestAsyncSinkFinalErrorFailsTenant(t *testing.T) {
+	cat := testCatalog(t)
+	id := t.Name()
+	ak := &acker{delay: time.Millisecond, max: 64, fail: errRefused}
+	defer register(id, ak)()
+	e := newEngine(t, 1, "park")
+	tn := start(t, e, parse(t, cat, "refused", fmt.Sprintf(`tenant: refused
+sources:
+  gen: {type: generate, profile: sequence, count: 100000}
+sinks:
+  sent: {type: async, inputs: [gen], id: %q}
+`, id)))
+	waitDone(t, tn, 10*time.Second)
+	ak.wg.Wait()
+	err := tn.Err()
+	if err == nil || !errors.Is(err, errRefused) || !strings.Contains(err.Error(), `sink "sent"`) {
+		t.Fatalf("want a failure naming sink %q and wrapping %v, got %v", "sent", errRefused, err)
+	}
+}
+
+// TestOpenFailureFailsOnlyThatTenant: a component that cannot open fails
+// its tenant at start with the component's position; what was already
+// opened is closed, and another tenant runs normally.
+func TestOpenFailureFailsOnlyThatTenant(t *testing.T) {
+	cat := testCatalog(t)
+	good, bad := &lifecycle{}, &lifecycle{openErr: errors.New("port 8080 is in use")}
+	defer register("good", good)()
+	defer register("bad", bad)()
+	e := newEngine(t, 2, "park")
+	p := parse(t, cat, "broken", `tenant: broken
+sources:
+  gen: {type: generate, profile: sequence, count: 10}
+sinks:
+  first: {type: lifecycle, inputs: [gen], id: good}
+  second: {type: lifecycle, inputs: [gen], id: bad}
+`)
+	pl, err := e.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Run(pl)
+	if err == nil {
+		t.Fatal("Run succeeded although an Open failed")
+	}
+	if want := `broken.yaml:6:3: sink "second": port 8080 is in use`; !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q lacks %q", err, want)
+	}
+	// Sinks open first, in reverse order: second failed before first opened,
+	// so nothing was left open.
+	if good.opens.Load() != good.closes.Load() {
+		t.Fatalf("first sink: %d opens, %d closes", good.opens.Load(), good.closes.Load())
+	}
+
+	// A file sink whose directory is missing, with create_dirs: false.
+	missing := parse(t, cat, "nodir", `tenant: nodir
+sources:
+  gen: {type: generate, profile: sequence, count: 10}
+sinks:
+  out: {type: file, inputs: [gen], path: no/such/dir/x.jsonl, create_dirs: false}
+`)
+	pl, err = e.Compile(missing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Run(pl); err == nil || !strings.Contains(err.Error(), `nodir.yaml:5:3: sink "out": cannot open "no/such/dir/x.jsonl" for writing`) {
+		t.Fatalf("want the open error at the sink, got %v", err)
+	}
+
+	// Another tenant is unaffected.
+	ok := start(t, e, parse(t, cat, "counts", countPipeline(10000, 2, 64, "block")))
+	waitDone(t, ok, 20*time.Second)
+	if err := ok.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCloseOnceAfterFlush: an operator's Close comes once, after its
+// Flush, when the tenant finishes; and once when it fails.
+func TestCloseOnceAfterFlush(t *testing.T) {
+	cat := testCatalog(t)
+	fine, failing := &lifecycle{}, &lifecycle{}
+	defer register("fine", fine)()
+	defer register("failing", failing)()
+	e := newEngine(t, 2, "park")
+	t1 := start(t, e, parse(t, cat, "fine", `tenant: fine
+sources:
+  gen: {type: generate, profile: sequence, count: 1000}
+sinks:
+  out: {type: lifecycle, inputs: [gen], id: fine}
+`))
+	t2 := start(t, e, parse(t, cat, "failing", `tenant: failing
+sources:
+  gen: {type: generate, profile: sequence, count: 100000}
+transforms:
+  boom: {type: explode, inputs: [gen], at: 50000, how: error}
+sinks:
+  out: {type: lifecycle, inputs: [boom], id: failing}
+`))
+	waitDone(t, t1, 10*time.Second)
+	waitDone(t, t2, 10*time.Second)
+	if o, f, c := fine.opens.Load(), fine.flushes.Load(), fine.closes.Load(); o != 1 || f != 1 || c != 1 {
+		t.Fatalf("finished tenant: %d opens, %d flushes, %d closes; want 1 each", o, f, c)
+	}
+	if t2.Err() == nil {
+		t.Fatal("tenant with a failing operator did not fail")
+	}
+	if o, c := failing.opens.Load(), failing.closes.Load(); o != 1 || c != 1 {
+		t.Fatalf("failed tenant: %d opens, %d closes; want 1 each", o, c)
+	}
+}
+
+func edgeFull(tn *engine.Tenant) bool {
+	for _, l := range tn.Stats().Links {
+		if l.Depth == l.Capacity {
+			return true
+		}
+	}
+	return false
+}
