@@ -76,9 +76,26 @@ func (o Options) lookup(name string) (any, bool) {
 		return v, true
 	}
 	if d, ok := find(o.decl, name); ok && d.Default != nil && !d.Required {
-		return d.Default, true
+		return cloneDefault(d.Default), true
 	}
 	return nil, false
+}
+
+// cloneDefault copies list and map defaults, so that a component that
+// changes the value it read changes neither the Spec nor another
+// component's.
+func cloneDefault(v any) any {
+	switch d := v.(type) {
+	case []string:
+		return slices.Clone(d)
+	case map[string]string:
+		return maps.Clone(d)
+	case []Entry:
+		return slices.Clone(d)
+	case []any:
+		return slices.Clone(d)
+	}
+	return v
 }
 
 func get[T any](o Options, name string) T {

@@ -88,7 +88,7 @@ func read[T any](r *Reader, name string) T {
 		if d.Default == nil || d.Required {
 			return zero
 		}
-		v = d.Default
+		v = cloneDefault(d.Default)
 	}
 	t, ok := v.(T)
 	if !ok {

@@ -3,14 +3,14 @@ package connect
 import (
 	"fmt"
 
-	"github.com/greenwave/greenwave/internal/expr"
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to s
-// (expr.Suggest's rule, shared by every did-you-mean of the engine), or ""
+// (diag.Suggest), or ""
 // when none is close enough to be a likely typo.
 func didYouMean(s string, candidates []string) string {
-	best := expr.Suggest(s, candidates)
+	best := diag.Suggest(s, candidates)
 	if best == "" {
 		return ""
 	}

@@ -35,3 +35,28 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("HintOrList: %q", got)
 	}
 }
+
+// TestSuggestLoaderNames: the names the pipeline loader suggests among.
+func TestSuggestLoaderNames(t *testing.T) {
+	cands := []string{"events", "sessions", "capacity", "when_full", "drop_newest", "drop_oldest"}
+	tests := map[string]string{
+		"evnts":    "events",
+		"sesions":  "sessions",
+		"Events":   "events",
+		"cap":      "capacity",
+		"whenfull": "when_full",
+		"drop_new": "drop_newest",
+		"xyz":      "",
+		"e":        "",
+		"":         "",
+		"events":   "", // itself is not a suggestion
+	}
+	for in, want := range tests {
+		if got := Suggest(in, cands); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := distance("kitten", "sitting"); got != 3 {
+		t.Errorf("distance = %d, want 3", got)
+	}
+}
