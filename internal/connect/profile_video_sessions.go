@@ -10,13 +10,8 @@ import (
 	"github.com/greenwave/greenwave/internal/event"
 )
 
-const (
-	defaultVideoCustomers     = 20
-	defaultVideoSessions      = 50
-	defaultVideoHeartbeat     = 10 * time.Second
-	defaultVideoSessionLength = 5 * time.Minute
-	minVideoHeartbeat         = 10 * time.Millisecond
-)
+// minVideoHeartbeat bounds the heartbeat option from below.
+const minVideoHeartbeat = 10 * time.Millisecond
 
 // Slots of the video_event schema's fields, in declaration order.
 const (
@@ -96,34 +91,23 @@ type videoProfile struct {
 	idbuf     []byte
 }
 
-func newVideoProfile(ctx *component.Context, r optReader, seed uint64) (*videoProfile, error) {
-	customers, sessions := int64(defaultVideoCustomers), int64(defaultVideoSessions)
-	hb, length := defaultVideoHeartbeat, defaultVideoSessionLength
-	var err error
-	if r.set("customers") {
-		if customers, err = r.integer("customers"); err != nil {
-			return nil, err
-		}
+// newVideoProfile reads the profile's options; it returns nil (and no
+// error) when r has found a problem.
+func newVideoProfile(ctx *component.Context, r *component.Reader, seed uint64) (*videoProfile, error) {
+	customers, sessions := r.Int("customers"), r.Int("sessions")
+	hb, length := r.Duration("heartbeat"), r.Duration("session_length")
+	if total := customers * sessions; total > maxVideoSessions {
+		r.Fail(r.At("sessions"), "customers × sessions is %d, above the limit of %d concurrent sessions", total, maxVideoSessions)
 	}
-	if r.set("sessions") {
-		if sessions, err = r.integer("sessions"); err != nil {
-			return nil, err
-		}
-	}
-	if total := customers * sessions; customers > maxVideoSessions || total > maxVideoSessions {
-		return nil, component.OptErr("sessions", "customers × sessions is %d, above the limit of %d concurrent sessions", total, maxVideoSessions)
-	}
-	if r.set("heartbeat") {
-		if hb, err = r.duration("heartbeat", minVideoHeartbeat); err != nil {
-			return nil, err
-		}
-	}
-	if r.set("session_length") {
-		if length, err = r.duration("session_length", hb); err != nil {
-			return nil, err
-		}
-	} else if length < hb {
+	switch {
+	case length >= hb:
+	case r.Given("session_length"):
+		r.Fail(r.At("session_length"), "must be at least one heartbeat (%v), got %v", hb, length)
+	default:
 		length = hb
+	}
+	if r.Failed() {
+		return nil, nil
 	}
 	s, slots, err := bindSchema(ctx.Registry, event.MustSchema(ctx.Tenant, "video_event", videoFields[:]...))
 	if err != nil {
