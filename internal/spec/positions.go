@@ -91,13 +91,20 @@ func (l *loader) textStart(n ast.Node) (textPos, bool) {
 			return textPos{}, false
 		}
 		tk := v.Value.GetToken()
-		if tk == nil || tk.Position == nil {
+		if tk == nil || v.Start.Position == nil {
 			return textPos{}, false
 		}
-		// The content token starts on the text's first line; its Origin
-		// holds the lines as written, indentation included.
-		indent := len(tk.Origin) - len(strings.TrimLeft(tk.Origin, " "))
-		start := Pos{File: l.file, Line: tk.Position.Line, Col: indent + 1}
+		// The text starts on the line after the indicator ("|", ">-"),
+		// at the block's indentation: that of its first line that is not
+		// blank, in the content token's Origin (the lines as written).
+		indent := 0
+		for _, line := range strings.Split(tk.Origin, "\n") {
+			if strings.TrimSpace(line) != "" {
+				indent = len(line) - len(strings.TrimLeft(line, " "))
+				break
+			}
+		}
+		start := Pos{File: l.file, Line: v.Start.Position.Line + 1, Col: indent + 1}
 		return textPos{start: start, lines: strings.HasPrefix(v.Start.Value, "|")}, true
 	}
 	return textPos{}, false
