@@ -3,9 +3,11 @@
 // process.
 //
 // Sources: generate (deterministic synthetic events; the video_sessions
-// profile models the video QoE analytics workload, the sequence profile is a
-// cheap counter for benchmarks) and file (JSON lines with a declared schema,
-// optional event-time replay, reject or dead-letter handling of bad lines).
+// profile runs the video QoE workload of internal/videosessions, the
+// sequence profile is a cheap counter for benchmarks), nexmark (the Nexmark
+// benchmark's generator, internal/nexmark) and file (JSON lines with a
+// declared schema, optional event-time replay, reject or dead-letter
+// handling of bad lines).
 // Sinks: stdout (JSON or aligned text), file (JSON lines) and blackhole
 // (counts and discards).
 //

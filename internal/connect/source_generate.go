@@ -9,6 +9,7 @@ import (
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
+	"github.com/greenwave/greenwave/internal/videosessions"
 )
 
 // Profile names of the generate source.
@@ -66,12 +67,12 @@ func generateSpec() *component.Spec {
 				Doc: "Event time of the first event, as an RFC 3339 time."},
 			{Name: "event_rate", Type: component.Float, HasMin: true, ExclusiveMin: true,
 				Doc: "Events per second of event time: event i has time start + i/event_rate. Default: rate when rate > 0, else 100000."},
-			{Name: "customers", Type: component.Int, Default: int64(20), HasMin: true, Min: 1, HasMax: true, Max: maxVideoSessions,
+			{Name: "customers", Type: component.Int, Default: int64(20), HasMin: true, Min: 1, HasMax: true, Max: videosessions.MaxSessions,
 				Doc: "video_sessions only: number of customers. Customer sizes are Zipf-skewed: cust-001 is the largest."},
-			{Name: "sessions", Type: component.Int, Default: int64(50), HasMin: true, Min: 1, HasMax: true, Max: maxVideoSessions,
+			{Name: "sessions", Type: component.Int, Default: int64(50), HasMin: true, Min: 1, HasMax: true, Max: videosessions.MaxSessions,
 				Doc: "video_sessions only: concurrent sessions per customer on average; the total, customers × sessions " +
 					"(at most 16777216), is split Zipf-like across customers."},
-			{Name: "heartbeat", Type: component.Duration, Default: 10 * time.Second, HasMin: true, Min: float64(minVideoHeartbeat),
+			{Name: "heartbeat", Type: component.Duration, Default: 10 * time.Second, HasMin: true, Min: float64(videosessions.MinHeartbeat),
 				Doc: "video_sessions only: play time between a session's heartbeats. " +
 					"Durations in events (play_ms, buffering_ms, startup_ms) are on the sessions' play clock, which " +
 					"matches event time when event_rate is about 1.1 × customers × sessions / heartbeat; otherwise " +
