@@ -43,11 +43,16 @@ func generateSpec() *component.Spec {
 			"(in Event.Time and the ts field); rate only paces the wall clock. " +
 			"With `parallelism: n` (sequence profile only), n instances interleave the one stream: instance i " +
 			"makes events i, i+n, i+2n, ... at the event times they have in it, sharing count and rate. " +
-			"Profiles: video_sessions (video QoE analytics: customers with concurrent playback sessions " +
-			"emitting start, heartbeat, buffering, bitrate_change and end events, schema video_event; a session " +
-			"whose startup outlasts its viewer's patience is a lone end event, an exit before video start) and " +
-			"sequence (a cheap counter for benchmarks and tests, schema sequence). Options that belong to " +
-			"one profile are an error with the other.",
+			"Profile `video_sessions` (internal/videosessions) models video quality-of-experience analytics: " +
+			"`customers` Zipf-sized customers, each with about `sessions` concurrent playback sessions emitting " +
+			"start, heartbeat (every `heartbeat` of play), buffering, bitrate_change and end events with their CDN, " +
+			"device and country; a viewer whose video takes longer to start than they will wait (2 s plus an " +
+			"exponential 4 s on average) leaves first, and that session is a lone end with no play time (about " +
+			"one session in ten, more on slow devices and CDNs). Its schema, video_event: ts, event_type, " +
+			"customer, session_id, viewer_id, video_id, cdn, device, country, bitrate_kbps, buffering_ms, " +
+			"startup_ms, play_ms, seq. Profile `sequence`: schema sequence (id, key, value, ts), a counter " +
+			"that allocates nothing, for benchmarks and tests. Options that belong to one profile are an " +
+			"error with the other.",
 		Options: []component.Option{
 			{Name: "seed", Type: component.Int, Default: int64(1),
 				Doc: "Seed of the pseudo-random generator; the same seed gives the same events."},
@@ -55,7 +60,8 @@ func generateSpec() *component.Spec {
 				Doc: "Events per second of wall clock; 0 generates as fast as the pipeline reads. " +
 					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog."},
 			{Name: "count", Type: component.Int, Default: int64(0), HasMin: true,
-				Doc: "Number of events to generate before the source is done; 0 is unbounded."},
+				Doc: "Number of events to generate before the source is done; 0 is unbounded. A tenant whose " +
+					"sources are all finite drains and finishes by itself."},
 			{Name: "out_of_order_group", Type: component.Int, Default: int64(1), HasMin: true, Min: 1,
 				Doc: "Shuffle the events within each group of this many (as read in one batch), keeping their " +
 					"event times, so that event time arrives out of order by at most group/event_rate; pair it " +

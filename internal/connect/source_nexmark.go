@@ -84,9 +84,9 @@ func nexmarkSpec() *component.Spec {
 			"nexmark/nexmark repository does: people, auctions and bids in proportion 1:3:46, ids from 1000, " +
 			"hot sellers, auctions and bidders, log-scale prices, and extra padding to average sizes. " +
 			"Deterministic given seed. Each kind goes to its own side output with its own schema: " +
-			"<name>.person (id, name, email_address, credit_card, city, state, date_time, extra), " +
-			"<name>.auction (id, item_name, description, initial_bid, reserve, date_time, expires, seller, " +
-			"category, extra) and <name>.bid (auction, bidder, price, channel, url, date_time, extra). " +
+			"`<name>.person` (id, name, email_address, credit_card, city, state, date_time, extra), " +
+			"`<name>.auction` (id, item_name, description, initial_bid, reserve, date_time, expires, seller, " +
+			"category, extra) and `<name>.bid` (auction, bidder, price, channel, url, date_time, extra). " +
 			"The main output, schema nexmark_event (event_type plus every field prefixed by its kind, the " +
 			"other kinds' fields null), carries every event only with combined: true. Event time " +
 			"(Event.Time and date_time) is start + the reference's inter-event delay at event_rate, in " +
