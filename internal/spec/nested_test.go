@@ -2,6 +2,7 @@ package spec
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,4 +169,28 @@ func TestObjectDefaultsWhenAbsent(t *testing.T) {
 	if d != 0 {
 		t.Errorf("max_out_of_orderness default %v", d)
 	}
+}
+
+// TestDeepNestingIsRefusedQuickly: a file nesting flow collections beyond
+// maxFlowDepth is one problem at the first level too deep, found before the
+// YAML parser (whose time grows with the square of the depth) sees it;
+// brackets in quotes and comments do not count.
+func TestDeepNestingIsRefusedQuickly(t *testing.T) {
+	deep := "sources:\n  a: {type: generate, template: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}\n"
+	start := time.Now()
+	_, err := Parse("deep.yaml", []byte(deep), testCatalog(t))
+	if err == nil || err.Error() != "deep.yaml:2:1032: lists and mappings nest deeper than 1000 levels" {
+		t.Fatalf("error %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	ok := "sources:\n  a: {type: generate, name_prefix: '" + strings.Repeat("[", 2000) + "', where: \"" + strings.Repeat("{", 2000) + "\"} # " +
+		strings.Repeat("[", 2000) + "\nsinks:\n  out: {type: blackhole, inputs: [a]}\n"
+	p := mustParse(t, "q.yaml", ok)
+	if got := p.ByName["a"].Options.String("name_prefix"); len(got) != 2000 {
+		t.Errorf("name_prefix of %d bytes", len(got))
+	}
+	fine := "sources:\n  a: {type: generate, template: " + strings.Repeat("[", 900) + strings.Repeat("]", 900) + "}\nsinks:\n  out: {type: blackhole, inputs: [a]}\n"
+	mustParse(t, "fine.yaml", fine)
 }

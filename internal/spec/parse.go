@@ -72,7 +72,11 @@ func Parse(file string, data []byte, cat *component.Catalog) (*Pipeline, error) 
 		aliases: map[*ast.AliasNode]*ast.AnchorNode{},
 		budget:  expansionBudget,
 	}
-	f, err := parseYAML(bytes.TrimPrefix(data, utf8BOM))
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if pos, deep := flowDepthError(file, data); deep {
+		return nil, Errors{Errorf(pos, "", "lists and mappings nest deeper than %d levels", maxFlowDepth)}
+	}
+	f, err := parseYAML(data)
 	if err != nil {
 		return nil, Errors{l.syntaxError(err)}
 	}
