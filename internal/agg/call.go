@@ -32,8 +32,8 @@ func (p *parser) parseCall() (*node, *Error) {
 	f, ok := lookupFunc(nameTok.text)
 	if !ok {
 		msg := fmt.Sprintf("unknown function %q", nameTok.text)
-		if s := diag.Suggest(nameTok.text, funcNames()); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		if hint := diag.DidYouMean(nameTok.text, funcNames()); hint != "" {
+			msg += hint
 		} else {
 			msg += " (functions: " + strings.Join(funcNames(), ", ") + ")"
 		}

@@ -18,8 +18,8 @@ const maxListed = 8
 //	unknown field "stauts" (did you mean "status"?)
 //	unknown field "zzz" (fields: host, status, bytes)
 func UnknownField(name string, fields []string) string {
-	if s := diag.Suggest(name, fields); s != "" {
-		return fmt.Sprintf("unknown field %q (did you mean %q?)", name, s)
+	if hint := diag.DidYouMean(name, fields); hint != "" {
+		return fmt.Sprintf("unknown field %q%s", name, hint)
 	}
 	if len(fields) == 0 {
 		return fmt.Sprintf("unknown field %q (the input has no fields)", name)

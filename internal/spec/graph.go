@@ -27,7 +27,7 @@ func (l *loader) link(p *Pipeline) {
 				// component that holds the name, checked like any other.)
 				l.errorf(in.Pos, desc, "lists itself as an input")
 			case !ok:
-				l.errorf(in.Pos, desc, "unknown input %s%s", diag.Quote(in.Component), diag.DidYouMean(in.Component, without(names, c.Name)))
+				l.unknown(in.Pos, desc, "unknown input", in.Component, without(names, c.Name), "")
 			case prod.Kind == component.KindSink:
 				l.errorf(in.Pos, desc, "input %q is a sink; sinks have no output", in.Component)
 			case in.Output != "" && prod.Spec != nil && prod.SideOutput(in.Output) < 0:

@@ -83,3 +83,20 @@ func TestDiagnose(t *testing.T) {
 		t.Error("nil error diagnosed")
 	}
 }
+
+// TestSuggestionsAreStructured: unknown names carry the closest valid one
+// as the diagnostic's Suggestion, which renders as the hint.
+func TestSuggestionsAreStructured(t *testing.T) {
+	_, err := Parse("s.yaml", []byte("sources:\n  a: {type: generate, rat: 1}\n  b: {type: http, address: x, tls: {cret: c}}\nsinks:\n  out: {type: blackhole, inputs: [a, bb]}\n"), testCatalog(t))
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("error %v", err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Suggestion)
+	}
+	if strings.Join(got, ",") != "rate,cert,b" || !strings.HasSuffix(errs[0].Error(), `unknown option "rat" (did you mean "rate"?)`) {
+		t.Errorf("suggestions %q in\n%v", got, err)
+	}
+}

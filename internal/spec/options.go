@@ -244,13 +244,14 @@ func (l *loader) object(s *scope, decl []component.Option, p component.Path, n, 
 		return nil, false
 	}
 	values := map[string]any{}
+	suggested := map[string]bool{} // a misspelt key is not also missing
 	all := true
 	for _, e := range ents {
 		kp := p.Key(e.key)
 		s.pos.key[kp.String()] = e.keyPos
 		d := findOption(decl, e.key)
 		if d == nil {
-			l.errorf(e.keyPos, s.desc, "%s: unknown key %s%s", s.label(p), diag.Quote(e.key), diag.HintOrList(e.key, names, "keys"))
+			suggested[l.unknown(e.keyPos, s.desc, s.label(p)+": unknown key", e.key, names, "keys")] = true
 			all = false
 			continue
 		}
@@ -262,7 +263,7 @@ func (l *loader) object(s *scope, decl []component.Option, p component.Path, n, 
 		values[e.key] = x
 	}
 	for i := range decl {
-		if _, given := values[decl[i].Name]; decl[i].Required && !given && !hasKey(ents, decl[i].Name) {
+		if _, given := values[decl[i].Name]; decl[i].Required && !given && !hasKey(ents, decl[i].Name) && !suggested[decl[i].Name] {
 			l.errorf(l.pos(n), s.desc, "%s: missing required key %q", s.label(p), decl[i].Name)
 			all = false
 		}

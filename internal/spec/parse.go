@@ -53,6 +53,22 @@ func (l *loader) errorf(pos Pos, comp string, format string, args ...any) {
 	l.errs = append(l.errs, Errorf(pos, comp, format, args...))
 }
 
+// unknown reports name, which is not one of candidates, with the closest
+// candidate as the diagnostic's suggestion (or, when none is close and
+// label is set, the candidates listed under label).
+//
+// It returns the suggestion, so that a caller does not also report the
+// suggested key as missing.
+func (l *loader) unknown(pos Pos, comp, what, name string, candidates []string, label string) string {
+	d := Errorf(pos, comp, "%s %s", what, diag.Quote(name))
+	d.Suggestion = diag.Suggest(name, candidates)
+	if d.Suggestion == "" && label != "" {
+		d.Msg += " (" + label + ": " + diag.QuoteList(candidates) + ")"
+	}
+	l.errs = append(l.errs, d)
+	return d.Suggestion
+}
+
 // Parse parses and validates one pipeline file. file names it in positions
 // and gives the default tenant; data is its content; cat holds the component
 // types it may use.

@@ -31,6 +31,7 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 		l.errorf(c.Pos, desc, "invalid name %s: %s", diag.Quote(c.Name), why)
 	}
 	values := map[string]any{}
+	suggested := map[string]bool{} // a misspelt option is not also missing
 	defer func() {
 		var decl []component.Option
 		if c.Spec != nil {
@@ -89,7 +90,9 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 			}
 			l.keyed(c, s, ent)
 		default:
-			l.option(c, s, ent, values)
+			if sug := l.option(c, s, ent, values); sug != "" {
+				suggested[sug] = true
+			}
 		}
 	}
 	if kind != component.KindSource && !hasInputs {
@@ -98,7 +101,7 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 	if c.Spec != nil {
 		for i := range c.Spec.Options {
 			o := &c.Spec.Options[i]
-			if o.Required && !hasKey(ents, o.Name) {
+			if o.Required && !hasKey(ents, o.Name) && !suggested[o.Name] {
 				l.errorf(c.Pos, desc, "missing required option %q", o.Name)
 			}
 		}
@@ -109,26 +112,30 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 // option checks one of the component's own options against its Spec and
 // stores the converted value in values. Options of a component whose type
 // is missing or unknown cannot be checked and are skipped (the type is
-// reported instead).
-func (l *loader) option(c *Component, s *scope, e entry, values map[string]any) {
+// reported instead). For an unknown option it returns the suggested one.
+func (l *loader) option(c *Component, s *scope, e entry, values map[string]any) string {
 	if c.Spec == nil {
-		return
+		return ""
 	}
 	o, ok := c.Spec.Option(e.key)
 	if !ok {
-		l.errorf(e.keyPos, c.Desc(), "unknown option %s%s", diag.Quote(e.key), l.optionHint(c, e.key))
-		return
+		d := Errorf(e.keyPos, c.Desc(), "unknown option %s", diag.Quote(e.key))
+		if d.Suggestion = diag.Suggest(e.key, optionCandidates(c)); d.Suggestion == "" {
+			d.Msg += optionList(c)
+		}
+		l.errs = append(l.errs, d)
+		return d.Suggestion
 	}
 	if v, ok := l.convert(s, o, component.At(o.Name), e.value); ok {
 		values[o.Name] = v
 	}
+	return ""
 }
 
-// optionHint suggests the closest option or common key, or lists the
-// options of the type when none is close.
-func (l *loader) optionHint(c *Component, name string) string {
-	names := component.Names(c.Spec.Options)
-	cands := append([]string{"type"}, names...)
+// optionCandidates lists what a key of the component may be: its type's
+// options and the common keys that apply to it.
+func optionCandidates(c *Component) []string {
+	cands := append([]string{"type"}, component.Names(c.Spec.Options)...)
 	if c.Kind != component.KindSource {
 		cands = append(cands, "inputs", "buffer")
 	} else {
@@ -139,9 +146,13 @@ func (l *loader) optionHint(c *Component, name string) string {
 	} else if c.Kind == component.KindSource && c.Spec.Parallel {
 		cands = append(cands, "parallelism")
 	}
-	if hint := diag.DidYouMean(name, cands); hint != "" {
-		return hint
-	}
+	return cands
+}
+
+// optionList lists the options of the component's type, for an unknown
+// option nothing is close to.
+func optionList(c *Component) string {
+	names := component.Names(c.Spec.Options)
 	if len(names) == 0 {
 		return fmt.Sprintf("; type %q has no options", c.Type)
 	}
