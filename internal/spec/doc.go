@@ -9,7 +9,9 @@
 // edges, `event_time` for a source, `key` and `parallelism` when its type is
 // keyed (CommonOptions), and the type's own options. Top-level keys starting
 // with "x-" are ignored so that they can hold YAML anchors; anchors, aliases
-// and merge keys ("<<") work anywhere. A UTF-8 byte order mark is ignored.
+// and merge keys ("<<") work anywhere. A UTF-8 byte order mark is ignored;
+// flow collections nested deeper than 1000 levels are refused before the
+// YAML parser, whose time grows with the square of the depth, sees them.
 //
 // Parse turns a file into a Pipeline whose components have their Spec
 // looked up in a component.Catalog, their options checked and converted to
