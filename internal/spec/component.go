@@ -18,8 +18,7 @@ type Component struct {
 	Inputs []Input
 	// Options holds the component's own options, checked against Spec and
 	// converted to the Go types component.OptionType names; absent ones
-	// read as their Spec defaults. Values are shared with the Spec's
-	// defaults and must not be modified.
+	// read as their Spec defaults.
 	Options component.Options
 	// Buffer configures the ring buffers of the component's input edges.
 	Buffer Buffer
