@@ -19,24 +19,12 @@ import (
 // the loader moves to the file.
 type OptionError struct {
 	Path Path
-	// Option names a top-level option when Path is zero.
-	//
-	// Deprecated: set Path.
-	Option string
-	Err    error
-}
-
-// path returns the error's path, from Option when Path is zero.
-func (e *OptionError) path() Path {
-	if e.Path.IsZero() && e.Option != "" {
-		return At(e.Option)
-	}
-	return e.Path
+	Err  error
 }
 
 // Error returns `option "schema.ts": <problem>`.
 func (e *OptionError) Error() string {
-	return "option " + strconv.Quote(e.path().String()) + ": " + e.Err.Error()
+	return "option " + strconv.Quote(e.Path.String()) + ": " + e.Err.Error()
 }
 
 func (e *OptionError) Unwrap() error { return e.Err }
@@ -106,7 +94,7 @@ func collect(err error, base Path, out *[]Problem) {
 		*out = append(*out, Problem{Path: base, Err: err})
 		return
 	}
-	p := base.Join(oe.path())
+	p := base.Join(oe.Path)
 	if holdsOptionError(oe.Err) {
 		collect(oe.Err, p, out)
 		return

@@ -102,13 +102,13 @@ func TestProblems(t *testing.T) {
 		&OptionError{Path: At("aggregates"), Err: inner},
 		OptErr("rate", "too fast"),
 		fmt.Errorf("needs exactly 1 input, got %d", 2),
-		&OptionError{Option: "legacy", Err: errors.New("old style")},
+		&OptionError{Path: At("schema", "ts"), Err: errors.New("nested")},
 	)
 	var got []string
 	for _, p := range Problems(err) {
 		got = append(got, p.Path.String()+": "+p.Err.Error())
 	}
-	want := "aggregates.p95: bad|aggregates.avg: worse|rate: too fast|: needs exactly 1 input, got 2|legacy: old style"
+	want := "aggregates.p95: bad|aggregates.avg: worse|rate: too fast|: needs exactly 1 input, got 2|schema.ts: nested"
 	if strings.Join(got, "|") != want {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, "|"), want)
 	}
