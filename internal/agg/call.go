@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 	"github.com/greenwave/greenwave/internal/expr"
 )
@@ -31,8 +32,8 @@ func (p *parser) parseCall() (*node, *Error) {
 	f, ok := lookupFunc(nameTok.text)
 	if !ok {
 		msg := fmt.Sprintf("unknown function %q", nameTok.text)
-		if s := expr.Suggest(nameTok.text, funcNames()); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		if hint := diag.DidYouMean(nameTok.text, funcNames()); hint != "" {
+			msg += hint
 		} else {
 			msg += " (functions: " + strings.Join(funcNames(), ", ") + ")"
 		}
@@ -140,7 +141,7 @@ func (p *parser) resolve(f Func, name token, args []arg) (Call, *Error) {
 	}
 	slot, ok := p.in.Slot(fa.tok.text)
 	if !ok {
-		return c, p.errAt(fa.tok.off, "%s: %s", f, unknownField(fa.tok.text, p.in.Names()))
+		return c, p.errAt(fa.tok.off, "%s: %s", f, expr.UnknownField(fa.tok.text, p.in.Names()))
 	}
 	kind := p.in.Fields[slot].Kind
 	if !info.fieldKinds.has(kind) {

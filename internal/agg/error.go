@@ -1,28 +1,21 @@
 package agg
 
 import (
-	"fmt"
 	"unicode/utf8"
+
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
-// Error is a problem in the text of one aggregate, located inside the text.
-// A pipeline loader that knows where the text starts in its file reports it
-// at that line, column+Column()-1.
-type Error struct {
-	// Name is the aggregate's name (its output field).
-	Name string
-	// Col is the 1-based column in the text, counted in runes.
-	Col int
-	Msg string
+// Error is a problem in the text of one aggregate: greenwave's diagnostic
+// type, positioned relative to the text (no File, Line 1, Col the 1-based
+// rune column). A pipeline loader that knows where the text starts in its
+// file moves it there (spec.Component.Diagnose).
+type Error = diag.Diagnostic
+
+// errorAt returns an *Error at rune column col of the text.
+func errorAt(col int, msg string) *Error {
+	return &Error{Pos: diag.Pos{Line: 1, Col: col}, Msg: msg}
 }
-
-// Error returns the message prefixed with the aggregate's name:
-//
-//	aggregate "p95": percentile: unknown field "startup" (did you mean "startup_ms"?)
-func (e *Error) Error() string { return fmt.Sprintf("aggregate %q: %s", e.Name, e.Msg) }
-
-// Column returns the 1-based column of the problem in the aggregate's text.
-func (e *Error) Column() int { return e.Col }
 
 // column converts a byte offset into text to a 1-based rune column.
 func column(text string, off int) int {

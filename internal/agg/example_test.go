@@ -42,11 +42,12 @@ func Example() {
 	}
 	pool.Put(window)
 
-	_, err = agg.Parse("p95", "percentile(startup, 0.95)", in)
+	// Problems name the aggregate; the column is in the *agg.Error.
+	_, err = agg.ParseAll(map[string]string{"p95": "percentile(startup, 0.95)"}, in)
 	fmt.Println(err)
 	// Output:
 	// plays (int) = 3
 	// rebuffer_ratio (float) = 0.006
 	// top_cdns (string) = "akamai:2,fastly:1"
-	// aggregate "p95": percentile: unknown field "startup" (fields: cdn, buffering_ms, play_ms)
+	// option "p95": percentile: unknown field "startup" (fields: cdn, buffering_ms, play_ms)
 }

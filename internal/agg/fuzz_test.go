@@ -25,7 +25,7 @@ func FuzzParse(f *testing.F) {
 		s, err := Parse("x", text, testSchema)
 		if err != nil {
 			var pe *Error
-			if !errors.As(err, &pe) || pe.Column() < 1 || pe.Column() > len([]rune(text))+1 {
+			if !errors.As(err, &pe) || pe.Col < 1 || pe.Col > len([]rune(text))+1 {
 				t.Fatalf("%q: error %v (%T) without a column in the text", text, err, err)
 			}
 			return

@@ -39,7 +39,7 @@ func (p *parser) peek() token {
 }
 
 func (p *parser) errAt(off int, format string, args ...any) *Error {
-	return &Error{Name: p.name, Col: column(p.text, off), Msg: fmt.Sprintf(format, args...)}
+	return errorAt(column(p.text, off), fmt.Sprintf(format, args...))
 }
 
 func (p *parser) isOp(op string) bool { return p.tok.kind == tokOp && p.tok.text == op }
@@ -224,7 +224,7 @@ func (p *parser) check(n *node) *Error {
 	case opCall:
 		c := &p.calls[n.call]
 		if c.Kind != event.Int && c.Kind != event.Float {
-			return &Error{Name: p.name, Col: c.Col, Msg: fmt.Sprintf("arithmetic needs numbers, but %s gives %s", callText(c), article(c.Kind))}
+			return errorAt(c.Col, fmt.Sprintf("arithmetic needs numbers, but %s gives %s", callText(c), article(c.Kind)))
 		}
 		return nil
 	case opNeg:

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -67,13 +69,13 @@ func parseOutcome(t *testing.T, text string) string {
 		if !errors.As(err, &pe) {
 			t.Fatalf("%q: error %T, want *Error", text, err)
 		}
-		if pe.Column() < 1 || pe.Column() > len([]rune(text))+1 {
-			t.Errorf("%q: column %d outside the text", text, pe.Column())
+		if pe.Col < 1 || pe.Col > len([]rune(text))+1 {
+			t.Errorf("%q: column %d outside the text", text, pe.Col)
 		}
 		if m := pe.Msg; m == "" || strings.ToLower(m[:1]) != m[:1] {
 			t.Errorf("%q: message must be lowercase and non-empty: %q", text, m)
 		}
-		return "error: " + err.Error() + "\n  " + strings.Repeat(" ", pe.Column()-1) + "^ column " + strconv.Itoa(pe.Column())
+		return "error: " + err.Error() + "\n  " + strings.Repeat(" ", pe.Col-1) + "^ column " + strconv.Itoa(pe.Col)
 	}
 	if s.Name != "x" || s.Text != text {
 		t.Errorf("%q: spec name %q text %q", text, s.Name, s.Text)
@@ -88,8 +90,8 @@ func TestErrorColumnCountsRunes(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("error %v, want *Error", err)
 	}
-	if pe.Column() != 16 {
-		t.Errorf("column %d, want 16 (the rune column of $)", pe.Column())
+	if pe.Col != 16 {
+		t.Errorf("column %d, want 16 (the rune column of $)", pe.Col)
 	}
 }
 
@@ -109,10 +111,20 @@ func TestParseAll(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	want := `aggregate "bad1": sum: unknown field "nope" (fields: viewer_id, cdn, bitrate_kbps, startup_ms, buffering_ms, play_ms, ts, ok, ...)` + "\n" +
-		`aggregate "bad2": avg: expected a field name, got the end`
-	if err.Error() != want {
-		t.Errorf("got\n%s\nwant\n%s", err, want)
+	// Each problem names its aggregate as the path of an option error (the
+	// caller adds its option to it) and keeps its column.
+	var got []string
+	for _, p := range component.Problems(err) {
+		var e *Error
+		if !errors.As(p.Err, &e) {
+			t.Fatalf("%s: %v is not an *Error", p.Path, p.Err)
+		}
+		got = append(got, fmt.Sprintf("%s:%d: %s", p.Path, e.Col, e.Msg))
+	}
+	want := `bad1:5: sum: unknown field "nope" (fields: viewer_id, cdn, bitrate_kbps, startup_ms, buffering_ms, play_ms, ts, ok, ...)` + "\n" +
+		`bad2:5: avg: expected a field name, got the end`
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -54,15 +55,18 @@ func Parse(name, text string, in *event.Schema) (*Spec, error) {
 		panic("BUG: agg.Parse needs the input schema")
 	}
 	if name == "" {
-		return nil, &Error{Col: 1, Msg: "the aggregate has no name"}
+		return nil, errorAt(1, "the aggregate has no name")
 	}
 	p := &parser{name: name, text: text, in: in, lex: lexer{src: text}}
 	return p.parse()
 }
 
 // ParseAll parses a map of aggregate names to texts and returns the specs
-// sorted by name. It reports every error, joined, each an *Error. Callers
-// that keep the order of a pipeline file call Parse in that order instead.
+// sorted by name. It reports every error, joined, each a
+// component.OptionError whose path is the aggregate's name, wrapping the
+// *Error located in its text; a caller wraps them in an OptionError of its
+// option to place each at its entry in the pipeline file. Callers that keep
+// the order of a pipeline file call Parse in that order instead.
 func ParseAll(aggs map[string]string, in *event.Schema) ([]*Spec, error) {
 	names := make([]string, 0, len(aggs))
 	for n := range aggs {
@@ -74,7 +78,7 @@ func ParseAll(aggs map[string]string, in *event.Schema) ([]*Spec, error) {
 	for _, n := range names {
 		s, err := Parse(n, aggs[n], in)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &component.OptionError{Path: component.At(n), Err: err})
 			continue
 		}
 		specs = append(specs, s)

@@ -28,6 +28,7 @@ type root struct {
 	Plan     planCmd     `cmd:"" help:"Print the physical plan (actors, workers, edges, buffers) of a pipeline file."`
 	Bench    benchCmd    `cmd:"" help:"Run a benchmark scenario: greenwave's design beside the naive one."`
 	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
+	Docs     docsCmd     `cmd:"" help:"Print the reference of every component type (or one), its options, defaults and bounds."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 

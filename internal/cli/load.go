@@ -11,6 +11,7 @@ import (
 
 	"github.com/greenwave/greenwave/internal/builtin"
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/plan"
 	"github.com/greenwave/greenwave/internal/registry"
 	"github.com/greenwave/greenwave/internal/spec"
@@ -51,37 +52,82 @@ type checked struct {
 	plan     *plan.Plan
 }
 
-// checkFiles parses and compiles every file against a throwaway registry
-// and reports every problem of every file to w. It returns the pipelines
-// that are valid and whether all were.
+// checkFiles parses and compiles every file against a throwaway registry,
+// checks what the files of one run must not share (tenant names, claimed
+// resources such as a file two sinks would write), and reports every
+// problem of every file to w, sorted by file and position. A file with
+// problems still has its valid components compiled, so that one run
+// reports every problem. It returns the pipelines that are valid and
+// whether all were.
 func checkFiles(files []string, cat *component.Catalog, workers int, w io.Writer) ([]checked, bool) {
-	var ok []checked
-	all := true
-	tenants := map[string]string{}
+	var (
+		errs    spec.Errors
+		plain   []error // problems without a position (a file that cannot be read)
+		parsed  []*spec.Pipeline
+		plans   = map[*spec.Pipeline]*plan.Plan{}
+		tenants = map[string]*spec.Pipeline{}
+	)
 	for _, f := range files {
 		p, err := spec.Load(f, cat)
-		if err != nil {
-			all = false
-			printErrors(w, err)
+		parseOK := err == nil
+		if err != nil && !addErrors(&errs, err) {
+			plain = append(plain, err)
+		}
+		if p == nil {
 			continue
 		}
+		parsed = append(parsed, p)
 		if prev, dup := tenants[p.Tenant]; dup {
-			all = false
-			fmt.Fprintf(w, "%s: tenant %q is already defined by %s\n", p.TenantPos, p.Tenant, prev)
-			continue
+			errs = append(errs, spec.Errorf(p.TenantPos, "", "tenant %s is also the tenant of %s", diag.Quote(p.Tenant), prev.TenantPos))
+		} else {
+			tenants[p.Tenant] = p
 		}
-		tenants[p.Tenant] = f
 		pl, err := plan.Compile(p, plan.Options{Workers: workers, Registry: registry.New()})
 		if err != nil {
-			all = false
-			printErrors(w, err)
+			// A pipeline with parse problems reports only what compiling
+			// its valid part adds.
+			if !addErrors(&errs, err) && parseOK {
+				plain = append(plain, err)
+			}
 			continue
 		}
-		ok = append(ok, checked{file: f, pipeline: p, plan: pl})
+		plans[p] = pl
 	}
-	return ok, all
+	errs = append(errs, spec.CheckClaims(parsed)...)
+	errs = errs.Dedupe()
+	errs.Sort()
+	for _, err := range plain {
+		fmt.Fprintln(w, strings.TrimSpace(err.Error()))
+	}
+	for _, e := range errs {
+		fmt.Fprintln(w, e.Error())
+	}
+	bad := map[string]bool{}
+	for _, e := range errs {
+		bad[e.Pos.File] = true
+	}
+	var ok []checked
+	for _, p := range parsed {
+		if pl := plans[p]; pl != nil && !bad[p.File] {
+			ok = append(ok, checked{file: p.File, pipeline: p, plan: pl})
+		}
+	}
+	return ok, len(plain) == 0 && len(errs) == 0
 }
 
+// addErrors appends the problems err lists to errs and reports whether
+// err was such a list.
+func addErrors(errs *spec.Errors, err error) bool {
+	var es spec.Errors
+	if !errors.As(err, &es) {
+		return false
+	}
+	*errs = append(*errs, es...)
+	return true
+}
+
+// printErrors prints err to w: one problem per line for a list of
+// problems, or its one-line text.
 func printErrors(w io.Writer, err error) {
 	var es spec.Errors
 	if errors.As(err, &es) {

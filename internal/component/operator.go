@@ -44,7 +44,9 @@ type Source interface {
 	// Done reports that the source is exhausted (a file read to its end, a
 	// generator that reached its count); Read is not called again after.
 	// When nothing is ready yet (a paced generator), Read returns with
-	// nothing appended and Idle set to how long to wait before calling again;
+	// nothing appended and Idle set to how long to wait before calling again
+	// (a source that knows when its next events are due may set Idle with
+	// events too, saving a turn that would find nothing);
 	// a push source whose queue is empty sets Idle to PushReady and calls
 	// Context.Wake when events arrive.
 	Read(out *Output, max int) (ReadResult, error)

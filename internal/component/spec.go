@@ -30,65 +30,16 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// OptionType is the type of a component option's value in a pipeline file.
-type OptionType uint8
-
-// Option types. Values reach New already converted: String, Expr and Enum as
-// string; Int as int64; Float as float64; Bool as bool; Duration as
-// time.Duration (written "250ms", "5s", "1m"); Size as int64 bytes (written
-// "64KiB", "1MB", or a plain number); StringList as []string (a single
-// string is accepted as a list of one); StringMap as map[string]string; Any
-// as whatever the YAML held (map[string]any, []any, string, int64, ...).
-const (
-	String OptionType = iota
-	Int
-	Float
-	Bool
-	Duration
-	Size
-	Expr
-	Enum
-	StringList
-	StringMap
-	Any
-)
-
-var optionTypeNames = [...]string{"string", "int", "float", "bool", "duration", "size", "expression", "enum", "list of strings", "map of strings", "any"}
-
-func (t OptionType) String() string {
-	if int(t) < len(optionTypeNames) {
-		return optionTypeNames[t]
-	}
-	return fmt.Sprintf("optiontype(%d)", uint8(t))
-}
-
-// Option describes one option of a component type.
-type Option struct {
-	Name string
-	Type OptionType
-	// Required options must be present; Default is ignored for them.
-	Required bool
-	// Default is the value used when the option is absent, of the Go type
-	// listed for Type (nil: no default, Options.Has reports false).
-	Default any
-	// Enum lists the allowed values of an Enum option.
-	Enum []string
-	// Min bounds Int, Float, Duration and Size values from below when
-	// HasMin is set.
-	Min    float64
-	HasMin bool
-	Doc    string
-}
-
 // Spec describes a component type. Specs are immutable once in a Catalog.
 type Spec struct {
 	// Type is the name used in the `type:` key of a pipeline file.
 	Type string
 	Kind Kind
 	Doc  string
-	// Options lists the type's own options. The keys every component has
-	// (type, inputs, buffer) and the keyed-operator keys (key, parallelism)
-	// are not listed here; the pipeline parser handles them.
+	// Options lists the type's own options, with their defaults, enums,
+	// bounds, nested keys and docs. The keys every component has (type,
+	// inputs, buffer, event_time, key, parallelism) are not listed here:
+	// the pipeline parser declares them once for all types.
 	Options []Option
 	// Stateless components keep no state between events and map each input
 	// event to at most one output event; the compiler may fuse a chain of
@@ -124,21 +75,23 @@ type Spec struct {
 	// MaxInputs bounds the number of inputs (0: any number; ignored for
 	// sources, which have none).
 	MaxInputs int
+	// Claims, when set, returns the exclusive resources an instance of the
+	// component claims, given its options and Dir (Inputs are not set). It
+	// must not touch the resources; it is called once per component when
+	// pipeline files are checked, before anything runs.
+	Claims func(ctx *Context) []Claim
 	// New builds one instance. It is called once per parallel instance at
 	// run time and once by the validator, which discards the result. It must
-	// not start goroutines or open files for writing before Open.
+	// not start goroutines or open files for writing before Open. It reads
+	// its options with a Reader and reports every problem with them it
+	// finds as OptionErrors (Reader.Err), each naming the option, nested
+	// key, map entry or list element at fault, which the loader reports at
+	// that value's position in the file.
 	New func(ctx *Context) (*Instance, error)
 }
 
 // Option returns the option spec with the given name.
-func (s *Spec) Option(name string) (*Option, bool) {
-	for i := range s.Options {
-		if s.Options[i].Name == name {
-			return &s.Options[i], true
-		}
-	}
-	return nil, false
-}
+func (s *Spec) Option(name string) (*Option, bool) { return find(s.Options, name) }
 
 // Context is what New gets: the instance's identity, its options, and the
 // schemas of its inputs.
@@ -203,21 +156,6 @@ type Instance struct {
 	// SideSchemas holds the schema of each side output, in Spec.SideOutputs
 	// order.
 	SideSchemas []*event.Schema
-}
-
-// OptionError is an error about one option; the pipeline loader reports it
-// at that option's position.
-type OptionError struct {
-	Option string
-	Err    error
-}
-
-func (e *OptionError) Error() string { return fmt.Sprintf("option %q: %v", e.Option, e.Err) }
-func (e *OptionError) Unwrap() error { return e.Err }
-
-// OptErr wraps err as an error about option name.
-func OptErr(name string, format string, args ...any) error {
-	return &OptionError{Option: name, Err: fmt.Errorf(format, args...)}
 }
 
 // Catalog is a set of component specs by type name. It is read-only after

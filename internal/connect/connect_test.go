@@ -11,7 +11,8 @@ import (
 )
 
 // requiredValues are values for each spec's required options, so every
-// spec can be built with its defaults.
+// spec can be built with its defaults (the other options absent, as the
+// loader leaves them when a file does not set them).
 var requiredValues = map[string]map[string]any{
 	"source/file": {"path": "events.jsonl", "schema": map[string]string{"n": "int"}},
 	"sink/file":   {"path": "out.jsonl"},
@@ -41,7 +42,9 @@ func TestSpecsAreDocumentedAndBuildWithDefaults(t *testing.T) {
 				if want, ok := goTypes[o.Type]; ok && reflect.TypeOf(o.Default) != want {
 					t.Errorf("%s: option %q default is %T, want %v", key, o.Name, o.Default, want)
 				}
-				values[o.Name] = o.Default // as the loader would default it
+				if err := o.Check(o.Default); err != nil {
+					t.Errorf("%s: option %q default breaks its own bounds: %v", key, o.Name, err)
+				}
 			}
 		}
 		for k, v := range requiredValues[key] {

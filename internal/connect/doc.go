@@ -3,18 +3,24 @@
 // process.
 //
 // Sources: generate (deterministic synthetic events; the video_sessions
-// profile models the video QoE analytics workload, the sequence profile is a
-// cheap counter for benchmarks) and file (JSON lines with a declared schema,
-// optional event-time replay, reject or dead-letter handling of bad lines).
+// profile runs the video QoE workload of internal/videosessions, the
+// sequence profile is a cheap counter for benchmarks), nexmark (the Nexmark
+// benchmark's generator, internal/nexmark) and file (JSON lines with a
+// declared schema, optional event-time replay, reject or dead-letter
+// handling of bad lines).
 // Sinks: stdout (JSON or aligned text), file (JSON lines) and blackhole
 // (counts and discards).
 //
 // Every connector is described by one component.Spec (see Specs) whose
 // options drive parsing, defaults, validation and the reference docs. New
-// reads absent options from the Spec's defaults, so it behaves the same
-// whether or not the caller has already defaulted them. Instances are owned
-// by one actor and are not safe for concurrent use, except where a method
-// says otherwise.
+// reads its options through a component.Reader: absent options take the
+// Spec's defaults (no default is restated in code), values are checked
+// against the Spec's enums and bounds whoever built them, and every problem
+// found is reported at once, at its option, map entry or list element. The
+// file sink claims the file it writes (Spec.Claims), so two sinks on one
+// path are rejected before anything runs. Instances are owned by one actor
+// and are not safe for concurrent use, except where a method says
+// otherwise.
 //
 // Hot paths work on whole batches and allocate nothing per event in steady
 // state: generated strings are interned tables or are created once per

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 	"github.com/valyala/fastjson"
 )
@@ -23,6 +24,10 @@ const (
 
 // kindNames lists the kinds a declared schema may use, for messages.
 var kindNames = []string{"bool", "int", "float", "string", "time"}
+
+// maxJSONMessage bounds the JSON parser's message quoted in a bad line's
+// report.
+const maxJSONMessage = 200
 
 // Interning bounds: strings up to internMaxLen bytes are shared, up to
 // internMaxEntries distinct ones per field.
@@ -86,7 +91,9 @@ func newDecoder(fields []fileField, required []int, width int) *decoder {
 func (d *decoder) decode(line []byte, e *event.Event) error {
 	v, err := d.p.ParseBytes(line)
 	if err != nil {
-		return fmt.Errorf("invalid JSON: %s", strings.TrimPrefix(err.Error(), "cannot parse JSON: "))
+		// The parser's message nests one clause per level and quotes the
+		// rest of the line: a deep or long line would make a huge report.
+		return fmt.Errorf("invalid JSON: %s", diag.Cap(strings.TrimPrefix(err.Error(), "cannot parse JSON: "), maxJSONMessage))
 	}
 	if t := v.Type(); t != fastjson.TypeObject {
 		return fmt.Errorf("expected a JSON object, got %s", t)
@@ -218,13 +225,12 @@ func (d *decoder) timeValue(v *fastjson.Value) (int64, bool) {
 	return 0, false
 }
 
-// show formats a bad value for a message: its JSON text, cut at 64 bytes.
+// show formats a bad value for a message: its JSON text, cut as diag.Quote
+// cuts a quoted value (the first diag.MaxQuoted bytes, "…" and the total
+// length).
 func (d *decoder) show(v *fastjson.Value) string {
 	d.scratch = v.MarshalTo(d.scratch[:0])
-	if len(d.scratch) > 64 {
-		return string(d.scratch[:61]) + "..."
-	}
-	return string(d.scratch)
+	return diag.Cap(string(d.scratch), diag.MaxQuoted)
 }
 
 // internTable returns shared copies of short strings, so a low-cardinality

@@ -189,3 +189,5 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
+
+const hexDigits = "0123456789abcdef"

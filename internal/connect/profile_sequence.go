@@ -5,8 +5,6 @@ import (
 	"github.com/greenwave/greenwave/internal/event"
 )
 
-const defaultSequenceKeys = 1000
-
 // sequenceValueRange bounds the value field, so sums over many events stay
 // far from int64 overflow.
 const sequenceValueRange = 1_000_000
@@ -43,13 +41,12 @@ type sequenceProfile struct {
 	direct bool
 }
 
-func newSequenceProfile(ctx *component.Context, r optReader, seed uint64) (*sequenceProfile, error) {
-	keys := int64(defaultSequenceKeys)
-	if r.set("keys") {
-		var err error
-		if keys, err = r.integer("keys"); err != nil {
-			return nil, err
-		}
+// newSequenceProfile reads the profile's options; it returns nil (and no
+// error) when r has found a problem.
+func newSequenceProfile(ctx *component.Context, r *component.Reader, seed uint64) (*sequenceProfile, error) {
+	keys := r.Int("keys")
+	if r.Failed() {
+		return nil, nil
 	}
 	s, slots, err := bindSchema(ctx.Registry, event.MustSchema(ctx.Tenant, "sequence", sequenceFields[:]...))
 	if err != nil {

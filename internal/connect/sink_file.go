@@ -29,20 +29,22 @@ func fileSinkSpec() *component.Spec {
 			{Name: "path", Type: component.String, Required: true,
 				Doc: "File to write, relative to the pipeline file's directory."},
 			{Name: "append", Type: component.Bool, Default: false,
-				Doc: "Append to an existing file instead of replacing its content."},
-			{Name: "flush_every", Type: component.Duration, Default: time.Second,
+				Doc: "Append to an existing file instead of replacing its content. Sinks (of any tenant of the run) " +
+					"may share a file only when all of them append; otherwise two sinks on one path are an error."},
+			{Name: "flush_every", Type: component.Duration, Default: time.Second, HasMin: true,
 				Doc: "Longest time an event waits in the buffer before it is written; 0 writes every batch."},
 			{Name: "create_dirs", Type: component.Bool, Default: true,
 				Doc: "Create the file's missing parent directories at start; false makes a missing directory an error."},
 		},
-		IO:  true,
-		New: newFileSink,
+		IO:     true,
+		Claims: fileSinkClaims,
+		New:    newFileSink,
 	}
 }
 
 // fileSink is the file sink instance. Owned by one actor; Process, Tick and
-// Flush are never called concurrently. The file is opened at the first
-// write and closed by Flush.
+// Flush are never called concurrently. The file is opened by Open and
+// closed by Flush (or Close, when the tenant fails).
 type fileSink struct {
 	file       string // the path as written, for messages
 	path       string
@@ -55,24 +57,45 @@ type fileSink struct {
 }
 
 func newFileSink(ctx *component.Context) (*component.Instance, error) {
-	r := optReader{spec: fileSinkSpec(), o: ctx.Options}
-	file := r.str("path")
+	r := component.NewReader(fileSinkSpec(), ctx.Options)
+	file := r.String("path")
 	if file == "" {
-		return nil, component.OptErr("path", "must name a file")
+		r.Fail(r.At("path"), "must name a file")
 	}
-	every, err := r.duration("flush_every", 0)
-	if err != nil {
+	every := r.Duration("flush_every")
+	appendMode := r.Bool("append")
+	createDirs := r.Bool("create_dirs")
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
 	s := &fileSink{
 		file:       file,
 		path:       resolvePath(ctx.Dir, file),
-		appendMode: r.boolean("append"),
-		createDirs: r.boolean("create_dirs"),
+		appendMode: appendMode,
+		createDirs: createDirs,
 		every:      every,
 		lf:         lineFormat{cache: schemaCache{inputs: ctx.Inputs, reg: ctx.Registry}},
 	}
 	return &component.Instance{Operator: s}, nil
+}
+
+// fileSinkClaims claims the file the sink writes: two sinks writing one
+// file would interleave their lines (or one would truncate the other's),
+// unless both append.
+func fileSinkClaims(ctx *component.Context) []component.Claim {
+	r := component.NewReader(fileSinkSpec(), ctx.Options)
+	file := r.String("path")
+	if file == "" {
+		return nil
+	}
+	key := resolvePath(ctx.Dir, file)
+	if abs, err := filepath.Abs(key); err == nil {
+		key = abs
+	}
+	return []component.Claim{{
+		Kind: "file", Key: filepath.Clean(key), Shared: r.Bool("append"),
+		Path: r.At("path"), Value: file, Verb: "written",
+	}}
 }
 
 // Process buffers the batch and writes when the buffer is full (or at

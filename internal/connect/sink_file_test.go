@@ -97,3 +97,26 @@ func TestFileSinkOptionErrors(t *testing.T) {
 		t.Errorf("empty path: %v", err)
 	}
 }
+
+// TestFileSinkClaimsItsFile: the claim names the absolute, cleaned path,
+// from the pipeline's directory, and is shared only when appending.
+func TestFileSinkClaimsItsFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		opts   map[string]any
+		key    string
+		shared bool
+	}{
+		{map[string]any{"path": "out/../out/x.jsonl"}, filepath.Join(dir, "out", "x.jsonl"), false},
+		{map[string]any{"path": "/tmp/y.jsonl", "append": true}, "/tmp/y.jsonl", true},
+	} {
+		claims := fileSinkSpec().Claims(&component.Context{Dir: dir, Options: component.NewOptions(tc.opts)})
+		if len(claims) != 1 {
+			t.Fatalf("%v: %d claims", tc.opts, len(claims))
+		}
+		c := claims[0]
+		if c.Kind != "file" || c.Key != tc.key || c.Shared != tc.shared || c.Path.String() != "path" || c.Value != tc.opts["path"] || c.Verb != "written" {
+			t.Errorf("%v: claim %+v", tc.opts, c)
+		}
+	}
+}

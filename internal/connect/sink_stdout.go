@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -64,13 +65,10 @@ type stdoutSink struct {
 
 // newStdoutSink builds a stdout sink that writes to w; tests pass a buffer.
 func newStdoutSink(ctx *component.Context, w io.Writer) (*component.Instance, error) {
-	r := optReader{spec: stdoutSpec(), o: ctx.Options}
-	format, err := r.enum("format")
-	if err != nil {
-		return nil, err
-	}
-	fields, err := selectedFields(r.list("fields"), ctx.Inputs)
-	if err != nil {
+	r := component.NewReader(stdoutSpec(), ctx.Options)
+	format := r.String("format")
+	fields := selectedFields(r, ctx.Inputs)
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
 	s := &stdoutSink{
@@ -80,11 +78,13 @@ func newStdoutSink(ctx *component.Context, w io.Writer) (*component.Instance, er
 	return &component.Instance{Operator: s}, nil
 }
 
-// selectedFields checks a fields option: no empty or repeated names, and
+// selectedFields checks the fields option: no empty or repeated names, and
 // each name a field of at least one input schema (when they are known).
-func selectedFields(fields []string, inputs []*event.Schema) ([]string, error) {
+// Each bad entry is reported at its place in the list.
+func selectedFields(r *component.Reader, inputs []*event.Schema) []string {
+	fields := r.StringList("fields")
 	if len(fields) == 0 {
-		return nil, nil
+		return nil
 	}
 	var known []string
 	for _, in := range inputs {
@@ -93,16 +93,17 @@ func selectedFields(fields []string, inputs []*event.Schema) ([]string, error) {
 		}
 	}
 	for i, name := range fields {
+		at := r.At("fields").Index(i)
 		switch {
 		case name == "":
-			return nil, component.OptErr("fields", "entry %d is empty", i+1)
+			r.Fail(at, "entry %d is empty", i+1)
 		case slices.Contains(fields[:i], name):
-			return nil, component.OptErr("fields", "field %q is listed twice", name)
+			r.Fail(at, "field %s is listed twice", diag.Quote(name))
 		case len(known) > 0 && !slices.Contains(known, name):
-			return nil, component.OptErr("fields", "field %q is in no input schema%s", name, didYouMean(name, known))
+			r.Fail(at, "field %s is in no input schema%s", diag.Quote(name), diag.DidYouMean(name, known))
 		}
 	}
-	return slices.Clone(fields), nil
+	return slices.Clone(fields)
 }
 
 // Process writes the batch with a single Write.

@@ -134,10 +134,10 @@ func TestStdoutOptionErrors(t *testing.T) {
 		opts map[string]any
 		want string
 	}{
-		{map[string]any{"fields": []string{"kpbs"}}, `option "fields": field "kpbs" is in no input schema (did you mean "kbps"?)`},
-		{map[string]any{"fields": []string{"cdn", "cdn"}}, `option "fields": field "cdn" is listed twice`},
-		{map[string]any{"fields": []string{""}}, `option "fields": entry 1 is empty`},
-		{map[string]any{"format": "yaml"}, `option "format": unknown value "yaml" (want one of json, text)`},
+		{map[string]any{"fields": []string{"kpbs"}}, `option "fields[0]": field "kpbs" is in no input schema (did you mean "kbps"?)`},
+		{map[string]any{"fields": []string{"cdn", "cdn"}}, `option "fields[1]": field "cdn" is listed twice`},
+		{map[string]any{"fields": []string{""}}, `option "fields[0]": entry 1 is empty`},
+		{map[string]any{"format": "yaml"}, `option "format": "yaml" is not one of "json", "text"`},
 	} {
 		ctx, _ := newCtx(t, "out", tc.opts)
 		s, _ := playEvents(t, ctx.Registry)

@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -54,10 +56,11 @@ func fileSourceSpec() *component.Spec {
 				Doc: "File to read, relative to the pipeline file's directory."},
 			{Name: "format", Type: component.Enum, Default: formatJSONLine, Enum: []string{formatJSONLine},
 				Doc: "File format; json_lines is the only one so far."},
-			{Name: "schema", Type: component.StringMap, Required: true,
-				Doc: "Declared fields: field name -> kind (bool, int, float, string, time). Int fields take integral " +
-					"numbers; time fields take RFC 3339 strings or numbers, read as unix milliseconds below 1e15 and " +
-					"unix nanoseconds from 1e15 on."},
+			{Name: "schema", Type: component.Map, Required: true,
+				Elem: &component.Option{Type: component.Enum, Enum: kindNames},
+				Doc: "Declared fields: field name → kind, as `{ts: time, user: string, duration_ms: int}`. Int fields " +
+					"take integral numbers; time fields take RFC 3339 strings or numbers, read as unix milliseconds " +
+					"below 1e15 and unix nanoseconds from 1e15 on. Fields get slots in name order."},
 			{Name: "required", Type: component.StringList,
 				Doc: "Fields that must be present and not null on every line."},
 			{Name: "type_name", Type: component.String,
@@ -67,7 +70,7 @@ func fileSourceSpec() *component.Spec {
 			{Name: "pace", Type: component.Enum, Default: paceNone, Enum: []string{paceNone, paceEventTime},
 				Doc: "none reads as fast as the pipeline takes events; event_time replays with the original gaps " +
 					"between event times, divided by speed (needs timestamp)."},
-			{Name: "speed", Type: component.Float, Default: float64(1),
+			{Name: "speed", Type: component.Float, Default: float64(1), HasMin: true, ExclusiveMin: true,
 				Doc: "Replay speed factor for pace event_time: 2 replays twice as fast."},
 			{Name: "type_field", Type: component.String,
 				Doc: "A declared string field whose value names the event's type. A value seen for the first time " +
@@ -125,75 +128,57 @@ type fileSource struct {
 }
 
 func newFileSource(ctx *component.Context) (*component.Instance, error) {
-	r := optReader{spec: fileSourceSpec(), o: ctx.Options}
-	file := r.str("path")
+	r := component.NewReader(fileSourceSpec(), ctx.Options)
+	file := r.String("path")
 	if file == "" {
-		return nil, component.OptErr("path", "must name a file")
+		r.Fail(r.At("path"), "must name a file")
 	}
-	if _, err := r.enum("format"); err != nil {
-		return nil, err
-	}
-	fields, names, err := declaredFields(r.strMap("schema"))
-	if err != nil {
-		return nil, err
+	r.String("format")
+	fields, names, known := declaredFields(r)
+	// A field option naming no declared field is reported only when the
+	// schema itself is good: with a bad schema it would only repeat that.
+	field := func(at component.Path, name string) int {
+		i := slices.Index(names, name)
+		if i < 0 && known {
+			r.Fail(at, "field %s is not in the schema%s", diag.Quote(name), diag.DidYouMean(name, names))
+		}
+		return i
 	}
 	required := map[string]bool{}
-	for _, name := range r.list("required") {
-		if !slices.Contains(names, name) {
-			return nil, component.OptErr("required", "field %q is not in the schema%s", name, didYouMean(name, names))
+	for i, name := range r.StringList("required") {
+		if field(r.At("required").Index(i), name) >= 0 {
+			required[name] = true
 		}
-		required[name] = true
 	}
-	tsName := r.str("timestamp")
+	tsName := r.String("timestamp")
 	if tsName != "" {
-		i := slices.Index(names, tsName)
-		if i < 0 {
-			return nil, component.OptErr("timestamp", "field %q is not in the schema%s", tsName, didYouMean(tsName, names))
+		if i := field(r.At("timestamp"), tsName); i >= 0 {
+			if fields[i].Kind != event.Time {
+				r.Fail(r.At("timestamp"), "field %q is declared %s; the timestamp field must be of kind time", tsName, fields[i].Kind)
+			}
+			required[tsName] = true
 		}
-		if fields[i].Kind != event.Time {
-			return nil, component.OptErr("timestamp", "field %q is declared %s; the timestamp field must be of kind time", tsName, fields[i].Kind)
-		}
-		required[tsName] = true
 	}
-	pace, err := r.enum("pace")
-	if err != nil {
-		return nil, err
-	}
+	pace := r.String("pace")
 	if pace == paceEventTime && tsName == "" {
-		return nil, component.OptErr("pace", "pace %q needs the timestamp option", pace)
+		r.Fail(r.At("pace"), "pace %q needs the timestamp option", pace)
 	}
-	speed, _ := r.float("speed")
-	if !(speed > 0) {
-		return nil, component.OptErr("speed", "must be a positive number, got %v", speed)
-	}
-	onError, err := r.enum("on_error")
-	if err != nil {
-		return nil, err
-	}
-	typeField := r.str("type_field")
-	if r.set("type_field") {
-		i := slices.Index(names, typeField)
-		if i < 0 {
-			return nil, component.OptErr("type_field", "field %q is not in the schema%s", typeField, didYouMean(typeField, names))
-		}
-		if fields[i].Kind != event.String {
-			return nil, component.OptErr("type_field", "field %q is declared %s; the type field must be of kind string", typeField, fields[i].Kind)
+	speed := r.Float("speed")
+	onError := r.String("on_error")
+	typeField := r.String("type_field")
+	if r.Given("type_field") {
+		if i := field(r.At("type_field"), typeField); i >= 0 && fields[i].Kind != event.String {
+			r.Fail(r.At("type_field"), "field %q is declared %s; the type field must be of kind string", typeField, fields[i].Kind)
 		}
 	}
-	extra, err := r.enum("extra_fields")
-	if err != nil {
-		return nil, err
-	}
-	maxTypes, err := r.integer("max_types")
-	if err != nil {
-		return nil, err
-	}
-	maxExtra, err := r.integer("max_extra_fields")
-	if err != nil {
+	extra := r.String("extra_fields")
+	maxTypes := r.Int("max_types")
+	maxExtra := r.Int("max_extra_fields")
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
 
-	typeName := r.str("type_name")
+	typeName := r.String("type_name")
 	if typeName == "" {
 		typeName = cmp.Or(ctx.Name, "file")
 	}
@@ -272,27 +257,31 @@ func newFileSource(ctx *component.Context) (*component.Instance, error) {
 	return &component.Instance{Source: s, Schema: schema, SideSchemas: []*event.Schema{dead}}, nil
 }
 
-// declaredFields parses the schema option into fields sorted by name (a
-// map has no order; sorting makes the slots the same on every run).
-func declaredFields(decl map[string]string) ([]event.Field, []string, error) {
+// declaredFields reads the schema option into fields sorted by name (the
+// file's order must not decide the slots, so that reordering the schema
+// changes nothing), and reports whether every entry was good. Each entry's
+// kind was checked against kindNames by the loader (and by r, for a direct
+// call).
+func declaredFields(r *component.Reader) ([]event.Field, []string, bool) {
+	decl := r.Map("schema")
 	if len(decl) == 0 {
-		return nil, nil, component.OptErr("schema", "declares no fields; map each field name to one of %v", kindNames)
+		r.Fail(r.At("schema"), "declares no fields; map each field name to one of %s", strings.Join(kindNames, ", "))
+		return nil, nil, false
 	}
+	slices.SortFunc(decl, func(a, b component.Entry) int { return strings.Compare(a.Key, b.Key) })
+	fields := make([]event.Field, 0, len(decl))
 	names := make([]string, 0, len(decl))
-	for name := range decl {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	fields := make([]event.Field, len(names))
-	for i, name := range names {
-		k, ok := event.ParseKind(decl[name])
+	all := true
+	for _, e := range decl {
+		k, ok := event.ParseKind(e.Value.(string))
 		if !ok {
-			return nil, nil, component.OptErr("schema", "field %q: unknown kind %q (want one of bool, int, float, string, time)%s",
-				name, decl[name], didYouMean(decl[name], kindNames))
+			all = false // reported by r.Map
+			continue
 		}
-		fields[i] = event.Field{Name: name, Kind: k}
+		fields = append(fields, event.Field{Name: e.Key, Kind: k})
+		names = append(names, e.Key)
 	}
-	return fields, names, nil
+	return fields, names, all
 }
 
 // Read decodes up to limit lines. Paced, it stops at the first event whose

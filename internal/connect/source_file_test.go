@@ -198,15 +198,15 @@ func TestFileSourceOptionErrors(t *testing.T) {
 		opts map[string]any
 		want string
 	}{
-		{map[string]any{"schema": map[string]string{"n": "strng"}}, `option "schema": field "n": unknown kind "strng" (want one of bool, int, float, string, time) (did you mean "string"?)`},
-		{map[string]any{"schema": map[string]string{}}, `option "schema": declares no fields; map each field name to one of [bool int float string time]`},
-		{map[string]any{"required": []string{"sesion_id"}}, `option "required": field "sesion_id" is not in the schema (did you mean "session_id"?)`},
+		{map[string]any{"schema": map[string]string{"n": "strng"}}, `option "schema.n": "strng" is not one of "bool", "int", "float", "string", "time" (did you mean "string"?)`},
+		{map[string]any{"schema": map[string]string{}}, `option "schema": declares no fields; map each field name to one of bool, int, float, string, time`},
+		{map[string]any{"required": []string{"sesion_id"}}, `option "required[0]": field "sesion_id" is not in the schema (did you mean "session_id"?)`},
 		{map[string]any{"timestamp": "time"}, `option "timestamp": field "time" is not in the schema`},
 		{map[string]any{"timestamp": "ratio"}, `option "timestamp": field "ratio" is declared float; the timestamp field must be of kind time`},
 		{map[string]any{"pace": "event_time"}, `option "pace": pace "event_time" needs the timestamp option`},
-		{map[string]any{"speed": float64(0)}, `option "speed": must be a positive number, got 0`},
-		{map[string]any{"on_error": "drop"}, `option "on_error": unknown value "drop" (want one of reject, dead_letter)`},
-		{map[string]any{"format": "csv"}, `option "format": unknown value "csv" (want one of json_lines)`},
+		{map[string]any{"speed": float64(0)}, `option "speed": must be greater than 0, got 0`},
+		{map[string]any{"on_error": "drop"}, `option "on_error": "drop" is not one of "reject", "dead_letter"`},
+		{map[string]any{"format": "csv"}, `option "format": "csv" is not one of "json_lines"`},
 		{map[string]any{"path": "missing.jsonl"}, `option "path": cannot open "missing.jsonl": stat `},
 	} {
 		if tc.opts["schema"] == nil {
@@ -268,5 +268,75 @@ func TestFileSourceInternsRepeatedStrings(t *testing.T) {
 	read()
 	if allocs := testing.AllocsPerRun(20, read); allocs != 0 {
 		t.Errorf("%v allocations per batch of 100 lines, want 0", allocs)
+	}
+}
+
+// TestFileSourceCapsBadLineReports: a report quotes at most a prefix of a
+// bad value or of the JSON parser's message, with the total length, however
+// deep or long the line.
+func TestFileSourceCapsBadLineReports(t *testing.T) {
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	long := `{"bitrate_kbps": "` + strings.Repeat("z", 20000) + `"}`
+	inst, rj, _ := newFileSourceFrom(t, deep+"\n"+long+"\n", map[string]any{})
+	defer inst.Source.Close()
+	readAll(t, inst.Source, 100, 3)
+	if len(rj.msgs) != 2 {
+		t.Fatalf("rejects %d, want 2", len(rj.msgs))
+	}
+	for i, m := range rj.msgs {
+		if len(m) > 400 {
+			t.Errorf("report %d is %d bytes: %.120s...", i, len(m), m)
+		}
+	}
+	if m := rj.msgs[0]; !strings.HasPrefix(m, "events.jsonl:1: invalid JSON: ") || !strings.HasSuffix(m, " bytes)") || !strings.Contains(m, "…") {
+		t.Errorf("deep line report: %s", m)
+	}
+	want := `events.jsonl:2: field "bitrate_kbps": expected int, got "` + strings.Repeat("z", 63) + `… (20002 bytes)`
+	if rj.msgs[1] != want {
+		t.Errorf("long value report:\n got %s\nwant %s", rj.msgs[1], want)
+	}
+}
+
+// TestFileSourceReportsEveryOptionProblem: one New reports every problem,
+// each at its option, entry or list element.
+func TestFileSourceReportsEveryOptionProblem(t *testing.T) {
+	ctx, _ := newCtx(t, "plays", map[string]any{
+		"path":     "",
+		"schema":   map[string]string{"ts": "tiem", "user": "strng", "page": "string", "n": "integr"},
+		"required": []string{"page", "usr"},
+		"speed":    -1.0,
+		"on_error": "drop",
+	})
+	ctx.Validating = true
+	_, err := fileSourceSpec().New(ctx)
+	var got []string
+	for _, p := range component.Problems(err) {
+		got = append(got, p.Path.String()+": "+p.Err.Error())
+	}
+	want := []string{
+		`path: must name a file`,
+		`schema.n: "integr" is not one of "bool", "int", "float", "string", "time" (did you mean "int"?)`,
+		`schema.ts: "tiem" is not one of "bool", "int", "float", "string", "time" (did you mean "time"?)`,
+		`schema.user: "strng" is not one of "bool", "int", "float", "string", "time" (did you mean "string"?)`,
+		`speed: must be greater than 0, got -1`,
+		`on_error: "drop" is not one of "reject", "dead_letter"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// With a good schema, a list entry naming no field is reported at the
+	// entry.
+	ctx.Options = component.NewOptions(map[string]any{"path": "x", "schema": playSchema, "required": []string{"ts", "sesion_id", "rate"}})
+	_, err = fileSourceSpec().New(ctx)
+	got = got[:0]
+	for _, p := range component.Problems(err) {
+		got = append(got, p.Path.String()+": "+p.Err.Error())
+	}
+	want = []string{
+		`required[1]: field "sesion_id" is not in the schema (did you mean "session_id"?)`,
+		`required[2]: field "rate" is not in the schema (did you mean "ratio"?)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

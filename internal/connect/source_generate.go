@@ -1,11 +1,15 @@
 package connect
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
+	"github.com/greenwave/greenwave/internal/videosessions"
 )
 
 // Profile names of the generate source.
@@ -20,9 +24,7 @@ const (
 )
 
 // profileOnly maps each profile-specific option to the profile it belongs
-// to. These options have no Spec default (their defaults live with the
-// profile), so the loader leaves them absent unless the pipeline sets them,
-// and New can reject one set for another profile.
+// to: giving one with the other profile is an error.
 var profileOnly = map[string]string{
 	"customers":      profileVideoSessions,
 	"sessions":       profileVideoSessions,
@@ -41,11 +43,16 @@ func generateSpec() *component.Spec {
 			"(in Event.Time and the ts field); rate only paces the wall clock. " +
 			"With `parallelism: n` (sequence profile only), n instances interleave the one stream: instance i " +
 			"makes events i, i+n, i+2n, ... at the event times they have in it, sharing count and rate. " +
-			"Profiles: video_sessions (video QoE analytics: customers with concurrent playback sessions " +
-			"emitting start, heartbeat, buffering, bitrate_change and end events, schema video_event; a session " +
-			"whose startup outlasts its viewer's patience is a lone end event, an exit before video start) and " +
-			"sequence (a cheap counter for benchmarks and tests, schema sequence). Options that belong to " +
-			"one profile are an error with the other.",
+			"Profile `video_sessions` (internal/videosessions) models video quality-of-experience analytics: " +
+			"`customers` Zipf-sized customers, each with about `sessions` concurrent playback sessions emitting " +
+			"start, heartbeat (every `heartbeat` of play), buffering, bitrate_change and end events with their CDN, " +
+			"device and country; a viewer whose video takes longer to start than they will wait (2 s plus an " +
+			"exponential 4 s on average) leaves first, and that session is a lone end with no play time (about " +
+			"one session in ten, more on slow devices and CDNs). Its schema, video_event: ts, event_type, " +
+			"customer, session_id, viewer_id, video_id, cdn, device, country, bitrate_kbps, buffering_ms, " +
+			"startup_ms, play_ms, seq. Profile `sequence`: schema sequence (id, key, value, ts), a counter " +
+			"that allocates nothing, for benchmarks and tests. Options that belong to one profile are an " +
+			"error with the other.",
 		Options: []component.Option{
 			{Name: "seed", Type: component.Int, Default: int64(1),
 				Doc: "Seed of the pseudo-random generator; the same seed gives the same events."},
@@ -53,7 +60,8 @@ func generateSpec() *component.Spec {
 				Doc: "Events per second of wall clock; 0 generates as fast as the pipeline reads. " +
 					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog."},
 			{Name: "count", Type: component.Int, Default: int64(0), HasMin: true,
-				Doc: "Number of events to generate before the source is done; 0 is unbounded."},
+				Doc: "Number of events to generate before the source is done; 0 is unbounded. A tenant whose " +
+					"sources are all finite drains and finishes by itself."},
 			{Name: "out_of_order_group", Type: component.Int, Default: int64(1), HasMin: true, Min: 1,
 				Doc: "Shuffle the events within each group of this many (as read in one batch), keeping their " +
 					"event times, so that event time arrives out of order by at most group/event_rate; pair it " +
@@ -63,21 +71,23 @@ func generateSpec() *component.Spec {
 				Doc:  "What to generate: video_sessions (video QoE analytics) or sequence (id, key, value, ts counter)."},
 			{Name: "start", Type: component.String, Default: defaultStart,
 				Doc: "Event time of the first event, as an RFC 3339 time."},
-			{Name: "event_rate", Type: component.Float,
+			{Name: "event_rate", Type: component.Float, HasMin: true, ExclusiveMin: true,
 				Doc: "Events per second of event time: event i has time start + i/event_rate. Default: rate when rate > 0, else 100000."},
-			{Name: "customers", Type: component.Int, HasMin: true, Min: 1,
-				Doc: "video_sessions only: number of customers (default 20). Customer sizes are Zipf-skewed: cust-001 is the largest."},
-			{Name: "sessions", Type: component.Int, HasMin: true, Min: 1,
-				Doc: "video_sessions only: concurrent sessions per customer on average (default 50); the total, customers × sessions, is split Zipf-like across customers."},
-			{Name: "heartbeat", Type: component.Duration,
-				Doc: "video_sessions only: play time between a session's heartbeats (default 10s, at least 10ms). " +
+			{Name: "customers", Type: component.Int, Default: int64(20), HasMin: true, Min: 1, HasMax: true, Max: videosessions.MaxSessions,
+				Doc: "video_sessions only: number of customers. Customer sizes are Zipf-skewed: cust-001 is the largest."},
+			{Name: "sessions", Type: component.Int, Default: int64(50), HasMin: true, Min: 1, HasMax: true, Max: videosessions.MaxSessions,
+				Doc: "video_sessions only: concurrent sessions per customer on average; the total, customers × sessions " +
+					"(at most 16777216), is split Zipf-like across customers."},
+			{Name: "heartbeat", Type: component.Duration, Default: 10 * time.Second, HasMin: true, Min: float64(videosessions.MinHeartbeat),
+				Doc: "video_sessions only: play time between a session's heartbeats. " +
 					"Durations in events (play_ms, buffering_ms, startup_ms) are on the sessions' play clock, which " +
 					"matches event time when event_rate is about 1.1 × customers × sessions / heartbeat; otherwise " +
 					"event time runs faster or slower than play time, in the same order."},
-			{Name: "session_length", Type: component.Duration,
-				Doc: "video_sessions only: mean play time of a session (default 5m, at least one heartbeat); lengths are exponentially distributed above one heartbeat."},
-			{Name: "keys", Type: component.Int, HasMin: true, Min: 1,
-				Doc: "sequence only: number of distinct keys, key = id % keys (default 1000)."},
+			{Name: "session_length", Type: component.Duration, Default: 5 * time.Minute,
+				Doc: "video_sessions only: mean play time of a session, at least one heartbeat (a heartbeat when the " +
+					"default is shorter); lengths are exponentially distributed above one heartbeat."},
+			{Name: "keys", Type: component.Int, Default: int64(1000), HasMin: true, Min: 1,
+				Doc: "sequence only: number of distinct keys, key = id % keys."},
 		},
 		New: newGenerate,
 	}
@@ -131,58 +141,37 @@ func b2i(b bool) int64 {
 }
 
 func newGenerate(ctx *component.Context) (*component.Instance, error) {
-	r := optReader{spec: generateSpec(), o: ctx.Options}
-	prof, err := r.enum("profile")
-	if err != nil {
-		return nil, err
-	}
-	for name, owner := range profileOnly {
-		if owner != prof && r.set(name) {
-			return nil, component.OptErr(name, "applies only to profile %q, not %q", owner, prof)
+	r := component.NewReader(generateSpec(), ctx.Options)
+	prof := r.String("profile")
+	for _, name := range slices.Sorted(maps.Keys(profileOnly)) {
+		if owner := profileOnly[name]; owner != prof && r.Given(name) {
+			r.Fail(r.At(name), "applies only to profile %q, not %s", owner, diag.Quote(prof))
 		}
 	}
-	seed, _ := optValue[int64](r, "seed")
-	rate, err := r.float("rate")
-	if err != nil {
-		return nil, err
-	}
-	count, err := r.integer("count")
-	if err != nil {
-		return nil, err
-	}
-	startText := r.str("start")
+	seed := r.Int("seed")
+	rate := finite(r, "rate")
+	count := r.Int("count")
+	startText := r.String("start")
 	start, perr := time.Parse(time.RFC3339Nano, startText)
 	if perr != nil {
-		return nil, component.OptErr("start", "%q is not an RFC 3339 time (like %q)", startText, defaultStart)
+		r.Fail(r.At("start"), "%s is not an RFC 3339 time (like %q)", diag.Quote(startText), defaultStart)
 	}
 	eventRate := defaultEventRate
 	if rate > 0 {
 		eventRate = rate
 	}
-	if r.set("event_rate") {
-		eventRate, _ = r.float("event_rate")
-		if !(eventRate > 0) || math.IsInf(eventRate, 0) {
-			return nil, component.OptErr("event_rate", "must be a positive number, got %v", eventRate)
-		}
+	if r.Given("event_rate") {
+		eventRate = finite(r, "event_rate")
 	}
-	if math.IsInf(rate, 0) || math.IsNaN(rate) {
-		return nil, component.OptErr("rate", "must be a finite number, got %v", rate)
-	}
+	group := r.Int("out_of_order_group")
 
 	// Parallel instances (the sequence profile only) interleave: instance
 	// i of P makes events i, i+P, i+2P, ... of the single stream, each at
 	// the same event time it would have there, so the union is the stream
 	// one instance makes. count and rate are shared out.
 	par, inst := int64(max(ctx.Parallelism, 1)), int64(ctx.Instance)
-	group, err := r.integer("out_of_order_group")
-	if err != nil {
-		return nil, err
-	}
-	if group < 1 {
-		return nil, component.OptErr("out_of_order_group", "must be at least 1, got %d", group)
-	}
 	if par > 1 && prof != profileSequence {
-		return nil, component.OptErr("profile", "parallelism %d: only the sequence profile runs as parallel instances, not %q", par, prof)
+		r.Fail(r.At("profile"), "parallelism %d: only the sequence profile runs as parallel instances, not %s", par, diag.Quote(prof))
 	}
 	if par > 1 {
 		if count > 0 {
@@ -205,28 +194,38 @@ func newGenerate(ctx *component.Context) (*component.Instance, error) {
 	if rate > 0 {
 		g.period = 1e9 / rate
 	}
-	var schema *event.Schema
+	var (
+		schema *event.Schema
+		err    error
+	)
+	// The profiles read their own options and build nothing once a problem
+	// has been found, so that every problem is reported and none makes
+	// them allocate for nothing.
 	switch prof {
 	case profileSequence:
-		p, err := newSequenceProfile(ctx, r, uint64(seed))
-		if err != nil {
-			return nil, err
+		var p *sequenceProfile
+		if p, err = newSequenceProfile(ctx, r, uint64(seed)); p != nil {
+			g.prof, schema = p, p.schema
 		}
-		g.prof, schema = p, p.schema
 	case profileVideoSessions:
-		p, err := newVideoProfile(ctx, r, uint64(seed))
-		if err != nil {
-			return nil, err
+		var p *videoProfile
+		if p, err = newVideoProfile(ctx, r, uint64(seed)); p != nil {
+			g.prof, schema = p, p.schema
 		}
-		g.prof, schema = p, p.schema
+	}
+	if rerr := r.Err(); rerr != nil {
+		return nil, rerr
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &component.Instance{Source: g, Schema: schema}, nil
 }
 
 // Read appends up to limit events. Unpaced, it always fills the batch. Paced,
-// it appends only the events whose wall-clock time has come; when none has,
-// it returns nothing with Idle set to the wait for the next one. The clock
-// is read once per call.
+// it appends only the events whose wall-clock time has come, with Idle set
+// to the wait for the next one (nothing when none has come). The clock is
+// read once per call.
 func (g *generator) Read(out *component.Output, limit int) (component.ReadResult, error) {
 	if g.count > 0 && g.next >= g.count {
 		return component.ReadResult{Done: true}, nil
@@ -263,7 +262,15 @@ func (g *generator) Read(out *component.Output, limit int) (component.ReadResult
 		g.shuffle(out.Events()[before:], g.next)
 	}
 	g.next += n
-	return component.ReadResult{Done: g.count > 0 && g.next >= g.count}, nil
+	res := component.ReadResult{Done: g.count > 0 && g.next >= g.count}
+	if g.rate > 0 && !res.Done && n < int64(limit) {
+		// Caught up: say when the next event is due, so the engine does
+		// not ask before.
+		if idle := g.base + int64(math.Ceil(float64(g.next)*g.period)) - now; idle > 0 {
+			res.Idle = time.Duration(idle)
+		}
+	}
+	return res, nil
 }
 
 // shuffle permutes evs (events first, first+1, ...) within groups of

@@ -163,15 +163,15 @@ func TestGenerateOptionErrors(t *testing.T) {
 		opts map[string]any
 		want string
 	}{
-		{map[string]any{"profile": "video_session"}, `option "profile": unknown value "video_session" (want one of video_sessions, sequence) (did you mean "video_sessions"?)`},
+		{map[string]any{"profile": "video_session"}, `option "profile": "video_session" is not one of "video_sessions", "sequence" (did you mean "video_sessions"?)`},
 		{map[string]any{"profile": profileSequence, "customers": int64(5)}, `option "customers": applies only to profile "video_sessions", not "sequence"`},
 		{map[string]any{"keys": int64(5)}, `option "keys": applies only to profile "sequence", not "video_sessions"`},
 		{map[string]any{"start": "2026-01-01"}, `option "start": "2026-01-01" is not an RFC 3339 time (like "2026-01-01T00:00:00Z")`},
 		{map[string]any{"rate": float64(-1)}, `option "rate": must be at least 0, got -1`},
-		{map[string]any{"event_rate": float64(0)}, `option "event_rate": must be a positive number, got 0`},
-		{map[string]any{"sessions": int64(0)}, `option "sessions": must be at least 1, got 0`},
+		{map[string]any{"event_rate": float64(0)}, `option "event_rate": must be greater than 0, got 0`},
+		{map[string]any{"sessions": int64(0)}, `option "sessions": must be between 1 and 16777216, got 0`},
 		{map[string]any{"heartbeat": time.Millisecond}, `option "heartbeat": must be at least 10ms, got 1ms`},
-		{map[string]any{"heartbeat": 20 * time.Second, "session_length": 10 * time.Second}, `option "session_length": must be at least 20s, got 10s`},
+		{map[string]any{"heartbeat": 20 * time.Second, "session_length": 10 * time.Second}, `option "session_length": must be at least one heartbeat (20s), got 10s`},
 		{map[string]any{"customers": int64(100000), "sessions": int64(1000)}, `option "sessions": customers × sessions is 100000000, above the limit of 16777216 concurrent sessions`},
 	} {
 		ctx, _ := newCtx(t, "gen", tc.opts)

@@ -1,11 +1,11 @@
 package connect
 
 import (
-	"math"
 	"slices"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 	"github.com/greenwave/greenwave/internal/nexmark"
 )
@@ -84,9 +84,9 @@ func nexmarkSpec() *component.Spec {
 			"nexmark/nexmark repository does: people, auctions and bids in proportion 1:3:46, ids from 1000, " +
 			"hot sellers, auctions and bidders, log-scale prices, and extra padding to average sizes. " +
 			"Deterministic given seed. Each kind goes to its own side output with its own schema: " +
-			"<name>.person (id, name, email_address, credit_card, city, state, date_time, extra), " +
-			"<name>.auction (id, item_name, description, initial_bid, reserve, date_time, expires, seller, " +
-			"category, extra) and <name>.bid (auction, bidder, price, channel, url, date_time, extra). " +
+			"`<name>.person` (id, name, email_address, credit_card, city, state, date_time, extra), " +
+			"`<name>.auction` (id, item_name, description, initial_bid, reserve, date_time, expires, seller, " +
+			"category, extra) and `<name>.bid` (auction, bidder, price, channel, url, date_time, extra). " +
 			"The main output, schema nexmark_event (event_type plus every field prefixed by its kind, the " +
 			"other kinds' fields null), carries every event only with combined: true. Event time " +
 			"(Event.Time and date_time) is start + the reference's inter-event delay at event_rate, in " +
@@ -100,18 +100,18 @@ func nexmarkSpec() *component.Spec {
 			{Name: "rate", Type: component.Float, Default: float64(0), HasMin: true,
 				Doc: "Events per second of wall clock; 0 generates as fast as the pipeline reads. " +
 					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog."},
-			{Name: "event_rate", Type: component.Float,
+			{Name: "event_rate", Type: component.Float, HasMin: true, ExclusiveMin: true,
 				Doc: "Events per second of event time (the reference's first_event_rate). Default: rate when rate > 0, else 10000."},
 			{Name: "start", Type: component.String, Default: defaultStart,
 				Doc: "Event time of the first event, as an RFC 3339 time."},
 			{Name: "out_of_order_group", Type: component.Int, Default: int64(1), HasMin: true, Min: 1,
 				Doc: "Events are shuffled, ids and times, within groups of this many (the reference's out_of_order_group_size); 1 keeps them in order."},
-			{Name: "avg_person_bytes", Type: component.Int, Default: int64(200), HasMin: true,
-				Doc: "Average size of a person in the reference's accounting; the extra field pads to it (at most 262144)."},
-			{Name: "avg_auction_bytes", Type: component.Int, Default: int64(500), HasMin: true,
-				Doc: "Average size of an auction; the extra field pads to it (at most 262144)."},
-			{Name: "avg_bid_bytes", Type: component.Int, Default: int64(100), HasMin: true,
-				Doc: "Average size of a bid; the extra field pads to it (at most 262144)."},
+			{Name: "avg_person_bytes", Type: component.Int, Default: int64(200), HasMin: true, HasMax: true, Max: nexmark.MaxAvgByteSize,
+				Doc: "Average size of a person in the reference's accounting; the extra field pads to it."},
+			{Name: "avg_auction_bytes", Type: component.Int, Default: int64(500), HasMin: true, HasMax: true, Max: nexmark.MaxAvgByteSize,
+				Doc: "Average size of an auction; the extra field pads to it."},
+			{Name: "avg_bid_bytes", Type: component.Int, Default: int64(100), HasMin: true, HasMax: true, Max: nexmark.MaxAvgByteSize,
+				Doc: "Average size of a bid; the extra field pads to it."},
 			{Name: "combined", Type: component.Bool, Default: false,
 				Doc: "Also emit every event on the main output, as one nexmark_event row; off, the main output stays empty and costs nothing."},
 		},
@@ -120,62 +120,37 @@ func nexmarkSpec() *component.Spec {
 }
 
 func newNexmark(ctx *component.Context) (*component.Instance, error) {
-	r := optReader{spec: nexmarkSpec(), o: ctx.Options}
+	r := component.NewReader(nexmarkSpec(), ctx.Options)
 	cfg := nexmark.DefaultConfig()
-	seed, _ := optValue[int64](r, "seed")
-	cfg.Seed = uint64(seed)
-	count, err := r.integer("count")
-	if err != nil {
-		return nil, err
-	}
-	rate, err := r.float("rate")
-	if err != nil {
-		return nil, err
-	}
-	if math.IsInf(rate, 0) || math.IsNaN(rate) {
-		return nil, component.OptErr("rate", "must be a finite number, got %v", rate)
-	}
+	cfg.Seed = uint64(r.Int("seed"))
+	count := r.Int("count")
+	rate := finite(r, "rate")
 	cfg.EventRate = defaultNexmarkEventRate
 	if rate > 0 {
 		cfg.EventRate = rate
 	}
-	if r.set("event_rate") {
-		cfg.EventRate, _ = r.float("event_rate")
-		if !(cfg.EventRate > 0) || math.IsInf(cfg.EventRate, 0) {
-			return nil, component.OptErr("event_rate", "must be a positive number, got %v", cfg.EventRate)
-		}
+	if r.Given("event_rate") {
+		cfg.EventRate = finite(r, "event_rate")
 	}
-	startText := r.str("start")
+	startText := r.String("start")
 	start, perr := time.Parse(time.RFC3339Nano, startText)
 	if perr != nil {
-		return nil, component.OptErr("start", "%q is not an RFC 3339 time (like %q)", startText, defaultStart)
+		r.Fail(r.At("start"), "%s is not an RFC 3339 time (like %q)", diag.Quote(startText), defaultStart)
 	}
 	cfg.BaseTime = start.UnixNano()
-	if cfg.OutOfOrderGroupSize, err = r.integer("out_of_order_group"); err != nil {
+	cfg.OutOfOrderGroupSize = r.Int("out_of_order_group")
+	cfg.AvgPersonByteSize = int(r.Int("avg_person_bytes"))
+	cfg.AvgAuctionByteSize = int(r.Int("avg_auction_bytes"))
+	cfg.AvgBidByteSize = int(r.Int("avg_bid_bytes"))
+	combined := r.Bool("combined")
+	if err := r.Err(); err != nil {
 		return nil, err
-	}
-	for _, o := range []struct {
-		name string
-		dst  *int
-	}{
-		{"avg_person_bytes", &cfg.AvgPersonByteSize},
-		{"avg_auction_bytes", &cfg.AvgAuctionByteSize},
-		{"avg_bid_bytes", &cfg.AvgBidByteSize},
-	} {
-		v, err := r.integer(o.name)
-		if err != nil {
-			return nil, err
-		}
-		if v > nexmark.MaxAvgByteSize {
-			return nil, component.OptErr(o.name, "must be at most %d, got %d", nexmark.MaxAvgByteSize, v)
-		}
-		*o.dst = int(v)
 	}
 	gen, err := nexmark.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	p := &nexmarkProfile{gen: gen, combined: r.boolean("combined")}
+	p := &nexmarkProfile{gen: gen, combined: combined}
 	inst := &component.Instance{}
 	if err := p.bind(ctx, inst); err != nil {
 		return nil, err

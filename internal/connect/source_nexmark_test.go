@@ -285,7 +285,7 @@ func TestNexmarkRejectsBadOptions(t *testing.T) {
 		ctx, _ := newCtx(t, "nx", map[string]any{tc.opt: tc.value})
 		_, err := nexmarkSpec().New(ctx)
 		var oe *component.OptionError
-		if !errors.As(err, &oe) || oe.Option != tc.opt {
+		if !errors.As(err, &oe) || oe.Path.String() != tc.opt {
 			t.Errorf("%s = %v: error %v, want one about that option", tc.opt, tc.value, err)
 		}
 	}

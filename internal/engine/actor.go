@@ -165,6 +165,11 @@ func (a *actor) step(now time.Time) (worked bool, err error) {
 	} else {
 		w, err = a.stepOperator()
 	}
+	// A watermark the batch made due follows it in the same turn, rather
+	// than costing a turn of its own.
+	if err == nil && !a.pending && len(a.outs) > 0 && a.controlDue() && !a.closedOuts && !a.flushed {
+		a.sendControl()
+	}
 	return worked || w, err
 }
 
@@ -193,7 +198,8 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 		total += side.Len()
 	}
 	a.pushWait = total == 0 && res.Idle == component.PushReady
-	if total == 0 && res.Idle > 0 {
+	if res.Idle > 0 {
+		// Also with events: the source says when it has more.
 		a.idleUntil = now.Add(res.Idle)
 	}
 	a.observeOutput(now)
@@ -486,7 +492,13 @@ func (a *actor) deliver() (complete, moved bool) {
 	return true, moved
 }
 
+// wakeProducers is called after releasing slots of l: a producer waiting
+// for room gets a turn. A single producer says when it waits (link.waiting);
+// the producers of a shared ring are all woken.
 func (a *actor) wakeProducers(l *link) {
+	if len(l.producers) == 1 && !l.waiting.Load() {
+		return
+	}
 	for _, p := range l.producers {
 		p.wake(a.w)
 	}
@@ -561,11 +573,11 @@ func (a *actor) ready(now time.Time) bool {
 	if a.finished {
 		return false
 	}
-	if a.t.stopping.Load() && a.isSource() && !a.srcDone {
-		return true
-	}
 	if a.pending {
 		return a.blockedHasSpace()
+	}
+	if a.t.stopping.Load() && a.isSource() && !a.srcDone {
+		return true
 	}
 	if a.isSource() {
 		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil))

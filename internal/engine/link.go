@@ -30,6 +30,11 @@ type link struct {
 	// side): under drop_oldest the ring may evict a control record, and
 	// the difference keeps those out of the event drop counts.
 	ctlSent, ctlSeen atomic.Uint64
+	// waiting is set by a single producer while a push to this ring is
+	// incomplete, so the consumer wakes it after releasing room and not
+	// otherwise. The producer re-checks for room after setting it (ready),
+	// so a release just before is not missed.
+	waiting atomic.Bool
 }
 
 func newLink(pl *plan.Link, width int) *link {

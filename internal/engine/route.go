@@ -101,11 +101,17 @@ func (r *route) push(evs []event.Event) (complete, moved bool) {
 			r.blockedOn = blocked
 			r.blockedSince = time.Now()
 		}
+		blocked.waiting.Store(true)
 		return false, moved
 	}
 	if r.blockedOn != nil {
 		r.blockedOn.ring.AddBlocked(time.Since(r.blockedSince))
 		r.blockedOn = nil
+		for _, l := range r.links {
+			if l.waiting.Load() {
+				l.waiting.Store(false)
+			}
+		}
 	}
 	return true, moved
 }

@@ -148,7 +148,9 @@ sinks:
 		// Each event costs a source turn and a count turn, and a watermark
 		// may cost a few more; a polling scheduler would cost thousands per
 		// tenant.
-		if perEvent := float64(turns) / float64(events); perEvent > 5 {
+		perEvent := float64(turns) / float64(events)
+		t.Logf("%d turns for %d events (%.2f a event)", turns, events, perEvent)
+		if perEvent > 3 {
 			t.Fatalf("%d turns for %d events (%.1f a event)", turns, events, perEvent)
 		}
 	})

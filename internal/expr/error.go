@@ -6,40 +6,27 @@ import (
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/file"
+
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
-// Error is a compile error in an expression, located inside the expression
-// text. Line and Col are 1-based; Col counts runes (not bytes) from the start
-// of Line. A pipeline loader that knows where a one-line expression starts in
-// its file reports the error at that line, column+Col-1.
-type Error struct {
-	Line int
-	Col  int
-	Msg  string
-}
-
-// Error returns Msg for an error on the expression's first line (the loader
-// adds the position), and prefixes the line and column otherwise.
-func (e *Error) Error() string {
-	if e.Line > 1 {
-		return fmt.Sprintf("line %d, column %d of the expression: %s", e.Line, e.Col, e.Msg)
-	}
-	return e.Msg
-}
-
-// Column returns Col for an error on the expression's first line and 0
-// otherwise, where a column alone cannot place it in the file.
-func (e *Error) Column() int {
-	if e.Line > 1 {
-		return 0
-	}
-	return e.Col
-}
+// Error is a compile error in an expression: greenwave's diagnostic type,
+// positioned relative to the expression text (no File; Line and Col are
+// 1-based, Col counting runes from the start of Line). A pipeline loader
+// that knows where the expression's text starts in its file moves it there
+// (spec.Component.Diagnose); on its own its text is the message, prefixed
+// with the line and column after the first line.
+type Error = diag.Diagnostic
 
 // errorAt returns an *Error at rune offset off of src.
 func errorAt(src string, off int, format string, args ...any) *Error {
 	line, col := position(src, off)
-	return &Error{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+	return at(line, col, fmt.Sprintf(format, args...))
+}
+
+// at returns an *Error at line:col of the expression.
+func at(line, col int, msg string) *Error {
+	return &Error{Pos: diag.Pos{Line: line, Col: col}, Msg: msg}
 }
 
 // position converts a 0-based rune offset into a 1-based line and column.
@@ -68,7 +55,7 @@ func fromLibrary(err error) *Error {
 		if line < 1 {
 			line = 1
 		}
-		return &Error{Line: line, Col: fe.Column + 1, Msg: fe.Message}
+		return at(line, fe.Column+1, fe.Message)
 	}
-	return &Error{Line: 1, Col: 1, Msg: err.Error()}
+	return at(1, 1, err.Error())
 }

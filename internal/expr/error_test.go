@@ -2,8 +2,11 @@ package expr
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -77,25 +80,31 @@ func TestErrors(t *testing.T) {
 }
 
 // TestErrorText: the message alone on the first line (the loader adds the
-// position through Column), line and column in the text after it.
+// position), line and column in the text after it.
 func TestErrorText(t *testing.T) {
-	e := &Error{Line: 1, Col: 4, Msg: "boom"}
-	if e.Error() != "boom" || e.Column() != 4 {
-		t.Fatalf("first line: %q, column %d", e.Error(), e.Column())
+	e := at(1, 4, "boom")
+	if e.Error() != "boom" || e.Col != 4 {
+		t.Fatalf("first line: %q, column %d", e.Error(), e.Col)
 	}
-	e = &Error{Line: 2, Col: 3, Msg: "boom"}
-	if e.Error() != "line 2, column 3 of the expression: boom" || e.Column() != 0 {
-		t.Fatalf("second line: %q, column %d", e.Error(), e.Column())
+	e = at(2, 3, "boom")
+	if e.Error() != "line 2, column 3: boom" || e.Line != 2 {
+		t.Fatalf("second line: %q, line %d", e.Error(), e.Line)
 	}
 }
 
+// TestSuggest: the field names suggested for unknown ones (diag.Suggest's
+// rule).
 func TestSuggest(t *testing.T) {
 	fields := []string{"status", "host", "bytes", "user_agent"}
 	for name, want := range map[string]string{
 		"stauts": "status", "Host": "host", "byte": "bytes", "useragent": "user_agent", "xyz": "", "": "",
 	} {
-		if got := Suggest(name, fields); got != want {
+		if got := diag.Suggest(name, fields); got != want {
 			t.Errorf("Suggest(%q) = %q, want %q", name, got, want)
+		}
+		msg := UnknownField(name, fields)
+		if hint := fmt.Sprintf("(did you mean %q?)", want); (want != "") != strings.HasSuffix(msg, hint) {
+			t.Errorf("UnknownField(%q) = %q", name, msg)
 		}
 	}
 	if got := UnknownField("q", nil); got != `unknown field "q" (the input has no fields)` {

@@ -56,7 +56,7 @@ func Compile(src string, in *event.Schema, want event.Kind, opts ...Option) (*Pr
 		o(&cfg)
 	}
 	if strings.TrimSpace(src) == "" {
-		return nil, &Error{Line: 1, Col: 1, Msg: "expression is empty"}
+		return nil, at(1, 1, "expression is empty")
 	}
 	tree, err := parser.Parse(src)
 	if err != nil {

@@ -34,7 +34,7 @@ func AggregateSpec() *component.Spec {
 					"per key changed since the last emit, sorted by key, and the remaining changes when the input " +
 					"ends; these rows carry the latest event time seen for the key.",
 			},
-			{Name: "every", Type: component.Duration, Default: time.Second,
+			{Name: "every", Type: component.Duration, Default: time.Second, HasMin: true, ExclusiveMin: true,
 				Doc: "The period of `emit: interval` (ignored by the other modes)."},
 		},
 		Keyed:     true,
@@ -48,8 +48,9 @@ func newAggregate(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode, every, err := emitOptions(ctx.Options)
-	if err != nil {
+	r := component.NewReader(AggregateSpec(), ctx.Options)
+	mode, every := emitOptions(r)
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
 	kg, specs, reg, err := newKeyedAggregates(ctx, in)
@@ -100,7 +101,7 @@ func newKeyedAggregates(ctx *component.Context, in *event.Schema) (*keyedAggrega
 	}
 	specs, err := agg.ParseAll(ctx.Options.StringMap("aggregates"), in)
 	if err != nil {
-		return nil, nil, nil, &component.OptionError{Option: "aggregates", Err: err}
+		return nil, nil, nil, &component.OptionError{Path: component.At("aggregates"), Err: err}
 	}
 	if len(specs) == 0 {
 		return nil, nil, nil, component.OptErr("aggregates", "no aggregates; name at least one, e.g. {events: count()}")

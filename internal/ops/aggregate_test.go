@@ -138,12 +138,12 @@ func TestAggregateOptionErrors(t *testing.T) {
 		opts map[string]any
 		msg  string
 	}{
-		{[]string{"hots"}, map[string]any{"aggregates": ok}, `option "key": unknown field "hots" (did you mean "host"?)`},
+		{[]string{"hots"}, map[string]any{"aggregates": ok}, `option "key[0]": unknown field "hots" (did you mean "host"?)`},
 		{[]string{"host"}, map[string]any{"aggregates": map[string]string{"host": "count()"}}, `option "aggregates": aggregate "host" clashes with the key field of the same name`},
 		{nil, map[string]any{"aggregates": map[string]string{"key": "count()"}}, `option "aggregates": aggregate "key" clashes with the key field of the same name`},
 		{[]string{"host"}, map[string]any{"aggregates": map[string]string{}}, `option "aggregates": no aggregates; name at least one, e.g. {events: count()}`},
-		{[]string{"host"}, map[string]any{"aggregates": ok, "emit": "sometimes"}, `option "emit": unknown mode "sometimes" (want update, flush or interval)`},
-		{[]string{"host"}, map[string]any{"aggregates": ok, "emit": "interval", "every": time.Duration(0)}, `option "every": must be positive, got 0s`},
+		{[]string{"host"}, map[string]any{"aggregates": ok, "emit": "sometimes"}, `option "emit": "sometimes" is not one of "update", "flush", "interval"`},
+		{[]string{"host"}, map[string]any{"aggregates": ok, "emit": "interval", "every": time.Duration(0)}, `option "every": must be greater than 0s, got 0s`},
 	}
 	for _, c := range cases {
 		ctx := aggCtx(t, c.key, c.opts)

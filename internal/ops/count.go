@@ -15,24 +15,9 @@ const (
 )
 
 // emitOptions reads the `emit` and `every` options that count and
-// aggregate share, defaulting to update and one second.
-func emitOptions(o component.Options) (mode string, every time.Duration, err error) {
-	mode, every = emitUpdate, time.Second
-	if o.Has("emit") {
-		mode = o.String("emit")
-	}
-	switch mode {
-	case emitUpdate, emitFlush, emitInterval:
-	default:
-		return "", 0, component.OptErr("emit", "unknown mode %q (want update, flush or interval)", mode)
-	}
-	if o.Has("every") {
-		every = o.Duration("every")
-	}
-	if every <= 0 {
-		return "", 0, component.OptErr("every", "must be positive, got %s", every)
-	}
-	return mode, every, nil
+// aggregate share (their defaults and bounds are in the Spec).
+func emitOptions(r *component.Reader) (mode string, every time.Duration) {
+	return r.String("emit"), r.Duration("every")
 }
 
 // CountSpec returns the spec of the count transform.
@@ -60,10 +45,12 @@ func CountSpec() *component.Spec {
 					"the input ends.",
 			},
 			{
-				Name:    "every",
-				Type:    component.Duration,
-				Default: time.Second,
-				Doc:     "The period of `emit: interval` (ignored by the other modes).",
+				Name:         "every",
+				Type:         component.Duration,
+				Default:      time.Second,
+				HasMin:       true,
+				ExclusiveMin: true,
+				Doc:          "The period of `emit: interval` (ignored by the other modes).",
 			},
 			{
 				Name:    "field",
@@ -83,16 +70,14 @@ func newCount(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode, every, err := emitOptions(ctx.Options)
-	if err != nil {
-		return nil, err
-	}
-	field := "count"
-	if ctx.Options.Has("field") {
-		field = ctx.Options.String("field")
-	}
+	r := component.NewReader(CountSpec(), ctx.Options)
+	mode, every := emitOptions(r)
+	field := r.String("field")
 	if field == "" {
-		return nil, component.OptErr("field", "must not be empty")
+		r.Fail(r.At("field"), "must not be empty")
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
 
 	var keySlots []int

@@ -159,12 +159,12 @@ func TestCountOptionErrors(t *testing.T) {
 		opts map[string]any
 		msg  string
 	}{
-		{[]string{"hots"}, nil, `option "key": unknown field "hots" (did you mean "host"?)`},
+		{[]string{"hots"}, nil, `option "key[0]": unknown field "hots" (did you mean "host"?)`},
 		{[]string{"host"}, map[string]any{"field": "host"}, `option "field": "host" is also the name of a key field`},
 		{nil, map[string]any{"field": "key"}, `option "field": "key" is also the name of a key field`},
 		{[]string{"host"}, map[string]any{"field": ""}, `option "field": must not be empty`},
-		{[]string{"host"}, map[string]any{"emit": "sometimes"}, `option "emit": unknown mode "sometimes" (want update, flush or interval)`},
-		{[]string{"host"}, map[string]any{"emit": "interval", "every": time.Duration(0)}, `option "every": must be positive, got 0s`},
+		{[]string{"host"}, map[string]any{"emit": "sometimes"}, `option "emit": "sometimes" is not one of "update", "flush", "interval"`},
+		{[]string{"host"}, map[string]any{"emit": "interval", "every": time.Duration(0)}, `option "every": must be greater than 0s, got 0s`},
 	}
 	for _, c := range cases {
 		ctx := countCtx(t, c.key, c.opts)

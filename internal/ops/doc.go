@@ -1,10 +1,12 @@
 // Package ops implements greenwave's built-in transforms: filter, map,
 // key_by, count, window and join. Specs returns their specs for the catalog.
 //
-// Each transform resolves the fields it reads to slots of its input schema
-// once, in New, and reports unknown fields and bad expressions there as
-// *component.OptionError values (wrapping an *expr.Error for expressions, so
-// the loader can point at the column). The per-event work reads and writes
+// Each transform reads its options through a component.Reader (defaults
+// and bounds from its Spec), resolves the fields it reads to slots of its
+// input schema once, in New, and reports unknown fields and bad expressions
+// there as *component.OptionError values at the option, map entry or list
+// element at fault (wrapping an *expr.Error for expressions, so the loader
+// can point at the column). The per-event work reads and writes
 // slots only: filter, map and key_by allocate nothing per event, and count
 // allocates only when it meets a new key.
 //

@@ -33,9 +33,10 @@ func newFilter(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	cond, err := expr.Compile(ctx.Options.String("condition"), in, event.Bool, expr.WithClock(clock(ctx)))
+	r := component.NewReader(FilterSpec(), ctx.Options)
+	cond, err := expr.Compile(r.String("condition"), in, event.Bool, expr.WithClock(clock(ctx)))
 	if err != nil {
-		return nil, &component.OptionError{Option: "condition", Err: err}
+		return nil, &component.OptionError{Path: r.At("condition"), Err: err}
 	}
 	return &component.Instance{Operator: &filter{cond: cond}, Schema: in}, nil
 }

@@ -125,7 +125,7 @@ func TestFilterOptionErrors(t *testing.T) {
 			}
 			var oe *component.OptionError
 			var ee *expr.Error
-			if !errors.As(err, &oe) || oe.Option != "condition" || !errors.As(err, &ee) || ee.Col != c.col {
+			if !errors.As(err, &oe) || oe.Path.String() != "condition" || !errors.As(err, &ee) || ee.Col != c.col {
 				t.Fatalf("error %#v: want an OptionError for condition wrapping an *expr.Error at column %d", err, c.col)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
+	"github.com/greenwave/greenwave/internal/expr"
 )
 
 // The join modes.
@@ -177,11 +178,11 @@ func newJoin(ctx *component.Context) (*component.Instance, error) {
 	}
 	untilSlot := -1
 	if conf.until != "" {
-		slots, err := resolve("until", ctx.Inputs[leftSide], []string{conf.until})
-		if err != nil {
-			return nil, err
+		slot, ok := ctx.Inputs[leftSide].Slot(conf.until)
+		if !ok {
+			return nil, component.OptErr("until", "%s", expr.UnknownField(conf.until, ctx.Inputs[leftSide].Names()))
 		}
-		untilSlot = slots[0]
+		untilSlot = slot
 		if k := ctx.Inputs[leftSide].Fields[untilSlot].Kind; k != event.Time {
 			return nil, component.OptErr("until", "field %q is %s; it must be a time field", conf.until, k)
 		}

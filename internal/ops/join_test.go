@@ -269,11 +269,11 @@ func TestJoinOptionErrors(t *testing.T) {
 		want   string
 	}{
 		{"unknown left field", interval(map[string]any{"left_key": []string{"kk"}}), nil, nil, 1,
-			`option "left_key": unknown field "kk" (did you mean "k"?)`},
+			`option "left_key[0]": unknown field "kk" (did you mean "k"?)`},
 		{"unknown right field", interval(map[string]any{"right_key": []string{"rvv"}}), nil, nil, 1,
-			`option "right_key": unknown field "rvv" (did you mean "rv"?)`},
+			`option "right_key[0]": unknown field "rvv" (did you mean "rv"?)`},
 		{"unknown field far from all", interval(map[string]any{"right_key": []string{"seller"}}), nil, nil, 1,
-			`option "right_key": unknown field "seller" (fields: k, rv, rt)`},
+			`option "right_key[0]": unknown field "seller" (fields: k, rv, rt)`},
 		{"mismatched key lengths", interval(map[string]any{"left_key": []string{"k", "lv"}}), nil, nil, 1,
 			`option "right_key": has 1 fields but left_key has 2; they pair up in order`},
 		{"incompatible kinds", interval(map[string]any{"right_key": []string{"rv"}}), nil, nil, 1,

@@ -32,7 +32,7 @@ func newKeyBy(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := ctx.Options.StringList("key")
+	names := component.NewReader(KeyBySpec(), ctx.Options).StringList("key")
 	if len(names) == 0 {
 		return nil, component.OptErr("key", "needs at least one field")
 	}

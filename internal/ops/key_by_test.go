@@ -58,9 +58,9 @@ func TestKeyByOptionErrors(t *testing.T) {
 		key []string
 		msg string
 	}{
-		{[]string{"hots"}, `option "key": unknown field "hots" (did you mean "host"?)`},
-		{[]string{"host", "qqqq"}, `option "key": unknown field "qqqq" (fields: host, status, bytes, latency, ok, ts, path)`},
-		{[]string{"host", "host"}, `option "key": field "host" is listed twice`},
+		{[]string{"hots"}, `option "key[0]": unknown field "hots" (did you mean "host"?)`},
+		{[]string{"host", "qqqq"}, `option "key[1]": unknown field "qqqq" (fields: host, status, bytes, latency, ok, ts, path)`},
+		{[]string{"host", "host"}, `option "key[1]": field "host" is listed twice`},
 		{nil, `option "key": needs at least one field`},
 	}
 	for _, c := range cases {

@@ -56,17 +56,19 @@ func newMap(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields := ctx.Options.StringMap("fields")
+	r := component.NewReader(MapSpec(), ctx.Options)
+	fields := r.StringMap("fields")
 	if len(fields) == 0 {
 		return nil, component.OptErr("fields", "needs at least one field")
 	}
 	dropped := map[string]bool{}
-	for _, name := range ctx.Options.StringList("drop") {
+	for i, name := range r.StringList("drop") {
+		at := r.At("drop").Index(i)
 		if _, ok := in.Slot(name); !ok {
-			return nil, component.OptErr("drop", "%s", expr.UnknownField(name, in.Names()))
+			return nil, component.PathErr(at, "%s", expr.UnknownField(name, in.Names()))
 		}
 		if _, ok := fields[name]; ok {
-			return nil, component.OptErr("drop", "field %q is both dropped and set in fields", name)
+			return nil, component.PathErr(at, "field %q is both dropped and set in fields", name)
 		}
 		dropped[name] = true
 	}
@@ -82,7 +84,7 @@ func newMap(ctx *component.Context) (*component.Instance, error) {
 		}
 		p, err := expr.Compile(fields[name], in, event.Null, expr.WithClock(clock(ctx)))
 		if err != nil {
-			return nil, &component.OptionError{Option: "fields", Err: &EntryError{Key: name, Err: err}}
+			return nil, &component.OptionError{Path: r.At("fields", name), Err: err}
 		}
 		progs[name] = p
 	}

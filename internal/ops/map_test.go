@@ -172,19 +172,19 @@ func TestMapOptionErrors(t *testing.T) {
 		msg  string
 	}{
 		{"unknown field", map[string]any{"fields": map[string]string{"kb": "byts / 1000"}},
-			`option "fields": "kb": unknown field "byts" (did you mean "bytes"?)`},
+			`option "fields.kb": unknown field "byts" (did you mean "bytes"?)`},
 		{"type error", map[string]any{"fields": map[string]string{"x": `host + 1`}},
-			`option "fields": "x": operator "+" not defined on string field "host" and int 1`},
+			`option "fields.x": operator "+" not defined on string field "host" and int 1`},
 		{"always nil", map[string]any{"fields": map[string]string{"x": `nil`}},
-			`option "fields": "x": expression is always nil, so its kind is unknown`},
+			`option "fields.x": expression is always nil, so its kind is unknown`},
 		{"no fields", map[string]any{"fields": map[string]string{}},
 			`option "fields": needs at least one field`},
 		{"empty name", map[string]any{"fields": map[string]string{"": "1"}},
 			`option "fields": a field has an empty name`},
 		{"unknown drop", map[string]any{"fields": map[string]string{"x": "1"}, "drop": []string{"pth"}},
-			`option "drop": unknown field "pth" (did you mean "path"?)`},
+			`option "drop[0]": unknown field "pth" (did you mean "path"?)`},
 		{"drop and set", map[string]any{"fields": map[string]string{"path": "1"}, "drop": []string{"path"}},
-			`option "drop": field "path" is both dropped and set in fields`},
+			`option "drop[0]": field "path" is both dropped and set in fields`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -200,12 +200,12 @@ func TestMapOptionErrors(t *testing.T) {
 			}
 		})
 	}
-	// The expression's column survives wrapping, under the entry's key.
+	// The expression's column survives wrapping, at the entry's path.
 	_, err := MapSpec().New(newCtx(t, "m", map[string]any{"fields": map[string]string{"kb": "bytes / zz"}}))
 	var ee *expr.Error
-	var entry *EntryError
-	if !errors.As(err, &ee) || ee.Col != 9 || !errors.As(err, &entry) || entry.Key != "kb" {
-		t.Fatalf("error %v: want an EntryError for kb wrapping an *expr.Error at column 9", err)
+	var oe *component.OptionError
+	if !errors.As(err, &ee) || ee.Col != 9 || !errors.As(err, &oe) || oe.Path.String() != "fields.kb" {
+		t.Fatalf("error %v: want an OptionError at fields.kb wrapping an *expr.Error at column 9", err)
 	}
 }
 

@@ -35,17 +35,18 @@ func clock(ctx *component.Context) func() time.Time {
 }
 
 // resolve returns the slots of names in s; an unknown name is an error
-// about option, naming the closest field.
+// about its element of the list option, naming the closest field.
 func resolve(option string, s *event.Schema, names []string) ([]int, error) {
 	slots := make([]int, len(names))
 	seen := make(map[string]bool, len(names))
 	for i, name := range names {
+		at := component.At(option).Index(i)
 		slot, ok := s.Slot(name)
 		if !ok {
-			return nil, component.OptErr(option, "%s", expr.UnknownField(name, s.Names()))
+			return nil, component.PathErr(at, "%s", expr.UnknownField(name, s.Names()))
 		}
 		if seen[name] {
-			return nil, component.OptErr(option, "field %q is listed twice", name)
+			return nil, component.PathErr(at, "field %q is listed twice", name)
 		}
 		seen[name] = true
 		slots[i] = slot

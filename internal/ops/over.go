@@ -28,8 +28,8 @@ func OverSpec() *component.Spec {
 			"afresh over its key's last `rows` events, so they are exact. State per key: the last `rows` values " +
 			"of the fields the aggregates read.",
 		Options: []component.Option{
-			{Name: "rows", Type: component.Int, Required: true,
-				Doc: "How many rows each aggregate covers: the current one and up to rows-1 before it (1 to 10000)."},
+			{Name: "rows", Type: component.Int, Required: true, HasMin: true, Min: 1, HasMax: true, Max: maxOverRows,
+				Doc: "How many rows each aggregate covers: the current one and up to rows-1 before it."},
 			{Name: "aggregates", Type: component.StringMap, Required: true,
 				Doc: "Output field name -> aggregate, as in window: count(), count(f), sum(f), avg(f), min(f), max(f), " +
 					"first(f), last(f), count_distinct(f), percentile(f, q), top_k(f, k), and + - * / over them."},
@@ -45,9 +45,13 @@ func newOver(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := ctx.Options.Int("rows")
-	if rows < 1 || rows > maxOverRows {
-		return nil, component.OptErr("rows", "must be between 1 and %d, got %d", maxOverRows, rows)
+	r := component.NewReader(OverSpec(), ctx.Options)
+	rows := r.Int("rows")
+	if !r.Given("rows") {
+		r.Fail(r.At("rows"), "is required: how many rows each aggregate covers")
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
 	kg, specs, reg, err := newKeyedAggregates(ctx, in)
 	if err != nil {

@@ -100,7 +100,7 @@ func TestOverOptionErrors(t *testing.T) {
 	}{
 		{[]string{"host"}, map[string]any{"rows": int64(0), "aggregates": ok}, `option "rows": must be between 1 and 10000, got 0`},
 		{[]string{"host"}, map[string]any{"rows": int64(10001), "aggregates": ok}, `option "rows": must be between 1 and 10000, got 10001`},
-		{[]string{"hots"}, map[string]any{"rows": int64(3), "aggregates": ok}, `option "key": unknown field "hots" (did you mean "host"?)`},
+		{[]string{"hots"}, map[string]any{"rows": int64(3), "aggregates": ok}, `option "key[0]": unknown field "hots" (did you mean "host"?)`},
 		{[]string{"host"}, map[string]any{"rows": int64(3), "aggregates": map[string]string{"host": "count()"}}, `option "aggregates": aggregate "host" clashes with the key field of the same name`},
 	}
 	for _, c := range cases {

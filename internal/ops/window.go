@@ -115,7 +115,7 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 	}
 	specs, err := agg.ParseAll(ctx.Options.StringMap("aggregates"), in)
 	if err != nil {
-		return nil, &component.OptionError{Option: "aggregates", Err: err}
+		return nil, &component.OptionError{Path: component.At("aggregates"), Err: err}
 	}
 	if len(specs) == 0 {
 		return nil, component.OptErr("aggregates", "no aggregates; name at least one, e.g. {events: count()}")

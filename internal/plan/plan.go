@@ -1,11 +1,8 @@
 package plan
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -161,7 +158,13 @@ type Options struct {
 
 // Compile builds the logical DAG (checking every component against real
 // schemas), fuses and partitions it, and places the actors. The error, when
-// not nil, is a spec.Errors listing every problem found.
+// not nil, is a spec.Errors listing every problem found, each at its value
+// in the file.
+//
+// A pipeline Parse found problems in still compiles as far as it can: the
+// components that are valid and read only from valid ones are built, so
+// that their own problems are reported in the same run. Such a pipeline
+// never yields a plan; without further problems the error says so.
 func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 	if opt.Workers < 1 {
 		opt.Workers = 1
@@ -171,18 +174,23 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 	}
 	pl := &Plan{Pipeline: p, Tenant: p.Tenant, ByName: map[string]*Node{}, Workers: opt.Workers}
 	var errs spec.Errors
+	invalid := 0
 	for _, c := range p.Topo() {
 		n := &Node{Comp: c}
 		pl.ByName[c.Name] = n
 		pl.Nodes = append(pl.Nodes, n)
+		if !c.Valid() {
+			invalid++ // Parse reported why; it cannot be built
+			continue
+		}
 		ok := true
 		for port, in := range c.Inputs {
 			from := pl.ByName[in.Component]
 			if from == nil {
 				return nil, errors.New("BUG: topological order broken at " + c.Name)
 			}
-			if from.Comp.Kind == component.KindSink {
-				ok = false
+			if !from.Comp.Valid() {
+				ok = false // no schema to build against
 				continue
 			}
 			out := 0
@@ -213,7 +221,7 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 		}
 		inst, err := build(pl, n, 0, par, opt, true)
 		if err != nil {
-			errs = append(errs, positioned(c, err))
+			errs = append(errs, c.Diagnose(err)...)
 			continue
 		}
 		n.Schema, n.SideSchemas = inst.Schema, inst.SideSchemas
@@ -235,8 +243,11 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 		}
 	}
 	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return posLess(errs[i].Pos, errs[j].Pos) })
+		errs.Sort()
 		return nil, errs
+	}
+	if invalid > 0 {
+		return nil, fmt.Errorf("pipeline %s has %d components with problems reported when it was parsed", p.File, invalid)
 	}
 	pl.fuse()
 	pl.link()
@@ -257,7 +268,7 @@ type Hooks struct {
 func (pl *Plan) NewInstance(n *Node, instance, parallelism int, opt Options, hooks Hooks) (*component.Instance, error) {
 	inst, err := buildWith(pl, n, instance, parallelism, opt, false, hooks)
 	if err != nil {
-		return nil, positioned(n.Comp, err)
+		return nil, n.Comp.Diagnose(err).Err()
 	}
 	return inst, nil
 }
@@ -307,63 +318,6 @@ func buildWith(pl *Plan, n *Node, instance, parallelism int, opt Options, valida
 		return nil, fmt.Errorf("BUG: %s type %q built %d side schemas for %d side outputs", c.Kind, c.Type, len(inst.SideSchemas), len(c.Spec.SideOutputs))
 	}
 	return inst, nil
-}
-
-// ColumnError is implemented by errors that know the column inside an
-// option's text (expression errors); the position reported is the option
-// value's position moved right by Column()-1.
-type ColumnError interface {
-	error
-	Column() int
-}
-
-func positioned(c *spec.Component, err error) *spec.Error {
-	var se *spec.Error
-	if errors.As(err, &se) {
-		return se
-	}
-	var oe *component.OptionError
-	if errors.As(err, &oe) {
-		pos := c.OptionPos(oe.Option)
-		var ce ColumnError
-		if errors.As(oe.Err, &ce) && ce.Column() > 0 {
-			pos.Col += ce.Column() - 1
-			if quotedAt(pos.File, pos.Line, pos.Col-(ce.Column()-1)) {
-				pos.Col++ // the value's position is its opening quote
-			}
-		}
-		return spec.Errorf(pos, c.Desc(), "option %q: %v", oe.Option, oe.Err)
-	}
-	return spec.Errorf(c.TypePos, c.Desc(), "%v", err)
-}
-
-func posLess(a, b spec.Pos) bool {
-	if a.File != b.File {
-		return a.File < b.File
-	}
-	if a.Line != b.Line {
-		return a.Line < b.Line
-	}
-	return a.Col < b.Col
-}
-
-// quotedAt reports whether the file has a quote character at line:col (the
-// start of a quoted YAML scalar). Errors are rare, so reading the file again
-// here costs nothing that matters.
-func quotedAt(file string, line, col int) bool {
-	data, err := os.ReadFile(file)
-	if err != nil || line < 1 || col < 1 {
-		return false
-	}
-	lines := bytes.Split(data, []byte("\n"))
-	if line > len(lines) {
-		return false
-	}
-	l := []rune(string(lines[line-1]))
-	if col > len(l) {
-		return false
-	}
-	return l[col-1] == '\'' || l[col-1] == '"'
 }
 
 // keyedUpstream reports whether the events on e already carry the hash of

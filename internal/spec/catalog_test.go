@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -8,9 +9,10 @@ import (
 )
 
 // testCatalog is a catalog of fake component types covering what the
-// loader distinguishes: every option type, a required option, enums, mins,
-// defaults, a side output, stateless, keyed and input-bounded transforms,
-// and sinks. It does not depend on the built-in components.
+// loader distinguishes: every option type, nested options, a required
+// option, enums, bounds, defaults, a side output, stateless, keyed and
+// input-bounded transforms, and sinks, one of which claims a file. It does
+// not depend on the built-in components.
 func testCatalog(tb testing.TB) *component.Catalog {
 	tb.Helper()
 	cat, err := component.NewCatalog(
@@ -55,6 +57,45 @@ func testCatalog(tb testing.TB) *component.Catalog {
 		&component.Spec{
 			Type: "join", Kind: component.KindTransform, Keyed: true, MaxInputs: 2,
 			Options: []component.Option{{Name: "within", Type: component.Duration, Required: true}},
+		},
+		&component.Spec{
+			// Nested options: objects (in objects), lists of objects, maps of
+			// enums and of bounded ints, a count, a float with both bounds.
+			Type: "http", Kind: component.KindSource,
+			Options: []component.Option{
+				{Name: "address", Type: component.String, Required: true},
+				{Name: "tls", Type: component.Object, Options: []component.Option{
+					{Name: "cert", Type: component.String, Required: true},
+					{Name: "key", Type: component.String},
+					{Name: "min_version", Type: component.Enum, Enum: []string{"1.2", "1.3"}, Default: "1.2"},
+					{Name: "client_auth", Type: component.Object, Options: []component.Option{
+						{Name: "mode", Type: component.Enum, Enum: []string{"none", "require"}, Default: "none"},
+						{Name: "ca", Type: component.String},
+					}},
+				}},
+				{Name: "headers", Type: component.List, Elem: &component.Option{Type: component.Object, Options: []component.Option{
+					{Name: "name", Type: component.String, Required: true},
+					{Name: "value", Type: component.String, Default: ""},
+				}}},
+				{Name: "schema", Type: component.Map, Elem: &component.Option{Type: component.Enum, Enum: []string{"bool", "int", "float", "string", "time"}}},
+				{Name: "quotas", Type: component.Map, Elem: &component.Option{Type: component.Int, HasMin: true, HasMax: true, Max: 100}},
+				{Name: "max_body", Type: component.Count, Default: int64(1024), HasMin: true, Min: 1, HasMax: true, Max: 1 << 20},
+				{Name: "sample", Type: component.Float, Default: 1.0, HasMin: true, ExclusiveMin: true, HasMax: true, Max: 1},
+				{Name: "routes", Type: component.StringMap},
+			},
+		},
+		&component.Spec{
+			// A sink that claims the file it writes, shared when appending.
+			Type: "file", Kind: component.KindSink,
+			Options: []component.Option{
+				{Name: "path", Type: component.String, Required: true},
+				{Name: "append", Type: component.Bool, Default: false},
+			},
+			Claims: func(ctx *component.Context) []component.Claim {
+				path := ctx.Options.String("path")
+				return []component.Claim{{Kind: "file", Key: filepath.Join(ctx.Dir, path), Shared: ctx.Options.Bool("append"),
+					Path: component.At("path"), Value: path, Verb: "written"}}
+			},
 		},
 		&component.Spec{
 			Type: "stdout", Kind: component.KindSink,

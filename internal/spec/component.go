@@ -16,8 +16,9 @@ type Component struct {
 	Spec *component.Spec
 	// Inputs lists the `inputs:` entries in file order (none for sources).
 	Inputs []Input
-	// Options holds the component's own options, checked against Spec,
-	// converted to the Go types component.OptionType names, and defaulted.
+	// Options holds the component's own options, checked against Spec and
+	// converted to the Go types component.OptionType names; absent ones
+	// read as their Spec defaults.
 	Options component.Options
 	// Buffer configures the ring buffers of the component's input edges.
 	Buffer Buffer
@@ -36,21 +37,43 @@ type Component struct {
 	Pos     Pos
 	TypePos Pos
 
-	// valuePos holds the position of the value of every key the component
-	// sets (options and common keys alike).
-	valuePos map[string]Pos
+	// pos holds the position of every value the component sets: options,
+	// common keys, and every nested key, map entry and list element.
+	pos positions
+	// invalid is set when Parse reported a problem with the component.
+	invalid bool
 }
+
+// Valid reports whether Parse found the component free of problems: its
+// type known, every key and option value good, every input resolved and
+// no cycle through it. Only a valid component can be built.
+func (c *Component) Valid() bool { return !c.invalid && c.Spec != nil }
 
 // OptionPos returns the position of the value of the named key (an option,
 // or one of type, inputs, buffer, key, parallelism), or the component's
-// position when the key is absent. The compiler uses it to report problems
-// found later (for example a component.OptionError from Spec.New) at the
-// right place.
-func (c *Component) OptionPos(name string) Pos {
-	if p, ok := c.valuePos[name]; ok {
-		return p
+// position when the key is absent.
+func (c *Component) OptionPos(name string) Pos { return c.PathPos(component.At(name)) }
+
+// PathPos returns the position of the value at p (an option, a nested key,
+// a map entry, a list element), or of the closest enclosing value given,
+// or the component's position when p's option is absent. The compiler uses
+// it to report problems found later (a component.OptionError from
+// Spec.New) at the right place.
+func (c *Component) PathPos(p component.Path) Pos {
+	if pos, ok := c.pos.Path(p); ok {
+		return pos
 	}
 	return c.Pos
+}
+
+// TextPos returns the file position of line:col (1-based, col in runes)
+// inside the text of the scalar value at p, such as the place of an error
+// in an expression. It is false when the text cannot be placed there: the
+// value is not a scalar written in place, or the line is beyond the first
+// of a text whose lines are not the file's (only literal block scalars,
+// "|", keep them).
+func (c *Component) TextPos(p component.Path, line, col int) (Pos, bool) {
+	return c.pos.Text(p, line, col)
 }
 
 // Desc describes the component for messages: `transform "plays"`.

@@ -36,8 +36,8 @@ sinks:
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		`et.yaml:4:18: source "gen": unknown event_time key "max_out_of_ordernes" (did you mean "max_out_of_orderness"?)`,
-		`source "gen": event_time idle_timeout: `,
+		`et.yaml:4:18: source "gen": option "event_time": unknown key "max_out_of_ordernes" (did you mean "max_out_of_orderness"?)`,
+		`et.yaml:4:57: source "gen": option "event_time.idle_timeout": invalid duration "soon"`,
 		`et.yaml:6:41: sink "out": "event_time" is only for sources`,
 	} {
 		if !strings.Contains(msg, want) {

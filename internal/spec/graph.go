@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
 // link checks every input against the pipeline's components and then looks
@@ -26,12 +27,12 @@ func (l *loader) link(p *Pipeline) {
 				// component that holds the name, checked like any other.)
 				l.errorf(in.Pos, desc, "lists itself as an input")
 			case !ok:
-				l.errorf(in.Pos, desc, "unknown input %q%s", in.Component, didYouMean(in.Component, without(names, c.Name)))
+				l.unknown(in.Pos, desc, "unknown input", in.Component, without(names, c.Name), "")
 			case prod.Kind == component.KindSink:
 				l.errorf(in.Pos, desc, "input %q is a sink; sinks have no output", in.Component)
 			case in.Output != "" && prod.Spec != nil && prod.SideOutput(in.Output) < 0:
 				if sides := prod.Spec.SideOutputs; len(sides) > 0 {
-					l.errorf(in.Pos, desc, "input %q: %s has no side output %q (side outputs: %s)", in.String(), prod.Desc(), in.Output, quoteList(sides))
+					l.errorf(in.Pos, desc, "input %q: %s has no side output %q (side outputs: %s)", in.String(), prod.Desc(), in.Output, diag.QuoteList(sides))
 				} else {
 					l.errorf(in.Pos, desc, "input %q: %s has no side outputs", in.String(), prod.Desc())
 				}

@@ -6,12 +6,13 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
 // inputs parses `inputs:`: a list of references (or one, as a string),
 // each "name" or "name.output". The references are resolved against the
 // other components later, by link.
-func (l *loader) inputs(c *Component, e entry) {
+func (l *loader) inputs(c *Component, s *scope, e entry) {
 	desc := c.Desc()
 	if c.Kind == component.KindSource {
 		l.errorf(e.keyPos, desc, `sources take no "inputs"`)
@@ -35,7 +36,8 @@ func (l *loader) inputs(c *Component, e entry) {
 		return
 	}
 	seen := map[string]bool{}
-	for _, item := range items {
+	for i, item := range items {
+		l.recordValue(s.pos, component.At("inputs").Index(i), item)
 		pos := l.pos(item)
 		v := l.resolve(item)
 		if v == nil {
@@ -48,11 +50,11 @@ func (l *loader) inputs(c *Component, e entry) {
 		}
 		in, why := parseRef(ref)
 		if why != "" {
-			l.errorf(pos, desc, "invalid input %q: %s", ref, why)
+			l.errorf(pos, desc, "invalid input %s: %s", diag.Quote(ref), why)
 			continue
 		}
 		if seen[ref] {
-			l.errorf(pos, desc, "input %q is listed twice", ref)
+			l.errorf(pos, desc, "input %s is listed twice", diag.Quote(ref))
 			continue
 		}
 		seen[ref] = true

@@ -3,68 +3,47 @@ package spec
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
-// option checks one of the component's own options against its Spec and
-// stores the converted value in values. Options of a component whose type
-// is missing or unknown cannot be checked and are skipped (the type is
-// reported instead).
-func (l *loader) option(c *Component, e entry, values map[string]any) {
-	if c.Spec == nil {
-		return
-	}
-	o, ok := c.Spec.Option(e.key)
-	if !ok {
-		l.errorf(e.keyPos, c.Desc(), "unknown option %q%s", e.key, l.optionHint(c, e.key))
-		return
-	}
-	if v, ok := l.convert(c.Desc(), o, e.value); ok {
-		values[o.Name] = v
-	}
+// scope is where converted values belong: a component's options, or a
+// file's top-level keys. It says how problems are labelled and where
+// positions are recorded.
+type scope struct {
+	// desc is the Component.Desc of the component, or "".
+	desc string
+	// option is set for a component's keys, whose problems read
+	// `option "buffer.capacity": ...`; top-level keys read
+	// `"limits.memory": ...`.
+	option bool
+	pos    positions
 }
 
-// optionHint suggests the closest option or common key, or lists the
-// options of the type when none is close.
-func (l *loader) optionHint(c *Component, name string) string {
-	var names []string
-	for _, o := range c.Spec.Options {
-		names = append(names, o.Name)
+func (s *scope) label(p component.Path) string {
+	if s.option {
+		return "option " + quotePath(p)
 	}
-	cands := append([]string{"type"}, names...)
-	if c.Kind != component.KindSource {
-		cands = append(cands, "inputs", "buffer")
-	} else {
-		cands = append(cands, "event_time")
-	}
-	if c.Spec.Keyed {
-		cands = append(cands, "key", "parallelism")
-	} else if c.Kind == component.KindSource && c.Spec.Parallel {
-		cands = append(cands, "parallelism")
-	}
-	if hint := didYouMean(name, cands); hint != "" {
-		return hint
-	}
-	if len(names) == 0 {
-		return fmt.Sprintf("; type %q has no options", c.Type)
-	}
-	return fmt.Sprintf(" (options of %q: %s)", c.Type, strings.Join(names, ", "))
+	return quotePath(p)
 }
 
-// convert checks n against o and converts it to the Go type o.Type names.
-// It reports problems itself, prefixed with the option name, and returns
-// false after any.
-func (l *loader) convert(desc string, o *component.Option, n ast.Node) (any, bool) {
+// quotePath quotes a path for a message, capped as any quoted input is.
+func quotePath(p component.Path) string { return diag.Quote(p.String()) }
+
+// convert checks the value node n of option o, at path p, converts it to
+// the Go type o.Type names and records its position (and those of the
+// values nested in it). It reports every problem itself and returns false
+// after any; a nested value with a problem is left out and the rest kept.
+func (l *loader) convert(s *scope, o *component.Option, p component.Path, n ast.Node) (any, bool) {
+	l.recordValue(s.pos, p, n)
 	pos := l.pos(n)
 	fail := func(format string, args ...any) (any, bool) {
-		l.errorf(pos, desc, "option %q: %s", o.Name, fmt.Sprintf(format, args...))
+		l.errorf(pos, s.desc, "%s: %s", s.label(p), fmt.Sprintf(format, args...))
 		return nil, false
 	}
 	v := l.resolve(n)
@@ -72,56 +51,63 @@ func (l *loader) convert(desc string, o *component.Option, n ast.Node) (any, boo
 		return nil, false
 	}
 	got := l.describe(v)
+	checked := func(x any) (any, bool) {
+		if err := o.Check(x); err != nil {
+			return fail("%v", err)
+		}
+		return x, true
+	}
 	switch o.Type {
 	case component.String:
-		s, ok := l.text(v)
+		str, ok := l.text(v)
 		if !ok {
 			return fail("expected a string, got %s", got)
 		}
-		return s, true
+		return str, true
 
 	case component.Expr:
-		s, ok := l.text(v)
+		str, ok := l.text(v)
 		if !ok {
 			return fail("expected an expression, got %s", got)
 		}
-		if strings.TrimSpace(s) == "" {
+		if strings.TrimSpace(str) == "" {
 			return fail("expression is empty")
 		}
-		return s, true
+		return str, true
 
 	case component.Enum:
-		s, ok := l.text(v)
+		str, ok := l.text(v)
 		if !ok {
-			return fail("expected one of %s, got %s", quoteList(o.Enum), got)
+			return fail("expected one of %s, got %s", diag.QuoteList(o.Enum), got)
 		}
-		if !slices.Contains(o.Enum, s) {
-			return fail("%q is not one of %s%s", s, quoteList(o.Enum), didYouMean(s, o.Enum))
-		}
-		return s, true
+		return checked(str)
 
 	case component.Int:
-		i, ok := intValue(v)
-		if !ok {
-			if s, isStr := v.(*ast.StringNode); isStr && isInteger(s.Value) {
-				return fail("%s is out of range for an int", s.Value)
-			}
+		i, k := intValue(v)
+		switch k {
+		case outOfRange:
+			return fail("%s is out of range for an int", l.number(v))
+		case notNumber:
 			return fail("expected an int, got %s", got)
 		}
-		if o.HasMin && float64(i) < o.Min {
-			return fail("must be at least %s, got %d", formatFloat(o.Min), i)
+		return checked(i)
+
+	case component.Count:
+		i, err := l.countValue(v, got)
+		if err != nil {
+			return fail("%v", err)
 		}
-		return i, true
+		return checked(i)
 
 	case component.Float:
-		f, ok := floatValue(v)
-		if !ok {
+		f, k := floatValue(v)
+		switch k {
+		case outOfRange:
+			return fail("%s is out of range for a number", l.number(v))
+		case notNumber:
 			return fail("expected a number, got %s", got)
 		}
-		if o.HasMin && f < o.Min {
-			return fail("must be at least %s, got %s", formatFloat(o.Min), formatFloat(f))
-		}
-		return f, true
+		return checked(f)
 
 	case component.Bool:
 		b, ok := v.(*ast.BoolNode)
@@ -139,47 +125,23 @@ func (l *loader) convert(desc string, o *component.Option, n ast.Node) (any, boo
 				return fail("%v", err)
 			}
 		case *ast.IntegerNode:
-			if i, ok := intValue(t); !ok || i != 0 {
+			if i, k := intValue(t); k != isNumber || i != 0 {
 				return fail(`expected a duration such as "250ms" or "5s", got %s (a number needs a unit)`, got)
 			}
 		default:
 			return fail(`expected a duration such as "250ms" or "5s", got %s`, got)
 		}
-		// Min is in the Go value's unit: nanoseconds.
-		if o.HasMin && float64(d) < o.Min {
-			return fail("must be at least %v, got %v", time.Duration(o.Min), d)
-		}
-		return d, true
+		return checked(d)
 
 	case component.Size:
-		var size int64
-		switch t := v.(type) {
-		case *ast.StringNode, *ast.FloatNode:
-			s, _ := l.text(t)
-			var err error
-			if size, err = ParseSize(s); err != nil {
-				return fail("%v", err)
-			}
-		case *ast.IntegerNode:
-			i, ok := intValue(t)
-			if !ok {
-				return fail("size %s is too large", got)
-			}
-			if i < 0 {
-				return fail("size %d is negative", i)
-			}
-			size = i
-		default:
-			return fail(`expected a size such as "64KiB" or "1MB", got %s`, got)
+		size, err := l.size(v, got)
+		if err != nil {
+			return fail("%v", err)
 		}
-		// Min is in the Go value's unit: bytes.
-		if o.HasMin && float64(size) < o.Min {
-			return fail("must be at least %s bytes, got %d", formatFloat(o.Min), size)
-		}
-		return size, true
+		return checked(size)
 
 	case component.StringList:
-		list, ok := l.stringList(desc, fmt.Sprintf("option %q: ", o.Name), v)
+		list, ok := l.stringList(s, p, v)
 		if !ok {
 			return fail("expected a string or a list of strings, got %s", got)
 		}
@@ -191,84 +153,213 @@ func (l *loader) convert(desc string, o *component.Option, n ast.Node) (any, boo
 			return fail("expected a mapping of names to strings, got %s", got)
 		}
 		out := map[string]string{}
-		for _, e := range l.entries(m, desc) {
+		for _, e := range l.entries(m, s.desc) {
+			ep := p.Key(e.key)
+			s.pos.key[ep.String()] = e.keyPos
+			l.recordValue(s.pos, ep, e.value)
 			ev := l.resolve(e.value)
 			if ev == nil {
 				continue
 			}
-			s, ok := l.text(ev)
+			str, ok := l.text(ev)
 			if !ok {
-				l.errorf(l.pos(e.value), desc, "option %q: value of %q must be a string, got %s", o.Name, e.key, l.describe(ev))
+				l.errorf(l.pos(e.value), s.desc, "%s: expected a string, got %s", s.label(ep), l.describe(ev))
 				continue
 			}
-			out[e.key] = s
+			out[e.key] = str
 		}
 		return out, true
 
-	case component.Any:
-		return l.anyValue(desc, o.Name, v)
-	}
-	panic(fmt.Sprintf("BUG: option %q has unknown type %v", o.Name, o.Type))
-}
+	case component.Object:
+		return l.object(s, o.Options, p, n, v)
 
-// intValue converts an integer, or a float with no fractional part, that
-// fits in an int64.
-func intValue(v ast.Node) (int64, bool) {
-	switch t := v.(type) {
-	case *ast.IntegerNode:
-		switch i := t.Value.(type) {
-		case int64:
-			return i, true
-		case uint64:
-			if i <= math.MaxInt64 {
-				return int64(i), true
+	case component.List:
+		seq, ok := v.(*ast.SequenceNode)
+		if !ok {
+			return fail("expected a list, got %s", got)
+		}
+		out := make([]any, 0, len(seq.Values))
+		all := true
+		for i, item := range seq.Values {
+			x, ok := l.convert(s, elem(o), p.Index(i), item)
+			if !ok {
+				all = false
+				continue
 			}
+			out = append(out, x)
 		}
-	case *ast.FloatNode:
-		if t.Value == math.Trunc(t.Value) && math.Abs(t.Value) < 1<<63 {
-			return int64(t.Value), true
+		return out, all
+
+	case component.Map:
+		m, ok := v.(*ast.MappingNode)
+		if !ok {
+			return fail("expected a mapping of names to %ss, got %s", elem(o).TypeName(), got)
 		}
+		var out []component.Entry
+		all := true
+		for _, e := range l.entries(m, s.desc) {
+			ep := p.Key(e.key)
+			s.pos.key[ep.String()] = e.keyPos
+			x, ok := l.convert(s, elem(o), ep, e.value)
+			if !ok {
+				all = false
+				continue
+			}
+			out = append(out, component.Entry{Key: e.key, Value: x})
+		}
+		return out, all
+
+	case component.Any:
+		return l.anyValue(s, p, v)
 	}
-	return 0, false
+	panic(fmt.Sprintf("BUG: option %q has unknown type %v", p, o.Type))
 }
 
-// isInteger reports whether s is an optionally signed run of digits (an
-// integer the YAML parser left as a string because it is too large).
-func isInteger(s string) bool {
-	s = strings.TrimLeft(s, "+-")
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return false
-		}
-	}
-	return true
+// number renders a node spelled as a number as written (capped).
+func (l *loader) number(v ast.Node) string {
+	s, _ := l.text(v)
+	return diag.Cap(s, diag.MaxQuoted)
 }
 
-// floatValue converts a finite number.
-func floatValue(v ast.Node) (float64, bool) {
+// elem returns the element declaration of a List or Map option.
+func elem(o *component.Option) *component.Option {
+	if o.Elem == nil {
+		panic("BUG: list or map option " + o.Name + " declares no Elem")
+	}
+	return o.Elem
+}
+
+// object converts an Object option's mapping (null: no keys given) into
+// Options declared by decl, reporting unknown keys and missing required
+// ones. n is the value as written, v resolved.
+func (l *loader) object(s *scope, decl []component.Option, p component.Path, n, v ast.Node) (any, bool) {
+	names := component.Names(decl)
+	var ents []entry
 	switch t := v.(type) {
-	case *ast.IntegerNode:
-		switch i := t.Value.(type) {
-		case int64:
-			return float64(i), true
-		case uint64:
-			return float64(i), true
-		}
-	case *ast.FloatNode:
-		return t.Value, true
+	case *ast.NullNode:
+	case *ast.MappingNode:
+		ents = l.entries(t, s.desc)
+	default:
+		l.errorf(l.pos(n), s.desc, "%s: expected a mapping with %s, got %s", s.label(p), diag.QuoteList(names), l.describe(v))
+		return nil, false
 	}
-	return 0, false
+	values := map[string]any{}
+	suggested := map[string]bool{} // a misspelt key is not also missing
+	all := true
+	for _, e := range ents {
+		kp := p.Key(e.key)
+		s.pos.key[kp.String()] = e.keyPos
+		d := findOption(decl, e.key)
+		if d == nil {
+			suggested[l.unknown(e.keyPos, s.desc, s.label(p)+": unknown key", e.key, names, "keys")] = true
+			all = false
+			continue
+		}
+		x, ok := l.convert(s, d, kp, e.value)
+		if !ok {
+			all = false
+			continue
+		}
+		values[e.key] = x
+	}
+	for i := range decl {
+		if _, given := values[decl[i].Name]; decl[i].Required && !given && !hasKey(ents, decl[i].Name) && !suggested[decl[i].Name] {
+			l.errorf(l.pos(n), s.desc, "%s: missing required key %q", s.label(p), decl[i].Name)
+			all = false
+		}
+	}
+	return component.Declared(decl, values), all
 }
 
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func findOption(decl []component.Option, name string) *component.Option {
+	for i := range decl {
+		if decl[i].Name == name {
+			return &decl[i]
+		}
+	}
+	return nil
+}
+
+func hasKey(ents []entry, key string) bool {
+	for _, e := range ents {
+		if e.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// stringList converts a scalar (a list of one) or a list of scalars,
+// recording each entry's position. It reports a bad entry itself, at the
+// entry, and leaves it out; it returns false, reporting nothing, when v is
+// neither a scalar nor a list.
+func (l *loader) stringList(s *scope, p component.Path, v ast.Node) ([]string, bool) {
+	if str, ok := l.text(v); ok {
+		return []string{str}, true
+	}
+	seq, ok := v.(*ast.SequenceNode)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(seq.Values))
+	for i, item := range seq.Values {
+		ip := p.Index(i)
+		l.recordValue(s.pos, ip, item)
+		r := l.resolve(item)
+		if r == nil {
+			continue
+		}
+		str, ok := l.text(r)
+		if !ok {
+			l.errorf(l.pos(item), s.desc, "%s: list entries must be strings, got %s", s.label(p), l.describe(r))
+			continue
+		}
+		out = append(out, str)
+	}
+	return out, true
+}
+
+// countValue converts a Count: an int, or a number with a size unit ("64Ki",
+// "1M"), counting things rather than bytes.
+func (l *loader) countValue(v ast.Node, got string) (int64, error) {
+	if i, k := intValue(v); k == isNumber {
+		return i, nil
+	} else if k == outOfRange {
+		return 0, fmt.Errorf("%s is out of range for an int", l.number(v))
+	}
+	if t, ok := v.(*ast.StringNode); ok {
+		n, err := ParseSize(t.Value)
+		if err != nil {
+			return 0, fmt.Errorf("invalid count %s (expected e.g. 4096, \"64Ki\" or \"1M\")", got)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("expected an int, got %s", got)
+}
+
+// size converts a Size: a non-negative number of bytes, or a number with a
+// unit ("64KiB", "1.5MB").
+func (l *loader) size(v ast.Node, got string) (int64, error) {
+	if i, k := intValue(v); k == isNumber {
+		if i < 0 {
+			return 0, fmt.Errorf("size %d is negative", i)
+		}
+		return i, nil
+	} else if k == outOfRange {
+		return 0, fmt.Errorf("size %s is too large", l.number(v))
+	}
+	switch t := v.(type) {
+	case *ast.StringNode, *ast.FloatNode:
+		str, _ := l.text(t)
+		return ParseSize(str)
+	}
+	return 0, fmt.Errorf(`expected a size such as "64KiB" or "1MB", got %s`, got)
+}
 
 // anyValue converts a YAML subtree to map[string]any, []any, string, int64,
 // float64, bool or nil.
-func (l *loader) anyValue(desc, name string, v ast.Node) (any, bool) {
-	if !l.spend(1, v, desc) {
+func (l *loader) anyValue(s *scope, p component.Path, v ast.Node) (any, bool) {
+	if !l.spend(1, v, s.desc) {
 		return nil, false
 	}
 	switch t := v.(type) {
@@ -277,10 +368,10 @@ func (l *loader) anyValue(desc, name string, v ast.Node) (any, bool) {
 	case *ast.BoolNode:
 		return t.Value, true
 	case *ast.IntegerNode:
-		if i, ok := intValue(t); ok {
+		if i, k := intValue(t); k == isNumber {
 			return i, true
 		}
-		l.errorf(l.pos(v), desc, "option %q: integer %s is out of range", name, t.GetToken().Value)
+		l.errorf(l.pos(v), s.desc, "%s: integer %s is out of range", s.label(p), t.GetToken().Value)
 		return nil, false
 	case *ast.FloatNode:
 		return t.Value, true
@@ -297,7 +388,7 @@ func (l *loader) anyValue(desc, name string, v ast.Node) (any, bool) {
 				ok = false
 				continue
 			}
-			x, good := l.anyValue(desc, name, r)
+			x, good := l.anyValue(s, p, r)
 			ok = ok && good
 			out = append(out, x)
 		}
@@ -305,21 +396,21 @@ func (l *loader) anyValue(desc, name string, v ast.Node) (any, bool) {
 	case *ast.MappingNode:
 		out := map[string]any{}
 		ok := true
-		for _, e := range l.entries(t, desc) {
+		for _, e := range l.entries(t, s.desc) {
 			r := l.resolve(e.value)
 			if r == nil {
 				ok = false
 				continue
 			}
-			x, good := l.anyValue(desc, name, r)
+			x, good := l.anyValue(s, p, r)
 			ok = ok && good
 			out[e.key] = x
 		}
 		return out, ok
 	}
-	if s, ok := l.text(v); ok {
-		return s, true
+	if str, ok := l.text(v); ok {
+		return str, true
 	}
-	l.errorf(l.pos(v), desc, "option %q: unsupported value %s", name, l.describe(v))
+	l.errorf(l.pos(v), s.desc, "%s: unsupported value %s", s.label(p), l.describe(v))
 	return nil, false
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
 // sections are the top-level keys naming component sections, in the order
@@ -23,8 +25,6 @@ var sections = []struct {
 	{"transforms", component.KindTransform},
 	{"sinks", component.KindSink},
 }
-
-var topLevelKeys = []string{"tenant", "sources", "transforms", "sinks"}
 
 // extensionPrefix starts top-level keys the loader ignores, so that a file
 // can hold YAML anchors shared by several components (as in Docker
@@ -53,6 +53,22 @@ func (l *loader) errorf(pos Pos, comp string, format string, args ...any) {
 	l.errs = append(l.errs, Errorf(pos, comp, format, args...))
 }
 
+// unknown reports name, which is not one of candidates, with the closest
+// candidate as the diagnostic's suggestion (or, when none is close and
+// label is set, the candidates listed under label).
+//
+// It returns the suggestion, so that a caller does not also report the
+// suggested key as missing.
+func (l *loader) unknown(pos Pos, comp, what, name string, candidates []string, label string) string {
+	d := Errorf(pos, comp, "%s %s", what, diag.Quote(name))
+	d.Suggestion = diag.Suggest(name, candidates)
+	if d.Suggestion == "" && label != "" {
+		d.Msg += " (" + label + ": " + diag.QuoteList(candidates) + ")"
+	}
+	l.errs = append(l.errs, d)
+	return d.Suggestion
+}
+
 // Parse parses and validates one pipeline file. file names it in positions
 // and gives the default tenant; data is its content; cat holds the component
 // types it may use.
@@ -72,14 +88,37 @@ func Parse(file string, data []byte, cat *component.Catalog) (*Pipeline, error) 
 		aliases: map[*ast.AliasNode]*ast.AnchorNode{},
 		budget:  expansionBudget,
 	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if pos, deep := flowDepthError(file, data); deep {
+		return nil, Errors{Errorf(pos, "", "lists and mappings nest deeper than %d levels", maxFlowDepth)}
+	}
 	f, err := parseYAML(data)
 	if err != nil {
 		return nil, Errors{l.syntaxError(err)}
 	}
 	p := l.pipeline(f)
-	l.errs = dedupe(l.errs)
+	l.errs = l.errs.Dedupe()
 	l.errs.Sort()
+	l.markInvalid()
 	return p, l.errs.Err()
+}
+
+// utf8BOM is the byte order mark some editors put at the start of a UTF-8
+// file. It is not part of the first key.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// markInvalid marks the components a problem was reported about, so that
+// later stages build only the valid ones.
+func (l *loader) markInvalid() {
+	bad := map[string]bool{}
+	for _, e := range l.errs {
+		if e.Component != "" {
+			bad[e.Component] = true
+		}
+	}
+	for _, c := range l.all {
+		c.invalid = bad[c.Desc()]
+	}
 }
 
 // parseYAML parses data into an AST. Duplicate keys are allowed here so
@@ -110,9 +149,9 @@ func (l *loader) syntaxError(err error) *Error {
 }
 
 func (l *loader) pipeline(f *ast.File) *Pipeline {
-	p := &Pipeline{File: l.file, Dir: absDir(l.file), ByName: map[string]*Component{}}
 	start := Pos{File: l.file, Line: 1, Col: 1}
-	p.TenantPos = start
+	p := &Pipeline{File: l.file, Dir: absDir(l.file), ByName: map[string]*Component{}, Weight: 1, pos: newPositions(),
+		TenantPos: start, WeightPos: start, Limits: Limits{Pos: start, MemoryPos: start}}
 	if l.file != "" {
 		p.Tenant = strings.TrimSuffix(filepath.Base(l.file), filepath.Ext(l.file))
 	}
@@ -123,6 +162,8 @@ func (l *loader) pipeline(f *ast.File) *Pipeline {
 
 	tenantSet := false
 	found := map[string]entry{}
+	s := &scope{pos: newPositions()}
+	p.pos = s.pos
 	for _, e := range l.entries(m, "") {
 		switch {
 		case e.key == "tenant":
@@ -132,9 +173,11 @@ func (l *loader) pipeline(f *ast.File) *Pipeline {
 			found[e.key] = e
 		case strings.HasPrefix(e.key, extensionPrefix):
 			// Free for the user, typically to hold YAML anchors.
+		case findOption(pipelineOptions, e.key) != nil:
+			l.pipelineKey(p, s, e)
 		default:
-			l.errorf(e.keyPos, "", `unknown key %q%s; a pipeline file has "tenant", "sources", "transforms", "sinks" and "x-" keys for anchors`,
-				e.key, didYouMean(e.key, topLevelKeys))
+			l.errorf(e.keyPos, "", `unknown key %s%s; a pipeline file has %s, and "x-" keys for anchors`,
+				diag.Quote(e.key), diag.DidYouMean(e.key, topLevelKeys()), diag.QuoteList(topLevelKeys()))
 		}
 	}
 	if !tenantSet {
@@ -210,7 +253,7 @@ func (l *loader) tenant(p *Pipeline, e entry) {
 	}
 	p.Tenant, p.TenantPos = name, pos
 	if why := checkTenant(name); why != "" {
-		l.errorf(pos, "", "invalid tenant name %q: %s", name, why)
+		l.errorf(pos, "", "invalid tenant name %s: %s", diag.Quote(name), why)
 	}
 }
 
@@ -262,19 +305,4 @@ func absDir(file string) string {
 		return abs
 	}
 	return dir
-}
-
-// dedupe drops repeated problems (the same message at the same place, as
-// when an anchor with a mistake is merged into several components).
-func dedupe(es Errors) Errors {
-	seen := make(map[Error]bool, len(es))
-	out := es[:0]
-	for _, e := range es {
-		if seen[*e] {
-			continue
-		}
-		seen[*e] = true
-		out = append(out, e)
-	}
-	return out
 }

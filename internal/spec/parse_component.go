@@ -2,13 +2,12 @@ package spec
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
 var allKinds = []component.Kind{component.KindSource, component.KindTransform, component.KindSink}
@@ -24,14 +23,22 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 		TypePos:     e.keyPos,
 		Parallelism: 1,
 		Buffer:      Buffer{Capacity: DefaultBufferCapacity, WhenFull: WhenFullBlock, Pos: e.keyPos},
-		valuePos:    map[string]Pos{},
+		pos:         newPositions(),
 	}
 	desc := c.Desc()
+	s := &scope{desc: desc, option: true, pos: c.pos}
 	if why := checkName(c.Name); why != "" {
-		l.errorf(c.Pos, desc, "invalid name %q: %s", c.Name, why)
+		l.errorf(c.Pos, desc, "invalid name %s: %s", diag.Quote(c.Name), why)
 	}
 	values := map[string]any{}
-	defer func() { c.Options = component.NewOptions(values) }()
+	suggested := map[string]bool{} // a misspelt option is not also missing
+	defer func() {
+		var decl []component.Option
+		if c.Spec != nil {
+			decl = c.Spec.Options
+		}
+		c.Options = component.Declared(decl, values)
+	}()
 
 	var ents []entry
 	switch v := l.resolve(e.value).(type) {
@@ -45,7 +52,9 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 		return c
 	}
 	for _, ent := range ents {
-		c.valuePos[ent.key] = l.pos(ent.value)
+		p := component.At(ent.key).String()
+		c.pos.key[p] = ent.keyPos
+		c.pos.value[p] = l.pos(ent.value)
 	}
 
 	// The type comes first, whatever its place in the file: the other keys
@@ -65,23 +74,25 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 		case "type":
 		case "inputs":
 			hasInputs = true
-			l.inputs(c, ent)
+			l.inputs(c, s, ent)
 		case "buffer":
-			l.buffer(c, ent)
+			l.buffer(c, s, ent)
 		case "event_time":
-			l.eventTime(c, ent)
+			l.eventTime(c, s, ent)
 		case "key", "parallelism":
 			if c.Spec != nil && !c.Spec.Keyed {
 				if _, own := c.Spec.Option(ent.key); own {
 					// A non-keyed type may declare an option of that name
 					// (key_by's `key`); it is then the type's option.
-					l.option(c, ent, values)
+					l.option(c, s, ent, values)
 					continue
 				}
 			}
-			l.keyed(c, ent)
+			l.keyed(c, s, ent)
 		default:
-			l.option(c, ent, values)
+			if sug := l.option(c, s, ent, values); sug != "" {
+				suggested[sug] = true
+			}
 		}
 	}
 	if kind != component.KindSource && !hasInputs {
@@ -90,29 +101,62 @@ func (l *loader) component(kind component.Kind, e entry) *Component {
 	if c.Spec != nil {
 		for i := range c.Spec.Options {
 			o := &c.Spec.Options[i]
-			if _, given := c.valuePos[o.Name]; given {
-				continue // converted, or reported as invalid
-			}
-			if o.Required {
+			if o.Required && !hasKey(ents, o.Name) && !suggested[o.Name] {
 				l.errorf(c.Pos, desc, "missing required option %q", o.Name)
-			} else if o.Default != nil {
-				values[o.Name] = cloneDefault(o.Default)
 			}
 		}
 	}
 	return c
 }
 
-// cloneDefault copies list and map defaults so that no two components (and
-// not the Spec) share one.
-func cloneDefault(v any) any {
-	switch d := v.(type) {
-	case []string:
-		return slices.Clone(d)
-	case map[string]string:
-		return maps.Clone(d)
+// option checks one of the component's own options against its Spec and
+// stores the converted value in values. Options of a component whose type
+// is missing or unknown cannot be checked and are skipped (the type is
+// reported instead). For an unknown option it returns the suggested one.
+func (l *loader) option(c *Component, s *scope, e entry, values map[string]any) string {
+	if c.Spec == nil {
+		return ""
 	}
-	return v
+	o, ok := c.Spec.Option(e.key)
+	if !ok {
+		d := Errorf(e.keyPos, c.Desc(), "unknown option %s", diag.Quote(e.key))
+		if d.Suggestion = diag.Suggest(e.key, optionCandidates(c)); d.Suggestion == "" {
+			d.Msg += optionList(c)
+		}
+		l.errs = append(l.errs, d)
+		return d.Suggestion
+	}
+	if v, ok := l.convert(s, o, component.At(o.Name), e.value); ok {
+		values[o.Name] = v
+	}
+	return ""
+}
+
+// optionCandidates lists what a key of the component may be: its type's
+// options and the common keys that apply to it.
+func optionCandidates(c *Component) []string {
+	cands := append([]string{"type"}, component.Names(c.Spec.Options)...)
+	if c.Kind != component.KindSource {
+		cands = append(cands, "inputs", "buffer")
+	} else {
+		cands = append(cands, "event_time")
+	}
+	if c.Spec.Keyed {
+		cands = append(cands, "key", "parallelism")
+	} else if c.Kind == component.KindSource && c.Spec.Parallel {
+		cands = append(cands, "parallelism")
+	}
+	return cands
+}
+
+// optionList lists the options of the component's type, for an unknown
+// option nothing is close to.
+func optionList(c *Component) string {
+	names := component.Names(c.Spec.Options)
+	if len(names) == 0 {
+		return fmt.Sprintf("; type %q has no options", c.Type)
+	}
+	return fmt.Sprintf(" (options of %q: %s)", c.Type, strings.Join(names, ", "))
 }
 
 func (l *loader) componentType(c *Component, e entry) {
@@ -143,19 +187,20 @@ func (l *loader) componentType(c *Component, e entry) {
 // kind, or it is close to a known type, or here are the known types.
 func (l *loader) unknownType(kind component.Kind, t string) string {
 	types := l.cat.Types(kind)
+	q := diag.Quote(t)
 	for _, other := range allKinds {
 		if other == kind {
 			continue
 		}
 		if _, ok := l.cat.Lookup(other, t); ok {
-			return fmt.Sprintf("%q is a %s type, not a %s%s", t, other, kind, didYouMean(t, types))
+			return fmt.Sprintf("%s is a %s type, not a %s%s", q, other, kind, diag.DidYouMean(t, types))
 		}
 	}
-	if hint := didYouMean(t, types); hint != "" {
-		return fmt.Sprintf("unknown %s type %q%s", kind, t, hint)
+	if hint := diag.DidYouMean(t, types); hint != "" {
+		return fmt.Sprintf("unknown %s type %s%s", kind, q, hint)
 	}
 	if len(types) == 0 {
-		return fmt.Sprintf("unknown %s type %q (no %s types are available)", kind, t, kind)
+		return fmt.Sprintf("unknown %s type %s (no %s types are available)", kind, q, kind)
 	}
-	return fmt.Sprintf("unknown %s type %q (%s types: %s)", kind, t, kind, strings.Join(types, ", "))
+	return fmt.Sprintf("unknown %s type %s (%s types: %s)", kind, q, kind, strings.Join(types, ", "))
 }

@@ -287,7 +287,7 @@ sinks:
 	want := []string{
 		`five.yaml:4:11: source "sessions": option "rate": expected an int, got "fast"`,
 		`five.yaml:6:17: transform "plays": unknown transform type "fitler" (did you mean "filter"?)`,
-		`five.yaml:7:55: transform "counts": "parallelism" must be between 1 and 1024, got 0`,
+		`five.yaml:7:55: transform "counts": option "parallelism": must be between 1 and 1024, got 0`,
 		`five.yaml:11:14: sink "out": unknown input "cnts" (did you mean "counts"?)`,
 		`five.yaml:12:5: sink "out": unknown option "colour" (options of "stdout": format)`,
 	}

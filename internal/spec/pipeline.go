@@ -17,12 +17,22 @@ type Pipeline struct {
 	// TenantPos is the position of the `tenant:` value, or the start of the
 	// file for a tenant taken from the file name.
 	TenantPos Pos
+	// Weight is the tenant's share of worker time relative to other tenants
+	// (`weight:`, > 0; 1 when absent); WeightPos is the position of its
+	// value, or the start of the file.
+	Weight    float64
+	WeightPos Pos
+	// Limits caps the tenant's resources (`limits:`); zero: no cap.
+	Limits Limits
 	// Components holds the sources, then the transforms, then the sinks,
 	// each section in file order. A component whose name repeats an earlier
 	// one is reported and left out.
 	Components []*Component
 	// ByName finds a component of Components by name.
 	ByName map[string]*Component
+
+	// pos holds the positions of the top-level keys' values.
+	pos positions
 }
 
 // Consumers returns the components that list any output of the named

@@ -103,30 +103,6 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-func TestClosest(t *testing.T) {
-	cands := []string{"events", "sessions", "capacity", "when_full", "drop_newest", "drop_oldest"}
-	tests := map[string]string{
-		"evnts":    "events",
-		"sesions":  "sessions",
-		"Events":   "events",
-		"cap":      "capacity",
-		"whenfull": "when_full",
-		"drop_new": "drop_newest",
-		"xyz":      "",
-		"e":        "",
-		"":         "",
-		"events":   "", // itself is not a suggestion
-	}
-	for in, want := range tests {
-		if got := closest(in, cands); got != want {
-			t.Errorf("closest(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := levenshtein("kitten", "sitting"); got != 3 {
-		t.Errorf("levenshtein = %d, want 3", got)
-	}
-}
-
 func TestNames(t *testing.T) {
 	for name, valid := range map[string]bool{
 		"plays": true, "_x": true, "per-customer_2": true, "A": true,

@@ -1,9 +1,9 @@
 package spec
 
 import (
-	"strconv"
-
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/greenwave/greenwave/internal/diag"
 )
 
 // expansionBudget bounds the nodes one file may make the loader visit
@@ -50,7 +50,7 @@ func (l *loader) collectAnchors(n ast.Node) {
 		name, _ := l.text(v.Value)
 		a, ok := l.anchors[name]
 		if !ok {
-			l.errorf(l.pos(v), "", "unknown alias %q", name)
+			l.errorf(l.pos(v), "", "unknown alias %s", diag.Quote(name))
 			return
 		}
 		l.aliases[v] = a
@@ -139,7 +139,7 @@ func (l *loader) entries(m *ast.MappingNode, comp string) []entry {
 			continue
 		}
 		if first, dup := seen[key]; dup {
-			l.errorf(kp, comp, "duplicate key %q (first set at line %d)", key, first.Line)
+			l.errorf(kp, comp, "duplicate key %s (first set at line %d)", diag.Quote(key), first.Line)
 			continue
 		}
 		seen[key] = kp
@@ -239,25 +239,12 @@ func (l *loader) describe(n ast.Node) string {
 		return "a mapping"
 	case *ast.StringNode, *ast.LiteralNode, *ast.TagNode:
 		s, _ := l.text(v)
-		return quoteShort(s)
+		return diag.Quote(s)
 	}
 	if s, ok := l.text(n); ok {
 		return s
 	}
 	return n.Type().String()
-}
-
-// quoteShort quotes s, cut to 40 bytes (at a rune boundary) for messages.
-func quoteShort(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return strconv.Quote(s)
-	}
-	cut := max
-	for cut > 0 && (s[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "..."
 }
 
 func isNull(n ast.Node) bool {

@@ -1,4 +1,4 @@
-package connect
+package videosessions
 
 // The fixed tables of the video_sessions model. Every string an event
 // carries, except the per-session ids, comes from these tables or from the
@@ -68,7 +68,6 @@ const (
 	homeCountryShare    = 0.6  // share of a customer's sessions in its home country
 	videoCatalog        = 5000 // videos per customer, Zipf-like popularity
 	viewersPerSession   = 20   // viewer population per concurrent session slot
-	maxVideoSessions    = 1 << 24
 	minStallMs          = 200
 	maxExtraStallMs     = 8000
 	// A viewer waits minPatienceMs plus an exponential time of mean

@@ -1,4 +1,4 @@
-package connect
+package videosessions
 
 import (
 	"math"
@@ -35,11 +35,11 @@ type videoSession struct {
 // viewer's patience: then the viewer leaves first, and the session's only
 // event is an end with no play time (an exit before video start, more
 // common on devices and CDNs that start slowly).
-func (p *videoProfile) newSession(idx int32, t0 int64) {
-	s := &p.sessions[idx]
+func (g *Generator) newSession(idx int32, t0 int64) {
+	s := &g.sessions[idx]
 	cust := s.customer
-	c := &p.customers[cust]
-	r := &p.r
+	c := &g.customers[cust]
+	r := &g.r
 	*s = videoSession{customer: cust}
 	if r.float() < primaryCDNShare {
 		s.cdn = c.primaryCDN
@@ -63,70 +63,70 @@ func (p *videoProfile) newSession(idx int32, t0 int64) {
 	s.due = t0 + int64(s.startupMs)
 	s.next = evStart
 	// Length: at least one heartbeat, exponential above it, mean meanLenMs.
-	extra := float64(p.meanLenMs - p.hbMs)
-	s.endAt = s.due + p.hbMs + int64(-math.Log(1-r.float())*extra)
+	extra := float64(g.meanLenMs - g.hbMs)
+	s.endAt = s.due + g.hbMs + int64(-math.Log(1-r.float())*extra)
 	if patience := minPatienceMs + int64(-math.Log(1-r.float())*meanExtraPatienceMs); patience < int64(s.startupMs) {
 		s.due, s.endAt, s.next = t0+patience, t0+patience, evEnd
 	}
-	p.makeIDs(s, c)
+	g.makeIDs(s, c)
 }
 
 // makeIDs sets the session's ids, all three in one allocation. Session ids
 // are unique within a run (a bijection of the session counter); viewers and
 // videos repeat across sessions, videos with Zipf-like popularity.
-func (p *videoProfile) makeIDs(s *videoSession, c *videoCustomer) {
-	p.created++
-	b := appendHex(p.idbuf[:0], mix64(p.created^p.seedMix), 16)
+func (g *Generator) makeIDs(s *videoSession, c *videoCustomer) {
+	g.created++
+	b := appendHex(g.idbuf[:0], mix64(g.created^g.seedMix), 16)
 	nSession := len(b)
-	viewer := uint64(s.customer)<<40 | uint64(p.r.intn(c.viewers))
+	viewer := uint64(s.customer)<<40 | uint64(g.r.intn(c.viewers))
 	b = append(b, "v-"...)
-	b = appendHex(b, mix64(viewer^p.seedMix), 12)
+	b = appendHex(b, mix64(viewer^g.seedMix), 12)
 	nViewer := len(b)
-	video := int64(math.Pow(videoCatalog, p.r.float())) - 1
+	video := int64(math.Pow(videoCatalog, g.r.float())) - 1
 	b = append(b, "vid-"...)
 	b = appendPadded(b, int64(c.num), 3)
 	b = append(b, '-')
 	b = appendPadded(b, video, 4)
-	p.idbuf = b
+	g.idbuf = b
 	all := string(b)
 	s.id, s.viewer, s.video = all[:nSession], all[nSession:nViewer], all[nViewer:]
 }
 
 // advance moves the session past the event just emitted and schedules its
 // next one (or replaces it by a new session after end).
-func (p *videoProfile) advance(idx int32, s *videoSession) {
+func (g *Generator) advance(idx int32, s *videoSession) {
 	s.seq++
 	s.last = s.due
 	switch s.next {
 	case evStart:
-		s.nextHB = s.due + p.hbMs
+		s.nextHB = s.due + g.hbMs
 	case evHeartbeat:
-		s.nextHB += p.hbMs
+		s.nextHB += g.hbMs
 	case evBuffering:
 		s.degraded = true
 	case evBitrateChange:
 		s.degraded = false
 	case evEnd:
-		p.newSession(idx, s.due+p.r.intn(p.hbMs))
+		g.newSession(idx, s.due+g.r.intn(g.hbMs))
 		return
 	}
-	p.plan(s)
+	g.plan(s)
 }
 
 // plan picks the session's next event after s.last: possibly a buffering
 // stall or a bitrate change before the next heartbeat (or end), else that
 // heartbeat or end. A stall is reported when it ends, by a buffering event
 // whose play_ms excludes the stall.
-func (p *videoProfile) plan(s *videoSession) {
+func (g *Generator) plan(s *videoSession) {
 	horizon, kind := s.nextHB, evHeartbeat
 	if s.endAt <= horizon {
 		horizon, kind = s.endAt, evEnd
 	}
 	s.stallMs = 0
 	if span := horizon - s.last; span > 2 {
-		r := &p.r
+		r := &g.r
 		u := r.float()
-		pBuf := p.buffering[s.cdn][s.device]
+		pBuf := g.buffering[s.cdn][s.device]
 		pRate := bitrateChangeProb
 		if s.degraded {
 			pRate = degradedBitrateProb
@@ -143,7 +143,7 @@ func (p *videoProfile) plan(s *videoSession) {
 		case u < pBuf+pRate:
 			s.due = s.last + 1 + r.intn(span-1)
 			s.next = evBitrateChange
-			s.nextRung = p.shiftRung(s)
+			s.nextRung = g.shiftRung(s)
 			return
 		}
 	}
@@ -152,13 +152,13 @@ func (p *videoProfile) plan(s *videoSession) {
 
 // shiftRung picks the rung of a bitrate change: down after a stall, else up
 // more often than down, within the device's ladder.
-func (p *videoProfile) shiftRung(s *videoSession) uint8 {
+func (g *Generator) shiftRung(s *videoSession) uint8 {
 	switch {
 	case s.degraded && s.rung > 0:
 		return s.rung - 1
 	case s.rung == 0:
 		return 1
-	case s.rung < s.maxRung && p.r.float() < 0.6:
+	case s.rung < s.maxRung && g.r.float() < 0.6:
 		return s.rung + 1
 	}
 	return s.rung - 1

@@ -1,4 +1,4 @@
-package connect
+package videosessions
 
 import (
 	"slices"
@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -15,52 +14,89 @@ type videoRow struct {
 	bitrate, buffering, startup, play, seq                      int64
 }
 
-func videoRows(t *testing.T, sch *event.Schema, events []event.Event) []videoRow {
+// defaults is the generate source's default configuration.
+var defaults = Config{Seed: 1, Customers: 20, Sessions: 50, Heartbeat: 10 * time.Second, SessionLength: 5 * time.Minute}
+
+// generate returns n events of a generator for cfg as rows, each event
+// written at the slots of Fields' order.
+func generate(t *testing.T, cfg Config, n int) []videoRow {
 	t.Helper()
-	slots := map[string]int{}
-	for _, f := range videoFields {
-		slot, ok := sch.Slot(f.Name)
-		if !ok {
-			t.Fatalf("schema lacks %q", f.Name)
-		}
-		slots[f.Name] = slot
+	g, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	rows := make([]videoRow, len(events))
-	for i := range events {
-		e := &events[i]
-		s := func(name string) string { return e.Get(slots[name]).Str() }
-		n := func(name string) int64 { return e.Get(slots[name]).Int() }
+	var slots Slots
+	for i := range slots {
+		slots[i] = i
+	}
+	f := make([]event.Value, FieldCount)
+	rows := make([]videoRow, n)
+	for i := range rows {
+		g.Next(f, &slots, int64(i))
+		if f[fTs].N != uint64(i) {
+			t.Fatalf("event %d: ts %d, want the time given", i, f[fTs].N)
+		}
 		rows[i] = videoRow{
-			typ: s("event_type"), customer: s("customer"), session: s("session_id"), viewer: s("viewer_id"),
-			video: s("video_id"), cdn: s("cdn"), device: s("device"), country: s("country"),
-			bitrate: n("bitrate_kbps"), buffering: n("buffering_ms"), startup: n("startup_ms"), play: n("play_ms"), seq: n("seq"),
+			typ: f[fEventType].Str(), customer: f[fCustomer].Str(), session: f[fSessionID].Str(), viewer: f[fViewerID].Str(),
+			video: f[fVideoID].Str(), cdn: f[fCDN].Str(), device: f[fDevice].Str(), country: f[fCountry].Str(),
+			bitrate: f[fBitrate].Int(), buffering: f[fBuffering].Int(), startup: f[fStartup].Int(), play: f[fPlay].Int(), seq: f[fSeq].Int(),
 		}
 	}
 	return rows
 }
 
-func TestVideoSessionsSchema(t *testing.T) {
-	sch, events := generateN(t, map[string]any{}, 10, 10)
-	want := "ts,event_type,customer,session_id,viewer_id,video_id,cdn,device,country,bitrate_kbps,buffering_ms,startup_ms,play_ms,seq"
-	if sch.Name != "video_event" || strings.Join(sch.Names(), ",") != want {
-		t.Fatalf("schema %q: %v", sch.Name, sch.Names())
+func TestFields(t *testing.T) {
+	var names []string
+	for _, f := range Fields() {
+		names = append(names, f.Name)
 	}
-	for i := range events {
-		if events[i].Schema != sch.ID || sch.ID == 0 {
-			t.Fatalf("event %d has schema id %d, registered %d", i, events[i].Schema, sch.ID)
+	want := "ts,event_type,customer,session_id,viewer_id,video_id,cdn,device,country,bitrate_kbps,buffering_ms,startup_ms,play_ms,seq"
+	if strings.Join(names, ",") != want || len(names) != FieldCount {
+		t.Fatalf("fields %v", names)
+	}
+	// Fields returns a copy.
+	Fields()[0].Name = "changed"
+	if Fields()[0].Name != "ts" {
+		t.Fatal("Fields shares its array")
+	}
+}
+
+func TestNewChecksConfig(t *testing.T) {
+	for _, tc := range []struct {
+		change func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.Customers = 0 }, "customers must be between 1 and 16777216, got 0"},
+		{func(c *Config) { c.Sessions = 1 << 20 }, "customers × sessions must be between 1 and 16777216, got 20971520"},
+		{func(c *Config) { c.Heartbeat = time.Millisecond }, "heartbeat must be at least 10ms, got 1ms"},
+		{func(c *Config) { c.SessionLength = time.Second }, "session length must be at least one heartbeat (10s), got 1s"},
+	} {
+		cfg := defaults
+		tc.change(&cfg)
+		if _, err := New(cfg); err == nil || err.Error() != tc.want {
+			t.Errorf("got %v, want %s", err, tc.want)
 		}
-		if events[i].Time != int64(field(t, sch, &events[i], "ts").N) {
-			t.Fatalf("event %d: Time and ts differ", i)
-		}
+	}
+}
+
+// TestDeterministic: the same Config gives the same events; another seed
+// others.
+func TestDeterministic(t *testing.T) {
+	a, b := generate(t, defaults, 5000), generate(t, defaults, 5000)
+	other := defaults
+	other.Seed = 2
+	c := generate(t, other, 5000)
+	if !slices.Equal(a, b) {
+		t.Fatal("two generators of one Config differ")
+	}
+	if slices.Equal(a, c) {
+		t.Fatal("seeds 1 and 2 give the same events")
 	}
 }
 
 func TestVideoSessionsDynamics(t *testing.T) {
 	const hb = 2 * time.Second
-	sch, events := generateN(t, map[string]any{
-		"customers": int64(8), "sessions": int64(10), "heartbeat": hb, "session_length": 30 * time.Second,
-	}, 30000, 1024)
-	rows := videoRows(t, sch, events)
+	rows := generate(t, Config{Seed: 1, Customers: 8, Sessions: 10, Heartbeat: hb, SessionLength: 30 * time.Second}, 30000)
 
 	type sess struct {
 		first, last videoRow
@@ -147,10 +183,8 @@ func TestVideoSessionsDynamics(t *testing.T) {
 }
 
 func TestVideoSessionsBufferingDiffersByCDN(t *testing.T) {
-	sch, events := generateN(t, map[string]any{"customers": int64(10), "sessions": int64(20), "heartbeat": time.Second,
-		"session_length": time.Minute}, 100000, 1024)
 	all, stalls := map[string]int{}, map[string]int{}
-	for _, r := range videoRows(t, sch, events) {
+	for _, r := range generate(t, Config{Seed: 1, Customers: 10, Sessions: 20, Heartbeat: time.Second, SessionLength: time.Minute}, 100000) {
 		all[r.cdn]++
 		if r.typ == "buffering" {
 			stalls[r.cdn]++
@@ -163,14 +197,21 @@ func TestVideoSessionsBufferingDiffersByCDN(t *testing.T) {
 }
 
 func TestVideoSessionsAllocationsAreAmortized(t *testing.T) {
-	ctx, _ := newCtx(t, "gen", map[string]any{})
-	src := mustNew(t, generateSpec(), ctx).Source
-	var out component.Output
+	g, err := New(defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slots Slots
+	for i := range slots {
+		slots[i] = i
+	}
+	f := make([]event.Value, FieldCount)
 	const batch = 1024
+	ts := int64(0)
 	read := func() {
-		out.Reset()
-		if _, err := src.Read(&out, batch); err != nil {
-			t.Fatal(err)
+		for range batch {
+			g.Next(f, &slots, ts)
+			ts++
 		}
 	}
 	for range 100 { // past the first generation of sessions

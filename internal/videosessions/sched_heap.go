@@ -1,4 +1,4 @@
-package connect
+package videosessions
 
 // schedHeap is a binary min-heap of (due, idx) entries ordered by due time,
 // ties broken by idx so the order is deterministic. The key is stored in the

@@ -1,0 +1,75 @@
+package spec
+
+import (
+	"github.com/greenwave/greenwave/internal/component"
+)
+
+// PipelineOptions returns the top-level keys of a pipeline file besides
+// the component sections (sources, transforms, sinks) and "x-" keys,
+// declared as options: the parser converts weight and limits by these
+// declarations (tenant has rules of its own), and the reference docs list
+// them.
+func PipelineOptions() []component.Option {
+	return []component.Option{
+		{Name: "tenant", Type: component.String,
+			Doc: "The tenant the file's pipeline runs as: letters, digits, `_` and `-`. Default: the file's name " +
+				"without its extension. Every file of a run is a tenant of its own, with its own rings, actors, " +
+				"types and counters; a fault in one stops only that tenant."},
+		{Name: "weight", Type: component.Float, Default: 1.0, HasMin: true, ExclusiveMin: true,
+			Doc: "The tenant's share of worker time relative to the other tenants of the run: a tenant of weight 2 " +
+				"gets twice the turns of a tenant of weight 1 when both have work."},
+		{Name: "limits", Type: component.Object,
+			Doc: "Caps on the tenant's resources.",
+			Options: []component.Option{
+				{Name: "memory", Type: component.Size, Default: int64(0), HasMin: true,
+					Doc: "Most memory the tenant's state may hold, such as `512MiB`; 0 sets no cap."},
+			}},
+	}
+}
+
+// pipelineOptions is PipelineOptions, built once for the parser (read-only).
+var pipelineOptions = PipelineOptions()
+
+// topLevelKeys lists every top-level key a file may have (but "x-" keys).
+func topLevelKeys() []string {
+	keys := component.Names(pipelineOptions)
+	return append(keys, "sources", "transforms", "sinks")
+}
+
+// Limits caps a tenant's resources (`limits:`); zero values set no cap.
+type Limits struct {
+	// Memory is the most bytes of state the tenant may hold (0: no cap).
+	Memory int64
+	// Pos is the position of the `limits:` value (or the file's start),
+	// MemoryPos that of `memory:` (or Pos).
+	Pos, MemoryPos Pos
+}
+
+// pipelineKey parses a declared top-level key (weight, limits).
+func (l *loader) pipelineKey(p *Pipeline, s *scope, e entry) {
+	o := findOption(pipelineOptions, e.key)
+	path := component.At(e.key)
+	v, ok := l.convert(s, o, path, e.value)
+	if !ok {
+		return
+	}
+	switch e.key {
+	case "weight":
+		p.Weight, p.WeightPos = v.(float64), l.pos(e.value)
+	case "limits":
+		lim := v.(component.Options)
+		p.Limits.Pos = l.pos(e.value)
+		p.Limits.Memory = lim.Size("memory")
+		p.Limits.MemoryPos = p.PathPos(path.Key("memory"))
+	}
+}
+
+// PathPos returns the position of the value of a top-level key (or a key
+// nested in one: `limits.memory`), or of the closest enclosing value given,
+// or the start of the file.
+func (p *Pipeline) PathPos(path component.Path) Pos {
+	if pos, ok := p.pos.Path(path); ok {
+		return pos
+	}
+	return Pos{File: p.File, Line: 1, Col: 1}
+}
