@@ -67,7 +67,7 @@ func JoinSpec() *component.Spec {
 					"assigned as by the window transform."},
 			{Name: "size", Type: component.Duration, Doc: "Window mode: the window length."},
 			{Name: "slide", Type: component.Duration,
-				Doc: "Window mode, hopping: how far each window starts after the previous one; `size` must be a multiple of it."},
+				Doc: "Window mode, hopping: how far each window starts after the previous one; `size` must be a multiple of it, at most 10000 times."},
 			{Name: "lower", Type: component.Duration, Default: time.Duration(0),
 				Doc: "Interval mode: a right event matches when its time is at least the left time plus lower (may be negative)."},
 			{Name: "upper", Type: component.Duration,
@@ -148,7 +148,8 @@ func joinConfig(o component.Options) (joinConf, error) {
 			forbid("until", c.until != ""), forbid("outer", c.outer), forbid("ttl", c.state.ttl != 0))
 	case joinInterval:
 		errs = append(errs, forbid("window", o.Has("window")), forbid("size", o.Duration("size") != 0),
-			forbid("slide", o.Duration("slide") != 0), forbid("outer", c.outer), forbid("ttl", c.state.ttl != 0))
+			forbid("slide", o.Duration("slide") != 0), forbid("outer", c.outer), forbid("ttl", c.state.ttl != 0),
+			checkStateDuration("lower", c.lower), checkStateDuration("upper", c.upper))
 		if !c.hasUpper && c.until == "" {
 			errs = append(errs, component.OptErr("upper", "an interval join needs \"upper\" or \"until\""))
 		}
@@ -165,6 +166,7 @@ func joinConfig(o component.Options) (joinConf, error) {
 	if c.lateness < 0 {
 		errs = append(errs, component.OptErr("allowed_lateness", "must not be negative, got %v", time.Duration(c.lateness)))
 	}
+	errs = append(errs, checkStateDuration("allowed_lateness", c.lateness))
 	for _, err := range errs {
 		if err != nil {
 			return c, err

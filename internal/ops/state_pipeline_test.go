@@ -34,8 +34,8 @@ func compilePipeline(t *testing.T, yaml string) (*engine.Engine, *plan.Plan, err
 	return e, pl, err
 }
 
-// TestStateValidation: bad state options are reported at the option, with
-// the limit.
+// TestStateValidation: configurations whose state cannot be bounded, or
+// whose work cannot finish, are reported at the option, with the limit.
 func TestStateValidation(t *testing.T) {
 	head := `sources:
   gen: {type: generate, profile: sequence}
@@ -48,6 +48,52 @@ transforms:
 	cases := []struct {
 		name, transform, want string
 	}{
+		{"too many hopping windows", `  w:
+    type: window
+    inputs: [gen]
+    key: [key]
+    window: hopping
+    size: 1h
+    slide: 10ms
+    aggregates: {n: count()}
+`, `test.yaml:11:12: transform "w": option "slide": size 1h0m0s / slide 10ms puts every event in 360000 windows, at most 10000 are allowed (raise slide or shorten size)`},
+		{"too many hopping windows in a join", `  w:
+    type: join
+    inputs: [gen, gen2]
+    mode: window
+    window: hopping
+    size: 1d
+    slide: 1s
+    left_key: [key]
+    right_key: [key]
+    right_prefix: r_
+`, `test.yaml:11:12: transform "w": option "slide": size 24h0m0s / slide 1s puts every event in 86400 windows, at most 10000 are allowed (raise slide or shorten size)`},
+		{"lateness beyond a year", `  w:
+    type: window
+    inputs: [gen]
+    key: [key]
+    window: tumbling
+    size: 1m
+    allowed_lateness: 400d
+    aggregates: {n: count()}
+`, `test.yaml:11:23: transform "w": option "allowed_lateness": 400d is more than the 366d that window and join state may be kept`},
+		{"a session gap beyond a year", `  w:
+    type: window
+    inputs: [gen]
+    key: [key]
+    window: session
+    gap: 500d
+    aggregates: {n: count()}
+`, `test.yaml:10:10: transform "w": option "gap": 500d is more than the 366d that window and join state may be kept`},
+		{"an interval join bound beyond a year", `  w:
+    type: join
+    inputs: [gen, gen2]
+    mode: interval
+    upper: 1000d
+    left_key: [key]
+    right_key: [key]
+    right_prefix: r_
+`, `test.yaml:9:12: transform "w": option "upper": 1000d is more than the 366d that window and join state may be kept`},
 		{"max_state below one entry", `  w:
     type: window
     inputs: [gen]

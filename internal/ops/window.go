@@ -2,6 +2,7 @@ package ops
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -30,12 +31,14 @@ func WindowSpec() *component.Spec {
 			"`window_start`, `window_end` and one field per aggregate (in name order). Events arriving " +
 			"after their window fired but within `allowed_lateness` update it and emit the row again; " +
 			"later ones are counted and sent to the side output `late`. State is freed as the watermark " +
-			"passes each window's end plus the allowed lateness, and bounded meanwhile by max_keys and max_state.",
+			"passes each window's end plus the allowed lateness, and bounded meanwhile by max_keys and max_state. " +
+			"Validation rejects a hopping window with more than 10000 windows per event (size / slide) and any " +
+			"size, slide, gap or allowed_lateness above 366 days.",
 		Options: append([]component.Option{
 			{Name: "window", Type: component.Enum, Required: true, Enum: []string{windowTumbling, windowHopping, windowSession},
 				Doc: "The window kind: `tumbling`, `hopping` or `session`."},
 			{Name: "size", Type: component.Duration, Doc: "Window length (tumbling, hopping)."},
-			{Name: "slide", Type: component.Duration, Doc: "How far each hopping window starts after the previous one; `size` must be a multiple of it."},
+			{Name: "slide", Type: component.Duration, Doc: "How far each hopping window starts after the previous one; `size` must be a multiple of it, at most 10000 times (every event goes into size / slide windows)."},
 			{Name: "gap", Type: component.Duration, Doc: "Session windows close after this long without an event of the key."},
 			{Name: "aggregates", Type: component.StringMap, Required: true,
 				Doc: "Output field name -> aggregate: count(), count(f), sum(f), avg(f), min(f), max(f), first(f), " +
@@ -59,6 +62,39 @@ func WindowSpec() *component.Spec {
 		SideOutputs: []string{"late"},
 		New:         newWindow,
 	}
+}
+
+// Bounds on window geometry that validation enforces, so that a window's
+// state can be bounded and its work per event finishes.
+const (
+	// maxHopWindows bounds size / slide of hopping windows: each event is
+	// added to that many windows, each holding an entry per key, so 1h
+	// sliding by 10ms (360,000 windows) would never finish an event.
+	maxHopWindows = 10_000
+	// maxStateDuration bounds every duration that decides how long window
+	// and join state is kept (size, slide, gap, allowed_lateness, and an
+	// interval join's bounds): state kept for more than a year cannot be
+	// freed within any bound that helps, and beyond it the nanosecond
+	// arithmetic of window ends nears the int64 range.
+	maxStateDuration = 366 * 24 * time.Hour
+)
+
+// checkStateDuration reports a duration option longer than
+// maxStateDuration (in either direction).
+func checkStateDuration(name string, d int64) error {
+	if d > int64(maxStateDuration) || d < -int64(maxStateDuration) {
+		return component.OptErr(name, "%s is more than the %s that window and join state may be kept",
+			days(time.Duration(d)), days(maxStateDuration))
+	}
+	return nil
+}
+
+// days writes a long duration in days when it is a whole number of them.
+func days(d time.Duration) string {
+	if day := 24 * time.Hour; d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
 }
 
 // windowConf is a window's geometry in nanoseconds.
@@ -92,6 +128,9 @@ func windowConfig(o component.Options) (windowConf, error) {
 		errs = append(errs, need("size", c.size), need("slide", c.slide), forbid("gap", c.gap))
 		if c.size > 0 && c.slide > 0 && c.size%c.slide != 0 {
 			errs = append(errs, component.OptErr("slide", "size %v is not a multiple of slide %v", time.Duration(c.size), time.Duration(c.slide)))
+		} else if c.size > 0 && c.slide > 0 && c.size/c.slide > maxHopWindows {
+			errs = append(errs, component.OptErr("slide", "size %v / slide %v puts every event in %d windows, at most %d are allowed (raise slide or shorten size)",
+				time.Duration(c.size), time.Duration(c.slide), c.size/c.slide, maxHopWindows))
 		}
 	case windowSession:
 		errs = append(errs, need("gap", c.gap), forbid("size", c.size), forbid("slide", c.slide))
@@ -100,6 +139,11 @@ func windowConfig(o component.Options) (windowConf, error) {
 	}
 	if c.lateness < 0 {
 		errs = append(errs, component.OptErr("allowed_lateness", "must not be negative, got %v", time.Duration(c.lateness)))
+	}
+	errs = append(errs, checkStateDuration("size", c.size), checkStateDuration("gap", c.gap),
+		checkStateDuration("allowed_lateness", c.lateness))
+	if c.kind == windowHopping {
+		errs = append(errs, checkStateDuration("slide", c.slide))
 	}
 	return c, errors.Join(errs...)
 }
