@@ -188,11 +188,15 @@ type aggregator struct {
 func (a *aggregator) Process(_ int, in []event.Event, out *component.Output) error {
 	a.begin()
 	defer a.lim.publish()
+	track := a.table.rec != nil
 	for i := range in {
 		e := &in[i]
 		g := a.group(e)
 		if g < 0 {
 			return a.table.full()
+		}
+		if track {
+			a.table.touch(g)
 		}
 		if int(g) == len(a.sets) {
 			a.sets = append(a.sets, a.layout.New())

@@ -186,6 +186,7 @@ func (c *counter) Process(_ int, in []event.Event, out *component.Output) error 
 	t := &c.table
 	c.begin()
 	defer c.lim.publish()
+	track := t.rec != nil
 	if c.update {
 		// A row per event, with the event's times: the group's times are
 		// never read, so they are not kept.
@@ -194,6 +195,9 @@ func (c *counter) Process(_ int, in []event.Event, out *component.Output) error 
 			g := c.group(e)
 			if g < 0 {
 				return t.full()
+			}
+			if track {
+				t.touch(g)
 			}
 			t.groups[g].count++
 			c.emitUpdate(out, e, g)
@@ -205,6 +209,9 @@ func (c *counter) Process(_ int, in []event.Event, out *component.Output) error 
 		g := c.group(e)
 		if g < 0 {
 			return t.full()
+		}
+		if track {
+			t.touch(g)
 		}
 		gr := &t.groups[g]
 		gr.count++

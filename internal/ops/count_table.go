@@ -61,8 +61,9 @@ type countTable struct {
 	lim      *stateLimit
 	keyBytes int64
 	refused  int64 // the bytes of the last key that did not fit
-	// rec, when set, orders the groups by their last update (group marks
-	// each call as one, at time now) for eviction and ttl.
+	// rec, when set, orders the groups by their last update (the
+	// operator calls touch for each event, at time now) for eviction and
+	// ttl.
 	rec *recency
 	now int64
 	// onRemove, when set, lets the operator drop what it keeps per group
@@ -155,17 +156,8 @@ func (t *countTable) findPartition(k uint64) int32 {
 // key an upstream key_by set (shapePartition), by the one field in
 // keySlots, or by the several fields in keySlots. It returns -1 when the
 // key is new and the table's limit leaves no room for it (see full). With
-// recency tracking on, the call counts as an update of the group.
+// recency tracking on (rec), the caller records the update (touch).
 func (t *countTable) group(shape keyShape, keySlots []int, e *event.Event) int32 {
-	g := t.lookup(shape, keySlots, e)
-	if t.rec != nil && g >= 0 {
-		t.rec.update(g, t.now)
-	}
-	return g
-}
-
-// lookup is group without the recency update.
-func (t *countTable) lookup(shape keyShape, keySlots []int, e *event.Event) int32 {
 	switch shape {
 	case shapePartition:
 		return t.findPartition(e.Key)
@@ -306,6 +298,10 @@ func (t *countTable) add(i, tag uint64, kind event.Kind, hash uint64, key *event
 	}
 	return g
 }
+
+// touch records an update of group g, at time now, for eviction and ttl;
+// only when rec is set.
+func (t *countTable) touch(g int32) { t.rec.update(g, t.now) }
 
 // freeSlot returns the empty slot where a key of this tag goes.
 func (t *countTable) freeSlot(tag uint64) uint64 {

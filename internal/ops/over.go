@@ -224,6 +224,9 @@ func (o *over) take(e *event.Event, out *component.Output) error {
 	if g < 0 {
 		return o.table.full()
 	}
+	if o.table.rec != nil {
+		o.table.touch(g)
+	}
 	k := len(o.refSlots)
 	rows := int(o.rows)
 	if int(g) == len(o.count) {
