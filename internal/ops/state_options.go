@@ -40,9 +40,10 @@ type stateDocs struct {
 func stateOptions(d stateDocs) []component.Option {
 	opts := []component.Option{
 		{Name: "max_keys", Type: component.Int, Default: defaultMaxKeys, Min: 1, HasMin: true,
-			Doc: "The most " + d.entries + " each parallel instance keeps (default 1000000). See when_state_full."},
+			Doc: "The most " + d.entries + " each parallel instance keeps (with parallelism N, the operator keeps " +
+				"up to N times as many). See when_state_full."},
 		{Name: "max_state", Type: component.Size, Default: defaultMaxState, Min: 1, HasMin: true,
-			Doc: "The most state each parallel instance keeps, as an estimate of its bytes (default 256MiB): fixed " +
+			Doc: "The most state each parallel instance keeps, as an estimate of its bytes: fixed " +
 				"bytes per entry for the Go structures that hold it, the bytes of the strings in its keys and rows, " +
 				"and each aggregate set at the largest size its sketches can reach (count_distinct and percentile " +
 				"about 32KiB and 40KiB, top_k about 160 bytes per counter), so the estimate does not fall short as " +
