@@ -46,6 +46,7 @@ type simOnceCmd struct {
 	Factor        float64 `help:"Goal factor, instead of the positional argument." placeholder:"X"`
 	Seed          uint64  `default:"1" help:"Seed of every random draw; a seed reproduces its output exactly."`
 	ConsumerModel string  `default:"linear" help:"linear, or queue-depth:K[:P]: each service takes gap × (1 + ((n−1)/K)^P), n the requests inside the consumer when it starts (P defaults to 2)."`
+	MaxQueue      int     `default:"${sim_queue_cap}" help:"The most requests the simulator holds, queued or inside the consumer (default ${sim_queue_cap}: its timestamps within 1 GiB). A run that must pass it is refused; one that reaches it stops there and exits non-zero." placeholder:"N"`
 	JSON          bool    `help:"Print one JSON object instead of the tables."`
 }
 
@@ -106,6 +107,10 @@ func (c *simOnceCmd) config() (sim.Config, error) {
 		return cfg, simUsage("%w", err)
 	}
 	cfg.Seed = c.Seed
+	if c.MaxQueue < 1 {
+		return cfg, simUsage("--max-queue %d: must be at least 1", c.MaxQueue)
+	}
+	cfg.QueueCap = c.MaxQueue
 	if err := cfg.Validate(); err != nil {
 		return cfg, simUsage("%w", err)
 	}
@@ -117,14 +122,26 @@ func (c *simOnceCmd) run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckQueue(); err != nil {
+		return fmt.Errorf("sim: refused: %w (raise --max-queue or shorten the run)", err)
+	}
 	res, err := sim.Run(cfg)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
 	if c.JSON {
-		return sim.WriteJSON(g.Stdout, res)
+		err = sim.WriteJSON(g.Stdout, res)
+	} else {
+		err = sim.WriteText(g.Stdout, res)
 	}
-	return sim.WriteText(g.Stdout, res)
+	if err != nil {
+		return err
+	}
+	if res.Capped {
+		return fmt.Errorf("sim: capped: the run stopped at %.4g s of %.4g s, when it held %d requests (--max-queue)",
+			res.Ran.Seconds(), cfg.Duration.Seconds(), cfg.QueueCap)
+	}
+	return nil
 }
 
 // parseSimDuration reads seconds ("600", "0.5") or a Go duration ("10m").
@@ -180,6 +197,7 @@ type simSweepCmd struct {
 	EffectiveFactors []float64 `help:"Goal factors of the effective-rate grid." placeholder:"X"`
 	ConsumerModel    string    `default:"linear" help:"linear, or queue-depth:K[:P]: each service takes gap × (1 + ((n−1)/K)^P), n the requests inside the consumer when it starts (P defaults to 2)."`
 	Seed             uint64    `default:"1" help:"Seed of every simulation."`
+	MaxQueue         int       `default:"${sim_queue_cap}" help:"The most requests each simulation holds (default ${sim_queue_cap}); a run that reaches it stops and counts as not bounded." placeholder:"N"`
 	Workers          int       `help:"Simulations run at once (0: one per core)."`
 
 	chosen bool
@@ -238,6 +256,10 @@ func (c *simSweepCmd) grid() (sweep.Grid, error) {
 		return g, simUsage("%w", err)
 	}
 	g.Seed = c.Seed
+	if c.MaxQueue < 1 {
+		return g, simUsage("--max-queue %d: must be at least 1", c.MaxQueue)
+	}
+	g.QueueCap = c.MaxQueue
 	if err := g.Validate(); err != nil {
 		return g, simUsage("%w", err)
 	}

@@ -140,3 +140,83 @@ func TestSimUserErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSimRefusesAnUnboundedQueue: a run whose parameters show that its
+// queue must pass the cap is refused before it starts, with one line and a
+// non-zero exit.
+func TestSimRefusesAnUnboundedQueue(t *testing.T) {
+	code, out, errs := runMain("sim", "100", "uniform", "1e8", "uniform", "uniform", "10000")
+	want := "greenwave: sim: refused: the queue must grow past the cap of 67108864 requests: the producer adds 1e+08/s, " +
+		"the dispatcher and consumer take at most 10000/s, so about 1e+10 requests would wait after 100 s (raise --max-queue or shorten the run)\n"
+	if code == 0 || out != "" || errs != want {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want a refusal:\n%s", code, out, errs, want)
+	}
+	code, _, errs = runMain("sim", "2", "uniform", "20000", "uniform", "uniform", "10000", "--max-queue", "10000")
+	if code == 0 || !strings.Contains(errs, "refused: the queue must grow past the cap of 10000 requests") {
+		t.Fatalf("exit %d, stderr %q: want a refusal at --max-queue 10000", code, errs)
+	}
+}
+
+// TestSimStopsAtTheCap: a run that reaches the cap stops there; its report
+// says so, and the command exits non-zero with one line.
+func TestSimStopsAtTheCap(t *testing.T) {
+	code, out, errs := runMain("sim", "2", "uniform", "20000", "uniform", "uniform", "10000", "--max-queue", "19000")
+	if code == 0 || errs != "greenwave: sim: capped: the run stopped at 1.899 s of 2 s, when it held 19000 requests (--max-queue)\n" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	if !strings.Contains(out, "capped       the run stopped at 1.899 s of 2 s") || !strings.Contains(out, "capped at 19000 requests held") {
+		t.Fatalf("report does not say the run was capped:\n%s", out)
+	}
+	code, out, _ = runMain("sim", "2", "uniform", "20000", "uniform", "uniform", "10000", "--max-queue", "19000", "--json")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); code == 0 || err != nil || m["capped"] != true || m["queue_cap"] != 19000.0 || m["bounded"] != false {
+		t.Fatalf("exit %d, JSON %s: want capped at 19000, not bounded", code, out)
+	}
+	if code, _, errs := runMain("sim", "2", "uniform", "20000", "uniform", "uniform", "10000", "--max-queue", "0"); code != 2 || !strings.Contains(errs, "--max-queue 0") {
+		t.Fatalf("--max-queue 0: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestSimSweepCountsCappedRunsAsUnbounded: a sweep refuses none of its
+// runs; one that reaches the cap is simply not bounded.
+func TestSimSweepCountsCappedRunsAsUnbounded(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sweep")
+	code, _, errs := runMain("sim", "sweep", "--quick", "--duration", "1", "--consumer-rate", "20000", "--fractions", "0.5,2",
+		"--effective-factors", "1", "--max-queue", "500", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "latency.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(string(data)), "\n")
+	header := strings.Split(rows[0], ",")
+	col := func(name string) int {
+		for i, h := range header {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("latency.csv has no column %q", name)
+		return -1
+	}
+	var capped int
+	for _, r := range rows[1:] {
+		f := strings.Split(r, ",")
+		switch f[col("rate_fraction")] {
+		case "2":
+			if f[col("capped")] != "true" || f[col("bounded")] != "false" {
+				t.Errorf("producer at twice the consumer rate: %s", r)
+			}
+			capped++
+		case "0.5":
+			if f[col("capped")] != "false" {
+				t.Errorf("producer at half the consumer rate capped: %s", r)
+			}
+		}
+	}
+	if capped != 3 {
+		t.Fatalf("%d capped rows, want 3 (one per jittered component)", capped)
+	}
+}

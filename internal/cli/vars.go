@@ -1,13 +1,18 @@
 package cli
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/greenwave/greenwave/internal/bench"
+	"github.com/greenwave/greenwave/internal/sim"
 )
 
 func vars() kong.Vars {
-	return kong.Vars{"scenarios": strings.Join(bench.Names(), ",")}
+	return kong.Vars{
+		"scenarios":     strings.Join(bench.Names(), ","),
+		"sim_queue_cap": strconv.Itoa(sim.DefaultQueueCap),
+	}
 }

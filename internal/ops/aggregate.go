@@ -17,9 +17,10 @@ func AggregateSpec() *component.Spec {
 			"aggregates. Each row holds the key fields (or, without `key`, the partition key as the int field " +
 			"`key`) and one field per aggregate, in name order. Rows are a new event type named after the " +
 			"component; their partition key is the group's (the hash key_by computes over the key fields). " +
-			"State is one aggregate set per key, kept for the whole run. Parallel instances each aggregate the " +
+			"State is one aggregate set per key, kept until the input ends, within max_keys and max_state, or until " +
+			"the key's ttl passes. Parallel instances each aggregate the " +
 			"keys of their own partition.",
-		Options: []component.Option{
+		Options: append([]component.Option{
 			{Name: "aggregates", Type: component.StringMap, Required: true,
 				Doc: "Output field name -> aggregate, as in window: count(), count(f), sum(f), avg(f), min(f), max(f), " +
 					"first(f), last(f), count_distinct(f), percentile(f, q), top_k(f, k), and + - * / over them."},
@@ -36,7 +37,11 @@ func AggregateSpec() *component.Spec {
 			},
 			{Name: "every", Type: component.Duration, Default: time.Second, HasMin: true, ExclusiveMin: true,
 				Doc: "The period of `emit: interval` (ignored by the other modes)."},
-		},
+		}, stateOptions(stateDocs{
+			entries: "distinct keys",
+			oldest:  "the least recently updated key (its aggregates; a later event of the key starts them afresh)",
+			ttl:     ttlDoc,
+		})...),
 		Keyed:     true,
 		MaxInputs: 1,
 		New:       newAggregate,
@@ -59,6 +64,11 @@ func newAggregate(ctx *component.Context) (*component.Instance, error) {
 	}
 	a := &aggregator{keyedAggregates: kg, layout: agg.NewLayout(specs)}
 	a.update, a.interval = mode == emitUpdate, mode == emitInterval
+	// Per key beside the table: the set's pointer and the set.
+	if kg.keyState, err = newKeyState(ctx, &kg.table, 8+a.layout.MaxSetBytes()); err != nil {
+		return nil, err
+	}
+	kg.table.onRemove = func(g int32) { a.sets[g].Reset() }
 	inst := &component.Instance{Operator: a, Schema: reg}
 	if a.interval {
 		inst.Operator = &intervalEmitter{changes: a, every: every, last: clock(ctx)()}
@@ -79,6 +89,7 @@ type keyedAggregates struct {
 	// by Event.Key); aggOut those of the aggregates, in spec order.
 	keyOut, aggOut []int
 	table          countTable
+	keyState                     // the state limit (and ttl) over table
 	results        []event.Value // scratch for Set.Result
 }
 
@@ -135,8 +146,9 @@ func newKeyedAggregates(ctx *component.Context, in *event.Schema) (*keyedAggrega
 	return k, specs, reg, nil
 }
 
-// group returns the group of e's key, adding it when new. Groups are
-// numbered 0, 1, ... in the order their keys first arrive.
+// group returns the group of e's key, adding it when new (-1 when the
+// state limit has no room for it). Groups are numbered 0, 1, ... in the
+// order their keys first arrive; a removed key's number is reused.
 func (k *keyedAggregates) group(e *event.Event) int32 {
 	return k.table.group(k.shape, k.keySlots, e)
 }
@@ -175,9 +187,18 @@ type aggregator struct {
 // Process adds each event to its key's set and, with emit update, appends
 // the key's new row.
 func (a *aggregator) Process(_ int, in []event.Event, out *component.Output) error {
+	a.begin()
+	defer a.lim.publish()
+	track := a.table.rec != nil
 	for i := range in {
 		e := &in[i]
 		g := a.group(e)
+		if g < 0 {
+			return a.table.full()
+		}
+		if track {
+			a.table.touch(g)
+		}
 		if int(g) == len(a.sets) {
 			a.sets = append(a.sets, a.layout.New())
 		}
@@ -207,10 +228,7 @@ func (a *aggregator) Flush(out *component.Output) error {
 	case a.interval:
 		a.emitChanged(out)
 	case !a.update:
-		all := make([]int32, len(a.sets))
-		for g := range all {
-			all[g] = int32(g)
-		}
+		all := a.table.liveGroups(nil)
 		a.table.sort(all)
 		for _, g := range all {
 			a.emitGroup(out, g)
@@ -228,6 +246,7 @@ func (a *aggregator) emitGroup(out *component.Output, g int32) {
 // emitChanged emits the groups changed since the last call, sorted by key.
 func (a *aggregator) emitChanged(out *component.Output) {
 	t := &a.table
+	t.dirty = t.dropFree(t.dirty)
 	t.sort(t.dirty)
 	for _, g := range t.dirty {
 		a.emitGroup(out, g)

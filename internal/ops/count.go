@@ -31,8 +31,9 @@ func CountSpec() *component.Spec {
 			"field `key`. Rows are a new event type " +
 			"named after the component; their time is that of the last event counted for the key, and " +
 			"their partition key is the group's (the hash key_by would compute over the key fields). " +
-			"Parallel instances each count the keys of their own partition.",
-		Options: []component.Option{
+			"Parallel instances each count the keys of their own partition. State is one count per key, kept until " +
+			"the input ends, within max_keys and max_state, or until the key's ttl passes.",
+		Options: append([]component.Option{
 			{
 				Name:    "emit",
 				Type:    component.Enum,
@@ -58,7 +59,11 @@ func CountSpec() *component.Spec {
 				Default: "count",
 				Doc:     "The name of the count field in the output rows; it must differ from the key fields.",
 			},
-		},
+		}, stateOptions(stateDocs{
+			entries: "distinct keys",
+			oldest:  "the least recently updated key (its count; a later event of the key counts from zero)",
+			ttl:     ttlDoc,
+		})...),
 		Keyed:     true,
 		MaxInputs: 1,
 		New:       newCount,
@@ -110,6 +115,9 @@ func newCount(ctx *component.Context) (*component.Instance, error) {
 		countOut: slots[len(slots)-1],
 		table:    newCountTable(len(keySlots)),
 	}
+	if c.keyState, err = newKeyState(ctx, &c.table, 0); err != nil {
+		return nil, err
+	}
 	c.update, c.interval = mode == emitUpdate, mode == emitInterval
 	c.dense = c.width == len(slots)
 	switch {
@@ -145,6 +153,7 @@ type counter struct {
 	keyOut   []int
 	countOut int
 	table    countTable
+	keyState // the state limit and ttl over table
 }
 
 // keyShape selects how counter finds an event's group.
@@ -160,12 +169,21 @@ const (
 // row.
 func (c *counter) Process(_ int, in []event.Event, out *component.Output) error {
 	t := &c.table
+	c.begin()
+	defer c.lim.publish()
+	track := t.rec != nil
 	if c.update {
 		// A row per event, with the event's times: the group's times are
 		// never read, so they are not kept.
 		for i := range in {
 			e := &in[i]
 			g := c.group(e)
+			if g < 0 {
+				return t.full()
+			}
+			if track {
+				t.touch(g)
+			}
 			t.groups[g].count++
 			c.emitUpdate(out, e, g)
 		}
@@ -174,6 +192,12 @@ func (c *counter) Process(_ int, in []event.Event, out *component.Output) error 
 	for i := range in {
 		e := &in[i]
 		g := c.group(e)
+		if g < 0 {
+			return t.full()
+		}
+		if track {
+			t.touch(g)
+		}
 		gr := &t.groups[g]
 		gr.count++
 		gr.time, gr.created = e.Time, e.Created
@@ -199,10 +223,7 @@ func (c *counter) Flush(out *component.Output) error {
 	case c.interval:
 		c.emitChanged(out)
 	case !c.update:
-		all := make([]int32, len(c.table.groups))
-		for g := range all {
-			all[g] = int32(g)
-		}
+		all := c.table.liveGroups(nil)
 		c.table.sort(all)
 		for _, g := range all {
 			c.emit(out, g)
@@ -214,6 +235,7 @@ func (c *counter) Flush(out *component.Output) error {
 // emitChanged emits the groups changed since the last call, sorted by key.
 func (c *counter) emitChanged(out *component.Output) {
 	t := &c.table
+	t.dirty = t.dropFree(t.dirty)
 	t.sort(t.dirty)
 	for _, g := range t.dirty {
 		c.emit(out, g)

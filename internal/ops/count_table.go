@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/event"
 )
@@ -29,6 +30,12 @@ import (
 // of its values), so the two kinds of slot never need to be told apart for
 // one key. The group keeps the key's partition hash (chained Value.Hash,
 // as key_by computes it), computed once when the group is added.
+//
+// Keys can be removed (evicted to make room, or expired by a ttl): the slot
+// is emptied by backward-shift deletion, which keeps every probe run
+// unbroken without tombstones, and the group's index is reused by the next
+// new key. With a limit (setLimit), the table counts its keys and their
+// estimated bytes and refuses or evicts a key that does not fit.
 type countTable struct {
 	// nk is the number of key values per group; 0 when the key is the
 	// event's partition key, which is then the hash itself.
@@ -43,6 +50,25 @@ type countTable struct {
 	// so that a group fills half a cache line).
 	marked []bool
 	seed   maphash.Seed // of the hashed path's string hashes
+
+	// free holds the groups whose key was removed (evicted or expired),
+	// reused before new ones are appended; a free group has count -1.
+	free []int32
+	// lim, when set, bounds the groups: a new key that does not fit evicts
+	// the least recently updated one (rec) or makes group return -1.
+	// keyBytes is the fixed estimate of one group's bytes, besides the
+	// strings of its key.
+	lim      *stateLimit
+	keyBytes int64
+	refused  int64 // the bytes of the last key that did not fit
+	// rec, when set, orders the groups by their last update (the
+	// operator calls touch for each event, at time now) for eviction and
+	// ttl.
+	rec *recency
+	now int64
+	// onRemove, when set, lets the operator drop what it keeps per group
+	// beside the table when the group's key is removed.
+	onRemove func(g int32)
 }
 
 // tableSlot is one slot of countTable's hash table.
@@ -69,9 +95,36 @@ const (
 
 type countGroup struct {
 	hash  uint64 // the key's partition hash
-	count int64
+	count int64  // -1: the group is free
 	// time and created are those of the last event counted.
 	time, created int64
+}
+
+// tableKeyBytes is the estimate of the bytes one key of an nk-value table
+// takes: its group, its key values, its share of the hash table (at most
+// 70% full and at least 35% after growing: up to three slots), its mark,
+// and with recency tracking its stamp and up to two updates in the FIFO.
+func tableKeyBytes(nk int, track bool) int64 {
+	b := int64(unsafe.Sizeof(countGroup{})) + int64(nk)*valueBytes + 3*int64(unsafe.Sizeof(tableSlot{})) + 1
+	if track {
+		b += 8 + 2*int64(unsafe.Sizeof(touch{}))
+	}
+	return b
+}
+
+// valueBytes is the size of an event.Value, not counting its string.
+const valueBytes = int64(unsafe.Sizeof(event.Value{}))
+
+// setLimit bounds the table by lim: each key is charged tableKeyBytes plus
+// extra (what the operator keeps per key beside the table) plus its
+// strings. With track, the table orders its keys by their last update, for
+// evict_oldest and ttl.
+func (t *countTable) setLimit(lim *stateLimit, extra int64, track bool) {
+	t.lim = lim
+	t.keyBytes = tableKeyBytes(t.nk, track) + extra
+	if track {
+		t.rec = &recency{}
+	}
 }
 
 func newCountTable(nk int) countTable {
@@ -94,14 +147,16 @@ func (t *countTable) findPartition(k uint64) int32 {
 			return s.g - 1
 		}
 		if s.g == 0 {
-			return t.add(i, k, kindPartition, k, nil)
+			return t.add(i, k, kindPartition, k, nil, 0)
 		}
 	}
 }
 
 // group returns the group of e's key, adding it when new: by the partition
 // key an upstream key_by set (shapePartition), by the one field in
-// keySlots, or by the several fields in keySlots.
+// keySlots, or by the several fields in keySlots. It returns -1 when the
+// key is new and the table's limit leaves no room for it (see full). With
+// recency tracking on (rec), the caller records the update (touch).
 func (t *countTable) group(shape keyShape, keySlots []int, e *event.Event) int32 {
 	switch shape {
 	case shapePartition:
@@ -130,7 +185,7 @@ func (t *countTable) findOne(v *event.Value) int32 {
 			return s.g - 1
 		}
 		if s.g == 0 {
-			return t.add(i, v.N, v.Kind, v.Hash(0), v)
+			return t.add(i, v.N, v.Kind, v.Hash(0), v, stringBytes(*v))
 		}
 	}
 }
@@ -145,7 +200,7 @@ func (t *countTable) findString(s string) int32 {
 		sl := &t.slots[i]
 		if sl.g == 0 {
 			v := event.StringValue(s)
-			return t.add(i, h, kindHashed, v.Hash(0), &v)
+			return t.add(i, h, kindHashed, v.Hash(0), &v, int64(len(s)))
 		}
 		if sl.tag == h && sl.kind == kindHashed && t.keys[sl.g-1].S == s {
 			return sl.g - 1
@@ -154,9 +209,8 @@ func (t *countTable) findString(s string) int32 {
 }
 
 // find returns the group of e's key (the values in slots), adding it when
-// new. h is the key's tag: any hash of the key values that equal keys share
-// (tagOf's, or the partition hash); the values tell apart keys with the same
-// tag.
+// new. h is the key's tag, tagOf's (remove recomputes it from the stored
+// values); the values tell apart keys with the same tag.
 func (t *countTable) find(h uint64, e *event.Event, slots []int) int32 {
 	mask := uint64(len(t.slots) - 1)
 	for i := t.home(h); ; i = (i + 1) & mask {
@@ -175,33 +229,67 @@ func (t *countTable) find(h uint64, e *event.Event, slots []int) int32 {
 func (t *countTable) tagOf(e *event.Event, slots []int) uint64 {
 	var h uint64
 	for _, s := range slots {
-		v := e.Get(s)
-		x := v.N
-		if v.Kind == event.String {
-			x = maphash.String(t.seed, v.S)
-		}
-		h = (h ^ x ^ uint64(v.Kind)<<56) * 0x9e3779b97f4a7c15
-		h ^= h >> 29
+		h = t.mixTag(h, e.Get(s))
 	}
 	return h
 }
 
+// mixTag folds key value v into the hashed path's tag h.
+func (t *countTable) mixTag(h uint64, v event.Value) uint64 {
+	x := v.N
+	if v.Kind == event.String {
+		x = maphash.String(t.seed, v.S)
+	}
+	h = (h ^ x ^ uint64(v.Kind)<<56) * 0x9e3779b97f4a7c15
+	return h ^ h>>29
+}
+
 // addEvent adds the group of e's key in free slot i, with tag h.
 func (t *countTable) addEvent(i uint64, h uint64, e *event.Event, slots []int) int32 {
-	g := t.add(i, h, kindHashed, hashKey(e, slots), nil)
+	var sb int64
 	for _, s := range slots {
-		t.keys = append(t.keys, t.own(e.Get(s)))
+		sb += stringBytes(e.Get(s))
+	}
+	g := t.add(i, h, kindHashed, hashKey(e, slots), nil, sb)
+	if g >= 0 {
+		k := t.key(g)
+		for j, s := range slots {
+			k[j] = t.own(e.Get(s))
+		}
 	}
 	return g
 }
 
 // add adds a group in free slot i; key is its key value for a one-field
-// exact key (the caller appends the key values otherwise).
-func (t *countTable) add(i, tag uint64, kind event.Kind, hash uint64, key *event.Value) int32 {
-	g := int32(len(t.groups))
-	t.groups = append(t.groups, countGroup{hash: hash})
+// key (the caller writes the key values, at key(g), otherwise). strBytes
+// is the bytes of the key's strings. When the limit leaves no room and
+// none can be made, add adds nothing and returns -1.
+func (t *countTable) add(i, tag uint64, kind event.Kind, hash uint64, key *event.Value, strBytes int64) int32 {
+	if t.lim != nil {
+		b := t.keyBytes + strBytes
+		if !t.lim.fits(b) {
+			if !t.makeRoom(b) {
+				t.refused = b
+				return -1
+			}
+			i = t.freeSlot(tag) // removals moved slots
+		}
+		t.lim.add(b)
+	}
+	var g int32
+	if n := len(t.free); n > 0 {
+		g = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.groups[g] = countGroup{hash: hash}
+	} else {
+		g = int32(len(t.groups))
+		t.groups = append(t.groups, countGroup{hash: hash})
+		for range t.nk {
+			t.keys = append(t.keys, event.Value{})
+		}
+	}
 	if key != nil {
-		t.keys = append(t.keys, t.own(*key))
+		t.keys[g] = t.own(*key)
 	}
 	t.slots[i] = tableSlot{tag: tag, g: g + 1, kind: kind}
 	t.used++
@@ -209,6 +297,126 @@ func (t *countTable) add(i, tag uint64, kind event.Kind, hash uint64, key *event
 		t.resize(2 * len(t.slots))
 	}
 	return g
+}
+
+// touch records an update of group g, at time now, for eviction and ttl;
+// only when rec is set.
+func (t *countTable) touch(g int32) { t.rec.update(g, t.now) }
+
+// freeSlot returns the empty slot where a key of this tag goes.
+func (t *countTable) freeSlot(tag uint64) uint64 {
+	mask := uint64(len(t.slots) - 1)
+	i := t.home(tag)
+	for t.slots[i].g != 0 {
+		i = (i + 1) & mask
+	}
+	return i
+}
+
+// makeRoom evicts the least recently updated groups until a new one of b
+// bytes fits, and reports whether it does; it evicts nothing when the
+// policy is to fail.
+func (t *countTable) makeRoom(b int64) bool {
+	if !t.lim.evict || t.rec == nil {
+		return false
+	}
+	for !t.lim.fits(b) {
+		g, _, ok := t.rec.oldest()
+		if !ok {
+			return false // b alone is more than max_state
+		}
+		t.remove(g)
+		t.lim.evicted++
+	}
+	return true
+}
+
+// expire removes the groups not updated since before now-ttl (unix
+// nanoseconds), counting each as expired.
+func (t *countTable) expire(now, ttl int64) {
+	for {
+		g, at, ok := t.rec.oldest()
+		if !ok || now-at < ttl {
+			return
+		}
+		t.remove(g)
+		t.lim.expired++
+	}
+}
+
+// full returns the error of the key that group could not add.
+func (t *countTable) full() error { return t.lim.full(true, t.refused) }
+
+// live is the number of groups holding a key.
+func (t *countTable) live() int { return len(t.groups) - len(t.free) }
+
+// remove drops group g's key: its slot in the hash table, its key values
+// and its recency; the operator's onRemove drops the rest, and the group
+// is reused by a later new key.
+func (t *countTable) remove(g int32) {
+	tag := t.groups[g].hash
+	if t.nk > 0 {
+		tag = 0
+		k := t.key(g)
+		if t.nk == 1 && k[0].Kind != event.String {
+			tag = k[0].N
+		} else if t.nk == 1 {
+			tag = maphash.String(t.seed, k[0].S)
+		} else {
+			for _, v := range k {
+				tag = t.mixTag(tag, v)
+			}
+		}
+	}
+	mask := uint64(len(t.slots) - 1)
+	i := t.home(tag)
+	for t.slots[i].g != g+1 {
+		if t.slots[i].g == 0 {
+			panic("BUG: countTable.remove: group not in the table")
+		}
+		i = (i + 1) & mask
+	}
+	t.deleteSlot(i)
+	if t.lim != nil {
+		b := t.keyBytes
+		for _, v := range t.key(g) {
+			b += stringBytes(v)
+		}
+		t.lim.remove(b)
+	}
+	clear(t.key(g)) // let the strings go
+	t.groups[g] = countGroup{count: -1}
+	t.free = append(t.free, g)
+	if t.rec != nil {
+		t.rec.forget(g)
+	}
+	if t.onRemove != nil {
+		t.onRemove(g)
+	}
+}
+
+// deleteSlot empties slot i, moving back the later slots of its probe run
+// that may take its place (backward-shift deletion keeps linear probing
+// correct without tombstones).
+func (t *countTable) deleteSlot(i uint64) {
+	mask := uint64(len(t.slots) - 1)
+	for j := (i + 1) & mask; t.slots[j].g != 0; j = (j + 1) & mask {
+		// The slot at j may move to i when i lies between its home and j.
+		if (j-t.home(t.slots[j].tag))&mask >= (j-i)&mask {
+			t.slots[i] = t.slots[j]
+			i = j
+		}
+	}
+	t.slots[i] = tableSlot{}
+	t.used--
+}
+
+// stringBytes is the bytes v's string holds (0 for other kinds).
+func stringBytes(v event.Value) int64 {
+	if v.Kind == event.String {
+		return int64(len(v.S))
+	}
+	return 0
 }
 
 // own returns v with a string of its own: a short key sliced out of a long
@@ -271,6 +479,30 @@ func (t *countTable) mark(g int32) {
 		t.marked[g] = true
 		t.dirty = append(t.dirty, g)
 	}
+}
+
+// dropFree removes the free groups from groups (changed keys that were
+// removed since), unmarking them, and returns the rest in order.
+func (t *countTable) dropFree(groups []int32) []int32 {
+	kept := groups[:0]
+	for _, g := range groups {
+		if t.groups[g].count < 0 {
+			t.marked[g] = false
+			continue
+		}
+		kept = append(kept, g)
+	}
+	return kept
+}
+
+// liveGroups appends every group holding a key to dst.
+func (t *countTable) liveGroups(dst []int32) []int32 {
+	for g := range t.groups {
+		if t.groups[g].count >= 0 {
+			dst = append(dst, int32(g))
+		}
+	}
+	return dst
 }
 
 // sort orders groups by their key values (by the key as a signed int when

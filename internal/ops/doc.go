@@ -17,5 +17,17 @@
 // window and join act on event time (component.WatermarkAware): they emit
 // what a watermark completes and free the state it makes unreachable.
 //
-// Operators are owned by one actor and called from one goroutine at a time.
+// Every keyed operator (count, aggregate, over, window, join) bounds its
+// state with the options stateOptions declares once for all of them:
+// max_keys (keys, key entries of windows, or rows of joins), max_state (an
+// estimate of the bytes held, kept up to date as entries come and go) and
+// when_state_full (fail, the default, or evict_oldest); count, aggregate
+// and table joins also take a ttl. stateLimit enforces them and counts
+// evictions and expiries; recency orders keys by their last update for
+// eviction and ttl at the cost of one sequential write per update, and only
+// when one of them is asked for. Each keyed operator implements
+// component.StateReporter.
+//
+// Operators are owned by one actor and called from one goroutine at a time;
+// StateStats is the one method safe to call from other goroutines.
 package ops

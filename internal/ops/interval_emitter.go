@@ -8,10 +8,13 @@ import (
 )
 
 // changeTracker is a keyed operator that can emit the keys whose value
-// changed since its last emit (count and aggregate).
+// changed since its last emit (count and aggregate), and expire the keys
+// its ttl has passed.
 type changeTracker interface {
 	component.Operator
+	component.StateReporter
 	emitChanged(out *component.Output)
+	expire(now time.Time)
 }
 
 // intervalEmitter runs an operator with emit: interval: the operator
@@ -35,12 +38,19 @@ func (e *intervalEmitter) Flush(out *component.Output) error { return e.changes.
 func (e *intervalEmitter) TickEvery() time.Duration { return e.every }
 
 // Tick emits the changed keys once at least every has passed since the
-// last emit; the runtime may tick more often than asked.
+// last emit, then expires the keys the operator's ttl has passed: expiring
+// right after an emit, when no key holds an unemitted change, means that
+// every change is emitted before its key can go. The runtime may tick
+// more often than asked.
 func (e *intervalEmitter) Tick(now time.Time, out *component.Output) error {
 	if now.Sub(e.last) < e.every {
 		return nil
 	}
 	e.last = now
 	e.changes.emitChanged(out)
+	e.changes.expire(now)
 	return nil
 }
+
+// StateStats returns the operator's state figures.
+func (e *intervalEmitter) StateStats() component.StateStats { return e.changes.StateStats() }

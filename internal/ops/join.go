@@ -43,11 +43,12 @@ func JoinSpec() *component.Spec {
 			"match: until the watermark passes its window's end, or its interval bound, plus `allowed_lateness`. " +
 			"An event too late to be joined completely (its windows gone; in interval mode, more than " +
 			"allowed_lateness behind the watermark) goes to the side output `late`, in the output's layout " +
-			"with the other side's fields null. A table join holds one row per right key. " +
+			"with the other side's fields null. A table join holds one row per right key, within max_keys and " +
+			"max_state, or until its ttl passes. " +
 			"Partitioning: leave `key` unset and key_by each input upstream on its join fields (left on " +
 			"`left_key`, right on `right_key`), or run the join with parallelism 1; a `key` of its own must " +
 			"name fields present under the same names on both sides, equal to left_key and right_key.",
-		Options: []component.Option{
+		Options: append([]component.Option{
 			{Name: "mode", Type: component.Enum, Required: true, Enum: []string{joinWindow, joinInterval, joinTable},
 				Doc: "How events are paired: `window` (equal keys in the same event-time window), `interval` " +
 					"(right time within bounds around the left time) or `table` (each left event with the " +
@@ -67,7 +68,7 @@ func JoinSpec() *component.Spec {
 					"assigned as by the window transform."},
 			{Name: "size", Type: component.Duration, Doc: "Window mode: the window length."},
 			{Name: "slide", Type: component.Duration,
-				Doc: "Window mode, hopping: how far each window starts after the previous one; `size` must be a multiple of it."},
+				Doc: "Window mode, hopping: how far each window starts after the previous one; `size` must be a multiple of it, at most 10000 times."},
 			{Name: "lower", Type: component.Duration, Default: time.Duration(0),
 				Doc: "Interval mode: a right event matches when its time is at least the left time plus lower (may be negative)."},
 			{Name: "upper", Type: component.Duration,
@@ -83,7 +84,20 @@ func JoinSpec() *component.Spec {
 					"the pairs such an event forms at once; an interval join joins it with every event it matches."},
 			{Name: "outer", Type: component.Bool, Default: false,
 				Doc: "Table mode: also emit left events whose key has no right row, with the right fields null."},
-		},
+		}, stateOptions(stateDocs{
+			entries: "stored rows (of both inputs; in table mode, the right rows of the table)",
+			oldest: "the oldest entry: window mode, the rows of the key that entered the window that started first " +
+				"before any other key (group by group, until a row held by no other window is freed; the pairs " +
+				"they would form are not emitted); interval mode, the row whose time to be dropped comes first, " +
+				"as if the watermark had passed it; table mode, the right row least recently updated, so left " +
+				"events of its key find no row (or, outer, get nulls)",
+			ttl: "Table mode: removes a right row not updated for this long, by processing time (the wall clock " +
+				"at which events arrive: the table's input may stop, and event time with it), and counts it as " +
+				"expired; left events of its key then find no row until a new one arrives. Rows are checked every " +
+				"tenth of the ttl (from 10ms to 1s), so a row goes between ttl and ttl plus that period after its " +
+				"last update. Unset (the default): rows stay, within max_keys and max_state. Window and interval " +
+				"joins free their rows as the watermark passes them and take no ttl.",
+		})...),
 		Keyed:       true,
 		MaxInputs:   2,
 		SideOutputs: []string{"late"},
@@ -101,13 +115,14 @@ type joinConf struct {
 	until    string
 	lateness int64
 	outer    bool // table mode
+	state    stateConfig
 }
 
 func joinConfig(o component.Options) (joinConf, error) {
 	c := joinConf{
 		mode: o.String("mode"), lower: int64(o.Duration("lower")), upper: int64(o.Duration("upper")),
 		hasUpper: o.Has("upper"), until: o.String("until"), lateness: int64(o.Duration("allowed_lateness")),
-		outer: o.Bool("outer"),
+		outer: o.Bool("outer"), state: stateConf(o),
 	}
 	forbid := func(name string, set bool) error {
 		if set {
@@ -131,10 +146,11 @@ func joinConfig(o component.Options) (joinConf, error) {
 			return c, component.OptErr("window", "unknown window %q for a join (want tumbling or hopping)", kind)
 		}
 		errs = append(errs, forbid("lower", c.lower != 0), forbid("upper", c.hasUpper),
-			forbid("until", c.until != ""), forbid("outer", c.outer))
+			forbid("until", c.until != ""), forbid("outer", c.outer), forbid("ttl", c.state.ttl != 0))
 	case joinInterval:
 		errs = append(errs, forbid("window", o.Has("window")), forbid("size", o.Duration("size") != 0),
-			forbid("slide", o.Duration("slide") != 0), forbid("outer", c.outer))
+			forbid("slide", o.Duration("slide") != 0), forbid("outer", c.outer), forbid("ttl", c.state.ttl != 0),
+			checkStateDuration("lower", c.lower), checkStateDuration("upper", c.upper))
 		if !c.hasUpper && c.until == "" {
 			errs = append(errs, component.OptErr("upper", "an interval join needs \"upper\" or \"until\""))
 		}
@@ -151,6 +167,7 @@ func joinConfig(o component.Options) (joinConf, error) {
 	if c.lateness < 0 {
 		errs = append(errs, component.OptErr("allowed_lateness", "must not be negative, got %v", time.Duration(c.lateness)))
 	}
+	errs = append(errs, checkStateDuration("allowed_lateness", c.lateness))
 	for _, err := range errs {
 		if err != nil {
 			return c, err
@@ -192,13 +209,20 @@ func newJoin(ctx *component.Context) (*component.Instance, error) {
 		return nil, err
 	}
 	var op component.Operator
+	var entry int64
 	switch conf.mode {
 	case joinWindow:
-		op = newWindowJoin(b, conf.window)
+		w := newWindowJoin(b, conf.window, ctx.Inputs)
+		op, entry = w, max(w.rows[leftSide].base, w.rows[rightSide].base)
 	case joinInterval:
-		op = newIntervalJoin(b, conf, untilSlot)
+		j := newIntervalJoin(b, conf, untilSlot, ctx.Inputs)
+		op, entry = j, max(j.rows[leftSide].base, j.rows[rightSide].base)
 	case joinTable:
-		op = newTableJoin(b, conf.outer)
+		t := newTableJoin(b, conf, ctx)
+		op, entry = t, t.rows.base
+	}
+	if b.lim, err = conf.state.limit(entry); err != nil {
+		return nil, err
 	}
 	return &component.Instance{Operator: op, Schema: schema, SideSchemas: []*event.Schema{schema}}, nil
 }
@@ -221,7 +245,13 @@ type joinBase struct {
 	width      int      // output slots
 	out        [2][]int // output slot of each input slot, per side
 	contiguous bool     // out is 0..n-1 for left, then n..n+m-1 for right
+
+	// lim bounds the stored rows, whatever the mode.
+	lim *stateLimit
 }
+
+// StateStats returns the join's state figures (component.StateReporter).
+func (b *joinBase) StateStats() component.StateStats { return b.lim.StateStats() }
 
 func newJoinBase(ctx *component.Context) (*joinBase, error) {
 	b := &joinBase{parallelism: ctx.Parallelism}

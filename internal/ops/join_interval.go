@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"unsafe"
+
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 )
@@ -45,15 +47,22 @@ type intervalKey struct {
 	head, tail [2]int32
 }
 
-func newIntervalJoin(b *joinBase, c joinConf, untilSlot int) *intervalJoin {
+// intervalKeyBytes is the bytes estimate of a key: its struct and its
+// index entry.
+const intervalKeyBytes = int64(unsafe.Sizeof(intervalKey{})) + 32
+
+func newIntervalJoin(b *joinBase, c joinConf, untilSlot int, inputs []*event.Schema) *intervalJoin {
 	j := &intervalJoin{joinBase: b, lower: c.lower, upper: c.upper, hasUpper: c.hasUpper, untilSlot: untilSlot,
 		lateness: c.lateness, wm: event.MinWatermark, index: map[uint64]int32{}}
-	j.rows[leftSide].width, j.rows[rightSide].width = b.widths[leftSide], b.widths[rightSide]
+	// Per row beside the store: its expiry.
+	j.rows[leftSide].sizeRows(inputs[leftSide], int64(unsafe.Sizeof(expiry{})))
+	j.rows[rightSide].sizeRows(inputs[rightSide], int64(unsafe.Sizeof(expiry{})))
 	return j
 }
 
 func (j *intervalJoin) Process(port int, in []event.Event, out *component.Output) error {
 	checkPort(port)
+	defer j.lim.publish()
 	for i := range in {
 		e := &in[i]
 		h, null := j.hash(port, e.Fields)
@@ -64,13 +73,52 @@ func (j *intervalJoin) Process(port int, in []event.Event, out *component.Output
 			j.skipped++
 			continue
 		}
+		var err error
 		if port == leftSide {
-			j.addLeft(e, h, out)
+			err = j.addLeft(e, h, out)
 		} else {
-			j.addRight(e, h, out)
+			err = j.addRight(e, h, out)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// room makes sure a row of side holding e, of key k, fits, once e has been
+// matched: it evicts the rows due to go first when the policy allows, and
+// fails otherwise. It returns e's key, which it finds again when an
+// eviction freed k.
+func (j *intervalJoin) room(side int, e *event.Event, k int32, h uint64) (int32, error) {
+	b := j.rows[side].bytesOf(e.Fields)
+	if j.lim.fits(b) {
+		return k, nil
+	}
+	if !j.lim.evict {
+		return k, j.lim.full(true, b)
+	}
+	// Every key in the index holds a row (key compares with its first), so
+	// a key made for e alone goes while rows are evicted; key makes it
+	// again after.
+	j.freeIfEmpty(k)
+	for !j.lim.fits(b) {
+		l, r := &j.expiry[leftSide], &j.expiry[rightSide]
+		var from int
+		switch {
+		case l.len() == 0 && r.len() == 0:
+			return k, j.lim.full(true, b)
+		case l.len() == 0:
+			from = rightSide
+		case r.len() == 0 || l.peek().at <= r.peek().at:
+			from = leftSide
+		default:
+			from = rightSide
+		}
+		j.drop(from, j.expiry[from].pop().row)
+		j.lim.evicted++
+	}
+	return j.key(side, e.Fields, h), nil
 }
 
 // behind reports whether the watermark has passed t plus the allowed
@@ -79,7 +127,7 @@ func (j *intervalJoin) behind(t int64) bool {
 	return j.wm != event.MinWatermark && j.wm > addSat(t, j.lateness)
 }
 
-func (j *intervalJoin) addLeft(e *event.Event, h uint64, out *component.Output) {
+func (j *intervalJoin) addLeft(e *event.Event, h uint64, out *component.Output) error {
 	lo := addSat(e.Time, j.lower)
 	hi := event.MaxWatermark
 	if j.hasUpper {
@@ -89,17 +137,17 @@ func (j *intervalJoin) addLeft(e *event.Event, h uint64, out *component.Output) 
 		u := e.Get(j.untilSlot)
 		if u.IsNull() {
 			j.skipped++
-			return
+			return nil
 		}
 		hi = min(hi, u.Int())
 	}
 	if hi < lo {
 		j.skipped++ // no right time can match
-		return
+		return nil
 	}
 	if j.behind(e.Time) {
 		j.emitLate(out, leftSide, e)
-		return
+		return nil
 	}
 	k := j.key(leftSide, e.Fields, h)
 	for r := j.keys[k].head[rightSide]; r >= 0; r = j.rows[rightSide].meta[r].next {
@@ -110,18 +158,23 @@ func (j *intervalJoin) addLeft(e *event.Event, h uint64, out *component.Output) 
 	}
 	if j.behind(hi) {
 		j.freeIfEmpty(k) // no later right event can match
-		return
+		return nil
+	}
+	k, err := j.room(leftSide, e, k, h)
+	if err != nil {
+		return err
 	}
 	row := j.store(leftSide, k, e, h)
 	j.rows[leftSide].meta[row].until = hi
 	j.expiry[leftSide].push(expiry{at: addSat(hi, j.lateness), row: row})
+	return nil
 }
 
-func (j *intervalJoin) addRight(e *event.Event, h uint64, out *component.Output) {
+func (j *intervalJoin) addRight(e *event.Event, h uint64, out *component.Output) error {
 	bound := addSat(e.Time, -max(j.lower, event.MinWatermark+1)) // the latest left time that can match
 	if j.behind(e.Time) {
 		j.emitLate(out, rightSide, e)
-		return
+		return nil
 	}
 	t := e.Time
 	k := j.key(rightSide, e.Fields, h)
@@ -134,10 +187,15 @@ func (j *intervalJoin) addRight(e *event.Event, h uint64, out *component.Output)
 	}
 	if j.behind(bound) {
 		j.freeIfEmpty(k) // no later left event can match
-		return
+		return nil
+	}
+	k, err := j.room(rightSide, e, k, h)
+	if err != nil {
+		return err
 	}
 	row := j.store(rightSide, k, e, h)
 	j.expiry[rightSide].push(expiry{at: addSat(bound, j.lateness), row: row})
+	return nil
 }
 
 // key returns the index of the key f has on side, creating it.
@@ -167,12 +225,14 @@ func (j *intervalJoin) key(side int, f []event.Value, h uint64) int32 {
 	}
 	j.keys[i] = intervalKey{hash: h, next: first, head: [2]int32{-1, -1}, tail: [2]int32{-1, -1}}
 	j.index[h] = i
+	j.lim.grow(intervalKeyBytes)
 	return i
 }
 
 // store keeps a copy of e at the tail of key k's rows of side.
 func (j *intervalJoin) store(side int, k int32, e *event.Event, h uint64) int32 {
 	rs := &j.rows[side]
+	j.lim.add(rs.bytesOf(e.Fields))
 	row := rs.add(e, h)
 	m := &rs.meta[row]
 	key := &j.keys[k]
@@ -193,6 +253,7 @@ func (j *intervalJoin) OnWatermark(wm int64, _ *component.Output) error {
 		return nil
 	}
 	j.wm = wm
+	defer j.lim.publish()
 	for side := range j.expiry {
 		x := &j.expiry[side]
 		for x.len() > 0 && (x.peek().at < wm || wm == event.MaxWatermark) {
@@ -218,6 +279,7 @@ func (j *intervalJoin) drop(side int, row int32) {
 	} else {
 		k.tail[side] = m.prev
 	}
+	j.lim.remove(rs.rowBytes(row))
 	rs.release(row)
 	j.freeIfEmpty(m.owner)
 }
@@ -247,6 +309,7 @@ func (j *intervalJoin) freeKey(i int32) {
 	}
 	*k = intervalKey{}
 	j.freeKeys = append(j.freeKeys, i)
+	j.lim.grow(-intervalKeyBytes)
 }
 
 // Flush has nothing to do: pairs are emitted as they form.

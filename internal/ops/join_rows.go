@@ -1,19 +1,56 @@
 package ops
 
-import "github.com/greenwave/greenwave/internal/event"
+import (
+	"unsafe"
+
+	"github.com/greenwave/greenwave/internal/event"
+)
 
 // rowStore keeps copies of one join input's events as fixed-width rows (the
 // input schema's slots) in one slab, with per-row metadata beside them.
 // Released rows are reused, so storing an event allocates only while the
 // slab grows to its high-water mark. A released row's values are cleared so
-// that the slab keeps no strings alive. The zero rowStore has width 0; set
-// width before the first add. Not safe for concurrent use.
+// that the slab keeps no strings alive. The zero rowStore has width 0;
+// call sizeRows (or set width) before the first add. Not safe for
+// concurrent use.
 type rowStore struct {
 	width int
 	vals  []event.Value
 	meta  []rowMeta
 	free  []int32
+	// base is the bytes estimate of a row besides its strings (see
+	// sizeRows); strSlots are the slots that may hold strings.
+	base     int64
+	strSlots []int
 }
+
+// sizeRows sets the store's bytes estimate for rows of schema s: a row's
+// values and metadata plus extra (what the join keeps per row elsewhere),
+// and the slots whose strings count too. It also sets width.
+func (s *rowStore) sizeRows(in *event.Schema, extra int64) {
+	s.width = in.Width()
+	s.base = int64(s.width)*valueBytes + int64(unsafe.Sizeof(rowMeta{})) + 4 + extra
+	s.strSlots = s.strSlots[:0]
+	for i, f := range in.Fields {
+		if f.Kind == event.String {
+			s.strSlots = append(s.strSlots, i)
+		}
+	}
+}
+
+// bytesOf is the bytes estimate of a row holding f's values.
+func (s *rowStore) bytesOf(f []event.Value) int64 {
+	b := s.base
+	for _, i := range s.strSlots {
+		if i < len(f) {
+			b += stringBytes(f[i])
+		}
+	}
+	return b
+}
+
+// rowBytes is the bytes estimate of row id.
+func (s *rowStore) rowBytes(id int32) int64 { return s.bytesOf(s.fields(id)) }
 
 // rowMeta is what a join keeps about a stored row besides its values. The
 // modes use the link fields as they need: interval joins chain the rows of

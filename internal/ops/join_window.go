@@ -2,6 +2,7 @@ package ops
 
 import (
 	"slices"
+	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
@@ -34,11 +35,15 @@ type joinPane struct {
 	fired      bool
 	index      map[uint64]int32
 	groups     []joinGroup
+	// evicted is how many groups, from the first, evict_oldest has
+	// dropped.
+	evicted int
 }
 
 // joinGroup holds the rows of one key in one window, per side, in arrival
 // order (sorted by time once the window has fired). Its first row, rep of
-// side repSide, stands for the key's values.
+// side repSide, stands for the key's values. An evicted group has rep -1
+// and no rows; lookups skip it.
 type joinGroup struct {
 	hash    uint64
 	next    int32
@@ -54,14 +59,22 @@ type groupOrder struct {
 	group int32
 }
 
-func newWindowJoin(b *joinBase, conf windowConf) *windowJoin {
+// joinGroupBytes is the bytes estimate of a group: its struct and its
+// index entry.
+const joinGroupBytes = int64(unsafe.Sizeof(joinGroup{})) + 32
+
+func newWindowJoin(b *joinBase, conf windowConf, inputs []*event.Schema) *windowJoin {
 	w := &windowJoin{joinBase: b, conf: conf, wm: event.MinWatermark, panes: map[int64]*joinPane{}}
-	w.rows[leftSide].width, w.rows[rightSide].width = b.widths[leftSide], b.widths[rightSide]
+	// Per row beside the store: its place in each window's group.
+	refs := 4 * (conf.size / conf.slide)
+	w.rows[leftSide].sizeRows(inputs[leftSide], refs)
+	w.rows[rightSide].sizeRows(inputs[rightSide], refs)
 	return w
 }
 
 func (w *windowJoin) Process(port int, in []event.Event, out *component.Output) error {
 	checkPort(port)
+	defer w.lim.publish()
 	for i := range in {
 		e := &in[i]
 		h, null := w.hash(port, e.Fields)
@@ -72,7 +85,9 @@ func (w *windowJoin) Process(port int, in []event.Event, out *component.Output) 
 			w.skipped++
 			continue
 		}
-		w.add(port, e, h, out)
+		if err := w.add(port, e, h, out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -85,7 +100,7 @@ func (w *windowJoin) late(end int64) bool {
 // add stores e once and adds it to every window that contains it and is
 // still open; in a window that has fired (within the allowed lateness) it
 // emits the pairs e forms right away.
-func (w *windowJoin) add(side int, e *event.Event, h uint64, out *component.Output) {
+func (w *windowJoin) add(side int, e *event.Event, h uint64, out *component.Output) error {
 	t := e.Time
 	row := int32(-1)
 	last := floorDiv(t, w.conf.slide) * w.conf.slide // latest window start containing t
@@ -95,6 +110,11 @@ func (w *windowJoin) add(side int, e *event.Event, h uint64, out *component.Outp
 			continue
 		}
 		if row < 0 {
+			b := w.rows[side].bytesOf(e.Fields)
+			if !w.lim.fits(b) && !w.evictRows(b) {
+				return w.lim.full(true, b)
+			}
+			w.lim.add(b)
 			row = w.rows[side].add(e, h)
 		}
 		w.rows[side].meta[row].refs++
@@ -111,6 +131,50 @@ func (w *windowJoin) add(side int, e *event.Event, h uint64, out *component.Outp
 	if row < 0 {
 		w.emitLate(out, side, e)
 	}
+	return nil
+}
+
+// evictRows drops groups, oldest first (the windows in start order, each
+// window's groups in the order their keys arrived), until a row of b bytes
+// fits, when the policy allows; it reports whether it fits. Dropping a
+// group frees the rows no other window holds, each counted as evicted.
+func (w *windowJoin) evictRows(b int64) bool {
+	if !w.lim.evict {
+		return false
+	}
+	for _, s := range w.starts {
+		p := w.panes[s]
+		for p.evicted < len(p.groups) {
+			if w.lim.fits(b) {
+				return true
+			}
+			g := &p.groups[p.evicted]
+			p.evicted++
+			if g.rep >= 0 {
+				w.lim.evicted += w.dropGroup(g)
+				g.rep = -1
+			}
+		}
+	}
+	return w.lim.fits(b)
+}
+
+// dropGroup lets go of g's rows, releasing each that no window holds any
+// more, and returns how many it released.
+func (w *windowJoin) dropGroup(g *joinGroup) (released uint64) {
+	for side, rows := range g.rows {
+		for _, r := range rows {
+			m := &w.rows[side].meta[r]
+			if m.refs--; m.refs == 0 {
+				w.lim.remove(w.rows[side].rowBytes(r))
+				w.rows[side].release(r)
+				released++
+			}
+		}
+		g.rows[side] = rows[:0]
+	}
+	w.lim.grow(-joinGroupBytes)
+	return released
 }
 
 // pane returns the window starting at start, creating it.
@@ -125,7 +189,7 @@ func (w *windowJoin) pane(start, end int64) *joinPane {
 	} else {
 		p = &joinPane{index: map[uint64]int32{}}
 	}
-	p.start, p.end, p.fired = start, end, false
+	p.start, p.end, p.fired, p.evicted = start, end, false, 0
 	w.panes[start] = p
 	i, _ := slices.BinarySearch(w.starts, start)
 	w.starts = slices.Insert(w.starts, i, start)
@@ -138,6 +202,9 @@ func (w *windowJoin) group(p *joinPane, side int, f []event.Value, h uint64, row
 	first, ok := p.index[h]
 	if ok {
 		for i := first; i >= 0; i = p.groups[i].next {
+			if p.groups[i].rep < 0 {
+				continue // evicted
+			}
 			rs, rf := w.repRow(&p.groups[i])
 			if w.sameKey(side, f, rs, rf) {
 				return i
@@ -146,6 +213,7 @@ func (w *windowJoin) group(p *joinPane, side int, f []event.Value, h uint64, row
 	} else {
 		first = -1
 	}
+	w.lim.grow(joinGroupBytes)
 	n := len(p.groups)
 	if n < cap(p.groups) {
 		p.groups = p.groups[:n+1]
@@ -171,6 +239,7 @@ func (w *windowJoin) OnWatermark(wm int64, out *component.Output) error {
 		return nil
 	}
 	w.wm = wm
+	defer w.lim.publish()
 	// All windows have one size, so start order is end order.
 	for _, s := range w.starts {
 		p := w.panes[s]
@@ -249,18 +318,14 @@ func (w *windowJoin) emitPair(out *component.Output, end int64, side int, a, b i
 // keeps the pane for reuse.
 func (w *windowJoin) freePane(p *joinPane) {
 	for i := range p.groups {
-		for side, rows := range p.groups[i].rows {
-			for _, r := range rows {
-				m := &w.rows[side].meta[r]
-				if m.refs--; m.refs == 0 {
-					w.rows[side].release(r)
-				}
-			}
+		if g := &p.groups[i]; g.rep >= 0 {
+			w.dropGroup(g)
 		}
 	}
 	delete(w.panes, p.start)
 	clear(p.index)
 	p.groups = p.groups[:0]
+	p.evicted = 0
 	w.spare = append(w.spare, p)
 }
 

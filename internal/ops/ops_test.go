@@ -29,6 +29,7 @@ var goTypes = map[component.OptionType]reflect.Type{
 	component.Float:      reflect.TypeOf(0.0),
 	component.Bool:       reflect.TypeOf(false),
 	component.Duration:   reflect.TypeOf(time.Duration(0)),
+	component.Size:       reflect.TypeOf(int64(0)),
 	component.StringList: reflect.TypeOf([]string(nil)),
 	component.StringMap:  reflect.TypeOf(map[string]string(nil)),
 }

@@ -2,9 +2,11 @@ package ops
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/agg"
 	"github.com/greenwave/greenwave/internal/component"
@@ -29,12 +31,14 @@ func WindowSpec() *component.Spec {
 			"`window_start`, `window_end` and one field per aggregate (in name order). Events arriving " +
 			"after their window fired but within `allowed_lateness` update it and emit the row again; " +
 			"later ones are counted and sent to the side output `late`. State is freed as the watermark " +
-			"passes each window's end plus the allowed lateness.",
-		Options: []component.Option{
+			"passes each window's end plus the allowed lateness, and bounded meanwhile by max_keys and max_state. " +
+			"Validation rejects a hopping window with more than 10000 windows per event (size / slide) and any " +
+			"size, slide, gap or allowed_lateness above 366 days.",
+		Options: append([]component.Option{
 			{Name: "window", Type: component.Enum, Required: true, Enum: []string{windowTumbling, windowHopping, windowSession},
 				Doc: "The window kind: `tumbling`, `hopping` or `session`."},
 			{Name: "size", Type: component.Duration, Doc: "Window length (tumbling, hopping)."},
-			{Name: "slide", Type: component.Duration, Doc: "How far each hopping window starts after the previous one; `size` must be a multiple of it."},
+			{Name: "slide", Type: component.Duration, Doc: "How far each hopping window starts after the previous one; `size` must be a multiple of it, at most 10000 times (every event goes into size / slide windows)."},
 			{Name: "gap", Type: component.Duration, Doc: "Session windows close after this long without an event of the key."},
 			{Name: "aggregates", Type: component.StringMap, Required: true,
 				Doc: "Output field name -> aggregate: count(), count(f), sum(f), avg(f), min(f), max(f), first(f), " +
@@ -45,12 +49,52 @@ func WindowSpec() *component.Spec {
 				Doc: "`event`: windows follow the events' time and close as the watermark passes them. " +
 					"`processing`: events fall into the window of the wall-clock time at which they arrive, and " +
 					"windows close as the wall clock passes their end (tumbling and hopping only)."},
-		},
+		}, stateOptions(stateDocs{
+			entries: "key entries: one per key per open tumbling or hopping window (fired windows count until " +
+				"their allowed lateness has passed), one per open session",
+			oldest: "the oldest entry (tumbling and hopping: the first key to enter the window that started " +
+				"first, which has usually fired already; session: the session due first, by its end, or its end " +
+				"plus the allowed lateness once fired), with its aggregates, so its row is never emitted or, if it " +
+				"fired, not updated again",
+		})...),
 		Keyed:       true,
 		MaxInputs:   1,
 		SideOutputs: []string{"late"},
 		New:         newWindow,
 	}
+}
+
+// Bounds on window geometry that validation enforces, so that a window's
+// state can be bounded and its work per event finishes.
+const (
+	// maxHopWindows bounds size / slide of hopping windows: each event is
+	// added to that many windows, each holding an entry per key, so 1h
+	// sliding by 10ms (360,000 windows) would never finish an event.
+	maxHopWindows = 10_000
+	// maxStateDuration bounds every duration that decides how long window
+	// and join state is kept (size, slide, gap, allowed_lateness, and an
+	// interval join's bounds): state kept for more than a year cannot be
+	// freed within any bound that helps, and beyond it the nanosecond
+	// arithmetic of window ends nears the int64 range.
+	maxStateDuration = 366 * 24 * time.Hour
+)
+
+// checkStateDuration reports a duration option longer than
+// maxStateDuration (in either direction).
+func checkStateDuration(name string, d int64) error {
+	if d > int64(maxStateDuration) || d < -int64(maxStateDuration) {
+		return component.OptErr(name, "%s is more than the %s that window and join state may be kept",
+			days(time.Duration(d)), days(maxStateDuration))
+	}
+	return nil
+}
+
+// days writes a long duration in days when it is a whole number of them.
+func days(d time.Duration) string {
+	if day := 24 * time.Hour; d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
 }
 
 // windowConf is a window's geometry in nanoseconds.
@@ -84,6 +128,9 @@ func windowConfig(o component.Options) (windowConf, error) {
 		errs = append(errs, need("size", c.size), need("slide", c.slide), forbid("gap", c.gap))
 		if c.size > 0 && c.slide > 0 && c.size%c.slide != 0 {
 			errs = append(errs, component.OptErr("slide", "size %v is not a multiple of slide %v", time.Duration(c.size), time.Duration(c.slide)))
+		} else if c.size > 0 && c.slide > 0 && c.size/c.slide > maxHopWindows {
+			errs = append(errs, component.OptErr("slide", "size %v / slide %v puts every event in %d windows, at most %d are allowed (raise slide or shorten size)",
+				time.Duration(c.size), time.Duration(c.slide), c.size/c.slide, maxHopWindows))
 		}
 	case windowSession:
 		errs = append(errs, need("gap", c.gap), forbid("size", c.size), forbid("slide", c.slide))
@@ -92,6 +139,11 @@ func windowConfig(o component.Options) (windowConf, error) {
 	}
 	if c.lateness < 0 {
 		errs = append(errs, component.OptErr("allowed_lateness", "must not be negative, got %v", time.Duration(c.lateness)))
+	}
+	errs = append(errs, checkStateDuration("size", c.size), checkStateDuration("gap", c.gap),
+		checkStateDuration("allowed_lateness", c.lateness))
+	if c.kind == windowHopping {
+		errs = append(errs, checkStateDuration("slide", c.slide))
 	}
 	return c, errors.Join(errs...)
 }
@@ -155,6 +207,14 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 		panes: map[int64]*pane{}, sessIndex: map[uint64][]int32{}, cleanup: map[int]bool{},
 	}
 	w.pool = agg.NewPool(w.layout, 1024)
+	w.sizeEntries()
+	entry := w.entryBytes
+	if conf.kind == windowSession {
+		entry = w.sessBytes + w.sessKeyBytes
+	}
+	if w.lim, err = stateConf(ctx.Options).limit(entry); err != nil {
+		return nil, err
+	}
 	if processing {
 		pw := &procWindow{window: w, now: clock(ctx)}
 		return &component.Instance{Operator: pw, Schema: schema, SideSchemas: []*event.Schema{in}}, nil
@@ -186,6 +246,39 @@ type window struct {
 
 	results []event.Value // scratch for Result
 	order   []int         // scratch for sorting groups by key
+
+	// lim bounds the key entries: pane groups, or sessions. The bytes
+	// estimate of a pane group is entryBytes, of a session sessBytes, of
+	// a session key sessKeyBytes, each plus the key's strings.
+	lim                                 *stateLimit
+	entryBytes, sessBytes, sessKeyBytes int64
+}
+
+// sizeEntries sets the bytes estimates of the window's entries: the Go
+// structures that hold them, the key's values and the aggregate set at its
+// largest.
+func (w *window) sizeEntries() {
+	key := int64(len(w.keySlots)) * valueBytes
+	set := w.layout.MaxSetBytes()
+	// A pane group, its key copy, its key table entry (map entry, chain
+	// link, key slice) and its place in the sort scratch.
+	w.entryBytes = int64(unsafe.Sizeof(paneGroup{})) + key + 48 + 4 + 24 + 8 + set
+	// A session, with up to two timers in the heap.
+	w.sessBytes = int64(unsafe.Sizeof(session{})) + 2*int64(unsafe.Sizeof(sessionTimer{})) + set
+	// A key with sessions: its slot, its key copy, its index entry.
+	w.sessKeyBytes = int64(unsafe.Sizeof(sessionKey{})) + key + 64
+}
+
+// StateStats returns the window's state figures (component.StateReporter).
+func (w *window) StateStats() component.StateStats { return w.lim.StateStats() }
+
+// keyBytes is the bytes of the strings of a key.
+func keyBytes(key []event.Value) int64 {
+	var b int64
+	for _, v := range key {
+		b += stringBytes(v)
+	}
+	return b
 }
 
 // pane is the state of one tumbling or hopping window: one aggregate set
@@ -195,8 +288,13 @@ type pane struct {
 	fired      bool
 	groups     []paneGroup
 	index      *keyTable
+	// evicted is how many groups, from the first, evict_oldest has
+	// looked at: all of them are gone.
+	evicted int
 }
 
+// paneGroup is one key's entry in a pane. An evicted group has a nil set
+// and key, and is skipped.
 type paneGroup struct {
 	key   []event.Value
 	set   *agg.Set
@@ -204,13 +302,18 @@ type paneGroup struct {
 }
 
 func (w *window) Process(_ int, in []event.Event, out *component.Output) error {
+	defer w.lim.publish()
 	for i := range in {
 		e := &in[i]
+		var err error
 		if w.conf.kind == windowSession {
-			w.addSession(e, out)
-			continue
+			err = w.addSession(e, out)
+		} else {
+			err = w.addPanes(e, e.Time, out)
 		}
-		w.addPanes(e, e.Time, out)
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -228,8 +331,11 @@ func (p *procWindow) Process(_ int, in []event.Event, out *component.Output) err
 	if t <= p.wm {
 		t = p.wm + 1 // the clock must not step back into closed windows
 	}
+	defer p.lim.publish()
 	for i := range in {
-		p.addPanes(&in[i], t, out)
+		if err := p.addPanes(&in[i], t, out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -260,7 +366,7 @@ func (w *window) late(end int64) bool {
 
 // addPanes adds e to every tumbling or hopping window that contains time
 // t (its event time, or its arrival time for processing-time windows).
-func (w *window) addPanes(e *event.Event, t int64, out *component.Output) {
+func (w *window) addPanes(e *event.Event, t int64, out *component.Output) error {
 	last := floorDiv(t, w.conf.slide) * w.conf.slide // latest window start containing t
 	added := false
 	for start := last; start > t-w.conf.size; start -= w.conf.slide {
@@ -269,7 +375,10 @@ func (w *window) addPanes(e *event.Event, t int64, out *component.Output) {
 			continue
 		}
 		p := w.pane(start, end)
-		g := p.group(e, w)
+		g, err := p.group(e, w)
+		if err != nil {
+			return err
+		}
 		g.set.Add(e)
 		g.dirty = true
 		added = true
@@ -281,6 +390,7 @@ func (w *window) addPanes(e *event.Event, t int64, out *component.Output) {
 	if !added {
 		out.Side(0).Emit(e)
 	}
+	return nil
 }
 
 func (w *window) pane(start, end int64) *pane {
@@ -294,16 +404,55 @@ func (w *window) pane(start, end int64) *pane {
 	return p
 }
 
-// group returns e's key group in the pane, creating it.
-func (p *pane) group(e *event.Event, w *window) *paneGroup {
+// group returns e's key group in the pane, creating it; it fails when the
+// state limit has no room for a new group.
+func (p *pane) group(e *event.Event, w *window) (*paneGroup, error) {
 	h := hashSlots(e, w.keySlots)
 	idx, ok := p.index.find(h, e, w.keySlots)
 	if ok {
-		return &p.groups[idx]
+		return &p.groups[idx], nil
 	}
-	p.groups = append(p.groups, paneGroup{key: copyKey(e, w.keySlots), set: w.pool.Get()})
-	p.index.insert(h, len(p.groups)-1, p.groups[len(p.groups)-1].key)
-	return &p.groups[len(p.groups)-1]
+	key := copyKey(e, w.keySlots)
+	b := w.entryBytes + keyBytes(key)
+	if !w.lim.fits(b) && !w.evictEntries(b) {
+		return nil, w.lim.full(true, b)
+	}
+	w.lim.add(b)
+	p.groups = append(p.groups, paneGroup{key: key, set: w.pool.Get()})
+	p.index.insert(h, len(p.groups)-1, key)
+	return &p.groups[len(p.groups)-1], nil
+}
+
+// evictEntries drops pane groups, oldest first (the panes in start order,
+// each pane's groups in the order their keys arrived), until an entry of b
+// bytes fits, when the policy allows; it reports whether it fits.
+func (w *window) evictEntries(b int64) bool {
+	if !w.lim.evict {
+		return false
+	}
+	for _, s := range w.starts {
+		p := w.panes[s]
+		for p.evicted < len(p.groups) {
+			if w.lim.fits(b) {
+				return true
+			}
+			i := p.evicted
+			p.evicted++
+			if g := &p.groups[i]; g.set != nil {
+				w.dropGroup(g)
+				p.index.remove(i)
+				w.lim.evicted++
+			}
+		}
+	}
+	return w.lim.fits(b)
+}
+
+// dropGroup frees a pane group's state and uncounts it.
+func (w *window) dropGroup(g *paneGroup) {
+	w.lim.remove(w.entryBytes + keyBytes(g.key))
+	w.pool.Put(g.set)
+	g.set, g.key = nil, nil
 }
 
 func (w *window) OnWatermark(wm int64, out *component.Output) error {
@@ -311,6 +460,7 @@ func (w *window) OnWatermark(wm int64, out *component.Output) error {
 		return nil
 	}
 	w.wm = wm
+	defer w.lim.publish()
 	if w.conf.kind == windowSession {
 		w.fireSessions(out)
 		return nil
@@ -332,7 +482,9 @@ func (w *window) OnWatermark(wm int64, out *component.Output) error {
 		p := w.panes[s]
 		if p.fired && w.late(p.end) {
 			for i := range p.groups {
-				w.pool.Put(p.groups[i].set)
+				if g := &p.groups[i]; g.set != nil {
+					w.dropGroup(g)
+				}
 			}
 			delete(w.panes, s)
 			continue
@@ -347,7 +499,9 @@ func (w *window) OnWatermark(wm int64, out *component.Output) error {
 func (w *window) emitPane(out *component.Output, p *pane) {
 	w.order = w.order[:0]
 	for i := range p.groups {
-		w.order = append(w.order, i)
+		if p.groups[i].set != nil {
+			w.order = append(w.order, i)
+		}
 	}
 	slices.SortFunc(w.order, func(a, b int) int { return compareKeys(p.groups[a].key, p.groups[b].key) })
 	for _, i := range w.order {

@@ -19,13 +19,18 @@ func newKeyTable(width int) *keyTable {
 func (t *keyTable) find(h uint64, e *event.Event, slots []int) (int, bool) {
 	i, ok := t.first[h]
 	for ok && i >= 0 {
-		if keyMatches(t.keys[i], e, slots) {
+		if t.keys[i] != nil && keyMatches(t.keys[i], e, slots) {
 			return int(i), true
 		}
 		i = t.next[i]
 	}
 	return -1, false
 }
+
+// remove makes group idx unfindable (its key was evicted); it stays in
+// its hash chain, skipped, and a later group of the same key is found
+// instead.
+func (t *keyTable) remove(idx int) { t.keys[idx] = nil }
 
 // insert records key (of hash h) as group idx, which must be len of the
 // groups inserted so far.

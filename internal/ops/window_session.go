@@ -63,7 +63,8 @@ func (w *window) schedule(k int) {
 }
 
 // addSession adds e to its key's session, merging the sessions it bridges.
-func (w *window) addSession(e *event.Event, out *component.Output) {
+// It fails when e opens a session and the state limit has no room for it.
+func (w *window) addSession(e *event.Event, out *component.Output) error {
 	t := e.Time
 	ki := w.sessionKeyOf(e)
 	sk := &w.sessKeys[ki]
@@ -87,10 +88,21 @@ func (w *window) addSession(e *event.Event, out *component.Output) {
 	}
 	if w.late(end) {
 		out.Side(0).Emit(e)
-		return
+		if len(sk.sessions) == 0 {
+			w.freeKey(ki) // made for e alone
+		}
+		return nil
+	}
+	if lo < 0 && !w.lim.fits(w.sessBytes) {
+		if !w.evictSessions(w.sessBytes) {
+			return w.lim.full(true, w.sessBytes)
+		}
+		// The evicted sessions may have been this key's: start again.
+		return w.addSession(e, out)
 	}
 	var merged session
 	if lo < 0 {
+		w.lim.add(w.sessBytes)
 		merged = session{start: start, end: end, set: w.pool.Get()}
 		i, _ := slices.BinarySearchFunc(sk.sessions, start, func(s session, v int64) int { return cmpInt(s.start, v) })
 		sk.sessions = slices.Insert(sk.sessions, i, merged)
@@ -104,6 +116,7 @@ func (w *window) addSession(e *event.Event, out *component.Output) {
 			}
 			merged.fired = merged.fired || o.fired
 			w.pool.Put(o.set)
+			w.lim.remove(w.sessBytes)
 		}
 		merged.start, merged.end = start, end
 		sk.sessions = slices.Delete(sk.sessions, lo+1, hi+1)
@@ -116,6 +129,50 @@ func (w *window) addSession(e *event.Event, out *component.Output) {
 		// Late but within the allowed lateness: emit the update now.
 		w.emitRow(out, s.start, s.end, sk.key, s.set)
 	}
+	return nil
+}
+
+// evictSessions drops sessions until one more of b bytes fits, when the
+// policy allows, and reports whether it fits. Each time it takes the
+// session due first: the key whose timer comes first (its earliest session
+// end, or end plus lateness once fired), and of that key the session due
+// first.
+func (w *window) evictSessions(b int64) bool {
+	if !w.lim.evict {
+		return false
+	}
+	for !w.lim.fits(b) {
+		if len(w.due) == 0 {
+			return false
+		}
+		tm := w.due.pop()
+		k := tm.key
+		sk := &w.sessKeys[k]
+		if sk.gen != tm.gen || sk.timerAt != tm.at {
+			continue // stale
+		}
+		first, due := 0, int64(math.MaxInt64)
+		for i, s := range sk.sessions {
+			d := s.end - 1
+			if s.fired {
+				d += w.conf.lateness
+			}
+			if d < due {
+				first, due = i, d
+			}
+		}
+		w.pool.Put(sk.sessions[first].set)
+		sk.sessions = slices.Delete(sk.sessions, first, first+1)
+		w.lim.remove(w.sessBytes)
+		w.lim.evicted++
+		sk.timerAt = math.MaxInt64
+		if len(sk.sessions) == 0 {
+			w.freeKey(k)
+		} else {
+			w.schedule(k)
+		}
+	}
+	return true
 }
 
 // fireSessions emits the sessions the watermark has closed, in end order
@@ -163,6 +220,7 @@ func (w *window) freeLate(k int) bool {
 	for _, s := range sk.sessions {
 		if s.fired && w.late(s.end) {
 			w.pool.Put(s.set)
+			w.lim.remove(w.sessBytes)
 			continue
 		}
 		kept = append(kept, s)
@@ -171,6 +229,14 @@ func (w *window) freeLate(k int) bool {
 	if len(kept) > 0 {
 		return false
 	}
+	w.freeKey(k)
+	return true
+}
+
+// freeKey frees key k, which holds no session, for reuse.
+func (w *window) freeKey(k int) {
+	sk := &w.sessKeys[k]
+	w.lim.grow(-(w.sessKeyBytes + keyBytes(sk.key)))
 	ids := w.sessIndex[sk.hash]
 	if i := slices.Index(ids, int32(k)); i >= 0 {
 		ids = slices.Delete(ids, i, i+1)
@@ -184,7 +250,6 @@ func (w *window) freeLate(k int) bool {
 	sk.gen++
 	sk.timerAt = math.MaxInt64
 	w.freeKeys = append(w.freeKeys, int32(k))
-	return true
 }
 
 // sessionKeyOf returns the slot of e's key, creating it.
@@ -206,6 +271,7 @@ func (w *window) sessionKeyOf(e *event.Event) int {
 	sk := &w.sessKeys[k]
 	sk.key, sk.hash, sk.timerAt = copyKey(e, w.keySlots), h, math.MaxInt64
 	w.sessIndex[h] = append(w.sessIndex[h], int32(k))
+	w.lim.grow(w.sessKeyBytes + keyBytes(sk.key))
 	return k
 }
 

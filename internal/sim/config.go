@@ -20,6 +20,12 @@ const MaxDuration = 1_000_000 * time.Second
 // clock's resolution.
 const maxRate = 1e9
 
+// DefaultQueueCap is the cap on the requests a simulation holds when
+// Config.QueueCap is 0: 2^26, so that the simulator's two rings of 8-byte
+// timestamps (the arrival time of every request held, the dispatch time of
+// every request inside the consumer) stay within 1 GiB.
+const DefaultQueueCap = 1 << 26
+
 // Config describes one simulation. The zero value is not valid: Duration,
 // ProducerRate and ConsumerRate must be set, Goal and Factor must be positive
 // (see DefaultGoal and DefaultFactor).
@@ -37,7 +43,21 @@ type Config struct {
 	ConsumerRate   float64 // requests per second
 	ConsumerModel  ConsumerModel
 
+	// QueueCap bounds the requests the simulation holds at once, waiting
+	// in the dispatcher queue or inside the consumer (0: DefaultQueueCap).
+	// A run that reaches it stops there (Result.Capped); CheckQueue tells
+	// beforehand when the parameters show that a run must reach it.
+	QueueCap int
+
 	Seed uint64 // seeds every random draw; equal configs give equal results
+}
+
+// queueCap returns QueueCap, or its default.
+func (c Config) queueCap() int {
+	if c.QueueCap == 0 {
+		return DefaultQueueCap
+	}
+	return c.QueueCap
 }
 
 // Limit returns how many requests the consumer may hold:
@@ -78,6 +98,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.ConsumerModel.Validate(); err != nil {
 		return err
+	}
+	if c.QueueCap < 0 {
+		return fmt.Errorf("queue cap %d: must be positive (0: the default, %d)", c.QueueCap, DefaultQueueCap)
 	}
 	_, err := c.Limit()
 	return err

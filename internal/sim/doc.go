@@ -56,4 +56,14 @@
 // significant digits, and each component draws from its own PCG stream
 // seeded by Config.Seed, so a seed reproduces a run exactly. Memory is
 // constant apart from the queue itself.
+//
+// # Cap
+//
+// The requests a run holds (queued or inside the consumer) are capped by
+// Config.QueueCap, by default 2^26, which keeps the line's two rings of
+// 8-byte timestamps within 1 GiB. A run that reaches the cap stops there
+// and reports it (Result.Capped; never bounded). CheckQueue refuses a run
+// beforehand when its parameters show that the queue must pass the cap:
+// when the producer's mean rate, less the most the dispatcher and consumer
+// can take, over the run, exceeds the cap by more than 10%.
 package sim

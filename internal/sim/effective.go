@@ -65,7 +65,8 @@ type Effective struct {
 	// the search's resolution.
 	Rate float64
 	// Saturated is the throughput, in requests per second, with the
-	// producer at the consumer's rate. When the queue is unbounded there it
+	// producer at the consumer's rate (over the time that run simulated,
+	// which its cap may have cut short). When the queue is unbounded there it
 	// is a direct measurement of the capacity and a cross-check of Rate.
 	Saturated float64
 	// ClosedForm is the closed-form estimate when HasClosedForm is set.
@@ -84,7 +85,8 @@ func (e Effective) Diff() (float64, bool) {
 }
 
 // EffectiveRate finds the effective dispatch rate of c: the highest producer
-// rate at which the dispatcher queue stays bounded. c.ProducerRate is
+// rate at which the dispatcher queue stays bounded. A probe that reaches
+// c's queue cap counts as not bounded. c.ProducerRate is
 // ignored; every probe runs c at another producer rate with the same seed, so
 // the probes share their random draws and differ only in the rate.
 //
@@ -110,7 +112,7 @@ func EffectiveRate(c Config, resolution float64) (Effective, error) {
 	if err != nil {
 		return Effective{}, err
 	}
-	e.Saturated = float64(r.Completed) / c.Duration.Seconds()
+	e.Saturated = float64(r.Completed) / r.Ran.Seconds()
 	if r.Bounded {
 		e.Rate = C
 		return e, nil

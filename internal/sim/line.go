@@ -27,6 +27,9 @@ func (l *line) queued() int { return int(l.tail - l.mid) }
 // inside returns how many requests the consumer holds.
 func (l *line) inside() int { return int(l.mid - l.head) }
 
+// held returns how many requests the line holds: queued and inside.
+func (l *line) held() int { return int(l.tail - l.head) }
+
 // arrive appends a request that arrived at t.
 func (l *line) arrive(t int64) {
 	if l.tail-l.head == uint64(len(l.arrived)) {

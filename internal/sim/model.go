@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Result is what one simulation measured. Latencies cover the requests that
 // completed within the run; requests still queued or in the consumer at the
@@ -25,8 +28,15 @@ type Result struct {
 	// per second (see Bounded).
 	Growth float64
 	// Bounded reports whether the dispatcher queue stayed bounded (see the
-	// package documentation for the exact rule).
+	// package documentation for the exact rule). A capped run is not.
 	Bounded bool
+
+	// Capped reports that the run stopped early, at Ran, because the
+	// requests it held reached the cap (Config.QueueCap). Counts and
+	// latencies then cover the run up to Ran, and Growth is the dispatcher
+	// queue's mean growth up to it.
+	Capped bool
+	Ran    time.Duration // virtual time simulated: Duration, or less when capped
 
 	Total      Latency // completion − arrival
 	InConsumer Latency // completion − dispatch
@@ -35,13 +45,15 @@ type Result struct {
 // Run simulates c and returns what it measured. It fails only when c is not
 // valid. Run allocates nothing per request: its memory is two HDR count
 // arrays plus the request line (see line), which grows only as far as it is
-// ever filled. Run keeps no shared state, so calls from several goroutines
-// are independent.
+// ever filled, and never past the cap: a run stops when the requests it
+// holds reach c.QueueCap (Result.Capped). Run keeps no shared state, so
+// calls from several goroutines are independent.
 func Run(c Config) (Result, error) {
 	if err := c.Validate(); err != nil {
 		return Result{}, err
 	}
 	limit, _ := c.Limit()
+	held := c.queueCap()
 	end := int64(c.Duration)
 	prod := newSource(c.ProducerDelays, 1e9/c.ProducerRate, c.Seed, streamProducer)
 	disp := newSource(c.DispatcherDelays, float64(c.Goal), c.Seed, streamDispatcher)
@@ -54,6 +66,7 @@ func Run(c Config) (Result, error) {
 		maxQueue, maxIn int
 		qsum            [4]float64
 		qcnt            [4]int64
+		capped          bool
 	)
 	tArr := prod.next()
 	tWake := disp.next()
@@ -69,8 +82,18 @@ func Run(c Config) (Result, error) {
 			t = end
 		}
 		for tArr <= t {
+			// The line holds every request from its arrival to the
+			// completion pass of the wake-up after it: the cap bounds
+			// what it holds.
+			if ln.held() >= held {
+				capped, end = true, tArr
+				break
+			}
 			ln.arrive(tArr)
 			tArr += prod.next()
+		}
+		if capped {
+			break
 		}
 		for ln.inside() > 0 && tDone <= t {
 			a, d := ln.complete()
@@ -112,6 +135,8 @@ func Run(c Config) (Result, error) {
 	r := Result{
 		Config:          c,
 		Limit:           limit,
+		Capped:          capped,
+		Ran:             time.Duration(end),
 		Produced:        int64(ln.tail),
 		Dispatched:      int64(ln.mid),
 		Completed:       int64(ln.head),
@@ -132,5 +157,9 @@ func Run(c Config) (Result, error) {
 	}
 	secs := c.Duration.Seconds()
 	r.Growth, r.Bounded = bounded(r.QueueMeans, secs, float64(r.Produced)/secs, limit)
+	if capped {
+		ran := max(r.Ran.Seconds(), 1e-9)
+		r.Growth, r.Bounded = float64(r.FinalQueue)/ran, false
+	}
 	return r, nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Report is the JSON form of a Result: one flat object, times in seconds,
-// rates in requests per second.
+// rates in requests per second (over the time the run simulated, RanS,
+// which is less than DurationS when it was capped).
 type Report struct {
 	DurationS        float64       `json:"duration_s"`
 	Seed             uint64        `json:"seed"`
@@ -21,6 +22,7 @@ type Report struct {
 	ConsumerDelays   Delays        `json:"consumer_delays"`
 	ConsumerRate     float64       `json:"consumer_rate"`
 	ConsumerModel    ConsumerModel `json:"consumer_model"`
+	QueueCap         int           `json:"queue_cap"`
 	Produced         int64         `json:"produced"`
 	Dispatched       int64         `json:"dispatched"`
 	Completed        int64         `json:"completed"`
@@ -32,6 +34,8 @@ type Report struct {
 	FinalInConsumer  int           `json:"final_in_consumer"`
 	QueueGrowthPerS  float64       `json:"queue_growth_per_s"`
 	Bounded          bool          `json:"bounded"`
+	Capped           bool          `json:"capped"`
+	RanS             float64       `json:"ran_s"`
 	Latency          Latency       `json:"latency_s"`
 	ConsumerLatency  Latency       `json:"consumer_latency_s"`
 }
@@ -40,6 +44,10 @@ type Report struct {
 func (r Result) Report() Report {
 	c := r.Config
 	secs := c.Duration.Seconds()
+	ran := secs
+	if r.Capped {
+		ran = max(r.Ran.Seconds(), 1e-9)
+	}
 	return Report{
 		DurationS:        secs,
 		Seed:             c.Seed,
@@ -52,17 +60,20 @@ func (r Result) Report() Report {
 		ConsumerDelays:   c.ConsumerDelays,
 		ConsumerRate:     c.ConsumerRate,
 		ConsumerModel:    c.ConsumerModel,
+		QueueCap:         c.queueCap(),
 		Produced:         r.Produced,
 		Dispatched:       r.Dispatched,
 		Completed:        r.Completed,
-		ProducedPerS:     float64(r.Produced) / secs,
-		CompletedPerS:    float64(r.Completed) / secs,
+		ProducedPerS:     float64(r.Produced) / ran,
+		CompletedPerS:    float64(r.Completed) / ran,
 		MaxQueue:         r.MaxQueue,
 		FinalQueue:       r.FinalQueue,
 		MaxInConsumer:    r.MaxInConsumer,
 		FinalInConsumer:  r.FinalInConsumer,
 		QueueGrowthPerS:  r.Growth,
 		Bounded:          r.Bounded,
+		Capped:           r.Capped,
+		RanS:             ran,
 		Latency:          r.Total,
 		ConsumerLatency:  r.InConsumer,
 	}
@@ -79,12 +90,20 @@ func WriteJSON(w io.Writer, r Result) error {
 }
 
 // WriteText writes r for people: the setup and counts, then the latency
-// table in seconds in the article's layout (mean | p95 | p99 | max).
+// table in seconds in the article's layout (mean | p95 | p99 | max). A
+// capped run says so on its first and its queue line.
 func WriteText(w io.Writer, r Result) error {
 	p := r.Report()
 	bound := "bounded"
 	if !p.Bounded {
 		bound = "growing"
+	}
+	if p.Capped {
+		bound = fmt.Sprintf("capped at %d requests held", p.QueueCap)
+		if _, err := fmt.Fprintf(w, "capped       the run stopped at %s s of %s s: it held %d requests, its cap\n",
+			sec(p.RanS), num(p.DurationS), p.QueueCap); err != nil {
+			return err
+		}
 	}
 	_, err := fmt.Fprintf(w, `duration     %s s, seed %d
 producer     %s at %s/s: produced %d (%s/s)

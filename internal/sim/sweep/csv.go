@@ -12,7 +12,7 @@ import (
 var LatencyHeader = []string{
 	"jittered", "jitter_delays", "period_s", "factor", "limit",
 	"producer_rate", "rate_fraction", "produced_per_s", "completed_per_s",
-	"max_queue", "final_queue", "max_in_consumer", "bounded", "queue_growth_per_s",
+	"max_queue", "final_queue", "max_in_consumer", "bounded", "queue_growth_per_s", "capped",
 	"mean_s", "p95_s", "p99_s", "max_s",
 	"consumer_mean_s", "consumer_p95_s", "consumer_p99_s", "consumer_max_s",
 }
@@ -36,7 +36,7 @@ func WriteLatencyCSV(w io.Writer, r Results) error {
 			string(p.Jittered), r.Grid.Jitter.String(), f(p.Period.Seconds()), f(p.Factor), strconv.Itoa(rep.Limit),
 			f(rep.ProducerRate), f(p.Fraction), f(rep.ProducedPerS), f(rep.CompletedPerS),
 			strconv.Itoa(rep.MaxQueue), strconv.Itoa(rep.FinalQueue), strconv.Itoa(rep.MaxInConsumer),
-			strconv.FormatBool(rep.Bounded), f(rep.QueueGrowthPerS),
+			strconv.FormatBool(rep.Bounded), f(rep.QueueGrowthPerS), strconv.FormatBool(rep.Capped),
 			f(rep.Latency.Mean), f(rep.Latency.P95), f(rep.Latency.P99), f(rep.Latency.Max),
 			f(rep.ConsumerLatency.Mean), f(rep.ConsumerLatency.P95), f(rep.ConsumerLatency.P99), f(rep.ConsumerLatency.Max),
 		})

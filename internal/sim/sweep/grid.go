@@ -43,6 +43,12 @@ type Grid struct {
 	ConsumerModel    sim.ConsumerModel
 	Seed             uint64
 	Resolution       float64 // of the effective-rate search, relative to ConsumerRate; 0 means 0.25%
+	// QueueCap bounds the requests each simulation holds (see
+	// sim.Config.QueueCap; 0: sim.DefaultQueueCap); a run that reaches it
+	// stops and counts as not bounded. Simulations that run at once each
+	// hold up to their cap. Sweeps refuse no run: a point whose queue must
+	// pass the cap is run until it does.
+	QueueCap int
 }
 
 // Default returns the full grid: about 200 latency points and 40 searches,
@@ -92,6 +98,9 @@ func (g Grid) Validate() error {
 		if !(f > 0) || math.IsInf(f, 0) {
 			return fmt.Errorf("sweep: rate fraction %g: must be a positive number", f)
 		}
+	}
+	if g.QueueCap < 0 {
+		return fmt.Errorf("sweep: queue cap %d: must be positive", g.QueueCap)
 	}
 	if g.Resolution < 0 || g.Resolution >= 1 {
 		return fmt.Errorf("sweep: resolution %g: must be in [0, 1)", g.Resolution)
@@ -159,6 +168,7 @@ func (p LatencyPoint) config(g Grid) sim.Config {
 		Factor:        p.Factor,
 		ConsumerRate:  g.ConsumerRate,
 		ConsumerModel: g.ConsumerModel,
+		QueueCap:      g.QueueCap,
 		Seed:          g.Seed,
 	}
 	switch p.Jittered {
@@ -184,6 +194,7 @@ func (p EffectivePoint) config(g Grid) sim.Config {
 		Factor:           p.Factor,
 		ConsumerRate:     g.ConsumerRate,
 		ConsumerModel:    g.ConsumerModel,
+		QueueCap:         g.QueueCap,
 		Seed:             g.Seed,
 	}
 }
