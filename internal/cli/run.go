@@ -222,6 +222,15 @@ func (c *runCmd) summarize(w io.Writer, tenants []*engine.Tenant) (failed int) {
 		if len(sides) > 0 {
 			dl += " (side outputs: " + strings.Join(sides, ", ") + ")"
 		}
+		if m := s.Memory; m.StateKeys > 0 || m.Evicted > 0 || m.Expired > 0 {
+			dl += fmt.Sprintf(", state %d keys %s", m.StateKeys, humanBytes(m.StateBytes))
+			if m.Evicted > 0 {
+				dl += fmt.Sprintf(" (%d evicted)", m.Evicted)
+			}
+			if m.Expired > 0 {
+				dl += fmt.Sprintf(" (%d expired)", m.Expired)
+			}
+		}
 		fmt.Fprintf(w, "tenant %-16s %s in %s: in %d, out %d, dropped %d, rejected %d%s\n",
 			fmt.Sprintf("%q", s.Tenant), state, s.Elapsed.Round(time.Millisecond), s.In, s.Out, s.Dropped, s.Rejected, dl)
 		if s.Err != nil {
@@ -322,6 +331,14 @@ func writeEdges(w io.Writer, s engine.Stats) {
 		fmt.Fprintf(w, "  sink %-44s latency p50 %v  p99 %v  max %v  (event creation to sink, %d events)\n", a.Name,
 			time.Duration(h.ValueAtQuantile(50)), time.Duration(h.ValueAtQuantile(99)), time.Duration(h.Max()), h.TotalCount())
 	}
+	for _, o := range s.Operators {
+		fmt.Fprintf(w, "  state %-43s keys %d of %d  bytes %s of %s  evicted %d  expired %d\n", o.Name,
+			o.Keys, o.MaxKeys, humanBytes(o.Bytes), humanBytes(o.MaxBytes), o.Evicted, o.Expired)
+	}
+	if s.Memory.Limit > 0 {
+		fmt.Fprintf(w, "  memory %s of the tenant's limit %s (state %s, rings %s)\n", humanBytes(s.Memory.Total()),
+			humanBytes(s.Memory.Limit), humanBytes(s.Memory.StateBytes), humanBytes(s.Memory.RingBytes))
+	}
 }
 
 func (p *progress) clear() {
@@ -342,3 +359,17 @@ func humanRate(f float64) string {
 }
 
 func humanCount(n uint64) string { return humanRate(float64(n)) }
+
+// humanBytes renders a byte count with a binary unit ("1.5MiB").
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTP"[exp])
+}

@@ -322,3 +322,38 @@ func edgeFull(tn *engine.Tenant) bool {
 	}
 	return false
 }
+
+// TestMemoryLimitFailsTheTenant: a count keyed on a unique field grows
+// until the tenant's memory cap stops it, with an error at the limit's
+// position naming the operator that holds the most; another tenant runs on.
+func TestMemoryLimitFailsTheTenant(t *testing.T) {
+	cat := testCatalog(t)
+	e := newEngine(t, 2, "park")
+	greedy := start(t, e, parse(t, cat, "greedy", `tenant: greedy
+limits: {memory: 8MiB}
+sources:
+  gen: {type: generate, profile: sequence, keys: 100000000}
+transforms:
+  per_id: {type: count, inputs: [gen], key: [key], emit: flush, buffer: {capacity: 256}}
+sinks:
+  out: {type: blackhole, inputs: [per_id]}
+`))
+	other := start(t, e, parse(t, cat, "counts", countPipeline(100000, 2, 256, "block")))
+	waitDone(t, greedy, 30*time.Second)
+	err := greedy.Err()
+	if err == nil {
+		t.Fatal("the tenant over its memory limit did not fail")
+	}
+	for _, want := range []string{"greedy.yaml:2:18:", `tenant "greedy": memory limit 8.0MiB reached`, `operator "per_id"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("failure %q lacks %q", err, want)
+		}
+	}
+	if m := greedy.Stats().Memory; m.StateKeys < 10000 || m.StateBytes < 4<<20 {
+		t.Errorf("memory at failure: %+v", m)
+	}
+	waitDone(t, other, 30*time.Second)
+	if err := other.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

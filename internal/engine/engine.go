@@ -31,6 +31,8 @@ type Engine struct {
 		load    []int // placed weight per worker
 	}
 	logMu sync.Mutex
+	// closing stops the memory monitor, which closes monitorDone.
+	closing, monitorDone chan struct{}
 }
 
 // New returns an engine; call Start before adding tenants' work runs.
@@ -40,7 +42,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wait strategy: %w", err)
 	}
-	e := &Engine{cfg: cfg, reg: cfg.Registry}
+	e := &Engine{cfg: cfg, reg: cfg.Registry, closing: make(chan struct{}), monitorDone: make(chan struct{})}
 	for i := 0; i < cfg.Workers; i++ {
 		e.workers = append(e.workers, newWorker(e, i, strategy))
 	}
@@ -64,6 +66,7 @@ func (e *Engine) Start() {
 	for _, w := range e.workers {
 		go w.run()
 	}
+	go e.monitor()
 	for _, t := range e.mu.tenants {
 		t.startDedicated()
 	}
@@ -350,10 +353,12 @@ func (e *Engine) Close() {
 		w.stop.Store(true)
 		w.parker.Unpark()
 	}
+	close(e.closing)
 	if started {
 		for _, w := range e.workers {
 			<-w.done
 		}
+		<-e.monitorDone
 	}
 }
 

@@ -19,6 +19,7 @@ type link struct {
 	producersLeft atomic.Int32
 	consumer      *actor
 	producers     []*actor
+	width         int // fields preallocated per slot
 
 	// Written by the consumer only, read by Stats.
 	gaps    atomic.Uint64 // events missing from the sequence (drops seen)
@@ -55,7 +56,7 @@ func newLink(pl *plan.Link, width int) *link {
 	for i := 0; i < c; i++ {
 		r.Slot(uint64(i)).Fields = backing[i*width : i*width : (i+1)*width]
 	}
-	l := &link{p: pl, ring: r, policy: policy, inWm: event.MinWatermark}
+	l := &link{p: pl, ring: r, policy: policy, inWm: event.MinWatermark, width: width}
 	l.producersLeft.Store(int32(len(pl.Producers)))
 	return l
 }

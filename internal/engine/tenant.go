@@ -250,6 +250,10 @@ type Stats struct {
 	Elapsed          time.Duration
 	Links            []LinkStats
 	Actors           []ActorStats
+	// Memory sums the keyed operators' state and the rings' slots;
+	// Operators lists each keyed operator instance's state.
+	Memory    MemoryStats
+	Operators []OperatorState
 }
 
 // ActorStats describes one actor.
@@ -327,6 +331,7 @@ func (t *Tenant) Stats() Stats {
 		s.Dropped += ls.Dropped
 		s.Links = append(s.Links, ls)
 	}
+	s.Memory = t.memory(&s.Operators)
 	return s
 }
 

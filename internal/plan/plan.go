@@ -172,7 +172,7 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	pl := &Plan{Pipeline: p, Tenant: p.Tenant, ByName: map[string]*Node{}, Workers: opt.Workers}
+	pl := &Plan{Pipeline: p, Tenant: p.Tenant, ByName: map[string]*Node{}, Workers: opt.Workers, Weight: p.Weight}
 	var errs spec.Errors
 	invalid := 0
 	for _, c := range p.Topo() {
