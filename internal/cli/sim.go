@@ -256,6 +256,9 @@ func (c *simSweepCmd) grid() (sweep.Grid, error) {
 		return g, simUsage("%w", err)
 	}
 	g.Seed = c.Seed
+	if c.Workers < 0 {
+		return g, simUsage("--workers %d: must be 0 (one per core) or more", c.Workers)
+	}
 	if c.MaxQueue < 1 {
 		return g, simUsage("--max-queue %d: must be at least 1", c.MaxQueue)
 	}

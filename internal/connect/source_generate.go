@@ -58,7 +58,9 @@ func generateSpec() *component.Spec {
 				Doc: "Seed of the pseudo-random generator; the same seed gives the same events."},
 			{Name: "rate", Type: component.Float, Default: float64(0), HasMin: true,
 				Doc: "Events per second of wall clock; 0 generates as fast as the pipeline reads. " +
-					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog."},
+					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog. " +
+					"A paced event's creation time, from which sinks measure latency, is the time it was due, not the time it was read, " +
+					"so a source that runs late shows as latency."},
 			{Name: "count", Type: component.Int, Default: int64(0), HasMin: true,
 				Doc: "Number of events to generate before the source is done; 0 is unbounded. A tenant whose " +
 					"sources are all finite drains and finishes by itself."},
@@ -258,6 +260,15 @@ func (g *generator) Read(out *component.Output, limit int) (component.ReadResult
 	g.b.first, g.b.created = g.next*max(g.b.stride, 1)+g.inst, now
 	before := out.Len()
 	g.prof.fill(out, int(n), &g.b)
+	if g.rate > 0 {
+		// A paced event was due at its own time: stamp that, not the
+		// read, so a source that is late to run shows as latency
+		// downstream (no coordinated omission).
+		evs := out.Events()[before:]
+		for k := range evs {
+			evs[k].Created = g.base + int64(math.Ceil(float64(g.next+int64(k))*g.period))
+		}
+	}
 	if g.group > 1 {
 		g.shuffle(out.Events()[before:], g.next)
 	}

@@ -123,9 +123,37 @@ func (pl *Plan) link() {
 // from tenants placed before; it is updated. A nil load starts at zero.
 // Ties go to the lowest worker index after first, so that tenants with
 // equal loads spread round-robin.
+//
+// A tenant without parallel instances (no `parallelism` above 1) runs all
+// its actors on one worker, the least loaded: its hand-offs then never
+// cross cores or wake another worker, and small tenants, the common case
+// when there are many, cost one worker's attention each instead of
+// several. `parallelism` is how a tenant asks for more than one core.
 func (pl *Plan) place(first int, load []int) {
 	if len(load) != pl.Workers {
 		load = make([]int, pl.Workers)
+	}
+	parallel := false
+	for _, a := range pl.Actors {
+		parallel = parallel || a.Parallelism > 1
+	}
+	if !parallel {
+		best := -1
+		for k := 0; k < pl.Workers; k++ {
+			w := (first + k) % pl.Workers
+			if best < 0 || load[w] < load[best] {
+				best = w
+			}
+		}
+		for _, a := range pl.Actors {
+			if a.IO() {
+				a.Worker = -1
+				continue
+			}
+			a.Worker = best
+			load[best] += Weight(a)
+		}
+		return
 	}
 	order := make([]*Actor, len(pl.Actors))
 	copy(order, pl.Actors)
