@@ -80,7 +80,10 @@ type actor struct {
 
 	// Event time: a source's clock; the operator's input watermark; what
 	// to forward and what was forwarded; the control record being sent.
-	clock             sourceClock
+	clock sourceClock
+	// timed is set when a consumer downstream acts on event time; an
+	// actor that is not timed sends no watermarks or idle markers.
+	timed             bool
 	wmIn              int64
 	wmOut, wmSent     int64
 	idleOut, idleSent bool
@@ -664,7 +667,7 @@ func (a *actor) finish() (bool, error) {
 	}
 	// Tell every consumer that event time is over before closing.
 	a.wmOut = event.MaxWatermark
-	if len(a.outs) > 0 && a.wmSent < event.MaxWatermark {
+	if a.timed && len(a.outs) > 0 && a.wmSent < event.MaxWatermark {
 		a.sendControl()
 		if a.pending {
 			return true, nil

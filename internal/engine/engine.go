@@ -203,6 +203,7 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 			a.outs[edge.Output] = append(a.outs[edge.Output], newRoute(a.w, ls, edge.KeySlots))
 		}
 	}
+	t.markTimed()
 	t.left.Store(int32(len(t.actors)))
 	e.mu.Lock()
 	e.mu.tenants = append(e.mu.tenants, t)

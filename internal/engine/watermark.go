@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -119,7 +120,33 @@ func (a *actor) takeControl(in *input, e *event.Event) {
 
 // controlDue reports whether a control record waits to be forwarded.
 func (a *actor) controlDue() bool {
-	return a.wmOut > a.wmSent || a.idleOut != a.idleSent
+	return a.timed && (a.wmOut > a.wmSent || a.idleOut != a.idleSent)
+}
+
+// markTimed sets actor.timed on every actor with an operator downstream
+// that acts on event time (component.WatermarkAware): only their edges
+// carry watermarks. A tenant with no windows, joins or over windows sends
+// no control records at all.
+func (t *Tenant) markTimed() {
+	for changed := true; changed; {
+		changed = false
+		for _, a := range t.actors {
+			if a.timed {
+				continue
+			}
+			for _, rs := range a.outs {
+				for _, r := range rs {
+					for _, l := range r.links {
+						c := l.consumer
+						_, aware := c.stages[0].op.(component.WatermarkAware)
+						if c.timed || (aware && !c.sink) {
+							a.timed, changed = true, true
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // sendControl starts delivering the pending control record to every

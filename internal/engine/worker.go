@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"math/bits"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -37,6 +39,9 @@ type worker struct {
 	timers  timerHeap
 	woken   []*actor // spare slice swapped with mu.woken
 	actors  int
+	// pushed records that other goroutines woke actors here since the
+	// worker last parked.
+	pushed bool
 
 	passes, idlePasses, turns atomic.Uint64
 	nActors                   atomic.Int32
@@ -125,10 +130,11 @@ func (w *worker) takeIncoming() {
 	w.nActors.Store(int32(w.actors))
 }
 
-// takeWoken moves actors woken from other goroutines onto their queues.
-func (w *worker) takeWoken() {
+// takeWoken moves actors woken from other goroutines onto their queues
+// and reports whether there were any.
+func (w *worker) takeWoken() bool {
 	if !w.hasWoken.Load() {
-		return
+		return false
 	}
 	w.mu.Lock()
 	woken := w.mu.woken
@@ -140,6 +146,7 @@ func (w *worker) takeWoken() {
 		woken[i] = nil
 	}
 	w.woken = woken
+	return len(woken) > 0
 }
 
 // fireTimers queues the actors whose timers are due.
@@ -159,12 +166,22 @@ func (w *worker) fireTimers(now int64) {
 
 // arm sets the actor's timer to its next due time, unless an earlier timer
 // is already set.
-func (w *worker) arm(a *actor) {
+//
+// Timers far off are rounded up to a grid (a power of two near a
+// sixteenth of the wait, at most about a millisecond), so that the timers
+// of many slow actors fall due together and one wake-up serves them all;
+// a timer never fires early. Thousands of tenants at a few events a second
+// then cost a worker hundreds of wake-ups a second, not one per event.
+func (w *worker) arm(a *actor, now time.Time) {
 	due := a.nextDue()
 	if due.IsZero() {
 		return
 	}
 	at := due.UnixNano()
+	if gap := at - now.UnixNano(); gridOn && gap > timerGridMin*16 {
+		grid := int64(1) << (bits.Len64(uint64(min(gap/16, timerGridMax))) - 1)
+		at = (at + grid - 1) &^ (grid - 1)
+	}
 	if a.timerAt != 0 && a.timerAt <= at {
 		return
 	}
@@ -173,6 +190,10 @@ func (w *worker) arm(a *actor) {
 }
 
 const (
+	// Timer grids (see arm) lie between these, in nanoseconds.
+	timerGridMin = 1 << 10 // about 1 µs
+	timerGridMax = 1 << 20 // about 1 ms
+
 	minPark = 50 * time.Microsecond
 	maxPark = 100 * time.Millisecond
 )
@@ -194,7 +215,9 @@ func (w *worker) run() {
 		if w.actors == 0 && (w.stop.Load() || (w.dedicated && adopted)) {
 			return
 		}
-		w.takeWoken()
+		if w.takeWoken() {
+			w.pushed = true
+		}
 		if w.timers.len() > 0 {
 			w.fireTimers(time.Now().UnixNano())
 		}
@@ -203,7 +226,22 @@ func (w *worker) run() {
 		if q == nil {
 			w.idlePasses.Add(1)
 			w.idler.MaxPark = w.parkLimit()
-			w.idler.Idle(w.hasWork)
+			if w.pushed || w.idler.MaxPark <= w.e.cfg.SpinFor {
+				// Work came from other goroutines since the last sleep,
+				// and more may follow any moment; or the next timer is
+				// nearer than a park's overshoot (a millisecond on some
+				// hosts): wait by the strategy (spinning first, by
+				// default).
+				w.idler.Idle(w.hasWork)
+			} else {
+				// Only this worker's own timers made work and the next
+				// is far: nothing comes before it, and spinning would
+				// only burn the core until then.
+				w.idler.Sleep(w.hasWork)
+			}
+			if w.idler.Parked() {
+				w.pushed = false
+			}
 			continue
 		}
 		w.idler.Worked()
@@ -247,7 +285,7 @@ func (w *worker) serve(q *tenantQueue) {
 			}
 			continue
 		}
-		w.arm(a)
+		w.arm(a, now)
 	}
 	q.active = false
 	if q.head != nil {
@@ -299,3 +337,5 @@ func (w *worker) parkLimit() time.Duration {
 	}
 	return d
 }
+
+var gridOn = os.Getenv("GW_NOGRID") == ""

@@ -42,6 +42,7 @@ type Idler struct {
 	Parker *Parker
 
 	idle      int       // consecutive idle passes since work
+	parked    bool      // the last Idle or Sleep parked
 	idleSince time.Time // first idle pass since work (SpinFor only)
 	idleLast  time.Time // the clock at the latest look (SpinFor only)
 	sink      uint64    // keeps the in-place spin from being optimised away
@@ -68,6 +69,7 @@ func NewIdler(s Strategy, p *Parker) *Idler {
 // without sleeping. After a wake-up by Unpark, SpinThenPark spins again
 // before its next park, since more work tends to follow.
 func (i *Idler) Idle(hasWork func() bool) {
+	i.parked = false
 	switch i.Strategy {
 	case BusySpin:
 		i.spins.Add(1)
@@ -101,6 +103,26 @@ func (i *Idler) Idle(hasWork func() bool) {
 		i.park(hasWork)
 	default:
 		panic("BUG: wait: unknown strategy " + i.Strategy.String())
+	}
+}
+
+// Parked reports whether the Idle or Sleep call that just returned parked
+// (as opposed to spinning, yielding, or finding work before parking).
+func (i *Idler) Parked() bool { return i.parked }
+
+// Sleep is Idle for a loop that knows no work can arrive unannounced
+// before its next timer (MaxPark): SpinThenPark and Park park at once,
+// since spinning would only wait for the timer; Yield and BusySpin, chosen
+// to never sleep, behave as in Idle.
+func (i *Idler) Sleep(hasWork func() bool) {
+	i.parked = false
+	switch i.Strategy {
+	case SpinThenPark, Park:
+		if i.park(hasWork) {
+			i.idle = 0
+		}
+	default:
+		i.Idle(hasWork)
 	}
 }
 
@@ -152,6 +174,7 @@ func (i *Idler) park(hasWork func() bool) bool {
 		return false
 	}
 	i.parks.Add(1)
+	i.parked = true
 	woken := p.Park(d)
 	if woken {
 		i.wakes.Add(1)

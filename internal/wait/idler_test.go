@@ -182,3 +182,24 @@ func TestSpinForParksOnlyAfterItsBudget(t *testing.T) {
 		t.Fatalf("after Worked the budget restarts, but it parked: %+v", st)
 	}
 }
+
+// TestSleepParksWithoutSpinning: Sleep parks at once under spin_then_park
+// (and park), reporting it through Parked; busy_spin still spins.
+func TestSleepParksWithoutSpinning(t *testing.T) {
+	i := NewIdler(SpinThenPark, NewParker())
+	i.SpinFor = time.Second
+	i.MaxPark = time.Millisecond
+	i.Sleep(nil)
+	if st := i.Stats(); st != (IdleStats{Parks: 1}) || !i.Parked() {
+		t.Fatalf("stats %+v, parked %v; want one park and no spin", st, i.Parked())
+	}
+	i.Idle(func() bool { return true })
+	if i.Parked() {
+		t.Fatal("Parked after an Idle that spun")
+	}
+	b := NewIdler(BusySpin, nil)
+	b.Sleep(nil)
+	if st := b.Stats(); st != (IdleStats{Spins: 1}) || b.Parked() {
+		t.Fatalf("busy_spin Sleep: stats %+v, parked %v", st, b.Parked())
+	}
+}
