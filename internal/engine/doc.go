@@ -4,14 +4,19 @@
 //
 // # Workers and actors
 //
-// A worker loops over its actors and gives each a turn bounded by an event
+// A worker runs the actors that have work, each turn bounded by an event
 // budget, so no actor monopolizes a worker (the lesson of seed 002: small
-// units of work, often). An actor owns its operators' state; nothing on the
-// hot path is written by two workers. When a pass over all actors finds no
-// work, the worker waits according to its wait strategy (park, spin then
-// park, yield, busy spin); producers wake a parked consumer with a cheap
-// Unpark after each published batch, and consumers wake a parked producer
-// after releasing space.
+// units of work, often). An actor is woken when work arrives for it (see
+// sched.go) and costs nothing while idle; the run queues are per tenant and
+// served by deficit round robin, weighted, so a tenant running flat out
+// cannot take more than its share while others have work. An actor owns its
+// operators' state; nothing on the hot path is written by two workers. When
+// no actor has work, the worker waits according to its wait strategy (park,
+// spin then park, yield, busy spin).
+//
+// An actor whose component blocks on I/O (component.Spec.IO) runs on a
+// goroutine of its own, never on a worker: a stalled write stalls only its
+// edge, whose overflow policy then applies.
 //
 // # Edges
 //
