@@ -21,7 +21,7 @@ func (r *Ring[T]) Poll(max int) (pos uint64, n int) {
 			return h, 0
 		}
 	}
-	k := min(uint64(max), avail, r.cons.size-(h&r.cons.mask))
+	k := min(uint64(max), avail, r.cons.mask+1-(h&r.cons.mask))
 	r.cons.head = h + k
 	r.cons.pollEnd = h + k
 	r.noteBatch(k)
@@ -50,7 +50,7 @@ func (r *Ring[T]) pollOldest(max int) (uint64, int) {
 		if r.cons.limit <= h && r.pollLimit(h) <= h {
 			return h, 0
 		}
-		k := min(uint64(max), r.cons.limit-h, r.cons.size-(h&r.cons.mask))
+		k := min(uint64(max), r.cons.limit-h, r.cons.mask+1-(h&r.cons.mask))
 		if r.cons.rel == r.cons.pollEnd && r.cons.rel != h {
 			// Holding nothing, and producers evicted past the last release.
 			// Every position below h is free, so released may say so before

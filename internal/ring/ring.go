@@ -132,16 +132,30 @@ type Ring[T any] struct {
 	_ [blockPad]byte
 }
 
-// producerSide is written only by the producer side. The single
-// producer's hot fields come first, on one cache line.
+// producerSide is written only by the producer side. The fields several
+// producers share on a multi-producer ring come first, on one cache line;
+// the single producer's private fields follow.
 type producerSide[T any] struct {
+	// seq is the next sequence number. Owned by the single producer, or by
+	// the producer holding the commit turn.
+	seq uint64
+	// Multi-producer state: word is the claim cursor with the epoch of the
+	// current array in its top bits (see epochShift); boundMulti the cached
+	// free bound; commit the commit turn; growing the growth turn.
+	word       atomic.Uint64
+	boundMulti atomic.Uint64
+	commit     atomic.Uint32
+	growing    atomic.Bool
+	// pendingDrops are sequence numbers consumed by Drop on a multi-producer
+	// ring, folded into seq by the next commit.
+	pendingDrops atomic.Uint64
+	// dropped counts Drop calls and evictions; evicted counts evictions only.
+	dropped, evicted atomic.Uint64
+
 	// Single producer: claim is the next position to claim, limit the
 	// position below which claims fit (from bound and the current array),
 	// pub the next position to publish.
 	claim, limit, pub uint64
-	// seq is the next sequence number. Owned by the single producer, or by
-	// the producer holding the commit turn.
-	seq uint64
 	// The single producer's current array, which holds the positions from
 	// start on in size slots, and a copy of its seqs and mask. Unset on a
 	// multi-producer ring, where they would keep the first array alive.
@@ -154,20 +168,7 @@ type producerSide[T any] struct {
 	// below it is free).
 	bound uint64
 
-	// Multi-producer state: word is the claim cursor with the epoch of the
-	// current array in its top bits (see epochShift); boundMulti the cached
-	// free bound; commit the commit turn; growing the growth turn.
-	word       atomic.Uint64
-	boundMulti atomic.Uint64
-	commit     atomic.Uint32
-	growing    atomic.Bool
-	// pendingDrops are sequence numbers consumed by Drop on a multi-producer
-	// ring, folded into seq by the next commit.
-	pendingDrops atomic.Uint64
-
-	// dropped counts Drop calls and evictions; evicted counts evictions only.
-	dropped, evicted atomic.Uint64
-	blocked          atomic.Int64
+	blocked atomic.Int64
 }
 
 // consumerSide is written only by the consumer. The fields every Poll and
@@ -179,15 +180,16 @@ type consumerSide[T any] struct {
 	rel     uint64 // next position to release
 	// tailEnd is where the array after tail starts, or noNext when tail is
 	// the current array.
-	tailEnd  uint64
+	tailEnd uint64
+	// mask is the current array's size minus one.
+	mask     uint64
 	consumed atomic.Uint64
 	maxBatch atomic.Int64
-	// The current array: the one that holds head, in size slots (mask is
-	// size-1); next is where the following array starts, or noNext while
-	// the consumer does not know of one.
-	mask, size uint64
-	next       uint64
-	slab       *slab[T]
+	// The current array (the one that holds head); next is where the
+	// following array starts, or noNext while the consumer does not know
+	// of one.
+	slab *slab[T]
+	next uint64
 	// tail is the oldest array the consumer still needs: the one that
 	// holds rel.
 	tail *slab[T]
@@ -235,7 +237,7 @@ func Make[T any](cfg Config[T]) *Ring[T] {
 		r.prod.seqs, r.prod.mask, r.prod.size, r.prod.slab = s.seqs, s.mask, initial, s
 		r.prod.limit = initial
 	}
-	r.cons.mask, r.cons.size, r.cons.slab, r.cons.tail = s.mask, initial, s, s
+	r.cons.mask, r.cons.slab, r.cons.tail = s.mask, s, s
 	r.cons.next, r.cons.tailEnd = noNext, noNext
 	return r
 }

@@ -86,7 +86,7 @@ func (r *Ring[T]) follow(h uint64) {
 			return
 		}
 		s := r.cons.slab.next.Load()
-		r.cons.slab, r.cons.mask, r.cons.size, r.cons.next = s, s.mask, s.mask+1, noNext
+		r.cons.slab, r.cons.mask, r.cons.next = s, s.mask, noNext
 		if r.cons.tailEnd == noNext {
 			r.cons.tailEnd = s.start
 		}
