@@ -105,3 +105,14 @@ func (r *Ring[T]) Seq(pos uint64) uint64 {
 	s := r.slabOf(pos)
 	return s.seqs[pos&s.mask]
 }
+
+// Seqs returns the edge sequence numbers of the polled slots [pos, pos+n)
+// as one slice, without copying: Seqs(pos, n)[i] is Seq(pos+i), and for a
+// range one Poll returned it lines up with Segment(pos, n). Consumer side;
+// the slice is valid until the range is released.
+func (r *Ring[T]) Seqs(pos uint64, n int) []uint64 {
+	s := r.slabOf(pos)
+	i := pos & s.mask
+	end := min(i+uint64(max(n, 0)), s.mask+1)
+	return s.seqs[i:end:end]
+}

@@ -51,7 +51,7 @@
 // array is released, the consumer cuts the link to it and the array
 // becomes garbage.
 //
-// Slot, Segment and Seq find the array of a position the caller owns by
+// Slot, Segment, Seq and Seqs find the array of a position the caller owns by
 // starting at the newest array and following the links back while the
 // position is below an array's start: no branch on the calling side, no
 // call, so they stay small enough to inline. An owned position (claimed
@@ -59,7 +59,8 @@
 // cursor, so the walk never reaches a cut link; in steady state the
 // newest array holds the position and the walk stops at once. Every ring,
 // grown or not, pays that one pointer load per call over reading a single
-// fixed array.
+// fixed array. A consumer that needs every event's sequence number takes
+// them per batch with Seqs rather than per event with Seq.
 //
 // A single producer grows the ring only when every claim it made is
 // published, so the arrays of its claimed slots never change under it. On

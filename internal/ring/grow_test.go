@@ -154,10 +154,14 @@ func TestGrowthChainWhileTheConsumerHoldsOlderArrays(t *testing.T) {
 				if len(seg) != h.n || &seg[0] != r.Slot(h.pos) || &seg[h.n-1] != r.Slot(h.pos+uint64(h.n-1)) {
 					t.Fatalf("%s: Segment and Slot disagree on the batch at %d", name, h.pos)
 				}
+				seqs := r.Seqs(h.pos, h.n)
+				if len(seqs) != h.n {
+					t.Fatalf("%s: Seqs of the batch at %d has len %d, want %d", name, h.pos, len(seqs), h.n)
+				}
 				for i := range seg {
 					p := h.pos + uint64(i)
-					if seg[i] != p || r.Seq(p) != p {
-						t.Fatalf("%s: held position %d reads value %d seq %d", name, p, seg[i], r.Seq(p))
+					if seg[i] != p || r.Seq(p) != p || seqs[i] != p {
+						t.Fatalf("%s: held position %d reads value %d seq %d (Seqs %d)", name, p, seg[i], r.Seq(p), seqs[i])
 					}
 				}
 			}
@@ -349,7 +353,7 @@ func TestSteadyStateAfterGrowthDoesNotAllocate(t *testing.T) {
 					r.Publish(p, 3)
 				}
 				p, n := r.Poll(50)
-				_ = r.Seq(p) + *r.Slot(p) + r.Segment(p, n)[0] + *r.Slot(p) + r.Segment(p, n)[0]
+				_ = r.Seq(p) + *r.Slot(p) + r.Segment(p, n)[0] + r.Seqs(p, n)[0]
 				r.Release(p, n)
 				_ = r.Len()
 			})
@@ -392,10 +396,13 @@ func consumeHolding(t *testing.T, r *Ring[uint64], seed uint64, check func(val, 
 			runtime.Gosched()
 			continue
 		}
-		seg := r.Segment(pos, n)
+		seg, seqs := r.Segment(pos, n), r.Seqs(pos, n)
 		for i := range n {
 			p := pos + uint64(i)
-			check(seg[i], r.Seq(p))
+			if seqs[i] != r.Seq(p) {
+				t.Errorf("Seqs(%d, %d)[%d] = %d, Seq(%d) = %d", pos, n, i, seqs[i], p, r.Seq(p))
+			}
+			check(seg[i], seqs[i])
 			snapshot = append(snapshot, seg[i])
 		}
 		held = append(held, batch{pos, n})
