@@ -2,8 +2,8 @@ package ring
 
 import "runtime"
 
-// A multi-producer ring's claim cursor, producerSide.word, carries the epoch of
-// the array claims go to in its top bits, so that a producer's
+// A multi-producer ring's claim cursor, producerSide.word, carries the
+// epoch of the array claims go to in its top bits, so that a producer's
 // compare-and-swap of the cursor also checks that the array it sized its
 // claim by is still current, and frozenBit while a producer installs a new
 // array. Positions stay below 2^57: more than four years at a billion

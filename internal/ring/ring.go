@@ -47,12 +47,12 @@ type Config[T any] struct {
 // Producer-side methods (Claim, TryClaim, Slot and Segment on claimed
 // positions, Publish, Drop, AddBlocked, Close) are called from the producer
 // goroutine, or from any goroutine on a multi-producer ring. Consumer-side
-// methods (Poll, Slot, Segment and Seq on polled positions, Release,
-// Drained) are called from one consumer goroutine. Len, Cap, Allocated, Policy,
-// MultiProducer, Offered and Stats are safe from any goroutine. A slot may
-// only be touched by the side that claimed or polled it, until Publish or
-// Release. The zero Ring is not usable; call Make or New. A Ring must not be
-// copied.
+// methods (Poll, Slot, Segment, Seq and Seqs on polled positions, Release,
+// Drained) are called from one consumer goroutine. Len, Cap, Allocated,
+// Policy, MultiProducer, Offered and Stats are safe from any goroutine. A
+// slot may only be touched by the side that claimed or polled it, until
+// Publish or Release. The zero Ring is not usable; call Make or New. A Ring
+// must not be copied.
 //
 // # Growth
 //
