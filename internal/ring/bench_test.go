@@ -115,15 +115,29 @@ func BenchmarkChannel1P1C(b *testing.B) {
 }
 
 // BenchmarkRingRoundTrip measures the calls themselves: claim, publish,
-// poll and release of 64 events in one goroutine.
+// poll and release of 64 events in one goroutine. The grown cases run on a
+// ring that started with 2 slots and grew to its capacity before the
+// timer starts.
 func BenchmarkRingRoundTrip(b *testing.B) {
 	for _, c := range []struct {
-		name   string
-		policy Policy
-		multi  bool
-	}{{"block", Block, false}, {"drop_oldest", DropOldest, false}, {"multi", Block, true}} {
+		name    string
+		policy  Policy
+		multi   bool
+		initial int
+	}{
+		{"block", Block, false, 0}, {"drop_oldest", DropOldest, false, 0}, {"multi", Block, true, 0},
+		{"block-grown", Block, false, 2}, {"multi-grown", Block, true, 2},
+	} {
 		b.Run(c.name, func(b *testing.B) {
-			r := New[uint64](256, c.policy, c.multi)
+			r := Make(Config[uint64]{Capacity: 256, Initial: c.initial, Policy: c.policy, MultiProducer: c.multi})
+			if c.initial > 0 {
+				pos, got := r.Claim(256)
+				r.Publish(pos, got)
+				pollAll(r)
+				if r.Allocated() != 256 {
+					b.Fatalf("allocated %d, want 256", r.Allocated())
+				}
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				pos, got := r.Claim(64)

@@ -43,3 +43,54 @@ func Example() {
 	// 3 13
 	// 7 17 after a gap of 3
 }
+
+// A ring made with a small initial size grows as claims need, up to its
+// capacity, which stays the bound the policy applies. Init gives every slot
+// of each new array its inner buffer once; slots then reuse it.
+func ExampleMake() {
+	r := ring.Make(ring.Config[[]byte]{
+		Capacity: 8,
+		Initial:  2,
+		Policy:   ring.DropNewest,
+		Init: func(slots [][]byte) {
+			for i := range slots {
+				slots[i] = make([]byte, 0, 16)
+			}
+		},
+	})
+	for _, word := range []string{"a", "bb", "ccc", "dddd", "eeeee"} {
+		pos, ok := r.TryClaim(1)
+		if !ok {
+			r.Drop(1)
+			continue
+		}
+		s := r.Slot(pos)
+		*s = append((*s)[:0], word...)
+		r.Publish(pos, 1)
+		fmt.Println("published", word, "allocated", r.Allocated())
+	}
+	for {
+		pos, n := r.Poll(8)
+		if n == 0 {
+			break
+		}
+		for i, s := range r.Segment(pos, n) {
+			fmt.Printf("read %s (seq %d)\n", s, r.Seq(pos+uint64(i)))
+		}
+		r.Release(pos, n)
+	}
+	st := r.Stats()
+	fmt.Println("capacity", st.Capacity, "allocated", st.Allocated)
+	// Output:
+	// published a allocated 2
+	// published bb allocated 2
+	// published ccc allocated 6
+	// published dddd allocated 6
+	// published eeeee allocated 6
+	// read a (seq 0)
+	// read bb (seq 1)
+	// read ccc (seq 2)
+	// read dddd (seq 3)
+	// read eeeee (seq 4)
+	// capacity 8 allocated 4
+}

@@ -2,8 +2,17 @@ package ring
 
 // Stats is a snapshot of a ring's counters.
 type Stats struct {
-	Policy   Policy
+	Policy Policy
+	// Capacity is the bound the policy applies; Depth and fill are
+	// relative to it.
 	Capacity int
+	// Allocated is the number of slots allocated (see Ring.Allocated): at
+	// most Capacity once the consumer has left older arrays behind, below
+	// twice Capacity while it still reads one. AllocatedBytes is their
+	// size: the slot arrays and the ring's per-slot bookkeeping, not memory
+	// the slots point to (what Init allocates for them).
+	Allocated      int
+	AllocatedBytes int64
 	// Published counts events the consumer got or will get: published and
 	// not evicted. Consumed counts events the consumer released. Dropped
 	// counts events discarded by Drop or evicted under DropOldest, so
@@ -29,17 +38,20 @@ type Stats struct {
 // period.
 func (r *Ring[T]) Stats() Stats {
 	evicted := r.prod.evicted.Load() // before published: never above it
+	alloc := r.allocated.Load()
 	return Stats{
-		Policy:       r.policy,
-		Capacity:     int(r.size),
-		Published:    r.published.Load() - evicted,
-		Evicted:      evicted,
-		Consumed:     r.cons.consumed.Load(),
-		Dropped:      r.prod.dropped.Load(),
-		Depth:        r.Len(),
-		MaxBatch:     int(r.cons.maxBatch.Swap(0)),
-		BlockedNanos: r.prod.blocked.Load(),
-		Closed:       r.closed.Load(),
+		Policy:         r.policy,
+		Capacity:       int(r.size),
+		Allocated:      int(alloc),
+		AllocatedBytes: alloc * r.slotBytes,
+		Published:      r.published.Load() - evicted,
+		Evicted:        evicted,
+		Consumed:       r.cons.consumed.Load(),
+		Dropped:        r.prod.dropped.Load(),
+		Depth:          r.Len(),
+		MaxBatch:       int(r.cons.maxBatch.Swap(0)),
+		BlockedNanos:   r.prod.blocked.Load(),
+		Closed:         r.closed.Load(),
 	}
 }
 

@@ -40,7 +40,7 @@ func TestStatsDepthBlockedAndCounts(t *testing.T) {
 	r.AddBlocked(-time.Second) // ignored
 	r.AddBlocked(500 * time.Nanosecond)
 	st := r.Stats()
-	want := Stats{Policy: Block, Capacity: 8, Published: 6, Consumed: 2, Depth: 4, MaxBatch: 2, BlockedNanos: 2000}
+	want := Stats{Policy: Block, Capacity: 8, Allocated: 8, AllocatedBytes: 8 * 16, Published: 6, Consumed: 2, Depth: 4, MaxBatch: 2, BlockedNanos: 2000}
 	if st != want {
 		t.Fatalf("Stats = %+v\nwant    %+v", st, want)
 	}
