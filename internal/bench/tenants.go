@@ -81,7 +81,7 @@ func runTenants(cfg Config) ([]Result, error) {
 	}
 	// Running means every tenant has produced an event.
 	for _, t := range tenants {
-		for t.Stats().In == 0 {
+		for t.In() == 0 {
 			if time.Since(begin) > time.Minute {
 				return nil, fmt.Errorf("tenant %s made no event within a minute", t.Name)
 			}
@@ -89,8 +89,10 @@ func runTenants(cfg Config) ([]Result, error) {
 		}
 	}
 	startup := time.Since(begin)
-	// Steady state: CPU and latency over d.
-	time.Sleep(time.Second)
+	// Steady state: CPU and latency over d, once the sources that started
+	// first have caught up with what they could not make while the others
+	// were being started.
+	time.Sleep(3 * time.Second)
 	before := latencies(tenants)
 	in0 := totalIn(tenants)
 	cpu0, t0 := cpuTime(), time.Now()
@@ -116,19 +118,15 @@ func runTenants(cfg Config) ([]Result, error) {
 func totalIn(ts []*engine.Tenant) uint64 {
 	var n uint64
 	for _, t := range ts {
-		n += t.Stats().In
+		n += t.In()
 	}
 	return n
 }
 
 func latencies(ts []*engine.Tenant) *hdrhistogram.Histogram {
-	var h *hdrhistogram.Histogram
-	for _, t := range ts {
-		if h == nil {
-			h = t.Latency()
-		} else {
-			h.Merge(t.Latency())
-		}
+	h := ts[0].Latency()
+	for _, t := range ts[1:] {
+		t.AddLatency(h)
 	}
 	return h
 }

@@ -316,8 +316,8 @@ func (p *progress) show() {
 // writeEdges prints one line per edge and one per sink with latency.
 func writeEdges(w io.Writer, s engine.Stats) {
 	for _, l := range s.Links {
-		fmt.Fprintf(w, "  edge %-44s fill %5.1f%% (%d/%d %s)  max batch %4d  published %d  dropped %d  gaps %d  blocked %v\n",
-			l.Label, 100*l.Fill, l.Depth, l.Capacity, l.Policy, l.MaxBatch, l.Published, l.Dropped, l.Gaps,
+		fmt.Fprintf(w, "  edge %-44s fill %5.1f%% (%d/%d %s, %d slots allocated)  max batch %4d  published %d  dropped %d  gaps %d  blocked %v\n",
+			l.Label, 100*l.Fill, l.Depth, l.Capacity, l.Policy, l.Allocated, l.MaxBatch, l.Published, l.Dropped, l.Gaps,
 			time.Duration(l.BlockedNanos).Round(time.Microsecond))
 	}
 	for _, a := range s.Actors {

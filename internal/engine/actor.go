@@ -55,6 +55,9 @@ type actor struct {
 	srcDone   bool
 	idleUntil time.Time
 	pushWait  bool // a push source with nothing queued: no turn until Wake
+	// tickAt is the earliest time a stage's Ticker is due (zero: no
+	// ticker), so a turn need not look at every stage.
+	tickAt time.Time
 
 	stages []*stage // head first for operator actors; all fused for sources
 	async  []*stage // the Async stages, whose bounds gate the actor's input
@@ -524,6 +527,10 @@ func (a *actor) blockedHasSpace() bool {
 
 // tick runs due tickers.
 func (a *actor) tick(now time.Time) error {
+	if a.tickAt.IsZero() || now.Before(a.tickAt) {
+		return nil
+	}
+	defer a.nextTick()
 	for i, st := range a.stages {
 		if st.ticker == nil || now.Before(st.next) {
 			continue
@@ -550,6 +557,16 @@ func (a *actor) tick(now time.Time) error {
 	return nil
 }
 
+// nextTick sets tickAt to the earliest ticker's next time (zero: none).
+func (a *actor) nextTick() {
+	a.tickAt = time.Time{}
+	for _, st := range a.stages {
+		if st.ticker != nil && (a.tickAt.IsZero() || st.next.Before(a.tickAt)) {
+			a.tickAt = st.next
+		}
+	}
+}
+
 // nextDue returns when the actor next needs a turn without new input (a
 // paced source or a ticker), or the zero time.
 //
@@ -563,10 +580,8 @@ func (a *actor) nextDue() time.Time {
 	if a.isSource() && !a.srcDone && !a.idleUntil.IsZero() {
 		due = a.idleUntil
 	}
-	for _, st := range a.stages {
-		if st.ticker != nil && (due.IsZero() || st.next.Before(due)) {
-			due = st.next
-		}
+	if !a.tickAt.IsZero() && (due.IsZero() || a.tickAt.Before(due)) {
+		due = a.tickAt
 	}
 	return due
 }
@@ -600,12 +615,7 @@ func (a *actor) ready(now time.Time) bool {
 	if drained {
 		return true
 	}
-	for _, st := range a.stages {
-		if st.ticker != nil && !now.Before(st.next) {
-			return true
-		}
-	}
-	return false
+	return !a.tickAt.IsZero() && !now.Before(a.tickAt)
 }
 
 // finish flushes the operators once each, in chain order (emitting what

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,9 @@ type Engine struct {
 		closed  bool
 		next    int   // placement offset for the next tenant
 		load    []int // placed weight per worker
+		// capped are the tenants with a memory limit, which the monitor
+		// measures.
+		capped []*Tenant
 	}
 	logMu sync.Mutex
 	// closing stops the memory monitor, which closes monitorDone.
@@ -153,6 +157,7 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 			}
 			a.stages = append(a.stages, st)
 		}
+		a.nextTick()
 		a.sink = pa.Head().Comp.Kind == component.KindSink
 		a.side = make([]atomic.Uint64, len(pa.Head().Comp.Spec.SideOutputs))
 		if pa.Tail().Comp.Kind == component.KindSink {
@@ -207,6 +212,10 @@ func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
 	t.left.Store(int32(len(t.actors)))
 	e.mu.Lock()
 	e.mu.tenants = append(e.mu.tenants, t)
+	if pl.Pipeline.Limits.Memory > 0 {
+		// Copy on write: the monitor reads it without the lock.
+		e.mu.capped = append(slices.Clip(e.mu.capped), t)
+	}
 	started := e.mu.started
 	e.mu.Unlock()
 	if len(t.actors) == 0 {

@@ -43,23 +43,33 @@ func newLink(pl *plan.Link, width int) *link {
 	if err != nil {
 		panic("BUG: unchecked buffer policy: " + err.Error())
 	}
-	r := ring.New[event.Event](pl.Edge.Capacity, policy, len(pl.Producers) > 1)
-	// Preallocate every slot's Fields to the schema width in one backing
-	// array, so the first lap does not allocate either. The three-index
-	// slices keep a slot that outgrows its width from writing into its
-	// neighbour (append reallocates instead).
 	if width < 1 {
 		width = 1
 	}
-	c := r.Cap()
-	backing := make([]event.Value, c*width)
-	for i := 0; i < c; i++ {
-		r.Slot(uint64(i)).Fields = backing[i*width : i*width : (i+1)*width]
-	}
+	// The ring starts small and doubles, up to the edge's declared
+	// capacity, when a producer finds it full: an edge takes the memory its
+	// traffic needs (a quiet tenant's edge stays at initialRingSlots), not
+	// its bound. Each new slot array gets its slots' Fields preallocated to
+	// the schema width in one backing array, so a lap does not allocate
+	// either. The three-index slices keep a slot that outgrows its width
+	// from writing into its neighbour (append reallocates instead).
+	r := ring.Make(ring.Config[event.Event]{
+		Capacity: pl.Edge.Capacity, Initial: initialRingSlots, Policy: policy,
+		MultiProducer: len(pl.Producers) > 1,
+		Init: func(slots []event.Event) {
+			backing := make([]event.Value, len(slots)*width)
+			for i := range slots {
+				slots[i].Fields = backing[i*width : i*width : (i+1)*width]
+			}
+		},
+	})
 	l := &link{p: pl, ring: r, policy: policy, inWm: event.MinWatermark, width: width}
 	l.producersLeft.Store(int32(len(pl.Producers)))
 	return l
 }
+
+// initialRingSlots is the slots an edge's ring starts with.
+const initialRingSlots = 16
 
 // producerDone is called by each producer, on its worker from, when it has
 // published its last event; the last one closes the ring and wakes the
@@ -102,6 +112,10 @@ type LinkStats struct {
 	MaxBatch int
 	// BlockedNanos is the time producers spent waiting for space.
 	BlockedNanos int64
+	// Allocated is the slots the ring holds now (it grows towards
+	// Capacity as traffic needs); Bytes what they take with their fields.
+	Allocated int
+	Bytes     int64
 	Closed       bool
 }
 
@@ -128,6 +142,7 @@ func (l *link) stats() LinkStats {
 		Published: s.Published, Consumed: s.Consumed, Dropped: dropped, Gaps: gaps,
 		Depth: s.Depth, Fill: float64(s.Depth) / float64(s.Capacity), MaxBatch: s.MaxBatch,
 		BlockedNanos: s.BlockedNanos, Closed: s.Closed,
+		Allocated: s.Allocated, Bytes: l.memoryBytes(),
 	}
 }
 

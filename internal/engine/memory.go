@@ -20,10 +20,7 @@ import (
 // memoryCheckEvery is how often capped tenants are measured.
 const memoryCheckEvery = 100 * time.Millisecond
 
-var (
-	eventBytes = int64(unsafe.Sizeof(event.Event{}))
-	valueBytes = int64(unsafe.Sizeof(event.Value{}))
-)
+var valueBytes = int64(unsafe.Sizeof(event.Value{}))
 
 // OperatorState is one keyed operator instance's state figures.
 type OperatorState struct {
@@ -77,9 +74,11 @@ func (t *Tenant) memory(ops *[]OperatorState) MemoryStats {
 	return m
 }
 
-// memoryBytes is what the link's ring slots take.
+// memoryBytes is what the link's ring slots take: the slots (headers and
+// sequence numbers) and their preallocated fields.
 func (l *link) memoryBytes() int64 {
-	return int64(l.ring.Cap()) * (eventBytes + 8 + int64(l.width)*valueBytes)
+	st := l.ring.Stats()
+	return st.AllocatedBytes + int64(st.Allocated)*int64(l.width)*valueBytes
 }
 
 // checkMemory fails the tenant when it holds more than its cap.
@@ -125,7 +124,10 @@ func (e *Engine) monitor() {
 		case <-e.closing:
 			return
 		case <-tick.C:
-			for _, t := range e.Tenants() {
+			e.mu.Lock()
+			capped := e.mu.capped
+			e.mu.Unlock()
+			for _, t := range capped {
 				t.checkMemory()
 			}
 		}

@@ -274,6 +274,24 @@ type ActorStats struct {
 	Latency *hdrhistogram.Snapshot
 }
 
+// In returns the events the tenant's sources have produced, as Stats.In,
+// without the rest of Stats.
+func (t *Tenant) In() uint64 {
+	var n uint64
+	for _, a := range t.actors {
+		if !a.isSource() {
+			continue
+		}
+		n += a.in.Load()
+		for i, name := range a.p.Head().Comp.Spec.SideOutputs {
+			if name != "dead_letter" {
+				n += a.side[i].Load()
+			}
+		}
+	}
+	return n
+}
+
 // Stats returns the tenant's current figures.
 func (t *Tenant) Stats() Stats {
 	s := Stats{Tenant: t.Name, Failed: t.failed.Load(), Err: t.Err()}
@@ -338,6 +356,13 @@ func (t *Tenant) Stats() Stats {
 // Latency merges the sinks' latency histograms (event creation to sink).
 func (t *Tenant) Latency() *hdrhistogram.Histogram {
 	h := newLatencyHistogram()
+	t.AddLatency(h)
+	return h
+}
+
+// AddLatency merges the sinks' latency histograms into h, allocating
+// nothing (for summing many tenants).
+func (t *Tenant) AddLatency(h *hdrhistogram.Histogram) {
 	for _, a := range t.actors {
 		if a.lat == nil {
 			continue
@@ -346,7 +371,6 @@ func (t *Tenant) Latency() *hdrhistogram.Histogram {
 		h.Merge(a.lat)
 		a.latMu.Unlock()
 	}
-	return h
 }
 
 func newLatencyHistogram() *hdrhistogram.Histogram {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math/bits"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -178,7 +177,7 @@ func (w *worker) arm(a *actor, now time.Time) {
 		return
 	}
 	at := due.UnixNano()
-	if gap := at - now.UnixNano(); gridOn && gap > timerGridMin*16 {
+	if gap := at - now.UnixNano(); gap > timerGridMin*16 {
 		grid := int64(1) << (bits.Len64(uint64(min(gap/16, timerGridMax))) - 1)
 		at = (at + grid - 1) &^ (grid - 1)
 	}
@@ -337,5 +336,3 @@ func (w *worker) parkLimit() time.Duration {
 	}
 	return d
 }
-
-var gridOn = os.Getenv("GW_NOGRID") == ""

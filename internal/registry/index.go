@@ -75,6 +75,7 @@ func (x *nameIndex) cloneWithRoom(extra int) nameIndex {
 }
 
 // put adds s under (s.Tenant, s.Name) or replaces the schema already there.
+// It doubles the table first when an addition would fill it past half.
 func (x *nameIndex) put(s *event.Schema) { x.putHashed(x.hash(s.Tenant, s.Name), s) }
 
 func (x *nameIndex) putHashed(h uint64, s *event.Schema) {
@@ -83,7 +84,9 @@ func (x *nameIndex) putHashed(h uint64, s *event.Schema) {
 		sl := &x.slots[i]
 		if sl.schema == nil {
 			if (x.n+1)*2 > len(x.slots) {
-				panic("BUG: registry name index over half full; cloneWithRoom was given too little room")
+				*x = x.cloneWithRoom(1)
+				x.putHashed(h, s)
+				return
 			}
 			*sl = slot{hash: h, schema: s}
 			x.n++
@@ -92,6 +95,56 @@ func (x *nameIndex) putHashed(h uint64, s *event.Schema) {
 		if sl.hash == h && sl.schema.Name == s.Name && sl.schema.Tenant == s.Tenant {
 			sl.schema = s
 			return
+		}
+	}
+}
+
+// nameShards is the number of nameIndex shards of a snapshot (a power of
+// two), chosen by the top bits of the hash. A registration copies the one
+// shard it changes, not the whole index: registering n types one by one
+// costs O(n²/nameShards) copying instead of O(n²), which matters when
+// thousands of tenants start.
+const (
+	nameShardBits = 6
+	nameShards    = 1 << nameShardBits
+)
+
+// shardedNames maps (tenant, name) to a schema through nameShards shards.
+// Shards are shared between snapshots until one is changed; a snapshot
+// being built copies a shard before its first change (see Snapshot.own).
+type shardedNames struct {
+	seed   maphash.Seed
+	shards []*nameIndex
+}
+
+func newShardedNames() shardedNames {
+	n := shardedNames{seed: maphash.MakeSeed(), shards: make([]*nameIndex, nameShards)}
+	for i := range n.shards {
+		x := newNameIndex()
+		x.seed = n.seed
+		n.shards[i] = &x
+	}
+	return n
+}
+
+func (n *shardedNames) hash(tenant, name string) uint64 {
+	return bits.RotateLeft64(maphash.String(n.seed, tenant), 29) ^ maphash.String(n.seed, name)
+}
+
+func shardOf(h uint64) int { return int(h >> (64 - nameShardBits)) }
+
+// lookup returns the schema registered under (tenant, name), or nil.
+func (n *shardedNames) lookup(tenant, name string) *event.Schema {
+	h := n.hash(tenant, name)
+	x := n.shards[shardOf(h)]
+	mask := uint64(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.schema == nil {
+			return nil
+		}
+		if s.hash == h && s.schema.Name == name && s.schema.Tenant == tenant {
+			return s.schema
 		}
 	}
 }

@@ -113,9 +113,9 @@ func (r *Registry) RegisterAll(schemas ...*event.Schema) ([]*event.Schema, error
 		cur := view.Lookup(c.Tenant, c.Name)
 		if cur == nil {
 			if next == nil {
-				next = old.clone(len(schemas) - i)
+				next = old.clone()
 			}
-			if uint64(len(next.byID)) > math.MaxUint32 {
+			if next.n == math.MaxUint32 {
 				return nil, fmt.Errorf("register tenant %q type %q: registry full", c.Tenant, c.Name)
 			}
 			next.add(c)
@@ -128,13 +128,14 @@ func (r *Registry) RegisterAll(schemas ...*event.Schema) ([]*event.Schema, error
 		}
 		if ev != cur {
 			if next == nil {
-				next = old.clone(len(schemas) - i)
+				next = old.clone()
 			}
 			next.replace(ev)
 		}
 		out[i] = ev
 	}
 	if next != nil {
+		next.publish()
 		r.cur.Store(next)
 	}
 	return out, nil

@@ -2,6 +2,8 @@ package registry_test
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -254,5 +256,31 @@ func TestTenantsTypesSchemas(t *testing.T) {
 	}
 	if len(r.Types("nobody")) != 0 || len(registry.New().Tenants()) != 0 {
 		t.Error("empty listings are not empty")
+	}
+}
+
+// TestRegistrationCopiesLittle: with tens of thousands of types (thousands
+// of tenants), registering one more copies the chunk and the name shard it
+// changes, not the whole registry.
+func TestRegistrationCopiesLittle(t *testing.T) {
+	r := registry.New()
+	for i := range 20000 {
+		mustRegister(t, r, event.MustSchema(fmt.Sprintf("tenant-%d", i), "events", f("n", event.Int)))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const more = 10
+	for i := range more {
+		mustRegister(t, r, event.MustSchema(fmt.Sprintf("late-%d", i), "events", f("n", event.Int)))
+	}
+	runtime.ReadMemStats(&after)
+	// A whole copy would be at least 20000 IDs × 8 bytes plus 40000 name
+	// slots × 16 bytes: 800 KB per registration.
+	if per := (after.TotalAlloc - before.TotalAlloc) / more; per > 64<<10 {
+		t.Fatalf("a registration allocated %d bytes among 20000 types", per)
+	}
+	if r.Len() != 20000+more || r.Lookup("late-3", "events") == nil || r.Schema(20000+more).Tenant != "late-9" {
+		t.Fatal("registry lost track after the registrations")
 	}
 }

@@ -13,16 +13,26 @@ import (
 // from it: every schema it returns is consistent with every other.
 type Snapshot struct {
 	version uint64
-	// byID[id] is the current schema with that ID; byID[0] is nil because
-	// ID 0 means "not registered".
-	byID  []*event.Schema
-	names nameIndex
+	// n is the next ID: IDs 1..n-1 are registered (ID 0 means "not
+	// registered").
+	n uint32
+	// chunks[id/idChunk][id%idChunk] is the current schema with that ID.
+	// Chunks, like name shards, are shared with earlier snapshots until
+	// changed.
+	chunks []*[idChunk]*event.Schema
+	names  shardedNames
+	// While the snapshot is being built: the chunks and shards it copied
+	// and may change. Nil once published.
+	ownChunks, ownShards map[int]bool
 }
+
+// idChunk is the IDs per chunk of the ID table.
+const idChunk = 1024
 
 // Schema returns the schema with the given ID, or nil if there is none.
 func (s *Snapshot) Schema(id uint32) *event.Schema {
-	if uint64(id) < uint64(len(s.byID)) {
-		return s.byID[id]
+	if c := int(id / idChunk); c < len(s.chunks) {
+		return s.chunks[c][id%idChunk]
 	}
 	return nil
 }
@@ -33,7 +43,7 @@ func (s *Snapshot) Lookup(tenant, name string) *event.Schema {
 }
 
 // Len returns the number of registered types.
-func (s *Snapshot) Len() int { return len(s.byID) - 1 }
+func (s *Snapshot) Len() int { return int(s.n) - 1 }
 
 // Version counts the snapshots published before this one: it grows by one
 // with every registration that changed the registry. Caches derived from a
@@ -41,13 +51,19 @@ func (s *Snapshot) Len() int { return len(s.byID) - 1 }
 func (s *Snapshot) Version() uint64 { return s.version }
 
 // Schemas returns every registered schema in ID order, in a new slice.
-func (s *Snapshot) Schemas() []*event.Schema { return slices.Clone(s.byID[1:]) }
+func (s *Snapshot) Schemas() []*event.Schema {
+	out := make([]*event.Schema, 0, s.Len())
+	for id := uint32(1); id < s.n; id++ {
+		out = append(out, s.Schema(id))
+	}
+	return out
+}
 
 // Tenants returns the tenants that have registered types, sorted, in a new
 // slice.
 func (s *Snapshot) Tenants() []string {
 	var out []string
-	for _, sc := range s.byID[1:] {
+	for _, sc := range s.Schemas() {
 		out = append(out, sc.Tenant)
 	}
 	slices.Sort(out)
@@ -58,7 +74,7 @@ func (s *Snapshot) Tenants() []string {
 // a new slice.
 func (s *Snapshot) Types(tenant string) []*event.Schema {
 	var out []*event.Schema
-	for _, sc := range s.byID[1:] {
+	for _, sc := range s.Schemas() {
 		if sc.Tenant == tenant {
 			out = append(out, sc)
 		}
@@ -69,30 +85,67 @@ func (s *Snapshot) Types(tenant string) []*event.Schema {
 
 // emptySnapshot is the registry's first snapshot.
 func emptySnapshot() *Snapshot {
-	return &Snapshot{byID: []*event.Schema{nil}, names: newNameIndex()}
+	return &Snapshot{n: 1, chunks: []*[idChunk]*event.Schema{new([idChunk]*event.Schema)}, names: newShardedNames()}
 }
 
-// clone returns an unpublished copy of s, one version later, with room for
-// extra new types. It shares no mutable memory with s.
-func (s *Snapshot) clone(extra int) *Snapshot {
-	byID := make([]*event.Schema, len(s.byID), len(s.byID)+extra)
-	copy(byID, s.byID)
-	return &Snapshot{version: s.version + 1, byID: byID, names: s.names.cloneWithRoom(extra)}
+// clone returns an unpublished copy of s, one version later. It copies the
+// tables of chunk and shard pointers; a chunk or shard is copied itself only
+// when the new snapshot first changes it (own), so the copy costs O(types /
+// idChunk + nameShards), not O(types), and s is never changed.
+func (s *Snapshot) clone() *Snapshot {
+	return &Snapshot{
+		version: s.version + 1, n: s.n,
+		chunks:    slices.Clone(s.chunks),
+		names:     shardedNames{seed: s.names.seed, shards: slices.Clone(s.names.shards)},
+		ownChunks: map[int]bool{}, ownShards: map[int]bool{},
+	}
+}
+
+// publish ends the building of s.
+func (s *Snapshot) publish() { s.ownChunks, s.ownShards = nil, nil }
+
+// chunkFor returns the chunk holding id, private to s, adding or copying it
+// as needed.
+func (s *Snapshot) chunkFor(id uint32) *[idChunk]*event.Schema {
+	c := int(id / idChunk)
+	if c == len(s.chunks) {
+		s.chunks = append(s.chunks, new([idChunk]*event.Schema))
+		s.ownChunks[c] = true
+	} else if !s.ownChunks[c] {
+		cp := *s.chunks[c]
+		s.chunks[c] = &cp
+		s.ownChunks[c] = true
+	}
+	return s.chunks[c]
+}
+
+// putName puts sc in its name shard, copying the shard first if s shares
+// it.
+func (s *Snapshot) putName(sc *event.Schema) {
+	h := s.names.hash(sc.Tenant, sc.Name)
+	i := shardOf(h)
+	if !s.ownShards[i] {
+		cp := s.names.shards[i].cloneWithRoom(1)
+		s.names.shards[i] = &cp
+		s.ownShards[i] = true
+	}
+	s.names.shards[i].putHashed(h, sc)
 }
 
 // add appends a new type to an unpublished snapshot and sets its ID.
 func (s *Snapshot) add(sc *event.Schema) {
-	sc.ID = uint32(len(s.byID))
-	s.byID = append(s.byID, sc)
-	s.names.put(sc)
+	sc.ID = s.n
+	s.chunkFor(s.n)[s.n%idChunk] = sc
+	s.n++
+	s.putName(sc)
 }
 
 // replace puts an evolved schema in place of the one with the same ID in an
 // unpublished snapshot.
 func (s *Snapshot) replace(sc *event.Schema) {
-	if s.byID[sc.ID].Tenant != sc.Tenant || s.byID[sc.ID].Name != sc.Name {
+	if old := s.Schema(sc.ID); old == nil || old.Tenant != sc.Tenant || old.Name != sc.Name {
 		panic("BUG: registry replacing a schema with one of another type")
 	}
-	s.byID[sc.ID] = sc
-	s.names.put(sc)
+	s.chunkFor(sc.ID)[sc.ID%idChunk] = sc
+	s.putName(sc)
 }
