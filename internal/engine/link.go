@@ -116,7 +116,7 @@ type LinkStats struct {
 	// Capacity as traffic needs); Bytes what they take with their fields.
 	Allocated int
 	Bytes     int64
-	Closed       bool
+	Closed    bool
 }
 
 func (l *link) stats() LinkStats {
