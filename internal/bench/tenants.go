@@ -95,15 +95,19 @@ func runTenants(cfg Config) ([]Result, error) {
 	time.Sleep(3 * time.Second)
 	before := latencies(tenants)
 	in0 := totalIn(tenants)
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	cpu0, t0 := cpuTime(), time.Now()
 	time.Sleep(d)
 	cpu, el := cpuTime()-cpu0, time.Since(t0)
+	runtime.ReadMemStats(&m1)
 	events := totalIn(tenants) - in0
 	h := since(latencies(tenants), before)
 	e.Stop(10 * time.Second)
 	rss := peakRSS()
 	return []Result{{Bench: "tenants", Case: caseName, Variant: "greenwave",
 		EventsPerSec: float64(events) / el.Seconds(), NsPerEvent: float64(cpu.Nanoseconds()) / float64(max(events, 1)),
+		AllocsPerEvent: float64(m1.Mallocs-m0.Mallocs) / float64(max(events, 1)),
 		P50Ns: h.ValueAtQuantile(50), P99Ns: h.ValueAtQuantile(99), MaxNs: h.Max(),
 		Extra: map[string]any{
 			"startup_ms":     startup.Milliseconds(),
@@ -112,6 +116,7 @@ func runTenants(cfg Config) ([]Result, error) {
 			"tenants":        n,
 			"workers":        e.Workers(),
 			"gomaxprocs":     runtime.GOMAXPROCS(0),
+			"gc_cycles":      m1.NumGC - m0.NumGC,
 		}}}, nil
 }
 

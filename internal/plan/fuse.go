@@ -6,18 +6,28 @@ import (
 	"github.com/greenwave/greenwave/internal/component"
 )
 
-// fuse groups nodes into actors. A node joins its upstream's actor when it
-// is a stateless transform (or a Parallel sink) with exactly one input,
-// reading the upstream's main output, and the upstream's only consumer is
-// this node: then the link is one-to-one and the node can run in place on
-// the upstream's batches. Other sinks never fuse, so that a sink writing one
-// file or terminal has one instance and its own edge (with its own fill and
-// batch-size figures). Keyed nodes start an actor with `parallelism`
-// instances; nodes fused behind them run in each instance.
+// fuse groups nodes into actors. A node joins its upstream's actor when the
+// link between them is one-to-one: the node has exactly one input, reading
+// the upstream's main output, and is the upstream's only consumer; and the
+// node is
+//
+//   - a stateless transform, which then runs in place on the upstream's
+//     batches; or
+//   - a Parallel sink (blackhole), one beside each upstream instance; or
+//   - a keyed transform with parallelism 1 behind an upstream of one
+//     instance, which does not act on event time: one instance sees every
+//     key anyway, so no partitioning is lost, and a ring and a turn per
+//     batch are saved (a count or aggregate behind its source).
+//
+// Other sinks never fuse, so that a sink writing one file or terminal has
+// one instance and its own edge (with its own fill and batch-size
+// figures); an operator acting on event time heads its actor, where the
+// watermarks arrive. Keyed nodes with parallelism above 1 start an actor
+// with that many instances; nodes fused behind them run in each instance.
 func (pl *Plan) fuse() {
 	actorOf := map[*Node][]*Actor{}
 	for _, n := range pl.Nodes {
-		if up := fusableInto(n); up != nil && actorOf[up] != nil {
+		if up := fusableInto(n); up != nil && actorOf[up] != nil && (!n.Comp.Spec.Keyed || len(actorOf[up]) == 1) {
 			for _, a := range actorOf[up] {
 				a.Nodes = append(a.Nodes, n)
 			}
@@ -41,7 +51,9 @@ func (pl *Plan) fuse() {
 
 func fusableInto(n *Node) *Node {
 	c := n.Comp
-	fusable := (c.Kind == component.KindTransform && c.Spec.Stateless) || (c.Kind == component.KindSink && c.Spec.Parallel)
+	keyedAlone := c.Kind == component.KindTransform && c.Spec.Keyed && max(c.Parallelism, 1) == 1 && !n.Timed &&
+		len(c.Spec.SideOutputs) == 0
+	fusable := (c.Kind == component.KindTransform && c.Spec.Stateless) || (c.Kind == component.KindSink && c.Spec.Parallel) || keyedAlone
 	if !fusable || len(n.Inputs) != 1 {
 		return nil
 	}

@@ -22,6 +22,10 @@ type Node struct {
 	Inputs []*Edge
 	// Outputs are the edges that read this node's outputs.
 	Outputs []*Edge
+	// Timed is set when the node's operator acts on event time
+	// (component.WatermarkAware): it heads its actor, where watermarks
+	// reach it.
+	Timed bool
 }
 
 // Name returns the component name.
@@ -225,6 +229,7 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 			continue
 		}
 		n.Schema, n.SideSchemas = inst.Schema, inst.SideSchemas
+		_, n.Timed = inst.Operator.(component.WatermarkAware)
 		if c.Spec.Keyed && len(c.Key) > 0 {
 			for _, e := range n.Inputs {
 				if keyedUpstream(e, c.Key) {

@@ -168,3 +168,62 @@ sinks:
 		t.Fatalf("error %q lacks position, component or value", msg)
 	}
 }
+
+// TestKeyedFusion: a keyed operator with parallelism 1 that does not act on
+// event time runs in its single-instance upstream's actor; one with
+// parallelism above 1, one behind a parallel upstream, and one acting on
+// event time (a window) head actors of their own.
+func TestKeyedFusion(t *testing.T) {
+	actorsOf := func(pl *plan.Plan) []string {
+		var out []string
+		for _, a := range pl.Actors {
+			out = append(out, a.Name())
+		}
+		return out
+	}
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"count behind its source", `
+sources:
+  gen: {type: generate, profile: sequence, rate: 10}
+transforms:
+  per_key: {type: count, inputs: [gen], key: [key]}
+sinks:
+  out: {type: blackhole, inputs: [per_key]}
+`, []string{"gen+per_key+out"}},
+		{"parallelism 2", `
+sources:
+  gen: {type: generate, profile: sequence}
+transforms:
+  per_key: {type: count, inputs: [gen], key: [key], parallelism: 2}
+sinks:
+  out: {type: blackhole, inputs: [per_key]}
+`, []string{"gen", "per_key+out#0", "per_key+out#1"}},
+		{"parallel upstream", `
+sources:
+  gen: {type: generate, profile: sequence, parallelism: 2}
+transforms:
+  per_key: {type: count, inputs: [gen], key: [key]}
+sinks:
+  out: {type: blackhole, inputs: [per_key]}
+`, []string{"gen#0", "gen#1", "per_key+out"}},
+		{"a window acts on event time", `
+sources:
+  gen: {type: generate, profile: sequence}
+transforms:
+  per_minute: {type: window, inputs: [gen], key: [key], window: tumbling, size: 1m, aggregates: {n: count()}}
+sinks:
+  out: {type: blackhole, inputs: [per_minute]}
+`, []string{"gen", "per_minute+out"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := actorsOf(compile(t, c.yaml, 2))
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Fatalf("actors %v, want %v", got, c.want)
+			}
+		})
+	}
+}
