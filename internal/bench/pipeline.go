@@ -10,6 +10,7 @@ import (
 	"github.com/greenwave/greenwave/internal/builtin"
 	"github.com/greenwave/greenwave/internal/engine"
 	"github.com/greenwave/greenwave/internal/spec"
+	"github.com/greenwave/greenwave/internal/wait"
 )
 
 func init() {
@@ -138,7 +139,10 @@ func runPipeline(cfg Config) ([]Result, error) {
 
 	// Latency from event creation to the sink at fixed rates, per wait
 	// strategy.
-	strategies := []string{"park", "spin_then_park", "yield", "busy_spin"}
+	var strategies []string
+	for _, s := range wait.Strategies() {
+		strategies = append(strategies, s.String())
+	}
 	for _, rate := range []float64{10_000, 100_000, 1_000_000} {
 		caseName := fmt.Sprintf("rate=%d", int64(rate))
 		for _, s := range strategies {

@@ -108,7 +108,7 @@ func runTenants(cfg Config) ([]Result, error) {
 	return []Result{{Bench: "tenants", Case: caseName, Variant: "greenwave",
 		EventsPerSec: float64(events) / el.Seconds(), NsPerEvent: float64(cpu.Nanoseconds()) / float64(max(events, 1)),
 		AllocsPerEvent: float64(m1.Mallocs-m0.Mallocs) / float64(max(events, 1)),
-		P50Ns: h.ValueAtQuantile(50), P99Ns: h.ValueAtQuantile(99), MaxNs: h.Max(),
+		P50Ns:          h.ValueAtQuantile(50), P99Ns: h.ValueAtQuantile(99), MaxNs: h.Max(),
 		Extra: map[string]any{
 			"startup_ms":     startup.Milliseconds(),
 			"peak_rss_bytes": rss,

@@ -21,8 +21,8 @@ import (
 type runCmd struct {
 	Paths       []string      `arg:"" name:"path" help:"Pipeline files or folders of them; each file runs as its own tenant."`
 	Workers     int           `help:"Worker goroutines (0: one per core)."`
-	Wait        string        `default:"spin_then_park" enum:"park,spin_then_park,yield,busy_spin" help:"What an idle worker does: ${enum}."`
-	Spin        time.Duration `default:"200us" help:"How long a spin_then_park worker spins after running out of work before it parks: longer keeps latency low at moderate rates and costs CPU (a steady 20k events/s keeps both cores busy at 200us; 20us about a third of one)."`
+	Wait        string        `default:"adaptive" enum:"adaptive,park,spin_then_park,yield,busy_spin" help:"What an idle worker does: ${enum}. adaptive spins only while work arrives faster than a park/wake round trip on this machine, and never towards its own timers."`
+	Spin        time.Duration `default:"200us" help:"How long a spin_then_park worker spins after running out of work before it parks: longer keeps latency low at moderate rates and costs CPU."`
 	Pin         bool          `help:"Pin each worker to a CPU (set GOMAXPROCS explicitly when pinning)."`
 	Budget      int           `default:"512" help:"Most events an actor handles per turn."`
 	For         time.Duration `name:"for" help:"Stop gracefully after this long (0: run until every tenant finishes or a signal)."`

@@ -9,12 +9,12 @@ import (
 )
 
 // Config configures an Engine. The zero value is usable: one worker per
-// core, spin-then-park waiting, a 512-event budget per turn.
+// core, adaptive waiting, a 512-event budget per turn.
 type Config struct {
 	// Workers is the number of worker goroutines (0: GOMAXPROCS).
 	Workers int
-	// Wait is the strategy of an idle worker: "park", "spin_then_park"
-	// (the default when empty), "yield" or "busy_spin".
+	// Wait is the strategy of an idle worker: "adaptive" (the default when
+	// empty), "park", "spin_then_park", "yield" or "busy_spin".
 	Wait string
 	// SpinFor is how long a spin_then_park worker spins after running out
 	// of work before it parks (0: 200 µs, a little above a park/wake round
@@ -51,7 +51,7 @@ func (c *Config) defaults() {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
 	if c.Wait == "" {
-		c.Wait = "spin_then_park"
+		c.Wait = "adaptive"
 	}
 	if c.SpinFor <= 0 {
 		c.SpinFor = 200 * time.Microsecond

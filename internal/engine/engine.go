@@ -46,6 +46,9 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wait strategy: %w", err)
 	}
+	if strategy == wait.Adaptive {
+		wait.RoundTrip() // measured once, now rather than on a first idle turn
+	}
 	e := &Engine{cfg: cfg, reg: cfg.Registry, closing: make(chan struct{}), monitorDone: make(chan struct{})}
 	for i := 0; i < cfg.Workers; i++ {
 		e.workers = append(e.workers, newWorker(e, i, strategy))

@@ -51,6 +51,7 @@ func newWorker(e *Engine, id int, strategy wait.Strategy) *worker {
 	w := &worker{id: id, e: e, parker: p, done: make(chan struct{}), tenants: map[*Tenant]*tenantQueue{}}
 	w.idler = wait.NewIdler(strategy, p)
 	w.idler.SpinFor = e.cfg.SpinFor
+	w.idler.MaxPark = maxPark
 	return w
 }
 
@@ -193,7 +194,7 @@ const (
 	timerGridMin = 1 << 10 // about 1 µs
 	timerGridMax = 1 << 20 // about 1 ms
 
-	minPark = 50 * time.Microsecond
+	// maxPark bounds a park without a timer, as a safety net.
 	maxPark = 100 * time.Millisecond
 )
 
@@ -224,21 +225,15 @@ func (w *worker) run() {
 		q := w.round.pop()
 		if q == nil {
 			w.idlePasses.Add(1)
-			w.idler.MaxPark = w.parkLimit()
-			if w.pushed || w.idler.MaxPark <= w.e.cfg.SpinFor {
-				// Work came from other goroutines since the last sleep,
-				// and more may follow any moment; or the next timer is
-				// nearer than a park's overshoot (a millisecond on some
-				// hosts): wait by the strategy (spinning first, by
-				// default).
-				w.idler.Idle(w.hasWork)
-			} else {
-				// Only this worker's own timers made work and the next
-				// is far: nothing comes before it, and spinning would
-				// only burn the core until then.
-				w.idler.Sleep(w.hasWork)
+			// Wait by the strategy until work arrives or the next timer
+			// is due. pushed tells the idler whether work came from other
+			// goroutines since the last park: if not, only timers make
+			// work here, and spinning would wait for a known time.
+			var until time.Time
+			if w.timers.len() > 0 {
+				until = time.Unix(0, w.timers.top().at)
 			}
-			if w.idler.Parked() {
+			if w.idler.Wait(w.hasWork, until, w.pushed) {
 				w.pushed = false
 			}
 			continue
@@ -317,22 +312,4 @@ func (w *worker) remove(a *actor) {
 // arrived, so that a wake-up sent just before parking is not lost.
 func (w *worker) hasWork() bool {
 	return w.hasIncoming.Load() || w.hasWoken.Load() || w.stop.Load() || w.round.head != nil
-}
-
-// parkLimit bounds a park by the earliest timer: negative when one is due
-// now (do not park).
-func (w *worker) parkLimit() time.Duration {
-	if w.timers.len() == 0 {
-		return maxPark
-	}
-	d := time.Duration(w.timers.top().at - time.Now().UnixNano())
-	switch {
-	case d <= 0:
-		return -1
-	case d < minPark:
-		return minPark
-	case d > maxPark:
-		return maxPark
-	}
-	return d
 }

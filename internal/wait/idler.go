@@ -40,12 +40,20 @@ type Idler struct {
 	MaxPark time.Duration
 	// Parker is what Park and SpinThenPark sleep on and producers Unpark.
 	Parker *Parker
+	// RoundTrip is Adaptive's park/wake round trip (0: RoundTrip(),
+	// measured once per process).
+	RoundTrip time.Duration
 
 	idle      int       // consecutive idle passes since work
 	parked    bool      // the last Idle or Sleep parked
 	idleSince time.Time // first idle pass since work (SpinFor only)
 	idleLast  time.Time // the clock at the latest look (SpinFor only)
 	sink      uint64    // keeps the in-place spin from being optimised away
+	// Adaptive: the expected wait before work arrives (a moving average of
+	// idle episodes ended by work) and the episodes left without spinning
+	// after a preempted spin.
+	expected time.Duration
+	backoff  int
 
 	parks, wakes, spins, yields atomic.Uint64
 }
@@ -101,6 +109,15 @@ func (i *Idler) Idle(hasWork func() bool) {
 		}
 	case Park:
 		i.park(hasWork)
+	case Adaptive:
+		var until time.Time
+		if i.MaxPark < 0 {
+			return
+		}
+		if i.MaxPark > 0 {
+			until = time.Now().Add(i.MaxPark)
+		}
+		i.Wait(hasWork, until, true)
 	default:
 		panic("BUG: wait: unknown strategy " + i.Strategy.String())
 	}
@@ -117,7 +134,7 @@ func (i *Idler) Parked() bool { return i.parked }
 func (i *Idler) Sleep(hasWork func() bool) {
 	i.parked = false
 	switch i.Strategy {
-	case SpinThenPark, Park:
+	case SpinThenPark, Park, Adaptive:
 		if i.park(hasWork) {
 			i.idle = 0
 		}
@@ -164,6 +181,12 @@ func (i *Idler) park(hasWork func() bool) bool {
 	if d == 0 {
 		d = DefaultMaxPark
 	}
+	return i.parkFor(hasWork, d)
+}
+
+// parkFor parks for at most d (> 0) unless hasWork finds work after
+// Prepare, and reports whether an Unpark woke it.
+func (i *Idler) parkFor(hasWork func() bool, d time.Duration) bool {
 	p := i.Parker
 	if p == nil {
 		panic("BUG: wait: Idler with strategy " + i.Strategy.String() + " has no Parker")

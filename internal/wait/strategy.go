@@ -19,9 +19,19 @@ const (
 	// BusySpin returns at once and never sleeps: lowest latency, one core
 	// at 100% per worker.
 	BusySpin
+	// Adaptive spins only while the recent gap between arrivals of work
+	// is shorter than a park/wake round trip on this machine (measured
+	// once, at start; RoundTrip), and parks otherwise; it stops spinning
+	// for a while when a spin is preempted (a busy host, where spinning
+	// takes the core from the thread that would make the work). It never
+	// spins towards its own timers. The default.
+	Adaptive
 )
 
-var strategyNames = [...]string{"park", "spin_then_park", "yield", "busy_spin"}
+var strategyNames = [...]string{"park", "spin_then_park", "yield", "busy_spin", "adaptive"}
+
+// Strategies lists every strategy, in declaration order.
+func Strategies() []Strategy { return []Strategy{Park, SpinThenPark, Yield, BusySpin, Adaptive} }
 
 // String returns the strategy's name as written in configuration.
 func (s Strategy) String() string {
@@ -32,12 +42,12 @@ func (s Strategy) String() string {
 }
 
 // ParseStrategy parses a strategy name ("park", "spin_then_park", "yield",
-// "busy_spin").
+// "busy_spin", "adaptive").
 func ParseStrategy(s string) (Strategy, error) {
 	for i, n := range strategyNames {
 		if n == s {
 			return Strategy(i), nil
 		}
 	}
-	return Park, fmt.Errorf("unknown wait strategy %q (valid: park, spin_then_park, yield, busy_spin)", s)
+	return Park, fmt.Errorf("unknown wait strategy %q (valid: park, spin_then_park, yield, busy_spin, adaptive)", s)
 }
