@@ -199,6 +199,11 @@ sinks:
 	if c, w := ak.closed.Load(), ak.closedWith.Load(); c != 1 || w != 0 {
 		t.Fatalf("Close called %d times with %d in flight; want once with none", c, w)
 	}
+	for _, a := range tn.Stats().Actors {
+		if a.Name == "out" && (a.Acked != 20000 || a.InFlight != 0) {
+			t.Fatalf("sink figures: acked %d, in flight %d", a.Acked, a.InFlight)
+		}
+	}
 }
 
 // TestAsyncSinkFinalErrorFailsTenant: an acknowledgement with an error

@@ -19,23 +19,19 @@ import (
 // `slow` transform's sleep is an exact, repeatable cost and timers fire at
 // their due time. The workers park (spinning would keep the clock still).
 
-// runFor starts the parsed pipelines on one parked worker with the given
-// weights, lets the fake clock run for d, stops them and returns them
-// drained.
-func runFor(t *testing.T, cfg engine.Config, d time.Duration, weights []float64, ps ...*spec.Pipeline) []*engine.Tenant {
+// runFor starts the parsed pipelines on an engine configured by cfg, lets
+// the fake clock run for d, stops them and returns them drained.
+func runFor(t *testing.T, cfg engine.Config, d time.Duration, ps ...*spec.Pipeline) []*engine.Tenant {
 	t.Helper()
 	e, err := engine.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var tenants []*engine.Tenant
-	for i, p := range ps {
+	for _, p := range ps {
 		pl, err := e.Compile(p)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if weights != nil {
-			pl.Weight = weights[i]
 		}
 		tn, err := e.Run(pl)
 		if err != nil {
@@ -62,6 +58,7 @@ func busyOf(tn *engine.Tenant, prefix string) time.Duration {
 
 func floodPipeline(name string) string {
 	return fmt.Sprintf(`tenant: %s
+weight: 1
 sources:
   gen: {type: generate, profile: sequence, rate: 0}
 transforms:
@@ -78,8 +75,10 @@ func TestFairShareFollowsWeight(t *testing.T) {
 	for _, w := range [][]float64{{1, 1}, {1, 3}} {
 		t.Run(fmt.Sprintf("weights-%v-%v", w[0], w[1]), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				ts := runFor(t, engine.Config{Workers: 1, Wait: "park"}, time.Second, w,
-					parse(t, cat, "a", floodPipeline("a")), parse(t, cat, "b", floodPipeline("b")))
+				// The weights come from the files' `weight:` keys.
+				yb := strings.Replace(floodPipeline("b"), "weight: 1", fmt.Sprintf("weight: %v", w[1]), 1)
+				ts := runFor(t, engine.Config{Workers: 1, Wait: "park"}, time.Second,
+					parse(t, cat, "a", floodPipeline("a")), parse(t, cat, "b", yb))
 				a, b := busyOf(ts[0], "work"), busyOf(ts[1], "work")
 				if a+b < 900*time.Millisecond {
 					t.Fatalf("the tenants used %v of the worker's second", a+b)
@@ -105,7 +104,7 @@ sources:
 sinks:
   out: {type: blackhole, inputs: [gen]}
 `)
-		ts := runFor(t, engine.Config{Workers: 1, Wait: "park"}, time.Second, nil, parse(t, cat, "noisy", floodPipeline("noisy")), quiet)
+		ts := runFor(t, engine.Config{Workers: 1, Wait: "park"}, time.Second, parse(t, cat, "noisy", floodPipeline("noisy")), quiet)
 		q := ts[1].Stats()
 		if q.In < 990 || q.Out != q.In {
 			t.Fatalf("quiet tenant: in %d, out %d; want about 1000 each", q.In, q.Out)
@@ -133,7 +132,7 @@ sinks:
   out: {type: blackhole, inputs: [per_key]}
 `, i)))
 		}
-		ts := runFor(t, engine.Config{Workers: 1, Wait: "park"}, 3*time.Second, nil, ps...)
+		ts := runFor(t, engine.Config{Workers: 1, Wait: "park"}, 3*time.Second, ps...)
 		var events, turns uint64
 		for _, tn := range ts {
 			s := tn.Stats()
@@ -169,7 +168,7 @@ transforms:
 sinks:
   out: {type: blackhole, inputs: [work]}
 `)
-		ts := runFor(t, engine.Config{Workers: 2, Wait: "park"}, time.Second, nil, p)
+		ts := runFor(t, engine.Config{Workers: 2, Wait: "park"}, time.Second, p)
 		s := ts[0].Stats()
 		if !s.Finished || s.Failed {
 			t.Fatalf("not finished: %+v", s)

@@ -270,6 +270,10 @@ type ActorStats struct {
 	// Done reports that the actor has finished (or was removed when its
 	// tenant failed).
 	Done bool
+	// InFlight and Acked are its Async sinks' events handed over and not
+	// yet acknowledged, and acknowledged.
+	InFlight int64
+	Acked    uint64
 	// Latency from event creation to this sink (sinks only; nil otherwise).
 	Latency *hdrhistogram.Snapshot
 }
@@ -314,6 +318,10 @@ func (t *Tenant) Stats() Stats {
 			a.latMu.Lock()
 			as.Latency = a.lat.Export()
 			a.latMu.Unlock()
+		}
+		for _, st := range a.async {
+			as.InFlight += st.inflight.Load()
+			as.Acked += st.acked.Load()
 		}
 		s.Actors = append(s.Actors, as)
 		if a.isSource() {
