@@ -246,7 +246,7 @@ func (c *runCmd) summarize(w io.Writer, tenants []*engine.Tenant) (failed int) {
 			fmt.Fprintf(w, "  still running: %s\n", strings.Join(running, ", "))
 		}
 		if c.Edges {
-			writeEdges(w, s)
+			writeEdges(w, s, engine.Stats{})
 		}
 	}
 	return failed
@@ -279,9 +279,11 @@ func (p *progress) show() {
 	dt := now.Sub(p.lastAt).Seconds()
 	p.lastAt = now
 	var parts []string
+	prevs := make([]engine.Stats, len(p.tenants))
 	for i, t := range p.tenants {
 		s := t.Stats()
 		prev := p.last[i]
+		prevs[i] = prev
 		p.last[i] = s
 		rate := float64(s.In-prev.In) / dt
 		part := fmt.Sprintf("%s %s ev/s in, %s out", s.Tenant, humanRate(rate), humanCount(s.Out))
@@ -308,16 +310,22 @@ func (p *progress) show() {
 	for i, part := range parts {
 		fmt.Fprintf(p.w, "%s greenwave: %s\n", now.Format("15:04:05"), part)
 		if p.edges {
-			writeEdges(p.w, p.last[i])
+			writeEdges(p.w, p.last[i], prevs[i])
 		}
 	}
 }
 
-// writeEdges prints one line per edge and one per sink with latency.
-func writeEdges(w io.Writer, s engine.Stats) {
-	for _, l := range s.Links {
+// writeEdges prints one line per edge and one per sink with latency. The
+// max batch is the largest since prev (an earlier snapshot of the same
+// tenant, or the zero Stats for the whole run).
+func writeEdges(w io.Writer, s, prev engine.Stats) {
+	for i, l := range s.Links {
+		var pl engine.LinkStats
+		if i < len(prev.Links) {
+			pl = prev.Links[i]
+		}
 		fmt.Fprintf(w, "  edge %-44s fill %5.1f%% (%d/%d %s, %d slots allocated)  max batch %4d  published %d  dropped %d  gaps %d  blocked %v\n",
-			l.Label, 100*l.Fill, l.Depth, l.Capacity, l.Policy, l.Allocated, l.MaxBatch, l.Published, l.Dropped, l.Gaps,
+			l.Label, 100*l.Fill, l.Depth, l.Capacity, l.Policy, l.Allocated, l.MaxBatchSince(pl), l.Published, l.Dropped, l.Gaps,
 			time.Duration(l.BlockedNanos).Round(time.Microsecond))
 	}
 	for _, a := range s.Actors {

@@ -487,7 +487,11 @@ func (a *actor) deliver() (complete, moved bool) {
 		}
 	}
 	if !complete {
+		a.backPressured.enter(time.Now().UnixNano())
 		return false, moved
+	}
+	if a.backPressured.since.Load() != 0 {
+		a.backPressured.leave()
 	}
 	a.pending = false
 	if a.holdLink != nil {

@@ -55,6 +55,23 @@ sinks:
 			if sa.Dropped != 0 {
 				t.Fatalf("tenant A dropped %d events under block", sa.Dropped)
 			}
+			// The stall shows while it lasts: the edge's blocked time, the
+			// source's back-pressured time and the sink's busy time (stuck
+			// in its write) all grow, before anything unblocks.
+			time.Sleep(30 * time.Millisecond)
+			later := ta.Stats()
+			if d := time.Duration(later.Links[0].BlockedNanos - sa.Links[0].BlockedNanos); d < 20*time.Millisecond {
+				t.Errorf("the stalled edge's blocked time grew by %v in 30ms", d)
+			}
+			for i, a := range later.Actors {
+				grew := a.Busy - sa.Actors[i].Busy
+				if a.Name == "flood" {
+					grew = a.BackPressured - sa.Actors[i].BackPressured
+				}
+				if grew < 20*time.Millisecond {
+					t.Errorf("actor %s: its stalled time grew by %v in 30ms", a.Name, grew)
+				}
+			}
 			close(st.release)
 			ta.Stop()
 			waitDone(t, ta, 10*time.Second)

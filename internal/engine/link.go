@@ -31,6 +31,10 @@ type link struct {
 	// side): under drop_oldest the ring may evict a control record, and
 	// the difference keeps those out of the event drop counts.
 	ctlSent, ctlSeen atomic.Uint64
+	// blocked is the time the single producer waited for room, counted
+	// while it waits (a shared ring's producers add finished waits to the
+	// ring's blocked time instead).
+	blocked stateClock
 	// waiting is set by a single producer while a push to this ring is
 	// incomplete, so the consumer wakes it after releasing room and not
 	// otherwise. The producer re-checks for room after setting it (ready),
@@ -94,7 +98,11 @@ func (l *link) noteTrailingGap() {
 // LinkStats is a snapshot of one edge's figures.
 type LinkStats struct {
 	// Label is "from[.output] -> to" with "#i" for a consumer instance.
-	Label     string
+	Label string
+	// From, Output, To name the edge's ends (Output "" for the main
+	// output); Partition is the consumer instance (0 when not keyed).
+	From, Output, To string
+	Partition        int
 	Capacity  int
 	Policy    string
 	Producers int
@@ -107,10 +115,13 @@ type LinkStats struct {
 	Depth int
 	// Fill is Depth / Capacity.
 	Fill float64
-	// MaxBatch is the largest batch the consumer took since the previous
-	// Stats call.
-	MaxBatch int
-	// BlockedNanos is the time producers spent waiting for space.
+	// Batches counts the consumer's polls by size (see
+	// ring.Stats.Batches); MaxBatchSince compares two snapshots, so every
+	// reader sees the largest batch since its own previous read.
+	Batches [ring.BatchBuckets]uint64
+	// BlockedNanos is the time producers spent waiting for space,
+	// including a wait still going on (finished waits only on an edge
+	// with several producers).
 	BlockedNanos int64
 	// Allocated is the slots the ring holds now (it grows towards
 	// Capacity as traffic needs); Bytes what they take with their fields.
@@ -137,13 +148,31 @@ func (l *link) stats() LinkStats {
 	if l.p.Partitions > 1 {
 		label = label + "#" + itoa(l.p.Partition)
 	}
+	blocked := s.BlockedNanos
+	if len(l.producers) == 1 {
+		blocked = int64(l.blocked.read())
+	}
+	e := l.p.Edge
+	out := ""
+	if e.Output > 0 {
+		out = e.From.Comp.Spec.SideOutputs[e.Output-1]
+	}
 	return LinkStats{
-		Label: label, Capacity: s.Capacity, Policy: s.Policy.String(), Producers: len(l.p.Producers),
+		Label: label, From: e.From.Name(), Output: out, To: e.To.Name(), Partition: l.p.Partition,
+		Capacity: s.Capacity, Policy: s.Policy.String(), Producers: len(l.p.Producers),
 		Published: s.Published, Consumed: s.Consumed, Dropped: dropped, Gaps: gaps,
-		Depth: s.Depth, Fill: float64(s.Depth) / float64(s.Capacity), MaxBatch: s.MaxBatch,
-		BlockedNanos: s.BlockedNanos, Closed: s.Closed,
+		Depth: s.Depth, Fill: float64(s.Depth) / float64(s.Capacity), Batches: s.Batches,
+		BlockedNanos: blocked, Closed: s.Closed,
 		Allocated: s.Allocated, Bytes: l.memoryBytes(),
 	}
+}
+
+// MaxBatchSince is the largest batch the edge's consumer took between
+// prev (an earlier snapshot of the same edge, or the zero LinkStats) and
+// l, rounded down to a power of two; a batch of the whole capacity is
+// reported exactly.
+func (l LinkStats) MaxBatchSince(prev LinkStats) int {
+	return ring.MaxBatchSince(&prev.Batches, &l.Batches, l.Capacity)
 }
 
 func itoa(i int) string {

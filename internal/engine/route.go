@@ -100,12 +100,19 @@ func (r *route) push(evs []event.Event) (complete, moved bool) {
 		if r.blockedOn == nil {
 			r.blockedOn = blocked
 			r.blockedSince = time.Now()
+			if len(blocked.producers) == 1 {
+				blocked.blocked.enter(r.blockedSince.UnixNano())
+			}
 		}
 		blocked.waiting.Store(true)
 		return false, moved
 	}
 	if r.blockedOn != nil {
-		r.blockedOn.ring.AddBlocked(time.Since(r.blockedSince))
+		if len(r.blockedOn.producers) == 1 {
+			r.blockedOn.blocked.leave()
+		} else {
+			r.blockedOn.ring.AddBlocked(time.Since(r.blockedSince))
+		}
 		r.blockedOn = nil
 		for _, l := range r.links {
 			if l.waiting.Load() {

@@ -177,8 +177,11 @@ type schedState struct {
 	tq      *tenantQueue // its tenant's queue on its worker
 	timerAt int64        // due time of its current timer entry (0: none)
 	gone    bool         // removed from the worker
-	// busy is the worker time its turns took; written by the worker only.
-	busy atomic.Int64
+	// busy is the time its turns took, counted while a turn lasts (an
+	// I/O actor stuck in a write is busy all along); backPressured the
+	// time it waited with a batch that did not fit downstream. Written by
+	// its worker only.
+	busy, backPressured stateClock
 	// done is set once the actor has left its worker.
 	done atomic.Bool
 }

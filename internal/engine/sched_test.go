@@ -183,29 +183,30 @@ sinks:
 // events in one turn.
 func TestTurnsTakeAtMostTheBudget(t *testing.T) {
 	cat := testCatalog(t)
-	e, err := engine.New(engine.Config{Workers: 2, Wait: "park", Budget: 10, Log: testLog{t}})
+	e, err := engine.New(engine.Config{Workers: 2, Wait: "park", Budget: 8, Log: testLog{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
 	tn := start(t, e, parse(t, cat, "budget", countPipeline(5000, 2, 4096, "block")))
-	var maxBatch int
-	for {
-		s := tn.Stats()
-		for _, l := range s.Links {
-			maxBatch = max(maxBatch, l.MaxBatch)
+	waitDone(t, tn, 10*time.Second)
+	// Batches are counted by powers of two: with a budget of 8 every poll
+	// is in the buckets up to [8, 16), and some fill the budget.
+	var full uint64
+	for _, l := range tn.Stats().Links {
+		for b, n := range l.Batches {
+			if b > 4 && n > 0 {
+				t.Fatalf("edge %s: %d polls of %d or more events, budget 8", l.Label, n, 1<<(b-1))
+			}
 		}
-		if s.Finished {
-			break
-		}
-		time.Sleep(time.Millisecond)
+		full += l.Batches[4]
 	}
-	if maxBatch > 10 || maxBatch == 0 {
-		t.Fatalf("largest batch taken in a turn: %d, budget 10", maxBatch)
+	if full == 0 {
+		t.Fatal("no poll took the budget's 8 events")
 	}
 	for _, a := range tn.Stats().Actors {
-		if strings.HasPrefix(a.Name, "by_key") && a.Turns < uint64(a.In)/10 {
-			t.Fatalf("actor %s took %d events in %d turns, budget 10", a.Name, a.In, a.Turns)
+		if strings.HasPrefix(a.Name, "by_key") && a.Turns < uint64(a.In)/8 {
+			t.Fatalf("actor %s took %d events in %d turns, budget 8", a.Name, a.In, a.Turns)
 		}
 	}
 }

@@ -264,9 +264,12 @@ type ActorStats struct {
 	Out      uint64 // events emitted
 	Rejected uint64
 	Turns    uint64
-	// Busy is the worker time the actor's turns took (for an IO actor,
-	// its goroutine's time in its calls, blocked I/O included).
-	Busy time.Duration
+	// Busy is the worker time the actor's turns took, a turn still going
+	// on included (for an IO actor, its goroutine's time in its calls,
+	// blocked I/O included). BackPressured is the time it held a batch
+	// that did not fit downstream (Flink's back-pressured time); the rest
+	// of its lifetime it was idle.
+	Busy, BackPressured time.Duration
 	// Done reports that the actor has finished (or was removed when its
 	// tenant failed).
 	Done bool
@@ -313,7 +316,7 @@ func (t *Tenant) Stats() Stats {
 	s.Elapsed = end.Sub(t.started)
 	for _, a := range t.actors {
 		as := ActorStats{Name: a.name, Worker: a.w.id, In: a.in.Load(), Out: a.emitted.Load(), Rejected: a.rejected.Load(),
-			Turns: a.turns.Load(), Busy: time.Duration(a.busy.Load()), Done: a.done.Load()}
+			Turns: a.turns.Load(), Busy: a.busy.read(), BackPressured: a.backPressured.read(), Done: a.done.Load()}
 		if a.lat != nil {
 			a.latMu.Lock()
 			as.Latency = a.lat.Export()

@@ -262,13 +262,13 @@ func (w *worker) serve(q *tenantQueue) {
 			w.remove(a)
 			continue
 		}
+		a.busy.enter(now.UnixNano())
 		a.t.runStep(a, now)
 		w.turns.Add(1)
-		end := time.Now()
+		end := time.Unix(0, a.busy.leave())
 		cost := max(end.Sub(now), minTurnCost)
 		now = end
 		q.deficit -= cost
-		a.busy.Add(int64(cost))
 		if a.finished || a.t.failed.Load() {
 			w.remove(a)
 			continue

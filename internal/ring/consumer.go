@@ -1,5 +1,7 @@
 package ring
 
+import "math/bits"
+
 // Poll returns up to max published events starting at pos, in publish
 // order; n == 0 when there are none. The range never wraps around the end of
 // the slot array, nor crosses into a newer array of a ring that grew (a
@@ -71,9 +73,7 @@ func (r *Ring[T]) pollOldest(max int) (uint64, int) {
 }
 
 func (r *Ring[T]) noteBatch(k uint64) {
-	if int64(k) > r.cons.maxBatch.Load() {
-		r.cons.maxBatch.Store(int64(k))
-	}
+	r.cons.batches[bits.Len64(k)].Add(1)
 }
 
 // Release frees the n polled slots starting at pos for the producer.

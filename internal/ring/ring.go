@@ -184,7 +184,11 @@ type consumerSide[T any] struct {
 	// mask is the current array's size minus one.
 	mask     uint64
 	consumed atomic.Uint64
-	maxBatch atomic.Int64
+	// batches[b] counts polls that returned a batch of [2^(b-1), 2^b)
+	// events (b = bits.Len of the size): every reader of Stats can tell
+	// the largest batch since its own previous read (MaxBatchSince),
+	// with nothing reset.
+	batches [BatchBuckets]atomic.Uint64
 	// The current array (the one that holds head); next is where the
 	// following array starts, or noNext while the consumer does not know
 	// of one.
