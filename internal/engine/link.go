@@ -103,12 +103,12 @@ type LinkStats struct {
 	// output); Partition is the consumer instance (0 when not keyed).
 	From, Output, To string
 	Partition        int
-	Capacity  int
-	Policy    string
-	Producers int
-	Published uint64
-	Consumed  uint64
-	Dropped   uint64
+	Capacity         int
+	Policy           string
+	Producers        int
+	Published        uint64
+	Consumed         uint64
+	Dropped          uint64
 	// Gaps counts sequence numbers the consumer never saw (it equals
 	// Dropped once the consumer has caught up).
 	Gaps  uint64
