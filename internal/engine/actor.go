@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/greenwave/greenwave/internal/component"
@@ -100,9 +101,15 @@ type actor struct {
 	side  []atomic.Uint64
 	turns atomic.Uint64
 
-	// latency from event creation to this sink (sinks only).
+	// latency from event creation to this sink, and the lag of event time
+	// behind the clock when events reach it (sinks only; the lag sketch is
+	// made at the first event with an event time).
 	latMu sync.Mutex
 	lat   *hdrhistogram.Histogram
+	lag   *ddsketch.DDSketch
+
+	// taps sample the events of its nodes (Tenant.Tap).
+	taps tapState
 
 	// opened lists the nodes whose instances Open succeeded (closed again
 	// when the tenant's start is abandoned).
@@ -224,12 +231,14 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 // runChain applies the in-place stages from index first on evs.
 func (a *actor) runChain(evs []event.Event, first int) ([]event.Event, error) {
 	var err error
+	a.tapped(a.stageNode(first)-1, evs)
 	for i := first; i < len(a.stages); i++ {
 		st := a.stages[i]
 		a.curStage, a.curBatch = i, evs
 		if st.sink {
 			a.fusedSinkIn.Add(uint64(len(evs)))
 			a.recordLatency(evs)
+			a.tapped(a.stageNode(i), evs)
 		}
 		if st.async {
 			st.inflight.Add(int64(len(evs)))
@@ -243,6 +252,9 @@ func (a *actor) runChain(evs []event.Event, first int) ([]event.Event, error) {
 		}
 		if err != nil {
 			return nil, a.stageErr(i, err)
+		}
+		if !st.sink {
+			a.tapped(a.stageNode(i), evs)
 		}
 	}
 	a.curBatch = nil
@@ -277,6 +289,7 @@ func (a *actor) stepOperator() (bool, error) {
 		a.in.Add(uint64(n))
 		if a.sink {
 			a.recordLatency(evs)
+			a.tapped(0, evs)
 		}
 		a.curStage, a.curBatch, a.curPort = 0, evs, in.port
 		if head.inplace != nil {
@@ -362,6 +375,7 @@ func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event) error {
 			data += len(run)
 			if a.sink {
 				a.recordLatency(run)
+				a.tapped(0, run)
 			}
 			a.curStage, a.curBatch, a.curPort = 0, run, in.port
 			if head.async {
@@ -438,6 +452,12 @@ func (a *actor) recordLatency(evs []event.Event) {
 		}
 		if c > 0 && now >= c {
 			_ = a.lat.RecordValues(now-c, int64(j-i))
+		}
+		if t := evs[i].Time; t > 0 {
+			if a.lag == nil {
+				a.lag = newLagSketch()
+			}
+			_ = a.lag.AddWithCount(float64(now-t), float64(j-i))
 		}
 		i = j
 	}

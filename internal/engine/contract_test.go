@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -378,4 +379,58 @@ sinks:
 	if err := other.Err(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestTapSamplesAComponent: a tap receives the events a component emits
+// (a fused filter in the middle of a chain, here), at most its rate, and
+// detaching it stops it; a sink's tap sees what the sink receives.
+func TestTapSamplesAComponent(t *testing.T) {
+	cat := testCatalog(t)
+	e := newEngine(t, 2, "park")
+	tn := start(t, e, parse(t, cat, "tapped", `tenant: tapped
+sources:
+  gen: {type: generate, profile: sequence, rate: 2000}
+transforms:
+  odd: {type: filter, inputs: [gen], condition: 'value % 2 == 1'}
+sinks:
+  out: {type: blackhole, inputs: [odd]}
+`))
+	if _, err := tn.Tap("nosuch", 10, 10); err == nil || !strings.Contains(err.Error(), `no component "nosuch"`) {
+		t.Fatalf("tap of an unknown component: %v", err)
+	}
+	tp, err := tn.Tap("odd", 50, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink, err := tn.Tap("out", 1000, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	tp.Close()
+	sink.Close()
+	var got []map[string]any
+	for b := range tp.C {
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("tap sent %q: %v", b, err)
+		}
+		if int64(m["value"].(float64))%2 != 1 {
+			t.Fatalf("the filter's tap saw an event it drops: %s", b)
+		}
+		got = append(got, m)
+	}
+	// 50 a second over half a second, plus the bucket's first token.
+	if len(got) < 10 || len(got) > 40 {
+		t.Fatalf("the tap sampled %d events in 0.5 s at 50/s", len(got))
+	}
+	n := 0
+	for range sink.C {
+		n++
+	}
+	if n < 100 {
+		t.Fatalf("the sink's tap saw %d events", n)
+	}
+	tn.Stop()
+	waitDone(t, tn, 5*time.Second)
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/greenwave/greenwave/internal/component"
@@ -279,6 +280,9 @@ type ActorStats struct {
 	Acked    uint64
 	// Latency from event creation to this sink (sinks only; nil otherwise).
 	Latency *hdrhistogram.Snapshot
+	// Lag is how far event time trailed the clock as events reached this
+	// sink, in nanoseconds (a copy; nil when no event had an event time).
+	Lag *ddsketch.DDSketch
 }
 
 // In returns the events the tenant's sources have produced, as Stats.In,
@@ -320,6 +324,9 @@ func (t *Tenant) Stats() Stats {
 		if a.lat != nil {
 			a.latMu.Lock()
 			as.Latency = a.lat.Export()
+			if a.lag != nil {
+				as.Lag = a.lag.Copy()
+			}
 			a.latMu.Unlock()
 		}
 		for _, st := range a.async {
