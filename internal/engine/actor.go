@@ -107,6 +107,8 @@ type actor struct {
 	latMu sync.Mutex
 	lat   *hdrhistogram.Histogram
 	lag   *ddsketch.DDSketch
+	// The same, coarse, for scrapes: readable without the lock.
+	latCoarse, lagCoarse coarseHist
 
 	// taps sample the events of its nodes (Tenant.Tap).
 	taps tapState
@@ -452,12 +454,14 @@ func (a *actor) recordLatency(evs []event.Event) {
 		}
 		if c > 0 && now >= c {
 			_ = a.lat.RecordValues(now-c, int64(j-i))
+			a.latCoarse.add(now-c, int64(j-i))
 		}
 		if t := evs[i].Time; t > 0 {
 			if a.lag == nil {
 				a.lag = newLagSketch()
 			}
 			_ = a.lag.AddWithCount(float64(now-t), float64(j-i))
+			a.lagCoarse.add(max(now-t, 0), int64(j-i))
 		}
 		i = j
 	}

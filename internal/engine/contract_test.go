@@ -434,3 +434,55 @@ sinks:
 	tn.Stop()
 	waitDone(t, tn, 5*time.Second)
 }
+
+// TestReplaceDrainsTheOldVersion: replacing a running tenant drains the old
+// version (every event it made reaches its sink), starts the new one as
+// the next version, and leaves another tenant running untouched; Remove
+// drops a tenant from the engine.
+func TestReplaceDrainsTheOldVersion(t *testing.T) {
+	cat := testCatalog(t)
+	e := newEngine(t, 2, "park")
+	yaml := `tenant: live
+sources:
+  gen: {type: generate, profile: sequence, rate: 5000}
+transforms:
+  slowly: {type: slow, inputs: [gen], sleep: 1ms, buffer: {capacity: 64}}
+sinks:
+  out: {type: blackhole, inputs: [slowly]}
+`
+	old := start(t, e, parse(t, cat, "live", yaml))
+	other := start(t, e, parse(t, cat, "other", `tenant: other
+sources:
+  gen: {type: generate, profile: sequence, rate: 1000}
+sinks:
+  out: {type: blackhole, inputs: [gen]}
+`))
+	time.Sleep(200 * time.Millisecond)
+	pl, err := e.Compile(parse(t, cat, "live", yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := e.Replace(old, pl, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := old.Stats(); !s.Finished || s.In == 0 || s.Out != s.In {
+		t.Fatalf("old version: finished %v, in %d, out %d", s.Finished, s.In, s.Out)
+	}
+	if next.Version() != 2 || old.Version() != 1 || e.Tenant("live") != next {
+		t.Fatalf("versions %d -> %d; Tenant(live) is the new one: %v", old.Version(), next.Version(), e.Tenant("live") == next)
+	}
+	if other.State() != engine.StateRunning {
+		t.Fatalf("the other tenant is %s", other.State())
+	}
+	time.Sleep(100 * time.Millisecond)
+	if next.Stats().In == 0 {
+		t.Fatal("the new version makes no events")
+	}
+	if err := e.Remove(next, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if e.Tenant("live") != nil || len(e.Tenants()) != 1 {
+		t.Fatalf("after Remove: %d tenants", len(e.Tenants()))
+	}
+}

@@ -100,14 +100,16 @@ func (e *Engine) Compile(p *spec.Pipeline) (*plan.Plan, error) {
 // Run builds the plan's instances, rings and actors and hands the actors to
 // the workers. The tenant runs until its sources finish, Stop is called, or
 // it fails.
-func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) {
+func (e *Engine) Run(pl *plan.Plan) (*Tenant, error) { return e.run(pl, 1) }
+
+func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 	e.mu.Lock()
 	if e.mu.closed {
 		e.mu.Unlock()
 		return nil, fmt.Errorf("tenant %q: engine is closed", pl.Tenant)
 	}
 	e.mu.Unlock()
-	t := &Tenant{Name: pl.Tenant, Plan: pl, e: e, done: make(chan struct{}), started: time.Now(), weight: 1}
+	t := &Tenant{Name: pl.Tenant, Plan: pl, e: e, done: make(chan struct{}), started: time.Now(), weight: 1, version: version}
 	if pl.Weight > 0 {
 		t.weight = pl.Weight
 	}

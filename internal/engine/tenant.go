@@ -29,6 +29,7 @@ type Tenant struct {
 	weight float64
 	// dedicated are the goroutines of its IO actors.
 	dedicated []*worker
+	version   int
 
 	stopping atomic.Bool
 	failed   atomic.Bool
@@ -283,6 +284,9 @@ type ActorStats struct {
 	// Lag is how far event time trailed the clock as events reached this
 	// sink, in nanoseconds (a copy; nil when no event had an event time).
 	Lag *ddsketch.DDSketch
+	// LatencyHist and LagHist are the same as coarse histograms
+	// (LatencyBuckets), cheap to read (see Tenant.Metrics).
+	LatencyHist, LagHist Hist
 }
 
 // In returns the events the tenant's sources have produced, as Stats.In,
@@ -304,7 +308,14 @@ func (t *Tenant) In() uint64 {
 }
 
 // Stats returns the tenant's current figures.
-func (t *Tenant) Stats() Stats {
+func (t *Tenant) Stats() Stats { return t.stats(true) }
+
+// Metrics is Stats without the precise latency histograms and lag
+// sketches (ActorStats.Latency and Lag stay nil; the coarse LatencyHist and
+// LagHist are there): what a scrape of thousands of tenants can afford.
+func (t *Tenant) Metrics() Stats { return t.stats(false) }
+
+func (t *Tenant) stats(precise bool) Stats {
 	s := Stats{Tenant: t.Name, Failed: t.failed.Load(), Err: t.Err()}
 	select {
 	case <-t.done:
@@ -322,12 +333,15 @@ func (t *Tenant) Stats() Stats {
 		as := ActorStats{Name: a.name, Worker: a.w.id, In: a.in.Load(), Out: a.emitted.Load(), Rejected: a.rejected.Load(),
 			Turns: a.turns.Load(), Busy: a.busy.read(), BackPressured: a.backPressured.read(), Done: a.done.Load()}
 		if a.lat != nil {
-			a.latMu.Lock()
-			as.Latency = a.lat.Export()
-			if a.lag != nil {
-				as.Lag = a.lag.Copy()
+			if precise {
+				a.latMu.Lock()
+				as.Latency = a.lat.Export()
+				if a.lag != nil {
+					as.Lag = a.lag.Copy()
+				}
+				a.latMu.Unlock()
 			}
-			a.latMu.Unlock()
+			as.LatencyHist, as.LagHist = a.latCoarse.read(), a.lagCoarse.read()
 		}
 		for _, st := range a.async {
 			as.InFlight += st.inflight.Load()
