@@ -14,6 +14,9 @@ const (
 	// IdleSchema marks an input that has gone quiet: downstream operators
 	// leave it out of their watermark until it sends again.
 	IdleSchema uint32 = math.MaxUint32 - 1
+	// BarrierSchema marks a checkpoint barrier: every event before it is
+	// in checkpoint Time (its id), none after.
+	BarrierSchema uint32 = math.MaxUint32 - 2
 	// MaxWatermark is the watermark of a finished stream.
 	MaxWatermark int64 = math.MaxInt64
 	// MinWatermark is the watermark before anything is known.
@@ -21,4 +24,4 @@ const (
 )
 
 // IsControl reports whether e is a control record rather than an event.
-func (e *Event) IsControl() bool { return e.Schema >= IdleSchema }
+func (e *Event) IsControl() bool { return e.Schema >= BarrierSchema }

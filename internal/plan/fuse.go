@@ -111,7 +111,7 @@ func (pl *Plan) link() {
 		for _, e := range n.Inputs {
 			producers := pl.ActorsContaining(e.From)
 			for i, c := range consumers {
-				if len(producers) <= MaxPairRings {
+				if len(producers) <= MaxPairRings || pl.ringPerProducer {
 					for _, p := range producers {
 						pl.Links = append(pl.Links, &Link{
 							ID: len(pl.Links), Edge: e, Producers: []*Actor{p}, Consumer: c,

@@ -141,6 +141,8 @@ type Plan struct {
 	// Weight is the tenant's share of worker time relative to other
 	// tenants (0 means 1).
 	Weight float64
+
+	ringPerProducer bool
 }
 
 // Options tune compilation.
@@ -158,6 +160,11 @@ type Options struct {
 	Registry component.Registry
 	// Now is the clock handed to components (nil: time.Now).
 	Now func() time.Time
+	// RingPerProducer gives every (producer, consumer) pair a ring of its
+	// own, however many producers a consumer has: checkpoint barriers can
+	// then be aligned per producer (a shared ring would interleave one
+	// producer's events after its barrier with another's before).
+	RingPerProducer bool
 }
 
 // Compile builds the logical DAG (checking every component against real
@@ -255,6 +262,7 @@ func Compile(p *spec.Pipeline, opt Options) (*Plan, error) {
 		return nil, fmt.Errorf("pipeline %s has %d components with problems reported when it was parsed", p.File, invalid)
 	}
 	pl.fuse()
+	pl.ringPerProducer = opt.RingPerProducer
 	pl.link()
 	pl.place(opt.FirstWorker, opt.WorkerLoad)
 	return pl, nil

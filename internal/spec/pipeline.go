@@ -24,6 +24,8 @@ type Pipeline struct {
 	WeightPos Pos
 	// Limits caps the tenant's resources (`limits:`); zero: no cap.
 	Limits Limits
+	// Checkpoint sets how often the tenant is checkpointed (`checkpoint:`).
+	Checkpoint Checkpoint
 	// Components holds the sources, then the transforms, then the sinks,
 	// each section in file order. A component whose name repeats an earlier
 	// one is reported and left out.

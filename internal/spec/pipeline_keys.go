@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"time"
+
 	"github.com/greenwave/greenwave/internal/component"
 )
 
@@ -22,7 +24,14 @@ func PipelineOptions() []component.Option {
 			Doc: "Caps on the tenant's resources.",
 			Options: []component.Option{
 				{Name: "memory", Type: component.Size, Default: int64(0), HasMin: true,
-					Doc: "Most memory the tenant's state may hold, such as `512MiB`; 0 sets no cap."},
+					Doc: "Most memory the tenant's state and ring slots may hold, such as `512MiB`; 0 sets no cap."},
+			}},
+		{Name: "checkpoint", Type: component.Object,
+			Doc: "How often the tenant's state is checkpointed when the run has a state directory " +
+				"(`greenwave run --state-dir`); without one, nothing is checkpointed.",
+			Options: []component.Option{
+				{Name: "interval", Type: component.Duration, Default: time.Duration(0), HasMin: true,
+					Doc: "Time between two checkpoints, such as `2s`; 0 takes the run's `--checkpoint-interval` (10s)."},
 			}},
 	}
 }
@@ -34,6 +43,12 @@ var pipelineOptions = PipelineOptions()
 func topLevelKeys() []string {
 	keys := component.Names(pipelineOptions)
 	return append(keys, "sources", "transforms", "sinks")
+}
+
+// Checkpoint is the tenant's `checkpoint:` settings.
+type Checkpoint struct {
+	// Interval between checkpoints (0: the run's default).
+	Interval time.Duration
 }
 
 // Limits caps a tenant's resources (`limits:`); zero values set no cap.
@@ -61,6 +76,8 @@ func (l *loader) pipelineKey(p *Pipeline, s *scope, e entry) {
 		p.Limits.Pos = l.pos(e.value)
 		p.Limits.Memory = lim.Size("memory")
 		p.Limits.MemoryPos = p.PathPos(path.Key("memory"))
+	case "checkpoint":
+		p.Checkpoint.Interval = v.(component.Options).Duration("interval")
 	}
 }
 
