@@ -30,6 +30,8 @@ type runCmd struct {
 	Every       time.Duration `default:"5s" help:"Interval of log-style progress lines."`
 	StopTimeout time.Duration `default:"30s" help:"How long a graceful stop may take before the process gives up."`
 	Edges       bool          `help:"Also print every edge's figures (fill, max batch, drops, gaps, blocked time) with each log line and at exit, and each sink's latency."`
+	StateDir    string        `name:"state-dir" placeholder:"DIR" help:"Checkpoint every tenant's state here and resume from it at start: operators' state, sources' positions and sinks' committed output survive a crash."`
+	Checkpoint  time.Duration `name:"checkpoint-interval" default:"10s" help:"Time between checkpoints when a pipeline file sets none (with --state-dir)."`
 }
 
 // check validates the flags' values (kong checks their syntax).
@@ -49,6 +51,8 @@ func (c *runCmd) check() error {
 		return fmt.Errorf("--every must be a positive duration, got %q", c.Every)
 	case c.StopTimeout <= 0:
 		return fmt.Errorf("--stop-timeout must be a positive duration, got %q", c.StopTimeout)
+	case c.Checkpoint < 10*time.Millisecond:
+		return fmt.Errorf("--checkpoint-interval must be at least 10ms, got %q", c.Checkpoint)
 	}
 	return nil
 }
@@ -67,7 +71,8 @@ func (c *runCmd) Run(g *Globals) error {
 	if _, all := checkFiles(files, catalog(), 1, g.Stderr); !all {
 		return &exitError{code: 1, err: errors.New("invalid pipeline files; nothing was started")}
 	}
-	e, err := engine.New(engine.Config{Workers: c.Workers, Wait: c.Wait, SpinFor: c.Spin, Pin: c.Pin, Budget: c.Budget, Log: g.Stderr})
+	e, err := engine.New(engine.Config{Workers: c.Workers, Wait: c.Wait, SpinFor: c.Spin, Pin: c.Pin, Budget: c.Budget, Log: g.Stderr,
+		StateDir: c.StateDir, CheckpointInterval: c.Checkpoint})
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

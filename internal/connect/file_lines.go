@@ -23,6 +23,9 @@ var errLineTooLong = fmt.Errorf("line longer than %d bytes (1 MiB)", maxLineByte
 type lineReader struct {
 	r    *bufio.Reader
 	long []byte
+	// off is the offset in the stream of the next line (what next has
+	// consumed), for checkpoints.
+	off int64
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -35,6 +38,7 @@ func newLineReader(r io.Reader) *lineReader {
 // truncated to maxLineBytes together with errLineTooLong; reading can go on.
 func (l *lineReader) next() ([]byte, error) {
 	b, err := l.r.ReadSlice('\n')
+	l.off += int64(len(b))
 	switch {
 	case err == nil:
 		return trimEOL(b), nil
@@ -49,6 +53,7 @@ func (l *lineReader) next() ([]byte, error) {
 	l.long = append(l.long[:0], b...)
 	for {
 		b, err = l.r.ReadSlice('\n')
+		l.off += int64(len(b))
 		if len(l.long)+len(trimEOL(b)) > maxLineBytes {
 			return l.skipLong(b, err)
 		}
@@ -67,7 +72,9 @@ func (l *lineReader) next() ([]byte, error) {
 func (l *lineReader) skipLong(b []byte, err error) ([]byte, error) {
 	l.long = append(l.long, b[:maxLineBytes-len(l.long)]...)
 	for errors.Is(err, bufio.ErrBufferFull) {
-		_, err = l.r.ReadSlice('\n')
+		var b []byte
+		b, err = l.r.ReadSlice('\n')
+		l.off += int64(len(b))
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err

@@ -51,9 +51,14 @@ type fileSink struct {
 	appendMode bool
 	every      time.Duration
 	createDirs bool
-	f          *os.File
-	lf         lineFormat
-	buf        []byte
+	// written counts the bytes in the file; resume and resumeAt, set by
+	// Restore, make Open keep the first resumeAt bytes and drop the rest.
+	written  int64
+	resume   bool
+	resumeAt int64
+	f        *os.File
+	lf       lineFormat
+	buf      []byte
 }
 
 func newFileSink(ctx *component.Context) (*component.Instance, error) {
@@ -154,12 +159,23 @@ func (s *fileSink) Open(context.Context) error {
 		}
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if s.appendMode {
+	if s.appendMode || s.resume {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
 	f, err := os.OpenFile(s.path, flags, 0o644)
 	if err != nil {
 		return fmt.Errorf("cannot open %q for writing: %w", s.file, err)
+	}
+	if s.resume {
+		// Back to what the restored checkpoint committed: what came after
+		// will be written again.
+		if err := f.Truncate(s.resumeAt); err != nil {
+			f.Close()
+			return fmt.Errorf("cannot truncate %q to its checkpoint (%d bytes): %w", s.file, s.resumeAt, err)
+		}
+		s.written = s.resumeAt
+	} else if st, err := f.Stat(); err == nil {
+		s.written = st.Size()
 	}
 	s.f = f
 	return nil
@@ -186,7 +202,8 @@ func (s *fileSink) write() error {
 	if len(s.buf) == 0 {
 		return nil
 	}
-	_, err := s.f.Write(s.buf)
+	n, err := s.f.Write(s.buf)
+	s.written += int64(n)
 	s.buf = s.buf[:0]
 	if err != nil {
 		return fmt.Errorf("cannot write %q: %w", s.file, err)

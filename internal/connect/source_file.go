@@ -125,6 +125,9 @@ type fileSource struct {
 	paceT0      int64 // event time of the first event
 	pending     event.Event
 	hasPending  bool
+	// resumeAt is where Open starts reading: the offset a restored
+	// checkpoint recorded.
+	resumeAt int64
 }
 
 func newFileSource(ctx *component.Context) (*component.Instance, error) {
@@ -294,7 +297,14 @@ func (s *fileSource) Open(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cannot open %q: %w", s.file, err)
 	}
+	if s.resumeAt > 0 {
+		if _, err := f.Seek(s.resumeAt, io.SeekStart); err != nil {
+			f.Close()
+			return fmt.Errorf("cannot resume %q at byte %d: %w", s.file, s.resumeAt, err)
+		}
+	}
 	s.f, s.lines = f, newLineReader(f)
+	s.lines.off = s.resumeAt
 	return nil
 }
 

@@ -242,7 +242,8 @@ func (g *generator) Read(out *component.Output, limit int) (component.ReadResult
 	}
 	if g.rate > 0 {
 		if !g.started {
-			g.base, g.started = now, true
+			// Event next is due now (next > 0 after a restore).
+			g.base, g.started = now-int64(float64(g.next)*g.period), true
 		}
 		due := int64(math.Floor(float64(now-g.base)/g.period)) + 1
 		if due-g.next > int64(limit) {

@@ -113,6 +113,19 @@ type actor struct {
 	// taps sample the events of its nodes (Tenant.Tap).
 	taps tapState
 
+	// Checkpoints (barrier.go). barrierReq is set by the coordinator for a
+	// source actor; the rest is owned by the actor's goroutine: the last
+	// checkpoint a source snapshotted, the barrier to forward and the one
+	// forwarded, the checkpoint being aligned, and a snapshot waiting for
+	// an async sink's acknowledgements.
+	barrierReq              atomic.Uint64
+	barrierDone             uint64
+	barrierOut, barrierSent uint64
+	aligning, snapDue       uint64
+	// restoredFinished: the checkpoint it was restored from says it had
+	// finished.
+	restoredFinished bool
+
 	// opened lists the nodes whose instances Open succeeded (closed again
 	// when the tenant's start is abandoned).
 	opened []*plan.Node
@@ -173,6 +186,15 @@ func (a *actor) step(now time.Time) (worked bool, err error) {
 	if len(a.outs) > 0 && a.controlDue() && !a.closedOuts && !a.flushed {
 		a.sendControl()
 		return true, nil
+	}
+	if a.isSource() && !a.srcDone {
+		if err := a.sourceBarrier(); err != nil {
+			return true, err
+		}
+		if a.barrierDue() {
+			a.sendControl()
+			return true, nil
+		}
 	}
 	var w bool
 	if a.isSource() {
@@ -265,22 +287,39 @@ func (a *actor) runChain(evs []event.Event, first int) ([]event.Event, error) {
 
 func (a *actor) stepOperator() (bool, error) {
 	head := a.stages[0]
+	if a.snapDue != 0 {
+		return a.trySnapshot()
+	}
+	if ok, err := a.checkAlignment(); ok || err != nil {
+		return true, err
+	}
 	if a.asyncFull() {
 		return false, nil // an acknowledgement wakes the actor
 	}
 	for k := 0; k < len(a.ins); k++ {
 		idx := (a.nextIn + k) % len(a.ins)
 		in := a.ins[idx]
+		if a.blocked(in.l) {
+			continue // its barrier is in; the others' are not yet
+		}
 		r := in.l.ring
-		pos, n := r.Poll(a.t.e.cfg.Budget)
+		var pos uint64
+		var n int
+		held := in.l.heldN > 0
+		if held {
+			pos, n = in.l.heldPos, in.l.heldN
+			in.l.heldN = 0
+		} else {
+			pos, n = r.Poll(a.t.e.cfg.Budget)
+		}
 		if n == 0 {
 			continue
 		}
 		evs := r.Segment(pos, n)
 		n = len(evs)
 		a.nextIn = idx + 1
-		if hasControl(evs) {
-			return true, a.mixedBatch(in, pos, evs)
+		if held || hasControl(evs) {
+			return true, a.mixedBatch(in, pos, evs, held)
 		}
 		if in.l.inIdle {
 			// Data from an idle input makes it count again.
@@ -358,13 +397,21 @@ func hasControl(evs []event.Event) bool {
 // into one output batch; the slots are released at once and the watermark
 // is forwarded after that batch. Emitting results before the watermark that
 // follows them is always safe.
-func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event) error {
+//
+// A checkpoint barrier ends the batch: the events behind it belong to the
+// next checkpoint, so they stay in the ring (held: polled, not released)
+// and are processed once the barrier has arrived on every input and the
+// actor's state has been snapshotted (see barrier.go).
+func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event, held bool) error {
 	head := a.stages[0]
 	wa, _ := head.op.(component.WatermarkAware)
-	a.noteSeq(in.l, pos, evs)
+	if !held {
+		a.noteSeq(in.l, pos, evs)
+	}
 	a.out.Reset()
 	data := 0
 	start := 0
+	barrier := uint64(0)
 	for i := 0; i <= len(evs); i++ {
 		if i < len(evs) && !evs[i].IsControl() {
 			continue
@@ -387,6 +434,16 @@ func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event) error {
 				return a.stageErr(0, err)
 			}
 		}
+		if i < len(evs) && evs[i].Schema == event.BarrierSchema {
+			in.l.ctlSeen.Add(1)
+			barrier = uint64(evs[i].Time)
+			in.l.barrierAt = barrier
+			if rest := len(evs) - (i + 1); rest > 0 {
+				in.l.heldPos, in.l.heldN = pos+uint64(i+1), rest
+			}
+			evs = evs[:i+1]
+			break
+		}
 		if i < len(evs) {
 			a.takeControl(&in, &evs[i])
 			if a.inputWatermark() {
@@ -407,13 +464,16 @@ func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event) error {
 	if a.sink {
 		a.emitted.Add(uint64(data))
 		a.curBatch = nil
-		return nil
+	} else {
+		out, err := a.runChain(a.out.Events(), 1)
+		if err != nil {
+			return err
+		}
+		a.startBatch(out, true, nil, 0, 0)
 	}
-	out, err := a.runChain(a.out.Events(), 1)
-	if err != nil {
-		return err
+	if barrier != 0 {
+		return a.barrierArrived(barrier)
 	}
-	a.startBatch(out, true, nil, 0, 0)
 	return nil
 }
 
@@ -631,9 +691,12 @@ func (a *actor) ready(now time.Time) bool {
 	if a.asyncFull() || (a.flushed && a.awaitingAcks()) {
 		return false // an acknowledgement wakes the actor
 	}
+	if a.snapDue != 0 {
+		return !a.awaitingAcks()
+	}
 	drained := true
 	for _, in := range a.ins {
-		if in.l.ring.Len() > 0 {
+		if in.l.ring.Len() > 0 && !a.blocked(in.l) {
 			return true
 		}
 		if !in.l.ring.Drained() {
@@ -703,6 +766,13 @@ func (a *actor) finish() (bool, error) {
 			return true, nil
 		}
 	}
+	// A barrier this actor still owes goes out before its outputs close.
+	if a.barrierDue() && len(a.outs) > 0 {
+		a.sendControl()
+		if a.pending {
+			return true, nil
+		}
+	}
 	// Tell every consumer that event time is over before closing.
 	a.wmOut = event.MaxWatermark
 	if a.timed && len(a.outs) > 0 && a.wmSent < event.MaxWatermark {
@@ -721,6 +791,9 @@ func (a *actor) finish() (bool, error) {
 		return true, err
 	}
 	a.finished = true
+	if a.t.ckpt != nil {
+		a.t.ckpt.finish(a)
+	}
 	return true, nil
 }
 

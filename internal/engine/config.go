@@ -44,6 +44,12 @@ type Config struct {
 	// CloseTimeout is what a component's Close may wait for, handed to it
 	// as Context.CloseTimeout (0: 5 s).
 	CloseTimeout time.Duration
+	// StateDir, when set, makes every tenant checkpointed there and
+	// restored from its newest checkpoint at start.
+	StateDir string
+	// CheckpointInterval is the time between a tenant's checkpoints when
+	// its file sets none (0: DefaultCheckpointInterval).
+	CheckpointInterval time.Duration
 }
 
 func (c *Config) defaults() {
@@ -79,5 +85,8 @@ func (c *Config) defaults() {
 	}
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = 5 * time.Second
+	}
+	if c.CheckpointInterval <= 0 {
+		c.CheckpointInterval = DefaultCheckpointInterval
 	}
 }

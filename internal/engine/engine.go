@@ -35,8 +35,10 @@ type Engine struct {
 		capped []*Tenant
 	}
 	logMu sync.Mutex
-	// closing stops the memory monitor, which closes monitorDone.
-	closing, monitorDone chan struct{}
+	// closing stops the memory monitor and the checkpointer, which close
+	// monitorDone and checkpointerDone.
+	closing, monitorDone, checkpointerDone chan struct{}
+	ckq                                    ckQueue
 }
 
 // New returns an engine; call Start before adding tenants' work runs.
@@ -49,7 +51,9 @@ func New(cfg Config) (*Engine, error) {
 	if strategy == wait.Adaptive {
 		wait.RoundTrip() // measured once, now rather than on a first idle turn
 	}
-	e := &Engine{cfg: cfg, reg: cfg.Registry, closing: make(chan struct{}), monitorDone: make(chan struct{})}
+	e := &Engine{cfg: cfg, reg: cfg.Registry, closing: make(chan struct{}), monitorDone: make(chan struct{}),
+		checkpointerDone: make(chan struct{})}
+	e.ckq.signal = make(chan struct{}, 1)
 	for i := 0; i < cfg.Workers; i++ {
 		e.workers = append(e.workers, newWorker(e, i, strategy))
 	}
@@ -74,6 +78,7 @@ func (e *Engine) Start() {
 		go w.run()
 	}
 	go e.monitor()
+	go e.checkpointer()
 	for _, t := range e.mu.tenants {
 		t.startDedicated()
 	}
@@ -89,7 +94,8 @@ func (e *Engine) Compile(p *spec.Pipeline) (*plan.Plan, error) {
 	if e.mu.load == nil {
 		e.mu.load = make([]int, len(e.workers))
 	}
-	pl, err := plan.Compile(p, plan.Options{Workers: len(e.workers), FirstWorker: e.mu.next, WorkerLoad: e.mu.load, Registry: e.reg, Now: e.cfg.Now})
+	pl, err := plan.Compile(p, plan.Options{Workers: len(e.workers), FirstWorker: e.mu.next, WorkerLoad: e.mu.load, Registry: e.reg, Now: e.cfg.Now,
+		RingPerProducer: e.cfg.StateDir != ""})
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +177,9 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 		byPlan[pa] = a
 		t.actors = append(t.actors, a)
 	}
+	if e.cfg.StateDir != "" {
+		t.restore()
+	}
 	if err := t.open(); err != nil {
 		return nil, err
 	}
@@ -214,6 +223,7 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 		}
 	}
 	t.markTimed()
+	t.endRestoredFinished()
 	t.left.Store(int32(len(t.actors)))
 	e.mu.Lock()
 	e.mu.tenants = append(e.mu.tenants, t)
@@ -241,6 +251,26 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 		t.startDedicated()
 	}
 	return t, nil
+}
+
+// endRestoredFinished marks the actors a checkpoint says had finished as
+// finished again, closing their outputs: their consumers drain what they
+// hold and end. Called before the workers see the actors.
+func (t *Tenant) endRestoredFinished() {
+	for _, a := range t.actors {
+		if !a.restoredFinished {
+			continue
+		}
+		a.srcDone, a.flushed, a.finished, a.closedOuts = true, true, true, true
+		a.flushNext = len(a.stages)
+		for _, rs := range a.outs {
+			for _, r := range rs {
+				for _, l := range r.links {
+					l.producerDone(nil)
+				}
+			}
+		}
+	}
 }
 
 // open calls Open on every instance that has it, sinks first so that
@@ -374,6 +404,7 @@ func (e *Engine) Close() {
 			<-w.done
 		}
 		<-e.monitorDone
+		<-e.checkpointerDone
 	}
 }
 

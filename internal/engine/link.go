@@ -31,6 +31,13 @@ type link struct {
 	// side): under drop_oldest the ring may evict a control record, and
 	// the difference keeps those out of the event drop counts.
 	ctlSent, ctlSeen atomic.Uint64
+	// Checkpoints (consumer side): the latest barrier seen on this link,
+	// and the polled events behind it, held until every input's barrier is
+	// in (see barrier.go).
+	barrierAt uint64
+	heldPos   uint64
+	heldN     int
+
 	// blocked is the time the single producer waited for room, counted
 	// while it waits (a shared ring's producers add finished waits to the
 	// ring's blocked time instead).

@@ -30,6 +30,8 @@ type Tenant struct {
 	// dedicated are the goroutines of its IO actors.
 	dedicated []*worker
 	version   int
+	// ckpt is its checkpointing, nil without a state directory.
+	ckpt *tenantCkpt
 
 	stopping atomic.Bool
 	failed   atomic.Bool
@@ -113,6 +115,11 @@ func (t *Tenant) actorGone(a *actor) {
 		a.closeOutputs()
 	}
 	if t.left.Add(-1) == 0 {
+		if t.ckpt != nil && !t.failed.Load() && !t.stopping.Load() {
+			// Ended by itself: a last checkpoint says so, and a restart
+			// has nothing left to run.
+			t.ckpt.begin(time.Now())
+		}
 		t.mu.Lock()
 		t.mu.finished = time.Now()
 		t.mu.Unlock()

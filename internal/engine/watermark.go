@@ -120,7 +120,7 @@ func (a *actor) takeControl(in *input, e *event.Event) {
 
 // controlDue reports whether a control record waits to be forwarded.
 func (a *actor) controlDue() bool {
-	return a.timed && (a.wmOut > a.wmSent || a.idleOut != a.idleSent)
+	return a.barrierDue() || (a.timed && (a.wmOut > a.wmSent || a.idleOut != a.idleSent))
 }
 
 // markTimed sets actor.timed on every actor with an operator downstream
@@ -154,7 +154,9 @@ func (t *Tenant) markTimed() {
 func (a *actor) sendControl() {
 	ctl := &a.ctl[0]
 	ctl.Reset()
-	if a.wmOut > a.wmSent {
+	if a.barrierDue() {
+		a.setBarrier(ctl)
+	} else if a.wmOut > a.wmSent {
 		ctl.Schema, ctl.Time = event.WatermarkSchema, a.wmOut
 		a.wmSent = a.wmOut
 	} else {

@@ -1,0 +1,154 @@
+package connect
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/greenwave/greenwave/internal/component"
+)
+
+// What the built-in connectors keep in a checkpoint (component.Checkpointer):
+//
+//   - generate and nexmark: the index of the next event. Events of the
+//     sequence profile and of Nexmark depend only on their index, so a
+//     restore starts there; the video_sessions simulator has state, so a
+//     restore replays it from the start to that index without emitting.
+//     A paced generator sets its schedule afresh from the restore.
+//   - file source: the byte offset and line number of the next line.
+//   - file sink: how many bytes of the file are committed. Its Snapshot
+//     writes what it buffers and syncs the file, so those bytes are on disk
+//     before the checkpoint that counts them is; a restore truncates the
+//     file to them, dropping what was written after that checkpoint and will
+//     be written again. The file therefore ends exactly once.
+//
+// Every encoding starts with a four-byte tag and a version, so a blob of
+// another component or version is refused rather than misread.
+
+const connectCheckpointVersion = 1
+
+var errCheckpointBlob = errors.New("not a checkpoint of this component")
+
+func appendTag(b []byte, tag string) []byte {
+	return append(append(b, tag...), connectCheckpointVersion)
+}
+
+// readTagged checks src's tag and version and returns the rest.
+func readTagged(src []byte, tag string) ([]byte, error) {
+	if len(src) < len(tag)+1 || string(src[:len(tag)]) != tag {
+		return nil, errCheckpointBlob
+	}
+	if v := src[len(tag)]; v != connectCheckpointVersion {
+		return nil, fmt.Errorf("checkpoint version %d, this greenwave reads %d", v, connectCheckpointVersion)
+	}
+	return src[len(tag)+1:], nil
+}
+
+// readVarints reads n varints that must fill rest exactly.
+func readVarints(rest []byte, n int) ([]int64, error) {
+	out := make([]int64, n)
+	for i := range out {
+		v, k := binary.Varint(rest)
+		if k <= 0 {
+			return nil, errors.New("checkpoint truncated")
+		}
+		out[i], rest = v, rest[k:]
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("checkpoint has trailing bytes")
+	}
+	return out, nil
+}
+
+// Snapshot records the next event's index.
+func (g *generator) Snapshot(dst []byte) ([]byte, error) {
+	return binary.AppendVarint(appendTag(dst, "GGEN"), g.next), nil
+}
+
+// Restore continues from the recorded index (see the file comment).
+func (g *generator) Restore(src []byte) error {
+	rest, err := readTagged(src, "GGEN")
+	if err != nil {
+		return err
+	}
+	v, err := readVarints(rest, 1)
+	if err != nil {
+		return err
+	}
+	next := v[0]
+	if next < 0 || (g.count > 0 && next > g.count) {
+		return fmt.Errorf("checkpoint index %d out of range", next)
+	}
+	if vp, ok := g.prof.(*videoProfile); ok {
+		// The simulator's state is a function of what it emitted: emit the
+		// same events again, into a scratch buffer.
+		var scratch component.Output
+		for done := int64(0); done < next; {
+			n := min(next-done, 4096)
+			scratch.Reset()
+			g.b.first = done*max(g.b.stride, 1) + g.inst
+			vp.fill(&scratch, int(n), &g.b)
+			done += n
+		}
+	}
+	g.next = next
+	g.started = false
+	return nil
+}
+
+// Snapshot records the offset and number of the next line.
+func (s *fileSource) Snapshot(dst []byte) ([]byte, error) {
+	var off int64
+	if s.lines != nil {
+		off = s.lines.off
+	}
+	b := binary.AppendVarint(appendTag(dst, "GFSR"), off)
+	return binary.AppendVarint(b, s.line), nil
+}
+
+// Restore makes Open start at the recorded line.
+func (s *fileSource) Restore(src []byte) error {
+	rest, err := readTagged(src, "GFSR")
+	if err != nil {
+		return err
+	}
+	v, err := readVarints(rest, 2)
+	if err != nil {
+		return err
+	}
+	if v[0] < 0 || v[1] < 0 {
+		return errors.New("checkpoint offset negative")
+	}
+	s.resumeAt, s.line = v[0], v[1]
+	return nil
+}
+
+// Snapshot writes what the sink buffers, syncs the file, and records its
+// length. It runs on the sink's own goroutine (the sink blocks on I/O).
+func (s *fileSink) Snapshot(dst []byte) ([]byte, error) {
+	if err := s.write(); err != nil {
+		return nil, err
+	}
+	if err := s.f.Sync(); err != nil {
+		return nil, fmt.Errorf("cannot sync %q: %w", s.file, err)
+	}
+	return binary.AppendVarint(appendTag(dst, "GFSK"), s.written), nil
+}
+
+// Restore makes Open keep the file's first committed bytes and drop the
+// rest.
+func (s *fileSink) Restore(src []byte) error {
+	rest, err := readTagged(src, "GFSK")
+	if err != nil {
+		return err
+	}
+	v, err := readVarints(rest, 1)
+	if err != nil {
+		return err
+	}
+	if v[0] < 0 {
+		return errors.New("checkpoint length negative")
+	}
+	s.resume, s.resumeAt = true, v[0]
+	return nil
+}

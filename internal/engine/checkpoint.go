@@ -1,0 +1,343 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/plan"
+)
+
+// Checkpoints, the coordinator's side. With a state directory
+// (Config.StateDir), every tenant is checkpointed every interval (its
+// file's `checkpoint: {interval}`, or Config.CheckpointInterval): the
+// coordinator asks the tenant's sources for a barrier (barrier.go),
+// collects every actor's snapshot, and hands the complete checkpoint to a
+// writer goroutine, which writes it durably (checkpoint_store.go) and then
+// tells the instances that implement component.Committer. Nothing of this
+// runs on a worker but the snapshots themselves, which are memory copies.
+//
+// A round in progress is never abandoned: under back-pressure the barriers
+// move with the data (aligned checkpoints), and the next round waits.
+
+// DefaultCheckpointInterval is the time between checkpoints when neither
+// the run nor the file sets one.
+const DefaultCheckpointInterval = 10 * time.Second
+
+// tenantCkpt is one tenant's checkpointing.
+type tenantCkpt struct {
+	t        *Tenant
+	interval time.Duration
+	// fingerprints say, per node, what its state must match to be
+	// restored (name, type, key, options, parallelism).
+	fingerprints map[*plan.Node]string
+
+	mu struct {
+		sync.Mutex
+		next     uint64 // the next round's id
+		running  uint64 // the round in progress, 0 if none
+		started  time.Time
+		lastEnd  time.Time
+		pending  map[*actor]bool // actors yet to report in the running round
+		entries  []entry
+		finished map[*actor]bool
+	}
+	committed atomic.Uint64 // the newest durable checkpoint
+
+	// Figures.
+	written, failed atomic.Uint64
+	lastBytes       atomic.Int64
+	lastDuration    atomic.Int64 // ns from the round's start to durable
+}
+
+// CheckpointStats are a tenant's checkpoint figures.
+type CheckpointStats struct {
+	// Committed is the id of the newest durable checkpoint (0: none yet).
+	Committed uint64
+	// Written and Failed count checkpoints written and failed to write.
+	Written, Failed uint64
+	// LastBytes is the size of the newest file; LastDuration the time
+	// from its barriers to its being durable.
+	LastBytes    int64
+	LastDuration time.Duration
+	Interval     time.Duration
+}
+
+func newTenantCkpt(t *Tenant, interval time.Duration, next uint64) *tenantCkpt {
+	c := &tenantCkpt{t: t, interval: interval, fingerprints: map[*plan.Node]string{}}
+	for _, n := range t.Plan.Nodes {
+		c.fingerprints[n] = fingerprint(n)
+	}
+	c.mu.next = next
+	c.mu.finished = map[*actor]bool{}
+	c.mu.lastEnd = time.Now()
+	return c
+}
+
+// fingerprint hashes what a node's state depends on. Two runs restore state
+// between instances of equal fingerprints only.
+func fingerprint(n *plan.Node) string {
+	c := n.Comp
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%s\x00%d\x00", c.Name, c.Kind, c.Type, strings.Join(c.Key, ","), max(c.Parallelism, 1))
+	writeOptions(&b, c.Options)
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:12])
+}
+
+// writeOptions writes options in a canonical order.
+func writeOptions(b *strings.Builder, o component.Options) {
+	names := o.Names()
+	sort.Strings(names)
+	for _, name := range names {
+		v, _ := o.Raw(name)
+		b.WriteString(name)
+		b.WriteByte('=')
+		writeValue(b, v)
+		b.WriteByte(';')
+	}
+}
+
+func writeValue(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case component.Options:
+		b.WriteByte('{')
+		writeOptions(b, x)
+		b.WriteByte('}')
+	case []component.Options:
+		b.WriteByte('[')
+		for _, o := range x {
+			writeValue(b, o)
+		}
+		b.WriteByte(']')
+	case map[string]string:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(b, "%s:%s,", k, x[k])
+		}
+	default:
+		fmt.Fprintf(b, "%T:%v", v, v)
+	}
+}
+
+// due reports whether a new round should start now.
+func (c *tenantCkpt) due(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mu.running == 0 && now.Sub(c.mu.lastEnd) >= c.interval
+}
+
+// begin starts a round: the sources are asked for their barriers.
+func (c *tenantCkpt) begin(now time.Time) {
+	t := c.t
+	if t.stopping.Load() || t.failed.Load() {
+		return
+	}
+	c.mu.Lock()
+	if c.mu.running != 0 {
+		c.mu.Unlock()
+		return
+	}
+	id := c.mu.next
+	c.mu.next++
+	c.mu.running, c.mu.started = id, now
+	c.mu.pending = map[*actor]bool{}
+	c.mu.entries = nil
+	var sources []*actor
+	for _, a := range t.actors {
+		if c.mu.finished[a] {
+			continue
+		}
+		c.mu.pending[a] = true
+		if a.isSource() {
+			sources = append(sources, a)
+		}
+	}
+	empty := len(c.mu.pending) == 0
+	c.mu.Unlock()
+	if empty {
+		c.complete(id)
+		return
+	}
+	for _, a := range sources {
+		a.barrierReq.Store(id)
+		a.wake(nil)
+	}
+}
+
+// report records an actor's snapshot for round id.
+func (c *tenantCkpt) report(a *actor, id uint64, entries []entry) {
+	c.mu.Lock()
+	if c.mu.running != id || !c.mu.pending[a] {
+		c.mu.Unlock()
+		return
+	}
+	delete(c.mu.pending, a)
+	c.mu.entries = append(c.mu.entries, entries...)
+	done := len(c.mu.pending) == 0
+	c.mu.Unlock()
+	if done {
+		c.complete(id)
+	}
+}
+
+// finish records that an actor finished: it answers no more barriers, and
+// restarts finished. An actor that ends because its tenant is stopping has
+// not finished its input: the round in progress is abandoned (a restart
+// resumes from the previous checkpoint) and nothing is recorded.
+func (c *tenantCkpt) finish(a *actor) {
+	c.mu.Lock()
+	if c.t.stopping.Load() {
+		c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
+		c.mu.Unlock()
+		return
+	}
+	c.mu.finished[a] = true
+	id := c.mu.running
+	wasPending := id != 0 && c.mu.pending[a]
+	delete(c.mu.pending, a)
+	done := wasPending && len(c.mu.pending) == 0
+	c.mu.Unlock()
+	if done {
+		c.complete(id)
+	}
+}
+
+// complete hands round id, whose snapshots are all in, to the writer.
+func (c *tenantCkpt) complete(id uint64) {
+	c.mu.Lock()
+	if c.mu.running != id {
+		c.mu.Unlock()
+		return
+	}
+	ck := &checkpoint{manifest: manifest{Tenant: c.t.Name, ID: id, Time: time.Now(), Entries: c.mu.entries}}
+	for a := range c.mu.finished {
+		for _, n := range a.p.Nodes {
+			ck.Entries = append(ck.Entries, entry{Node: n.Name(), Instance: a.p.Instance, Fingerprint: c.fingerprints[n], Finished: true})
+		}
+	}
+	ck.Finished = len(c.mu.finished) == len(c.t.actors)
+	slices.SortFunc(ck.Entries, func(x, y entry) int {
+		if x.Node != y.Node {
+			return strings.Compare(x.Node, y.Node)
+		}
+		return x.Instance - y.Instance
+	})
+	started := c.mu.started
+	c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
+	c.mu.lastEnd = time.Now()
+	c.mu.Unlock()
+	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started})
+}
+
+// queueCheckpoint hands a complete checkpoint to the checkpointer without
+// waiting: it may be called from a worker.
+func (e *Engine) queueCheckpoint(job writeJob) {
+	e.ckq.mu.Lock()
+	e.ckq.jobs = append(e.ckq.jobs, job)
+	e.ckq.mu.Unlock()
+	select {
+	case e.ckq.signal <- struct{}{}:
+	default:
+	}
+}
+
+// ckQueue holds complete checkpoints for the checkpointer.
+type ckQueue struct {
+	mu     sync.Mutex
+	jobs   []writeJob
+	signal chan struct{} // capacity 1
+}
+
+// writeJob is a checkpoint waiting for the writer.
+type writeJob struct {
+	c       *tenantCkpt
+	ck      *checkpoint
+	started time.Time
+}
+
+// checkpointer starts rounds for the checkpointed tenants and writes the
+// completed checkpoints, until the engine closes.
+func (e *Engine) checkpointer() {
+	defer close(e.checkpointerDone)
+	tick := time.NewTicker(checkpointTick)
+	defer tick.Stop()
+	for {
+		select {
+		case <-e.closing:
+			// A tenant that just ended wrote its last checkpoint: keep it.
+			e.ckq.mu.Lock()
+			jobs := e.ckq.jobs
+			e.ckq.jobs = nil
+			e.ckq.mu.Unlock()
+			for _, job := range jobs {
+				e.write(job)
+			}
+			return
+		case <-e.ckq.signal:
+			e.ckq.mu.Lock()
+			jobs := e.ckq.jobs
+			e.ckq.jobs = nil
+			e.ckq.mu.Unlock()
+			for _, job := range jobs {
+				e.write(job)
+			}
+		case now := <-tick.C:
+			for _, t := range e.Tenants() {
+				if c := t.ckpt; c != nil && c.due(now) {
+					c.begin(now)
+				}
+			}
+		}
+	}
+}
+
+// checkpointTick is how often the checkpointer looks for rounds to start.
+const checkpointTick = 50 * time.Millisecond
+
+// write makes a checkpoint durable and tells the committers.
+func (e *Engine) write(job writeJob) {
+	c := job.c
+	n, err := writeCheckpoint(e.cfg.StateDir, job.ck)
+	if err != nil {
+		c.failed.Add(1)
+		e.logf("tenant %q: %v", c.t.Name, err)
+		return
+	}
+	c.written.Add(1)
+	c.lastBytes.Store(n)
+	c.lastDuration.Store(int64(time.Since(job.started)))
+	c.committed.Store(job.ck.ID)
+	for _, a := range c.t.actors {
+		if cm, ok := a.src.(component.Committer); ok {
+			cm.Committed(job.ck.ID)
+		}
+		for _, st := range a.stages {
+			if cm, ok := st.op.(component.Committer); ok {
+				cm.Committed(job.ck.ID)
+			}
+		}
+	}
+}
+
+// CheckpointStats returns the tenant's checkpoint figures (zero when it is
+// not checkpointed).
+func (t *Tenant) CheckpointStats() CheckpointStats {
+	c := t.ckpt
+	if c == nil {
+		return CheckpointStats{}
+	}
+	return CheckpointStats{Committed: c.committed.Load(), Written: c.written.Load(), Failed: c.failed.Load(),
+		LastBytes: c.lastBytes.Load(), LastDuration: time.Duration(c.lastDuration.Load()), Interval: c.interval}
+}
