@@ -58,6 +58,7 @@ type Config struct {
 	Cores    int           // engine workers (0: GOMAXPROCS)
 	Events   int64         // event count where a scenario counts events
 	Count    int           // how many of something a scenario starts (tenants)
+	Kills    int           // SIGKILLs the recovery scenario deals
 	Spin     time.Duration // spin_then_park's spin before parking (0: the engine's default)
 	Progress io.Writer     // where to report progress (may be nil)
 }

@@ -19,13 +19,14 @@ type benchCmd struct {
 	Cores    int           `help:"Workers for scenarios that run the engine (0: one per core)."`
 	Events   int64         `help:"Events per run where a scenario counts events instead of time."`
 	Count    int           `help:"Tenants the tenants scenario starts (0: 10000)."`
+	Kills    int           `help:"SIGKILLs the recovery scenario deals (0: 100)."`
 	Spin     time.Duration `help:"How long spin_then_park workers spin before parking (0: the engine's default, 200us)."`
 }
 
 func (c *benchCmd) Run(g *Globals) error {
 	cfg := bench.Config{
 		Duration: c.Duration, Runs: c.Runs, Case: c.Case, Variant: c.Variant,
-		Query: c.Query, Cores: c.Cores, Events: c.Events, Count: c.Count, Spin: c.Spin, Progress: os.Stderr,
+		Query: c.Query, Cores: c.Cores, Events: c.Events, Count: c.Count, Kills: c.Kills, Spin: c.Spin, Progress: os.Stderr,
 	}
 	if err := c.check(); err != nil {
 		return &exitError{code: 2, err: err}
@@ -44,6 +45,8 @@ func (c *benchCmd) check() error {
 		return fmt.Errorf("--spin must not be negative, got %q (0: the engine's default)", c.Spin)
 	case c.Cores < 0 || c.Cores > maxWorkers:
 		return fmt.Errorf("--cores must be between 0 (one per core) and %d, got %d", maxWorkers, c.Cores)
+	case c.Kills < 0:
+		return fmt.Errorf("--kills must not be negative, got %d (0: the scenario's default)", c.Kills)
 	case c.Count < 0:
 		return fmt.Errorf("--count must not be negative, got %d (0: the scenario's default)", c.Count)
 	case c.Events < 0:

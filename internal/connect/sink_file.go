@@ -24,7 +24,10 @@ func fileSinkSpec() *component.Spec {
 			"so a path that cannot be written fails the tenant at start; the sink buffers and " +
 			"writes every flush_every, when 256 KiB are pending, and when the pipeline ends. It writes on a " +
 			"goroutine of its own: a slow disk or a stalled pipe fills its input buffer and backs up (or drops, " +
-			"per the buffer's when_full) without slowing any other component.",
+			"per the buffer's when_full) without slowing any other component. With a state directory " +
+			"(`run --state-dir`) the file is exactly once across crashes: each checkpoint syncs the file and " +
+			"records its length, and a restart truncates it to the length its checkpoint committed before the " +
+			"output after that is written again; between checkpoints the file may hold output a crash takes back.",
 		Options: []component.Option{
 			{Name: "path", Type: component.String, Required: true,
 				Doc: "File to write, relative to the pipeline file's directory."},

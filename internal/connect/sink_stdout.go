@@ -23,7 +23,8 @@ func stdoutSpec() *component.Spec {
 		Kind: component.KindSink,
 		Doc: "Writes each event as one line on standard output: a JSON object of the event's schema fields, " +
 			"or aligned field=value text. Each batch is written with one write, so a terminal sees output " +
-			"as it arrives and lines are never split.",
+			"as it arrives and lines are never split. After a crash, a run with a state directory writes again " +
+			"what came after the checkpoint it resumes from: at least once.",
 		Options: []component.Option{
 			{Name: "format", Type: component.Enum, Default: formatJSON, Enum: []string{formatJSON, formatText},
 				Doc: "json writes one JSON object per line; text writes field=value pairs padded into columns, " +
