@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/greenwave/greenwave/internal/units"
 	"io"
 	"os"
 	"os/signal"
@@ -228,7 +229,7 @@ func (c *runCmd) summarize(w io.Writer, tenants []*engine.Tenant) (failed int) {
 			dl += " (side outputs: " + strings.Join(sides, ", ") + ")"
 		}
 		if m := s.Memory; m.StateKeys > 0 || m.Evicted > 0 || m.Expired > 0 {
-			dl += fmt.Sprintf(", state %d keys %s", m.StateKeys, humanBytes(m.StateBytes))
+			dl += fmt.Sprintf(", state %d keys %s", m.StateKeys, units.Bytes(m.StateBytes))
 			if m.Evicted > 0 {
 				dl += fmt.Sprintf(" (%d evicted)", m.Evicted)
 			}
@@ -346,11 +347,11 @@ func writeEdges(w io.Writer, s, prev engine.Stats) {
 	}
 	for _, o := range s.Operators {
 		fmt.Fprintf(w, "  state %-43s keys %d of %d  bytes %s of %s  evicted %d  expired %d\n", o.Name,
-			o.Keys, o.MaxKeys, humanBytes(o.Bytes), humanBytes(o.MaxBytes), o.Evicted, o.Expired)
+			o.Keys, o.MaxKeys, units.Bytes(o.Bytes), units.Bytes(o.MaxBytes), o.Evicted, o.Expired)
 	}
 	if s.Memory.Limit > 0 {
-		fmt.Fprintf(w, "  memory %s of the tenant's limit %s (state %s, rings %s)\n", humanBytes(s.Memory.Total()),
-			humanBytes(s.Memory.Limit), humanBytes(s.Memory.StateBytes), humanBytes(s.Memory.RingBytes))
+		fmt.Fprintf(w, "  memory %s of the tenant's limit %s (state %s, rings %s)\n", units.Bytes(s.Memory.Total()),
+			units.Bytes(s.Memory.Limit), units.Bytes(s.Memory.StateBytes), units.Bytes(s.Memory.RingBytes))
 	}
 }
 
@@ -372,17 +373,3 @@ func humanRate(f float64) string {
 }
 
 func humanCount(n uint64) string { return humanRate(float64(n)) }
-
-// humanBytes renders a byte count with a binary unit ("1.5MiB").
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%dB", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTP"[exp])
-}

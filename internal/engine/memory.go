@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/greenwave/greenwave/internal/units"
 	"time"
 	"unsafe"
 
@@ -97,7 +98,7 @@ func (t *Tenant) checkMemory() {
 	if m.Total() <= limit {
 		return
 	}
-	most := fmt.Sprintf("rings %s", humanBytes(m.RingBytes))
+	most := fmt.Sprintf("rings %s", units.Bytes(m.RingBytes))
 	var top OperatorState
 	for _, o := range ops {
 		if o.Bytes > top.Bytes {
@@ -105,12 +106,12 @@ func (t *Tenant) checkMemory() {
 		}
 	}
 	if top.Bytes > m.RingBytes {
-		most = fmt.Sprintf("operator %q %s of state", top.Name, humanBytes(top.Bytes))
+		most = fmt.Sprintf("operator %q %s of state", top.Name, units.Bytes(top.Bytes))
 	}
 	lim := t.Plan.Pipeline.Limits
 	pos := lim.MemoryPos
 	err := spec.Errorf(pos, "", "tenant %q: memory limit %s reached: it holds %s (state %s, rings %s; the most: %s)",
-		t.Name, humanBytes(limit), humanBytes(m.Total()), humanBytes(m.StateBytes), humanBytes(m.RingBytes), most)
+		t.Name, units.Bytes(limit), units.Bytes(m.Total()), units.Bytes(m.StateBytes), units.Bytes(m.RingBytes), most)
 	t.fail(&Failure{Tenant: t.Name, Err: err, msg: err.Error()})
 }
 
@@ -132,17 +133,4 @@ func (e *Engine) monitor() {
 			}
 		}
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%dB", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
