@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/greenwave/greenwave/internal/units"
 	"io"
 	"os"
 	"os/signal"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
+	"github.com/greenwave/greenwave/internal/units"
 )
 
 type runCmd struct {

@@ -77,7 +77,9 @@ func (c *checkpoint) index() {
 	}
 }
 
-func (c *checkpoint) lookup(node string, instance int) *entry { return c.byKey[entryKey(node, instance)] }
+func (c *checkpoint) lookup(node string, instance int) *entry {
+	return c.byKey[entryKey(node, instance)]
+}
 
 // size is the bytes of state the checkpoint holds.
 func (c *checkpoint) size() int64 {

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"fmt"
-	"github.com/greenwave/greenwave/internal/units"
 	"time"
 	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 	"github.com/greenwave/greenwave/internal/spec"
+	"github.com/greenwave/greenwave/internal/units"
 )
 
 // A tenant's memory is what its keyed operators report holding (their own
