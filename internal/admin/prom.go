@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,51 +29,54 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 var (
 	tenantL = []string{"tenant"}
 	actorL  = []string{"tenant", "actor"}
+	// An edge's from is its producing actor ("count#1" for an instance of
+	// a parallel one), to the consuming component and partition its
+	// instance.
 	edgeL   = []string{"tenant", "from", "to", "partition"}
 	workerL = []string{"worker"}
 
-	dTenantInfo      = desc("tenant_info", "A tenant's version and state (value 1).", "tenant", "version", "state")
-	dTenantIn        = desc("tenant_events_in_total", "Events the tenant's sources produced.", tenantL...)
-	dTenantOut       = desc("tenant_events_out_total", "Events the tenant's sinks consumed.", tenantL...)
-	dTenantDropped   = desc("tenant_events_dropped_total", "Events dropped on the tenant's edges under a drop policy.", tenantL...)
-	dTenantRejected  = desc("tenant_events_rejected_total", "Events the tenant's sources rejected.", tenantL...)
-	dTenantDead      = desc("tenant_events_dead_lettered_total", "Events the tenant's sources sent to a dead-letter output.", tenantL...)
-	dTenantState     = desc("tenant_state_bytes", "Bytes the tenant's keyed state holds (the operators' estimates).", tenantL...)
-	dTenantKeys      = desc("tenant_state_keys", "Keys (entries) the tenant's keyed state holds.", tenantL...)
-	dTenantRings     = desc("tenant_ring_bytes", "Bytes the tenant's ring slots take.", tenantL...)
-	dTenantLimit     = desc("tenant_memory_limit_bytes", "The tenant's memory cap (0: none).", tenantL...)
-	dTenantEvicted   = desc("tenant_state_evicted_total", "Keyed state entries evicted at a limit.", tenantL...)
-	dTenantExpired   = desc("tenant_state_expired_total", "Keyed state entries removed by their ttl.", tenantL...)
-	dActorIn         = desc("actor_events_in_total", "Events the actor took (sources: produced).", actorL...)
-	dActorOut        = desc("actor_events_out_total", "Events the actor emitted.", actorL...)
-	dActorBusy       = desc("actor_busy_seconds_total", "Time the actor's turns took; its rate is Flink's busy time per second.", actorL...)
-	dActorBP         = desc("actor_backpressured_seconds_total", "Time the actor held a batch that did not fit downstream; its rate is Flink's back-pressured time per second.", actorL...)
-	dActorIdle       = desc("actor_idle_seconds_total", "The rest of the actor's lifetime; its rate is Flink's idle time per second.", actorL...)
-	dActorInFlight   = desc("actor_in_flight_events", "Events an async sink handed over and that are not acknowledged yet.", actorL...)
-	dSinkLatency     = desc("sink_latency_seconds", "Time from an event's creation (a paced source's schedule) to the sink.", actorL...)
-	dSinkLag         = desc("sink_event_time_lag_seconds", "How far event time trailed the clock as events reached the sink.", actorL...)
-	dEdgePublished   = desc("edge_published_total", "Events published into the edge's ring.", edgeL...)
-	dEdgeConsumed    = desc("edge_consumed_total", "Events the edge's consumer took.", edgeL...)
-	dEdgeDropped     = desc("edge_dropped_total", "Events dropped on the edge under a drop policy.", edgeL...)
-	dEdgeGaps        = desc("edge_gaps_total", "Sequence numbers the consumer never saw.", edgeL...)
-	dEdgeBlocked     = desc("edge_blocked_seconds_total", "Time producers waited for room on the edge, counted while they wait.", edgeL...)
-	dEdgeFill        = desc("edge_fill_ratio", "Events waiting on the edge over its capacity.", edgeL...)
-	dEdgeCapacity    = desc("edge_capacity_events", "The edge's capacity in events.", edgeL...)
-	dEdgeMaxBatch    = desc("edge_max_batch_events", "The largest batch the consumer took since this scraper's previous scrape (rounded down to a power of two; a whole-capacity batch exactly).", edgeL...)
-	dEdgeBytes       = desc("edge_allocated_bytes", "Bytes the edge's ring slots take now.", edgeL...)
-	dWorkerActors    = desc("worker_actors", "Actors placed on the worker.", workerL...)
-	dWorkerPasses    = desc("worker_passes_total", "Scheduling passes of the worker.", workerL...)
-	dWorkerIdle      = desc("worker_idle_passes_total", "Passes that found no work.", workerL...)
-	dWorkerParks     = desc("worker_parks_total", "Times the worker parked.", workerL...)
-	dWorkerWakes     = desc("worker_wakes_total", "Parks ended by a wake rather than a timeout.", workerL...)
-	dWorkerSpins     = desc("worker_spins_total", "Idle spin passes.", workerL...)
-	dWorkerYields    = desc("worker_yields_total", "Idle passes that yielded the processor.", workerL...)
-	dProcCtx         = desc("process_context_switches_total", "Context switches of every thread of the process.", "kind")
-	dProcRunDelay    = desc("process_run_delay_seconds_total", "Time the process's threads were runnable but waited for a CPU.")
-	dProcThreads     = desc("process_threads", "OS threads of the process.")
-	dProcCPUs        = desc("process_cpus", "CPUs the process may run on.")
-	dScrapeDuration  = desc("scrape_duration_seconds", "How long building this scrape's figures took.")
-	allDescs         = []*prometheus.Desc{dTenantInfo, dTenantIn, dTenantOut, dTenantDropped, dTenantRejected, dTenantDead, dTenantState, dTenantKeys, dTenantRings, dTenantLimit, dTenantEvicted, dTenantExpired, dActorIn, dActorOut, dActorBusy, dActorBP, dActorIdle, dActorInFlight, dSinkLatency, dSinkLag, dEdgePublished, dEdgeConsumed, dEdgeDropped, dEdgeGaps, dEdgeBlocked, dEdgeFill, dEdgeCapacity, dEdgeMaxBatch, dEdgeBytes, dWorkerActors, dWorkerPasses, dWorkerIdle, dWorkerParks, dWorkerWakes, dWorkerSpins, dWorkerYields, dProcCtx, dProcRunDelay, dProcThreads, dProcCPUs, dScrapeDuration}
+	dTenantInfo     = desc("tenant_info", "A tenant's version and state (value 1).", "tenant", "version", "state")
+	dTenantIn       = desc("tenant_events_in_total", "Events the tenant's sources produced.", tenantL...)
+	dTenantOut      = desc("tenant_events_out_total", "Events the tenant's sinks consumed.", tenantL...)
+	dTenantDropped  = desc("tenant_events_dropped_total", "Events dropped on the tenant's edges under a drop policy.", tenantL...)
+	dTenantRejected = desc("tenant_events_rejected_total", "Events the tenant's sources rejected.", tenantL...)
+	dTenantDead     = desc("tenant_events_dead_lettered_total", "Events the tenant's sources sent to a dead-letter output.", tenantL...)
+	dTenantState    = desc("tenant_state_bytes", "Bytes the tenant's keyed state holds (the operators' estimates).", tenantL...)
+	dTenantKeys     = desc("tenant_state_keys", "Keys (entries) the tenant's keyed state holds.", tenantL...)
+	dTenantRings    = desc("tenant_ring_bytes", "Bytes the tenant's ring slots take.", tenantL...)
+	dTenantLimit    = desc("tenant_memory_limit_bytes", "The tenant's memory cap (0: none).", tenantL...)
+	dTenantEvicted  = desc("tenant_state_evicted_total", "Keyed state entries evicted at a limit.", tenantL...)
+	dTenantExpired  = desc("tenant_state_expired_total", "Keyed state entries removed by their ttl.", tenantL...)
+	dActorIn        = desc("actor_events_in_total", "Events the actor took (sources: produced).", actorL...)
+	dActorOut       = desc("actor_events_out_total", "Events the actor emitted.", actorL...)
+	dActorBusy      = desc("actor_busy_seconds_total", "Time the actor's turns took; its rate is Flink's busy time per second.", actorL...)
+	dActorBP        = desc("actor_backpressured_seconds_total", "Time the actor held a batch that did not fit downstream; its rate is Flink's back-pressured time per second.", actorL...)
+	dActorIdle      = desc("actor_idle_seconds_total", "The rest of the actor's lifetime; its rate is Flink's idle time per second.", actorL...)
+	dActorInFlight  = desc("actor_in_flight_events", "Events an async sink handed over and that are not acknowledged yet.", actorL...)
+	dSinkLatency    = desc("sink_latency_seconds", "Time from an event's creation (a paced source's schedule) to the sink.", actorL...)
+	dSinkLag        = desc("sink_event_time_lag_seconds", "How far event time trailed the clock as events reached the sink.", actorL...)
+	dEdgePublished  = desc("edge_published_total", "Events published into the edge's ring.", edgeL...)
+	dEdgeConsumed   = desc("edge_consumed_total", "Events the edge's consumer took.", edgeL...)
+	dEdgeDropped    = desc("edge_dropped_total", "Events dropped on the edge under a drop policy.", edgeL...)
+	dEdgeGaps       = desc("edge_gaps_total", "Sequence numbers the consumer never saw.", edgeL...)
+	dEdgeBlocked    = desc("edge_blocked_seconds_total", "Time producers waited for room on the edge, counted while they wait.", edgeL...)
+	dEdgeFill       = desc("edge_fill_ratio", "Events waiting on the edge over its capacity.", edgeL...)
+	dEdgeCapacity   = desc("edge_capacity_events", "The edge's capacity in events.", edgeL...)
+	dEdgeMaxBatch   = desc("edge_max_batch_events", "The largest batch the consumer took since this scraper's previous scrape (rounded down to a power of two; a whole-capacity batch exactly).", edgeL...)
+	dEdgeBytes      = desc("edge_allocated_bytes", "Bytes the edge's ring slots take now.", edgeL...)
+	dWorkerActors   = desc("worker_actors", "Actors placed on the worker.", workerL...)
+	dWorkerPasses   = desc("worker_passes_total", "Scheduling passes of the worker.", workerL...)
+	dWorkerIdle     = desc("worker_idle_passes_total", "Passes that found no work.", workerL...)
+	dWorkerParks    = desc("worker_parks_total", "Times the worker parked.", workerL...)
+	dWorkerWakes    = desc("worker_wakes_total", "Parks ended by a wake rather than a timeout.", workerL...)
+	dWorkerSpins    = desc("worker_spins_total", "Idle spin passes.", workerL...)
+	dWorkerYields   = desc("worker_yields_total", "Idle passes that yielded the processor.", workerL...)
+	dProcCtx        = desc("process_context_switches_total", "Context switches of every thread of the process.", "kind")
+	dProcRunDelay   = desc("process_run_delay_seconds_total", "Time the process's threads were runnable but waited for a CPU.")
+	dProcThreads    = desc("process_threads", "OS threads of the process.")
+	dProcCPUs       = desc("process_cpus", "CPUs the process may run on.")
+	dScrapeDuration = desc("scrape_duration_seconds", "How long building this scrape's figures took.")
+	allDescs        = []*prometheus.Desc{dTenantInfo, dTenantIn, dTenantOut, dTenantDropped, dTenantRejected, dTenantDead, dTenantState, dTenantKeys, dTenantRings, dTenantLimit, dTenantEvicted, dTenantExpired, dActorIn, dActorOut, dActorBusy, dActorBP, dActorIdle, dActorInFlight, dSinkLatency, dSinkLag, dEdgePublished, dEdgeConsumed, dEdgeDropped, dEdgeGaps, dEdgeBlocked, dEdgeFill, dEdgeCapacity, dEdgeMaxBatch, dEdgeBytes, dWorkerActors, dWorkerPasses, dWorkerIdle, dWorkerParks, dWorkerWakes, dWorkerSpins, dWorkerYields, dProcCtx, dProcRunDelay, dProcThreads, dProcCPUs, dScrapeDuration}
 )
 
 // Collector is the Prometheus collector of one snapshot: Describe lists
@@ -133,10 +137,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		for j := range t.Edges {
 			e := &t.Edges[j]
-			from := e.From
-			if e.Output != "" {
-				from += "." + e.Output
-			}
+			from, _, _ := strings.Cut(e.Label, " -> ")
 			part := strconv.Itoa(e.Partition)
 			counter(dEdgePublished, float64(e.Published), id, from, e.To, part)
 			counter(dEdgeConsumed, float64(e.Consumed), id, from, e.To, part)

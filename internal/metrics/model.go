@@ -167,7 +167,8 @@ type Window struct {
 
 // Edge is one ring between actors.
 type Edge struct {
-	// Label is "from[.output] -> to", with "#i" for consumer instance i.
+	// Label names the edge uniquely in its tenant (see EdgeLabel):
+	// "count#1 -> out", "gen -> count#0".
 	Label     string `json:"label"`
 	From      string `json:"from"`
 	Output    string `json:"output,omitempty"`

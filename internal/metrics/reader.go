@@ -32,12 +32,12 @@ type Reader struct {
 	// what a scrape of thousands of tenants can afford.
 	Precise bool
 
-	mu      sync.Mutex
-	prev    *Snapshot
-	prevAt  time.Time
-	actors  map[actorKey]actorPrev
-	edges   map[actorKey]edgePrev
-	proc    Process
+	mu     sync.Mutex
+	prev   *Snapshot
+	prevAt time.Time
+	actors map[actorKey]actorPrev
+	edges  map[actorKey]edgePrev
+	proc   Process
 }
 
 // actorKey names an actor or an edge of one tenant version.
@@ -241,6 +241,7 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 				e.FromActors = append(e.FromActors, p.Name())
 			}
 			e.ToActor = pln.Consumer.Name()
+			e.Label = EdgeLabel(e.From, e.FromActors, e.Output, e.ToActor)
 		}
 		e.MaxBatch = ring.MaxBatchSince(&pe.batches, &ls.Batches, ls.Capacity)
 		if had && dt > 0 {
@@ -395,4 +396,22 @@ type edgePrev struct {
 	batches            [ring.BatchBuckets]uint64
 	blocked            float64
 	dropped, published uint64
+}
+
+// EdgeLabel names an edge uniquely within its tenant: "from -> to", where
+// from is the producing actor when there is one (with "#i" for a parallel
+// instance), else the component, followed by ".output" for a side output,
+// and to is the consuming actor.
+func EdgeLabel(from string, fromActors []string, output, toActor string) string {
+	if len(fromActors) == 1 {
+		from = fromActors[0]
+		if i := strings.LastIndexByte(from, '+'); i >= 0 {
+			// A fused chain: its tail produces; keep the instance suffix.
+			from = from[i+1:]
+		}
+	}
+	if output != "" {
+		from += "." + output
+	}
+	return from + " -> " + toActor
 }
