@@ -137,6 +137,22 @@ type Actor struct {
 	// the clock at this sink (sinks only).
 	Latency *Latency `json:"latency,omitempty"`
 	Lag     *Latency `json:"lag,omitempty"`
+	// Ticks describes the actor's components that work in ticks.
+	Ticks []Ticks `json:"ticks,omitempty"`
+}
+
+// Ticks is one ticking component's measured ticks (see engine.TickStats).
+type Ticks struct {
+	Component string  `json:"component"`
+	Period    float64 `json:"period_seconds"`
+	Gaps      uint64  `json:"gaps_total"`
+	// Recent are the latest gaps between ticks, oldest first; MeanGap and
+	// P99Gap summarise them.
+	Recent     []float64 `json:"recent_gaps_seconds"`
+	MeanGap    float64   `json:"mean_gap_seconds"`
+	P99Gap     float64   `json:"p99_gap_seconds"`
+	Emitted    uint64    `json:"emitted_total"`
+	MaxPerTick int       `json:"max_per_tick"`
 }
 
 // Latency is a sink's latency (or lag) distribution: percentiles in

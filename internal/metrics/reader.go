@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -219,6 +220,9 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 		if as.Lag != nil || as.LagHist.Count() > 0 {
 			a.Lag = latency(nil, as.Lag, as.LagHist, nil, false)
 		}
+		for _, tk := range as.Ticks {
+			a.Ticks = append(a.Ticks, ticksOf(tk))
+		}
 		r.actors[k] = np
 		out.Actors = append(out.Actors, a)
 	}
@@ -255,6 +259,21 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 			e.Grade = GradeHigh
 		}
 		out.Edges = append(out.Edges, e)
+	}
+	return out
+}
+
+func ticksOf(tk engine.TickStats) Ticks {
+	out := Ticks{Component: tk.Component, Period: tk.Every.Seconds(), Gaps: tk.Gaps, Emitted: tk.Emitted, MaxPerTick: tk.MaxPerTick}
+	var sum float64
+	for _, g := range tk.Recent {
+		out.Recent = append(out.Recent, g.Seconds())
+		sum += g.Seconds()
+	}
+	if n := len(out.Recent); n > 0 {
+		out.MeanGap = sum / float64(n)
+		sorted := slices.Sorted(slices.Values(out.Recent))
+		out.P99Gap = sorted[min(n-1, int(0.99*float64(n)))]
 	}
 	return out
 }
