@@ -43,7 +43,8 @@ type TrapRow struct {
 // TrapTimeout is the longest doctor watches a trap scenario.
 const TrapTimeout = 60 * time.Second
 
-// HealthyWatch is how long doctor watches the healthy scenario (at least).
+// HealthyWatch is how long doctor watches the healthy scenario (a
+// --duration above 1s sets another).
 const HealthyWatch = 15 * time.Second
 
 func runTraps(cfg Config, w io.Writer, asJSON bool) error {
@@ -117,7 +118,10 @@ func RunTrap(s traps.Scenario, cfg Config) (TrapRow, error) {
 	row := TrapRow{Bench: "trap", Case: s.Name, Variant: "doctor", DoctorTraps: []string{}, SecondsToName: -1}
 	watch := TrapTimeout
 	if s.Name == "healthy" {
-		watch = max(HealthyWatch, cfg.Duration)
+		watch = HealthyWatch
+		if cfg.Duration > time.Second {
+			watch = cfg.Duration
+		}
 		row.SecondsToName = 0
 	}
 	start := time.Now()
