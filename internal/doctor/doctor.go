@@ -102,12 +102,17 @@ func (d *Doctor) consumerBehind() []Finding {
 				}
 				full := e.MaxBatch >= e.Capacity || e.Fill >= 0.9
 				var bp float64
+				paced := false
 				for _, p := range e.FromActors {
 					if a := actors[p]; a != nil {
 						bp = max(bp, a.BackPressuredMsPerSec)
+						paced = paced || (a.Paced && a.BackPressuredMsPerSec >= bpProducer)
 					}
 				}
-				behind := e.DroppedPerSec > 0 || lat >= fallingBehind
+				// The tenant falls behind: it drops, its latency grows, or
+				// a paced source waits instead of keeping its schedule (a
+				// source running flat out is expected to wait).
+				behind := e.DroppedPerSec > 0 || lat >= fallingBehind || paced
 				if !full || (bp < bpProducer && e.DroppedPerSec == 0) || !behind {
 					continue
 				}
@@ -121,6 +126,9 @@ func (d *Doctor) consumerBehind() []Finding {
 					comp, c.Name, c.BusyMsPerSec, c.BackPressuredMsPerSec, e.Label, 100*e.Fill, e.MaxBatch, e.Capacity)
 				if bp > 0 {
 					ev += fmt.Sprintf(", its producer back-pressured %.0f ms/s", bp)
+				}
+				if paced {
+					ev += " (a paced source falling behind its rate)"
 				}
 				if e.DroppedPerSec > 0 {
 					ev += fmt.Sprintf(", dropping %.0f events/s", e.DroppedPerSec)

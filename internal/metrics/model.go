@@ -107,9 +107,13 @@ type Actor struct {
 	Components []string `json:"components"`
 	// Group names the actor without its instance suffix ("per_key" for
 	// "per_key#1"): what `top` shows as one row.
-	Group    string `json:"group"`
-	Kind     string `json:"kind"` // source, transform or sink (of the head)
-	Instance int    `json:"instance"`
+	Group string `json:"group"`
+	Kind  string `json:"kind"` // source, transform or sink (of the head)
+	// Paced reports a source that paces itself (a `rate` above 0): one
+	// that is back-pressured falls behind its schedule, where a source
+	// running as fast as it can is expected to wait for its consumers.
+	Paced    bool `json:"paced,omitempty"`
+	Instance int  `json:"instance"`
 	// Worker is the worker it runs on, -1 for a goroutine of its own (I/O).
 	Worker   int    `json:"worker"`
 	In       uint64 `json:"in_total"`

@@ -184,6 +184,16 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 				a.Components = append(a.Components, n.Name())
 			}
 			a.Kind = kindName(pa.Head().Comp.Kind)
+			if a.Kind == "source" {
+				if v, ok := pa.Head().Comp.Options.Raw("rate"); ok {
+					switch r := v.(type) {
+					case float64:
+						a.Paced = r > 0
+					case int64:
+						a.Paced = r > 0
+					}
+				}
+			}
 			a.Instance = pa.Instance
 			a.Worker = pa.Worker
 			if pa.Parallelism > 1 {
