@@ -137,7 +137,9 @@ sinks:
 `)
 	var out, errb lockedBuffer
 	done := make(chan int)
-	go func() { done <- Main([]string{"run", "--http", "127.0.0.1:0", "--for", "3s", "--status", "off", dir}, &out, &errb) }()
+	go func() {
+		done <- Main([]string{"run", "--http", "127.0.0.1:0", "--for", "3s", "--status", "off", dir}, &out, &errb)
+	}()
 	re := regexp.MustCompile(`admin server on http://([0-9.:]+)/`)
 	var addr string
 	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
