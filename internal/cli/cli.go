@@ -29,6 +29,9 @@ type root struct {
 	Bench    benchCmd    `cmd:"" help:"Run a benchmark scenario: greenwave's design beside the naive one."`
 	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
 	Docs     docsCmd     `cmd:"" help:"Print the reference of every component type (or one), its options, defaults and bounds."`
+	Top      topCmd      `cmd:"" help:"Live table of every component of a running greenwave (run --http): events/s, busy and back-pressured time, fill, max batch, drops, p99."`
+	Tap      tapCmd      `cmd:"" help:"Print sampled live events of one component's output from a running greenwave (run --http)."`
+	Doctor   doctorCmd   `cmd:"" help:"Read a running greenwave's metrics for a while and name each trap it falls into, with the figures and the fix."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 

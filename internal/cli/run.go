@@ -14,9 +14,11 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/term"
 
+	"github.com/greenwave/greenwave/internal/admin"
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
 	"github.com/greenwave/greenwave/internal/units"
+	"github.com/greenwave/greenwave/internal/spec"
 )
 
 type runCmd struct {
@@ -33,6 +35,9 @@ type runCmd struct {
 	Edges       bool          `help:"Also print every edge's figures (fill, max batch, drops, gaps, blocked time) with each log line and at exit, and each sink's latency."`
 	StateDir    string        `name:"state-dir" placeholder:"DIR" help:"Checkpoint every tenant's state here and resume from it at start: operators' state, sources' positions and sinks' committed output survive a crash."`
 	Checkpoint  time.Duration `name:"checkpoint-interval" default:"10s" help:"Time between checkpoints when a pipeline file sets none (with --state-dir)."`
+	HTTP        string        `name:"http" placeholder:"ADDR" help:"Serve the admin server (console, JSON API, /metrics, pprof) on this address; a bare port listens on 127.0.0.1. With --http the run goes on when every tenant has finished, until a signal or --for, since tenants can be added."`
+	TokenFile   string        `name:"http-token-file" placeholder:"FILE" help:"Require this file's bearer token on every admin request but /healthz and /readyz."`
+	Watch       bool          `help:"Watch the folders given: a file that is added or changed adds or replaces its tenant (validated first, the old version drained), a file removed removes it. The run goes on until a signal or --for."`
 }
 
 // check validates the flags' values (kong checks their syntax).
@@ -54,6 +59,8 @@ func (c *runCmd) check() error {
 		return fmt.Errorf("--stop-timeout must be a positive duration, got %q", c.StopTimeout)
 	case c.Checkpoint < 10*time.Millisecond:
 		return fmt.Errorf("--checkpoint-interval must be at least 10ms, got %q", c.Checkpoint)
+	case c.TokenFile != "" && c.HTTP == "":
+		return fmt.Errorf("--http-token-file %q needs --http", c.TokenFile)
 	}
 	return nil
 }
@@ -80,23 +87,39 @@ func (c *runCmd) Run(g *Globals) error {
 	// A tenant that cannot start (a component's Open failed: a file that
 	// cannot be created, a port in use) is reported and left out; the
 	// others start.
-	var tenants []*engine.Tenant
-	notStarted := 0
 	cat := catalog()
+	fleet := admin.NewFleet(e, cat, firstDir(c.Paths))
+	fleet.DrainTimeout = c.StopTimeout
+	notStarted := 0
 	for _, f := range files {
-		t, err := c.start(e, f, cat)
+		t, text, err := c.start(e, f, cat)
 		if err != nil {
 			notStarted++
 			printErrors(g.Stderr, err)
 			continue
 		}
-		tenants = append(tenants, t)
+		fleet.Add(f, text, t)
 	}
-	if len(tenants) == 0 {
+	serving := c.HTTP != "" || c.Watch
+	if len(fleet.Entries()) == 0 && !serving {
 		e.Close()
 		return &exitError{code: 1, err: errors.New("no tenant could start")}
 	}
 	e.Start()
+	srv, err := c.startAdmin(fleet, g.Stderr)
+	if err != nil {
+		e.Stop(c.StopTimeout)
+		e.Close()
+		return &exitError{code: 1, err: err}
+	}
+	if srv != nil {
+		defer srv.Close()
+	}
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	if c.Watch {
+		go watchFolders(c.Paths, fleet, g.Stderr, stopWatch)
+	}
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -105,13 +128,13 @@ func (c *runCmd) Run(g *Globals) error {
 	if c.For > 0 {
 		timeout = time.After(c.For)
 	}
-	allDone := make(chan struct{})
-	go func() {
-		for _, t := range tenants {
-			<-t.Done()
-		}
-		close(allDone)
-	}()
+	// allDone is closed once every tenant the fleet has is done. A run
+	// that serves (--http, --watch) goes on until a signal or --for, since
+	// tenants can be added; it follows them once it is stopping.
+	var allDone <-chan struct{}
+	if !serving {
+		allDone = waitAll(fleet)
+	}
 
 	mode := c.Status
 	if mode == "auto" {
@@ -126,7 +149,7 @@ func (c *runCmd) Run(g *Globals) error {
 	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
-	prog := newProgress(tenants, g.Stderr, mode)
+	prog := newProgress(fleet, g.Stderr, mode)
 	prog.edges = c.Edges
 
 	stopping := false
@@ -137,9 +160,10 @@ func (c *runCmd) Run(g *Globals) error {
 		stopping = true
 		prog.clear()
 		fmt.Fprintf(g.Stderr, "greenwave: %s: stopping sources and draining every edge\n", why)
-		for _, t := range tenants {
+		for _, t := range fleet.Tenants() {
 			t.Stop()
 		}
+		allDone = waitAll(fleet)
 	}
 	var giveUp <-chan time.Time
 loop:
@@ -154,7 +178,7 @@ loop:
 				// a shell reports a process killed by it.
 				prog.clear()
 				fmt.Fprintf(g.Stderr, "greenwave: second %v: exiting without draining\n", s)
-				c.summarize(g.Stderr, tenants)
+				c.summarize(g.Stderr, fleet.Tenants())
 				code := 130
 				if s == syscall.SIGTERM {
 					code = 143
@@ -169,7 +193,7 @@ loop:
 		case <-giveUp:
 			prog.clear()
 			fmt.Fprintf(g.Stderr, "greenwave: graceful stop took longer than --stop-timeout %v; exiting\n", c.StopTimeout)
-			c.summarize(g.Stderr, tenants)
+			c.summarize(g.Stderr, fleet.Tenants())
 			return &exitError{code: 1, err: errors.New("some tenants did not finish draining")}
 		case <-ticker.C:
 			if !stopping {
@@ -178,7 +202,11 @@ loop:
 		}
 	}
 	prog.clear()
+	if srv != nil {
+		_ = srv.Close()
+	}
 	e.Close()
+	tenants := fleet.Tenants()
 	failed := c.summarize(g.Stderr, tenants)
 	switch {
 	case failed > 0 || notStarted > 0:
@@ -187,17 +215,23 @@ loop:
 	return nil
 }
 
-// start loads, compiles and starts one pipeline file as a tenant.
-func (c *runCmd) start(e *engine.Engine, file string, cat *component.Catalog) (*engine.Tenant, error) {
-	p, err := loadPipeline(file, cat)
+// start loads, compiles and starts one pipeline file as a tenant; it
+// returns the file's text too.
+func (c *runCmd) start(e *engine.Engine, file string, cat *component.Catalog) (*engine.Tenant, []byte, error) {
+	text, err := os.ReadFile(file)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("cannot read %q: %w", file, errors.Unwrap(err))
+	}
+	p, err := spec.Parse(file, text, cat)
+	if err != nil {
+		return nil, nil, err
 	}
 	pl, err := e.Compile(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return e.Run(pl)
+	t, err := e.Run(pl)
+	return t, text, err
 }
 
 // summarize prints one line per tenant (and its edges with --edges) and
@@ -258,21 +292,22 @@ func (c *runCmd) summarize(w io.Writer, tenants []*engine.Tenant) (failed int) {
 	return failed
 }
 
-// progress prints periodic figures per tenant.
+// progress prints periodic figures per tenant, for the tenants the fleet
+// has at each moment.
 type progress struct {
-	tenants []*engine.Tenant
-	w       io.Writer
-	mode    string
-	last    []engine.Stats
-	lastAt  time.Time
-	drawn   bool
-	edges   bool
+	fleet  *admin.Fleet
+	w      io.Writer
+	mode   string
+	last   map[*engine.Tenant]engine.Stats
+	lastAt time.Time
+	drawn  bool
+	edges  bool
 }
 
-func newProgress(ts []*engine.Tenant, w io.Writer, mode string) *progress {
-	p := &progress{tenants: ts, w: w, mode: mode, lastAt: time.Now()}
-	for _, t := range ts {
-		p.last = append(p.last, t.Stats())
+func newProgress(f *admin.Fleet, w io.Writer, mode string) *progress {
+	p := &progress{fleet: f, w: w, mode: mode, lastAt: time.Now(), last: map[*engine.Tenant]engine.Stats{}}
+	for _, t := range f.Tenants() {
+		p.last[t] = t.Stats()
 	}
 	return p
 }
@@ -285,13 +320,16 @@ func (p *progress) show() {
 	dt := now.Sub(p.lastAt).Seconds()
 	p.lastAt = now
 	var parts []string
-	prevs := make([]engine.Stats, len(p.tenants))
-	for i, t := range p.tenants {
+	tenants := p.fleet.Tenants()
+	prevs := make([]engine.Stats, len(tenants))
+	cur := make([]engine.Stats, len(tenants))
+	next := map[*engine.Tenant]engine.Stats{}
+	for i, t := range tenants {
 		s := t.Stats()
-		prev := p.last[i]
-		prevs[i] = prev
-		p.last[i] = s
-		rate := float64(s.In-prev.In) / dt
+		prev := p.last[t]
+		prevs[i], cur[i] = prev, s
+		next[t] = s
+		rate := float64(s.In-min(prev.In, s.In)) / dt
 		part := fmt.Sprintf("%s %s ev/s in, %s out", s.Tenant, humanRate(rate), humanCount(s.Out))
 		if s.Dropped > 0 {
 			part += fmt.Sprintf(", %s dropped", humanCount(s.Dropped))
@@ -307,6 +345,7 @@ func (p *progress) show() {
 		}
 		parts = append(parts, part)
 	}
+	p.last = next
 	if p.mode == "line" {
 		line := strings.Join(parts, " | ")
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
@@ -316,7 +355,7 @@ func (p *progress) show() {
 	for i, part := range parts {
 		fmt.Fprintf(p.w, "%s greenwave: %s\n", now.Format("15:04:05"), part)
 		if p.edges {
-			writeEdges(p.w, p.last[i], prevs[i])
+			writeEdges(p.w, cur[i], prevs[i])
 		}
 	}
 }

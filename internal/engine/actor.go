@@ -22,6 +22,7 @@ type stage struct {
 	sink    bool              // a Parallel sink fused at the end of the chain
 	ticker  component.Ticker
 	next    time.Time // next tick
+	ticks   tickClock
 	scratch component.Output
 	closer  component.Closer // nil when the operator holds nothing to close
 	closed  bool
@@ -632,6 +633,7 @@ func (a *actor) tick(now time.Time) error {
 		if err := st.ticker.Tick(now, &a.out); err != nil {
 			return a.stageErr(i, err)
 		}
+		st.ticks.record(now, a.out.Len())
 		if a.out.Len() == 0 || a.sink {
 			continue
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/bits"
 	"sync/atomic"
 	"time"
@@ -26,7 +27,9 @@ const nLatencyBuckets = 15
 // and their sum. One writer (the sink's goroutine); any reader.
 type coarseHist struct {
 	counts [nLatencyBuckets]atomic.Uint64
-	sum    atomic.Int64 // ns
+	// sum is the values' total in seconds, a float64's bits: an event-time
+	// lag of months times millions of events overflows nanoseconds.
+	sum atomic.Uint64
 }
 
 // bucketOf is the index of the first bound at or above ns.
@@ -43,15 +46,15 @@ func bucketOf(ns int64) int {
 func (h *coarseHist) add(ns int64, n int64) {
 	c := &h.counts[bucketOf(ns)]
 	c.Store(c.Load() + uint64(n))
-	h.sum.Store(h.sum.Load() + ns*n)
+	h.sum.Store(math.Float64bits(math.Float64frombits(h.sum.Load()) + float64(ns)*float64(n)/1e9))
 }
 
 // Hist is a coarse histogram read from a sink: Counts[i] values at or
 // below LatencyBuckets[i] (and above the bound before), the last one
-// everything above; Sum their total.
+// everything above; Sum their total in seconds.
 type Hist struct {
 	Counts [nLatencyBuckets]uint64
-	Sum    time.Duration
+	Sum    float64
 }
 
 func (h *coarseHist) read() Hist {
@@ -59,7 +62,7 @@ func (h *coarseHist) read() Hist {
 	for i := range out.Counts {
 		out.Counts[i] = h.counts[i].Load()
 	}
-	out.Sum = time.Duration(h.sum.Load())
+	out.Sum = math.Float64frombits(h.sum.Load())
 	return out
 }
 

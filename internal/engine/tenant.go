@@ -294,6 +294,9 @@ type ActorStats struct {
 	// LatencyHist and LagHist are the same as coarse histograms
 	// (LatencyBuckets), cheap to read (see Tenant.Metrics).
 	LatencyHist, LagHist Hist
+	// Ticks describes the actor's components that work in ticks
+	// (component.Ticker), as the engine timed their ticks.
+	Ticks []TickStats
 }
 
 // In returns the events the tenant's sources have produced, as Stats.In,
@@ -349,6 +352,11 @@ func (t *Tenant) stats(precise bool) Stats {
 				a.latMu.Unlock()
 			}
 			as.LatencyHist, as.LagHist = a.latCoarse.read(), a.lagCoarse.read()
+		}
+		for _, st := range a.stages {
+			if st.ticker != nil {
+				as.Ticks = append(as.Ticks, st.ticks.read(st.node.Name(), st.ticker.TickEvery()))
+			}
 		}
 		for _, st := range a.async {
 			as.InFlight += st.inflight.Load()

@@ -1,0 +1,235 @@
+package metrics
+
+import "time"
+
+// Snapshot is the whole tree at one moment. Figures named *Total or
+// *Seconds are cumulative since the start (of the process, the tenant, the
+// edge) and never decrease; figures named *PerSec, *MsPerSec and the
+// interval latencies are over Interval, the time since the Reader's
+// previous snapshot (all zero in a Reader's first snapshot).
+type Snapshot struct {
+	At       time.Time `json:"at"`
+	Interval float64   `json:"interval_seconds"`
+	Process  Process   `json:"process"`
+	Workers  []Worker  `json:"workers"`
+	Tenants  []Tenant  `json:"tenants"`
+}
+
+// Process is what the operating system says of the whole process.
+type Process struct {
+	// CPUs is the number of CPUs the process may run on; GoMaxProcs the
+	// Go scheduler's setting; Threads the OS threads it has.
+	CPUs       int `json:"cpus"`
+	GoMaxProcs int `json:"gomaxprocs"`
+	Threads    int `json:"threads"`
+	Goroutines int `json:"goroutines"`
+	// VoluntaryCtxSwitches and InvoluntaryCtxSwitches sum every thread's
+	// context switches (a thread that blocked, one that was preempted).
+	VoluntaryCtxSwitches   uint64 `json:"voluntary_ctx_switches_total"`
+	InvoluntaryCtxSwitches uint64 `json:"involuntary_ctx_switches_total"`
+	// RunDelaySeconds sums the time the process's threads were runnable
+	// but waited for a CPU (run-queue delay); CPUSeconds the time they ran.
+	RunDelaySeconds float64 `json:"run_delay_seconds_total"`
+	CPUSeconds      float64 `json:"cpu_seconds_total"`
+	HeapBytes       uint64  `json:"heap_bytes"`
+	// Over the interval.
+	CtxSwitchesPerSec float64 `json:"ctx_switches_per_sec"`
+	RunDelayPerSec    float64 `json:"run_delay_seconds_per_sec"`
+	CPUPerSec         float64 `json:"cpu_seconds_per_sec"`
+	// ProcOK reports that /proc could be read (Linux); the figures above
+	// but CPUs, GoMaxProcs, Goroutines and HeapBytes are zero otherwise.
+	ProcOK bool `json:"proc_ok"`
+}
+
+// Worker is one engine worker.
+type Worker struct {
+	ID     int    `json:"id"`
+	Actors int    `json:"actors"`
+	Load   int    `json:"load"`
+	Passes uint64 `json:"passes_total"`
+	Idle   uint64 `json:"idle_passes_total"`
+	Parks  uint64 `json:"parks_total"`
+	Wakes  uint64 `json:"wakes_total"`
+	Spins  uint64 `json:"spins_total"`
+	Yields uint64 `json:"yields_total"`
+	// Over the interval.
+	ParksPerSec float64 `json:"parks_per_sec"`
+	WakesPerSec float64 `json:"wakes_per_sec"`
+}
+
+// Tenant is one running (or finished) tenant.
+type Tenant struct {
+	ID      string  `json:"id"`
+	Version int     `json:"version"`
+	State   string  `json:"state"`
+	Elapsed float64 `json:"elapsed_seconds"`
+	Error   string  `json:"error,omitempty"`
+	// Cumulative event counts.
+	In           uint64            `json:"in_total"`
+	Out          uint64            `json:"out_total"`
+	Dropped      uint64            `json:"dropped_total"`
+	Rejected     uint64            `json:"rejected_total"`
+	DeadLettered uint64            `json:"dead_lettered_total"`
+	SideOutputs  map[string]uint64 `json:"side_outputs_total,omitempty"`
+	InPerSec     float64           `json:"in_per_sec"`
+	OutPerSec    float64           `json:"out_per_sec"`
+	Memory       Memory            `json:"memory"`
+	Operators    []OperatorState   `json:"operators,omitempty"`
+	Actors       []Actor           `json:"actors"`
+	Edges        []Edge            `json:"edges"`
+}
+
+// Memory is what a tenant holds.
+type Memory struct {
+	StateBytes int64  `json:"state_bytes"`
+	StateKeys  int64  `json:"state_keys"`
+	RingBytes  int64  `json:"ring_bytes"`
+	Limit      int64  `json:"limit_bytes"`
+	Evicted    uint64 `json:"evicted_total"`
+	Expired    uint64 `json:"expired_total"`
+}
+
+// OperatorState is one keyed operator instance's state.
+type OperatorState struct {
+	Name     string `json:"name"`
+	Keys     int64  `json:"keys"`
+	MaxKeys  int64  `json:"max_keys"`
+	Bytes    int64  `json:"bytes"`
+	MaxBytes int64  `json:"max_bytes"`
+	Evicted  uint64 `json:"evicted_total"`
+	Expired  uint64 `json:"expired_total"`
+}
+
+// Actor is one schedulable instance: a head component and the stateless
+// components fused behind it (Components), one parallel instance.
+type Actor struct {
+	Name       string   `json:"name"`
+	Components []string `json:"components"`
+	// Group names the actor without its instance suffix ("per_key" for
+	// "per_key#1"): what `top` shows as one row.
+	Group string `json:"group"`
+	Kind  string `json:"kind"` // source, transform or sink (of the head)
+	// Paced reports a source that paces itself (a `rate` above 0): one
+	// that is back-pressured falls behind its schedule, where a source
+	// running as fast as it can is expected to wait for its consumers.
+	Paced    bool `json:"paced,omitempty"`
+	Instance int  `json:"instance"`
+	// Worker is the worker it runs on, -1 for a goroutine of its own (I/O).
+	Worker   int    `json:"worker"`
+	In       uint64 `json:"in_total"`
+	Out      uint64 `json:"out_total"`
+	Rejected uint64 `json:"rejected_total"`
+	Turns    uint64 `json:"turns_total"`
+	// Busy, back-pressured and idle time since the actor started (Flink's
+	// definitions; idle is the rest of its lifetime, never decreasing).
+	BusySeconds          float64 `json:"busy_seconds_total"`
+	BackPressuredSeconds float64 `json:"backpressured_seconds_total"`
+	IdleSeconds          float64 `json:"idle_seconds_total"`
+	// Over the interval: milliseconds per second, and events per second.
+	BusyMsPerSec          float64 `json:"busy_ms_per_sec"`
+	BackPressuredMsPerSec float64 `json:"backpressured_ms_per_sec"`
+	IdleMsPerSec          float64 `json:"idle_ms_per_sec"`
+	InPerSec              float64 `json:"in_per_sec"`
+	OutPerSec             float64 `json:"out_per_sec"`
+	// Grade is Flink's back-pressure grade of the interval: ok (≤ 100 ms/s
+	// back-pressured), low (≤ 500) or high.
+	Grade    string `json:"grade"`
+	InFlight int64  `json:"in_flight"`
+	Acked    uint64 `json:"acked_total"`
+	Done     bool   `json:"done"`
+	// Latency is event creation to this sink and Lag event time behind
+	// the clock at this sink (sinks only).
+	Latency *Latency `json:"latency,omitempty"`
+	Lag     *Latency `json:"lag,omitempty"`
+	// Ticks describes the actor's components that work in ticks.
+	Ticks []Ticks `json:"ticks,omitempty"`
+}
+
+// Ticks is one ticking component's measured ticks (see engine.TickStats).
+type Ticks struct {
+	Component string  `json:"component"`
+	Period    float64 `json:"period_seconds"`
+	Gaps      uint64  `json:"gaps_total"`
+	// Recent are the latest gaps between ticks, oldest first; MeanGap and
+	// P99Gap summarise them.
+	Recent     []float64 `json:"recent_gaps_seconds"`
+	MeanGap    float64   `json:"mean_gap_seconds"`
+	P99Gap     float64   `json:"p99_gap_seconds"`
+	Emitted    uint64    `json:"emitted_total"`
+	MaxPerTick int       `json:"max_per_tick"`
+}
+
+// Latency is a sink's latency (or lag) distribution: percentiles in
+// seconds since the start, the same over the interval when the reader
+// reads precise histograms, and the coarse histogram
+// (engine.LatencyBuckets) that Prometheus exports.
+type Latency struct {
+	Count    uint64  `json:"count"`
+	P50      float64 `json:"p50_seconds"`
+	P90      float64 `json:"p90_seconds"`
+	P99      float64 `json:"p99_seconds"`
+	Max      float64 `json:"max_seconds"`
+	Interval *Window `json:"interval,omitempty"`
+	// Buckets[i] counts values at or below BucketBounds[i] (the last one:
+	// above every bound), not cumulative; Sum is their total in seconds.
+	Buckets []uint64 `json:"buckets"`
+	Sum     float64  `json:"sum_seconds"`
+}
+
+// Window is a distribution over one interval.
+type Window struct {
+	Count uint64  `json:"count"`
+	P50   float64 `json:"p50_seconds"`
+	P90   float64 `json:"p90_seconds"`
+	P99   float64 `json:"p99_seconds"`
+	Max   float64 `json:"max_seconds"`
+}
+
+// Edge is one ring between actors.
+type Edge struct {
+	// Label names the edge uniquely in its tenant (see EdgeLabel):
+	// "count#1 -> out", "gen -> count#0".
+	Label     string `json:"label"`
+	From      string `json:"from"`
+	Output    string `json:"output,omitempty"`
+	To        string `json:"to"`
+	Partition int    `json:"partition"`
+	// FromActors and ToActor name the actors at the ends.
+	FromActors []string `json:"from_actors"`
+	ToActor    string   `json:"to_actor"`
+	Capacity   int      `json:"capacity"`
+	Policy     string   `json:"policy"`
+	Published  uint64   `json:"published_total"`
+	Consumed   uint64   `json:"consumed_total"`
+	Dropped    uint64   `json:"dropped_total"`
+	Gaps       uint64   `json:"gaps_total"`
+	Depth      int      `json:"depth"`
+	Fill       float64  `json:"fill_ratio"`
+	// Batches counts the consumer's polls by size, cumulative: Batches[b]
+	// polls of 2^(b-1) to 2^b - 1 events (trailing zero buckets cut).
+	Batches        []uint64 `json:"batches"`
+	BlockedSeconds float64  `json:"blocked_seconds_total"`
+	Allocated      int      `json:"allocated_slots"`
+	Bytes          int64    `json:"bytes"`
+	Closed         bool     `json:"closed"`
+	// Over the interval: the largest batch the consumer took since this
+	// reader's previous snapshot, the producers' blocked milliseconds per
+	// second, drops and publishes per second, and the edge's pressure
+	// grade (Flink's bounds over blocked time; a drop edge that dropped
+	// in the interval is high).
+	MaxBatch        int     `json:"max_batch"`
+	BlockedMsPerSec float64 `json:"blocked_ms_per_sec"`
+	DroppedPerSec   float64 `json:"dropped_per_sec"`
+	PublishedPerSec float64 `json:"published_per_sec"`
+	Grade           string  `json:"grade"`
+}
+
+// Tenant returns the tenant named id in s, or nil.
+func (s *Snapshot) Tenant(id string) *Tenant {
+	for i := range s.Tenants {
+		if s.Tenants[i].ID == id {
+			return &s.Tenants[i]
+		}
+	}
+	return nil
+}
