@@ -17,8 +17,8 @@ import (
 	"github.com/greenwave/greenwave/internal/admin"
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
-	"github.com/greenwave/greenwave/internal/units"
 	"github.com/greenwave/greenwave/internal/spec"
+	"github.com/greenwave/greenwave/internal/units"
 )
 
 type runCmd struct {
