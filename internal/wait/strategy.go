@@ -41,3 +41,13 @@ func ParseStrategy(s string) (Strategy, error) {
 	}
 	return Park, fmt.Errorf("unknown wait strategy %q (valid: park, spin_then_park, yield, busy_spin)", s)
 }
+
+// Strategies lists every strategy, in declaration order, for tools that
+// compare them (bench latency runs one variant per strategy).
+func Strategies() []Strategy {
+	out := make([]Strategy, len(strategyNames))
+	for i := range out {
+		out[i] = Strategy(i)
+	}
+	return out
+}
