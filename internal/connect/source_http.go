@@ -3,6 +3,8 @@ package connect
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"sync"
@@ -195,7 +197,8 @@ func (s *httpSource) Open(ctx context.Context) error {
 		ReadHeaderTimeout: s.readHeader,
 		ReadTimeout:       s.readTimeout,
 		IdleTimeout:       s.idleTimeout,
-		ErrorLog:          nil,
+		// Handshake and protocol errors of clients are theirs to see.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	s.served = make(chan struct{})
 	go func() {
@@ -210,8 +213,7 @@ func (s *httpSource) Open(ctx context.Context) error {
 func (s *httpSource) notFound(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != s.path {
-			s.stats.count(http.StatusNotFound)
-			http.Error(w, "not found: events are posted to "+s.path, http.StatusNotFound)
+			s.fail(w, http.StatusNotFound, "not found: events are posted to %s", s.path)
 			return
 		}
 		mux.ServeHTTP(w, r)

@@ -143,7 +143,7 @@ func (s *httpSource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	good := q.n - s.deadLetters(q)
+	good := s.good(q, q.n)
 	if good == 0 && q.bad > 0 && !s.dec.deadLetter {
 		s.stats.rejected.Add(uint64(q.bad))
 		s.answer(w, q, http.StatusBadRequest, 0)
@@ -166,7 +166,7 @@ func (s *httpSource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, q, accepted, err)
 		return
 	}
-	s.answer(w, q, http.StatusAccepted, accepted)
+	s.answer(w, q, http.StatusAccepted, s.good(q, accepted))
 }
 
 // readBody reads the whole body into q.body, at most max_body bytes
@@ -206,9 +206,10 @@ func (s *httpSource) bodyError(err error, format string) (int, error) {
 
 // decodeBody decodes every record of the body into q.evs: events of the
 // schema, dead letters (on_error: dead_letter), or errors in q.errs.
-func (s *httpSource) decodeBody(q *request, format bodyFormat, from string, created int64) error {
+func (s *httpSource) decodeBody(q *request, format bodyFormat, remote string, created int64) error {
 	dec := s.dec.decoder()
 	defer s.dec.release(dec)
+	from := ""
 	each := func(line int64, rec []byte) bool {
 		e := q.next()
 		err := s.dec.decode(dec, rec, e, created)
@@ -216,6 +217,9 @@ func (s *httpSource) decodeBody(q *request, format bodyFormat, from string, crea
 			return true
 		}
 		q.bad++
+		if from == "" {
+			from = "POST " + s.path + " from " + remote
+		}
 		if len(q.errs) < maxListedErrors {
 			q.errs = append(q.errs, recordError{Line: line, Err: err})
 		}
@@ -225,7 +229,7 @@ func (s *httpSource) decodeBody(q *request, format bodyFormat, from string, crea
 		}
 		q.n--
 		if s.reject != nil {
-			s.reject(&netRecordError{From: "POST " + s.path + " from " + from, Line: line, Err: err})
+			s.reject(&netRecordError{From: from, Line: line, Err: err})
 		}
 		return true
 	}
@@ -236,14 +240,15 @@ func (s *httpSource) decodeBody(q *request, format bodyFormat, from string, crea
 	return forEachJSON(q.body.Bytes(), each)
 }
 
-// deadLetters counts the dead letters among q's events.
-func (s *httpSource) deadLetters(q *request) int {
+// good counts the events of the schema (not dead letters) among q's first
+// k events.
+func (s *httpSource) good(q *request, k int) int {
 	if !s.dec.deadLetter {
-		return 0
+		return k
 	}
 	n := 0
-	for i := range q.evs[:q.n] {
-		if q.evs[i].Schema == s.dec.dead.ID {
+	for i := range q.evs[:k] {
+		if q.evs[i].Schema != s.dec.dead.ID {
 			n++
 		}
 	}
@@ -274,7 +279,7 @@ func (s *httpSource) refuse(w http.ResponseWriter, q *request, accepted int, err
 	} else {
 		w.Header().Set("Retry-After", retryAfter(s.timeout))
 	}
-	s.answer(w, q, http.StatusServiceUnavailable, accepted)
+	s.answer(w, q, http.StatusServiceUnavailable, s.good(q, accepted))
 }
 
 // requestReplyOne queues a request's one event with a request id and waits

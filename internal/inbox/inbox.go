@@ -163,11 +163,11 @@ func (q *Inbox) tryPut(evs []event.Event) bool {
 	return true
 }
 
-// Take moves up to max queued events into out, oldest first, routing each
-// by route (nil: all to out itself; otherwise the Output route returns for
-// the event, such as a side output for dead letters). It returns how many
-// it moved. Consumer side: one goroutine at a time.
-func (q *Inbox) Take(out *component.Output, max int, route func(e *event.Event) *component.Output) int {
+// Take moves up to max queued events into out, oldest first. side, when
+// set, routes each event: it returns the index of the side output of out
+// the event goes to (a dead letter), or -1 for out itself. It returns how
+// many events it moved. Consumer side: one goroutine at a time.
+func (q *Inbox) Take(out *component.Output, max int, side func(e *event.Event) int) int {
 	moved := 0
 	for moved < max {
 		pos, n := q.r.Poll(max - moved)
@@ -177,8 +177,10 @@ func (q *Inbox) Take(out *component.Output, max int, route func(e *event.Event) 
 		seg := q.r.Segment(pos, n)
 		for i := range seg {
 			dst := out
-			if route != nil {
-				dst = route(&seg[i])
+			if side != nil {
+				if k := side(&seg[i]); k >= 0 {
+					dst = out.Side(k)
+				}
 			}
 			dst.Emit(&seg[i])
 		}
