@@ -11,6 +11,7 @@ func Specs() []*component.Spec {
 		fileSourceSpec(),
 		nexmarkSpec(),
 		httpSourceSpec(),
+		tcpSourceSpec(),
 		stdoutSpec(),
 		fileSinkSpec(),
 		blackholeSpec(),
