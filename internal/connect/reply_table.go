@@ -15,8 +15,8 @@ import (
 const replySeqBits = 40
 
 var (
-	replyTables   sync.Map // uint64 table id → *replyTable
-	nextReplyID   atomic.Uint64
+	replyTables sync.Map // uint64 table id → *replyTable
+	nextReplyID atomic.Uint64
 )
 
 // replyTable holds the requests of one source that wait for their reply.

@@ -580,7 +580,7 @@ func TestHTTPAnswerIsJSON(t *testing.T) {
 	a := post(t, nil, th.url, ndjson, "{\"user\":\"\\u0001\\\"\"}\n{\"n\":\"\\n\"}")
 	var v struct {
 		Accepted, Rejected int
-		Errors           []struct {
+		Errors             []struct {
 			Line  int
 			Error string
 		}

@@ -141,7 +141,9 @@ func TestAgreesWithAnIndependentClient(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("loadgen p50 %v p99 %v; independent p50 %v p99 %v", time.Duration(r.P50), time.Duration(r.P99), ip50, ip99)
-	within := func(a, b time.Duration, f float64) bool { return float64(a) <= f*float64(b) && float64(b) <= f*float64(a) }
+	within := func(a, b time.Duration, f float64) bool {
+		return float64(a) <= f*float64(b) && float64(b) <= f*float64(a)
+	}
 	if !within(time.Duration(r.P50), ip50, 1.2) || !within(time.Duration(r.P99), ip99, 1.5) {
 		t.Fatalf("loadgen p50 %v p99 %v; independent client p50 %v p99 %v: p50 more than 20%% or p99 more than 50%% apart",
 			time.Duration(r.P50), time.Duration(r.P99), ip50, ip99)
