@@ -10,9 +10,12 @@ import (
 	"strings"
 )
 
-// MaxBodies bounds the distinct bodies built before a run; requests use
-// them in turn.
-const MaxBodies = 4096
+// MaxBodies bounds the distinct bodies built before a run, and
+// maxBodyBytes their total size; requests use them in turn.
+const (
+	MaxBodies    = 4096
+	maxBodyBytes = 64 << 20
+)
 
 // Profiles are the built-in body generators: each writes one JSON object
 // (an event) for event number i.
@@ -74,9 +77,9 @@ func bodies(cfg *Config, count int64) ([][]byte, error) {
 		events = func(b []byte, i int64) []byte { return gen(b, i, r) }
 	}
 	array := strings.HasPrefix(cfg.ContentType, "application/json") && !strings.HasPrefix(cfg.Target, "tcp:")
-	out := make([][]byte, n)
-	var ev int64
-	for k := range out {
+	out := make([][]byte, 0, n)
+	var ev, size int64
+	for k := 0; k < n && (k == 0 || size < maxBodyBytes); k++ {
 		var b []byte
 		if array && cfg.Events > 1 {
 			b = append(b, '[')
@@ -98,7 +101,8 @@ func bodies(cfg *Config, count int64) ([][]byte, error) {
 		if !array {
 			b = append(b, '\n')
 		}
-		out[k] = b
+		out = append(out, b)
+		size += int64(len(b))
 	}
 	return out, nil
 }
