@@ -59,6 +59,9 @@ func (c *loadgenCmd) Run(g *Globals) error {
 	case c.Duration <= 0:
 		return &exitError{code: 2, err: fmt.Errorf("--duration must be positive, got %q", c.Duration)}
 	}
+	if err := cfg.Check(); err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("loadgen: %w", err)}
+	}
 	if c.Sweep != "" {
 		var err error
 		if rates, err = loadgen.ParseRates(c.Sweep); err != nil {

@@ -74,6 +74,13 @@ func (c *Config) defaults() {
 	}
 }
 
+// Check reports what is wrong with a configuration (after its defaults),
+// without running it.
+func (c Config) Check() error {
+	c.defaults()
+	return c.check()
+}
+
 // check reports what is wrong with a configuration.
 func (c *Config) check() error {
 	u, err := url.Parse(c.Target)
