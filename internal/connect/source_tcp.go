@@ -268,11 +268,11 @@ func lineBuffered(r *bufio.Reader) bool {
 	return bytes.IndexByte(b, '\n') >= 0
 }
 
-// putAll queues evs, waiting for room as long as it takes; false when the
-// source closed first.
+// putAll queues evs, waiting for room as long as it takes (Close wakes
+// it); false when the source closed first.
 func (s *tcpSource) putAll(evs []event.Event) bool {
 	for {
-		err := s.q.Put(evs, time.Now().Add(time.Second))
+		err := s.q.Put(evs, time.Now().Add(time.Hour))
 		if err == nil {
 			return true
 		}

@@ -109,12 +109,16 @@ func TestTCPBackpressure(t *testing.T) {
 		c.(*net.TCPConn).CloseWrite()
 		done <- err
 	}()
-	// The kernel buffers take some of it; then the writer must stall.
-	time.Sleep(300 * time.Millisecond)
-	stalled := written.Load()
-	time.Sleep(300 * time.Millisecond)
-	if w := written.Load(); w == lines || w != stalled {
-		t.Fatalf("the client kept writing (%d, then %d lines of %d) while the queue was full", stalled, w, lines)
+	// The kernel buffers take some of it; then the writer must stall: its
+	// count stops moving, short of the end.
+	stalled := false
+	for deadline := time.Now().Add(20 * time.Second); !stalled && time.Now().Before(deadline); {
+		before := written.Load()
+		time.Sleep(200 * time.Millisecond)
+		stalled = written.Load() == before && before < lines
+	}
+	if !stalled {
+		t.Fatalf("the client kept writing (%d of %d lines) while the queue was full", written.Load(), lines)
 	}
 	select {
 	case <-done:
