@@ -8,17 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
 // TestLoadgenJSONAndSweepFiles: `loadgen --sweep --json --out` prints one
 // object per rate with the documented fields and writes the CSV and plots.
 func TestLoadgenJSONAndSweepFiles(t *testing.T) {
-	var got int
+	var got atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Count(string(b), "\n") == 2 {
-			got++
+			got.Add(1)
 		}
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -47,8 +48,8 @@ func TestLoadgenJSONAndSweepFiles(t *testing.T) {
 			t.Errorf("line %d: rate %v requests %v, want %v and %v", i, m["rate"], m["requests"], want, want/2)
 		}
 	}
-	if got < 150 {
-		t.Errorf("the server saw %d requests of 2 events", got)
+	if n := got.Load(); n < 150 {
+		t.Errorf("the server saw %d requests of 2 events", n)
 	}
 	for _, f := range []string{"latency.csv", "latency.svg", "latency.png"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
