@@ -82,7 +82,7 @@ func httpSourceSpec() *component.Spec {
 			"queue, from which the pipeline takes it; never for an event that was not. Other answers: 400 (a body " +
 			"with no good record, or malformed gzip), 401 (token), 404 (path), 405 (not POST), 413 (max_body), 415 " +
 			"(another content type or encoding), 429 (rate_limit), 503 (queue full past timeout, or stopping), " +
-			"504 (request_reply without a reply in time). Retry-After is in whole seconds, rounded up, never 0. " +
+			"504 (request_reply without a reply in time; the body says the event was accepted, so that a client does not send it again). Retry-After is in whole seconds, rounded up, never 0. " +
 			"A stop stops accepting connections, answers the requests in flight, and the pipeline then drains " +
 			"every accepted event. The server runs on goroutines of its own, never on a worker.",
 		Options:     opts,

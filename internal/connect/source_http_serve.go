@@ -313,7 +313,16 @@ func (s *httpSource) requestReplyOne(w http.ResponseWriter, q *request) {
 	case <-t.C:
 		if s.replies.cancel(rid) {
 			s.stats.replyTimeouts.Add(1)
-			s.fail(w, http.StatusGatewayTimeout, "no reply within reply_timeout (%v)", s.replyTimeout)
+			// The event is in the pipeline: say so, so that a client does
+			// not take the 504 for a refusal and send it again.
+			s.stats.count(http.StatusGatewayTimeout)
+			b := append(appendJSONString([]byte(`{"accepted":1,"error":`),
+				fmt.Sprintf("no reply within reply_timeout (%v); the event was accepted and may still be processed", s.replyTimeout)), "}\n"...)
+			h := w.Header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Content-Length", strconv.Itoa(len(b)))
+			w.WriteHeader(http.StatusGatewayTimeout)
+			_, _ = w.Write(b)
 			return
 		}
 		body = <-ch // delivered just now
