@@ -120,14 +120,15 @@ func itoa(i int) string {
 }
 
 // TestAgreesWithAnIndependentClient: loadgen and an independent open-loop
-// client, run side by side on the same server, report p50 and p99 within
-// 50% of each other: a generator that measured from the wrong time, lost
-// requests or mixed up units would be off by far more. The floor is 20%;
-// the test allows more because the suite runs on a shared 2-core machine,
-// where a load average of 10 moves the figures of a client that starts a
-// goroutine per request by more than that. BENCHMARKS.md records the
-// agreement measured on a quieter machine (go test -run
-// TestAgreesWithAnIndependentClient -v ./internal/loadgen).
+// client, run side by side on the same server, report p50 within 20% of
+// each other and p99 within a factor of 3: a generator that measured from
+// the wrong time, lost requests or mixed up units would be off by far
+// more. The floor is 20% for p99 too; the test allows more because the
+// suite runs on a shared 2-core machine, where at a load average of 15 the
+// p99 of 400 requests is set by scheduling stalls of 50-130 ms that hit the
+// two clients at different moments. BENCHMARKS.md records the agreement
+// measured (go test -run TestAgreesWithAnIndependentClient -v
+// ./internal/loadgen).
 func TestAgreesWithAnIndependentClient(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(slowEveryTenth))
 	t.Cleanup(srv.Close)
@@ -147,8 +148,8 @@ func TestAgreesWithAnIndependentClient(t *testing.T) {
 	within := func(a, b time.Duration, f float64) bool {
 		return float64(a) <= f*float64(b) && float64(b) <= f*float64(a)
 	}
-	if !within(time.Duration(r.P50), ip50, 1.5) || !within(time.Duration(r.P99), ip99, 1.5) {
-		t.Fatalf("loadgen p50 %v p99 %v; independent client p50 %v p99 %v: more than 50%% apart",
+	if !within(time.Duration(r.P50), ip50, 1.2) || !within(time.Duration(r.P99), ip99, 3) {
+		t.Fatalf("loadgen p50 %v p99 %v; independent client p50 %v p99 %v: p50 more than 20%% or p99 more than 3 times apart",
 			time.Duration(r.P50), time.Duration(r.P99), ip50, ip99)
 	}
 }
