@@ -72,15 +72,15 @@ func TestStallShowsWithManyConnections(t *testing.T) {
 	}
 }
 
-// slowEveryTenth answers after 5 ms, or 20 ms for an event whose n is a
+// slowEveryTenth answers after 20 ms, or 80 ms for an event whose n is a
 // multiple of 10 (long enough that a loaded machine's scheduling noise is
 // a small part of it).
 func slowEveryTenth(w http.ResponseWriter, r *http.Request) {
 	var ev struct{ N int }
 	_ = json.NewDecoder(r.Body).Decode(&ev)
-	d := 5 * time.Millisecond
+	d := 20 * time.Millisecond
 	if ev.N%10 == 0 {
-		d = 20 * time.Millisecond
+		d = 80 * time.Millisecond
 	}
 	time.Sleep(d)
 	w.WriteHeader(http.StatusAccepted)
