@@ -190,10 +190,8 @@ func (s *httpSource) Open(ctx context.Context) error {
 		return err
 	}
 	s.ln = ln
-	mux := http.NewServeMux()
-	mux.Handle(s.path, s)
 	s.srv = &http.Server{
-		Handler:           s.notFound(mux),
+		Handler:           http.HandlerFunc(s.route),
 		ReadHeaderTimeout: s.readHeader,
 		ReadTimeout:       s.readTimeout,
 		IdleTimeout:       s.idleTimeout,
@@ -208,16 +206,14 @@ func (s *httpSource) Open(ctx context.Context) error {
 	return nil
 }
 
-// notFound answers requests for other paths than the source's with 404
-// (the mux would also route subpaths of a path ending in /).
-func (s *httpSource) notFound(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != s.path {
-			s.fail(w, http.StatusNotFound, "not found: events are posted to %s", s.path)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
+// route answers requests for other paths than the source's with 404 and
+// serves the rest.
+func (s *httpSource) route(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != s.path {
+		s.fail(w, http.StatusNotFound, "not found: events are posted to %s", s.path)
+		return
+	}
+	s.ServeHTTP(w, r)
 }
 
 // Addr returns the address the source listens on (after Open), with the
