@@ -21,12 +21,13 @@ type benchCmd struct {
 	Count    int           `help:"Tenants the tenants scenario starts (0: 10000)."`
 	Kills    int           `help:"SIGKILLs the recovery scenario deals (0: 100)."`
 	Spin     time.Duration `help:"How long spin_then_park workers spin before parking (0: the engine's default, 200us)."`
+	Peer     string        `default:"peers/benthos-http/benthos-http" help:"The peer's binary for the latency scenario (built by peers/benthos-http/run.sh); its rows are left out when it is missing."`
 }
 
 func (c *benchCmd) Run(g *Globals) error {
 	cfg := bench.Config{
 		Duration: c.Duration, Runs: c.Runs, Case: c.Case, Variant: c.Variant,
-		Query: c.Query, Cores: c.Cores, Events: c.Events, Count: c.Count, Kills: c.Kills, Spin: c.Spin, Progress: os.Stderr,
+		Query: c.Query, Cores: c.Cores, Events: c.Events, Count: c.Count, Kills: c.Kills, Spin: c.Spin, Progress: os.Stderr, Peer: c.Peer,
 	}
 	if err := c.check(); err != nil {
 		return &exitError{code: 2, err: err}

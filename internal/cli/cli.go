@@ -27,6 +27,7 @@ type root struct {
 	Validate validateCmd `cmd:"" help:"Check pipeline files; report every error as file:line:col."`
 	Plan     planCmd     `cmd:"" help:"Print the physical plan (actors, workers, edges, buffers) of a pipeline file."`
 	Bench    benchCmd    `cmd:"" help:"Run a benchmark scenario: greenwave's design beside the naive one."`
+	Loadgen  loadgenCmd  `cmd:"" help:"Send open-loop HTTP or TCP load and measure latency, corrected for coordinated omission."`
 	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
 	Docs     docsCmd     `cmd:"" help:"Print the reference of every component type (or one), its options, defaults and bounds."`
 	Top      topCmd      `cmd:"" help:"Live table of every component of a running greenwave (run --http): events/s, busy and back-pressured time, fill, max batch, drops, p99."`

@@ -60,6 +60,19 @@ type Async interface {
 	MaxInFlight() int
 }
 
+// Stopper is implemented by sources that must finish what they accepted
+// before they end: a push source that answered its clients for events
+// still in its queue. When the tenant stops, the engine calls Stop once,
+// on the actor's goroutine, instead of ending the source at once, and goes
+// on calling Read as before; the source stops taking new input, returns
+// what it still holds, and then reports Done. Stop must not block: a
+// source that waits for something (requests in flight) returns PushReady
+// meanwhile and calls Context.Wake when it is done waiting. The tenant's
+// stop deadline bounds the whole drain.
+type Stopper interface {
+	Stop()
+}
+
 // PushReady tells the engine, as ReadResult.Idle, that the source has
 // nothing now and needs no turn until it calls Context.Wake (a push source
 // whose queue is empty). The tenant stopping wakes it too.

@@ -3,14 +3,18 @@ package connect
 import "github.com/greenwave/greenwave/internal/component"
 
 // Specs returns a fresh copy of every built-in source and sink spec:
-// sources generate, file and nexmark; sinks stdout, file and blackhole.
+// sources generate, file, nexmark, http and tcp; sinks stdout, file,
+// blackhole and reply.
 func Specs() []*component.Spec {
 	return []*component.Spec{
 		generateSpec(),
 		fileSourceSpec(),
 		nexmarkSpec(),
+		httpSourceSpec(),
+		tcpSourceSpec(),
 		stdoutSpec(),
 		fileSinkSpec(),
 		blackholeSpec(),
+		replySinkSpec(),
 	}
 }

@@ -16,6 +16,8 @@ import (
 var requiredValues = map[string]map[string]any{
 	"source/file": {"path": "events.jsonl", "schema": map[string]string{"n": "int"}},
 	"sink/file":   {"path": "out.jsonl"},
+	"source/http": {"schema": map[string]string{"n": "int"}},
+	"source/tcp":  {"schema": map[string]string{"n": "int"}},
 }
 
 func TestSpecsAreDocumentedAndBuildWithDefaults(t *testing.T) {

@@ -7,9 +7,17 @@
 // sequence profile is a cheap counter for benchmarks), nexmark (the Nexmark
 // benchmark's generator, internal/nexmark) and file (JSON lines with a
 // declared schema, optional event-time replay, reject or dead-letter
-// handling of bad lines).
-// Sinks: stdout (JSON or aligned text), file (JSON lines) and blackhole
-// (counts and discards).
+// handling of bad lines), http (POSTs of JSON lines or arrays, answered
+// 202 once queued, or in request_reply mode with the pipeline's row) and
+// tcp (JSON lines per connection, backpressure instead of drops).
+// Sinks: stdout (JSON or aligned text), file (JSON lines), blackhole
+// (counts and discards) and reply (answers request_reply requests).
+//
+// The network sources bind in Open and serve on goroutines of their own;
+// they decode with the file source's decoder (one per goroutine, pooled)
+// and hand events to their actor through an inbox (internal/inbox), whole
+// requests at a time. Their decode options (schema, required, timestamp,
+// on_error) are declared once with the file source's (decode_options.go).
 //
 // Every connector is described by one component.Spec (see Specs) whose
 // options drive parsing, defaults, validation and the reference docs. New

@@ -81,7 +81,7 @@ func (r *rejects) add(err error) { r.msgs = append(r.msgs, err.Error()) }
 
 // newCtx returns a context for component name with the given options, a
 // fresh registry and a fake clock.
-func newCtx(t *testing.T, name string, opts map[string]any) (*component.Context, *fakeClock) {
+func newCtx(t testing.TB, name string, opts map[string]any) (*component.Context, *fakeClock) {
 	t.Helper()
 	clk := newFakeClock()
 	return &component.Context{
@@ -96,7 +96,7 @@ func newCtx(t *testing.T, name string, opts map[string]any) (*component.Context,
 }
 
 // mustNew builds an instance of spec or fails the test.
-func mustNew(t *testing.T, spec *component.Spec, ctx *component.Context) *component.Instance {
+func mustNew(t testing.TB, spec *component.Spec, ctx *component.Context) *component.Instance {
 	t.Helper()
 	inst, err := spec.New(ctx)
 	if err != nil {

@@ -56,17 +56,11 @@ func fileSourceSpec() *component.Spec {
 				Doc: "File to read, relative to the pipeline file's directory."},
 			{Name: "format", Type: component.Enum, Default: formatJSONLine, Enum: []string{formatJSONLine},
 				Doc: "File format; json_lines is the only one so far."},
-			{Name: "schema", Type: component.Map, Required: true,
-				Elem: &component.Option{Type: component.Enum, Enum: kindNames},
-				Doc: "Declared fields: field name → kind, as `{ts: time, user: string, duration_ms: int}`. Int fields " +
-					"take integral numbers; time fields take RFC 3339 strings or numbers, read as unix milliseconds " +
-					"below 1e15 and unix nanoseconds from 1e15 on. Fields get slots in name order."},
-			{Name: "required", Type: component.StringList,
-				Doc: "Fields that must be present and not null on every line."},
+			decodeOption("schema"),
+			decodeOption("required"),
 			{Name: "type_name", Type: component.String,
 				Doc: "Name under which the schema is registered. Default: the component's name."},
-			{Name: "timestamp", Type: component.String,
-				Doc: "Time field that holds the event time (sets the event's time); it is then required on every line."},
+			decodeOption("timestamp"),
 			{Name: "pace", Type: component.Enum, Default: paceNone, Enum: []string{paceNone, paceEventTime},
 				Doc: "none reads as fast as the pipeline takes events; event_time replays with the original gaps " +
 					"between event times, divided by speed (needs timestamp)."},
@@ -87,9 +81,7 @@ func fileSourceSpec() *component.Spec {
 				Doc: "Most types type_field may register; a line naming one more is bad."},
 			{Name: "max_extra_fields", Type: component.Int, Default: int64(defaultMaxExtraFields), HasMin: true, Min: 1,
 				Doc: "Most undeclared fields extra_fields: keep adds to one type; a line adding one more is bad."},
-			{Name: "on_error", Type: component.Enum, Default: onErrorReject, Enum: []string{onErrorReject, onErrorDead},
-				Doc: "reject counts and drops a bad line and reports the first few with file:line; dead_letter sends " +
-					"it to the dead_letter side output (fields file, line, error, raw)."},
+			decodeOption("on_error"),
 		},
 		SideOutputs: []string{"dead_letter"},
 		IO:          true,

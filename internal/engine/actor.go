@@ -53,10 +53,13 @@ type actor struct {
 	w    *worker
 	name string
 
-	src       component.Source
-	srcDone   bool
-	idleUntil time.Time
-	pushWait  bool // a push source with nothing queued: no turn until Wake
+	src     component.Source
+	srcDone bool
+	// srcStopped records that a Stopper source was told to stop; it then
+	// drains and reports Done itself.
+	srcStopped bool
+	idleUntil  time.Time
+	pushWait   bool // a push source with nothing queued: no turn until Wake
 	// tickAt is the earliest time a stage's Ticker is due (zero: no
 	// ticker), so a turn need not look at every stage.
 	tickAt time.Time
@@ -212,8 +215,13 @@ func (a *actor) step(now time.Time) (worked bool, err error) {
 }
 
 func (a *actor) stepSource(now time.Time) (bool, error) {
-	if !a.srcDone && a.t.stopping.Load() {
-		a.srcDone = true
+	if !a.srcDone && !a.srcStopped && a.t.stopping.Load() {
+		if st, ok := a.src.(component.Stopper); ok {
+			a.srcStopped = true
+			st.Stop()
+		} else {
+			a.srcDone = true
+		}
 	}
 	if a.srcDone {
 		return a.finish()
@@ -684,7 +692,7 @@ func (a *actor) ready(now time.Time) bool {
 	if a.pending {
 		return a.blockedHasSpace()
 	}
-	if a.t.stopping.Load() && a.isSource() && !a.srcDone {
+	if a.t.stopping.Load() && a.isSource() && !a.srcDone && !a.srcStopped {
 		return true
 	}
 	if a.isSource() {

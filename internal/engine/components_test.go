@@ -157,6 +157,14 @@ func (s *pushSource) Read(out *component.Output, max int) (component.ReadResult,
 }
 func (s *pushSource) Close() error { return nil }
 
+// Stop (component.Stopper) makes the source finish once its queue is
+// empty, as end does.
+func (s *pushSource) Stop() {
+	s.p.mu.Lock()
+	s.p.done = true
+	s.p.mu.Unlock()
+}
+
 // acker is an async sink's far side: it acknowledges what the sink hands
 // over after a delay, on its own goroutine.
 type acker struct {

@@ -175,6 +175,34 @@ sinks:
 	}
 }
 
+// TestStoppingPushSourceDrainsItsQueue: a push source that implements
+// component.Stopper keeps its turns after the tenant is told to stop, so
+// everything it queued before the stop reaches the sink.
+func TestStoppingPushSourceDrainsItsQueue(t *testing.T) {
+	cat := testCatalog(t)
+	id := t.Name()
+	p := newPusher()
+	defer register(id, p)()
+	e := newEngine(t, 1, "park")
+	tn := start(t, e, parse(t, cat, "drained", fmt.Sprintf(`tenant: drained
+sources:
+  in: {type: push, id: %q}
+sinks:
+  out: {type: blackhole, inputs: [in]}
+`, id)))
+	<-p.ready
+	vs := make([]int64, 5000)
+	for i := range vs {
+		vs[i] = int64(i)
+	}
+	p.push(vs...)
+	tn.Stop()
+	waitDone(t, tn, 5*time.Second)
+	if s := tn.Stats(); s.In != 5000 || s.Out != 5000 {
+		t.Fatalf("in %d out %d after stop, want 5000 and 5000", s.In, s.Out)
+	}
+}
+
 func sourceTurns(tn *engine.Tenant) uint64 {
 	for _, a := range tn.Stats().Actors {
 		if strings.HasPrefix(a.Name, "in") {

@@ -28,3 +28,16 @@ func TestParseStrategyRejectsUnknown(t *testing.T) {
 		t.Errorf("Strategy(8).String() = %q", s)
 	}
 }
+
+func TestStrategiesRoundTrip(t *testing.T) {
+	all := Strategies()
+	if len(all) < 4 {
+		t.Fatalf("Strategies() = %v, want at least park, spin_then_park, yield, busy_spin", all)
+	}
+	for _, s := range all {
+		got, err := ParseStrategy(s.String())
+		if err != nil || got != s {
+			t.Fatalf("ParseStrategy(%q) = %v, %v; want %v", s.String(), got, err, s)
+		}
+	}
+}
