@@ -53,6 +53,8 @@ type Generator struct {
 	auctionLeadEvents int64
 	tab               *tables
 	arena             arena
+	// extras holds the events' padding, copied per event.
+	extras arena
 }
 
 // New returns a generator for cfg, or an error naming the first invalid
@@ -69,14 +71,16 @@ func New(cfg Config) (*Generator, error) {
 		delayUs:           1e6 / cfg.EventRate,
 		auctionLeadEvents: cfg.NumInFlightAuctions * total / cfg.AuctionProportion,
 		tab:               sharedTables(),
+		extras:            arena{chunk: extraChunk},
 	}, nil
 }
 
 // Config returns the generator's configuration.
 func (g *Generator) Config() Config { return g.cfg }
 
-// Generate fills e with event number n. It allocates nothing for a bid; for
-// a person or an auction it allocates only when its string chunk is full.
+// Generate fills e with event number n. It allocates only when one of its
+// string chunks is full: about once per 500 bids, once per hundred people
+// or auctions.
 func (g *Generator) Generate(n int64, e *Event) {
 	id := g.EventID(n)
 	ts := g.Time(id)

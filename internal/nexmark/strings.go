@@ -168,7 +168,8 @@ func trimmed(dst []byte, r *rng, maxLength int64) []byte {
 
 // nextExtra returns padding such that currentSize plus its length is on
 // average desiredAverage (the reference's nextExtra): a length uniform
-// within 20% of the missing size, cut from the shared letters.
+// within 20% of the missing size, copied from the shared letters into the
+// generator's padding arena.
 func (g *Generator) nextExtra(r *rng, currentSize, desiredAverage int) string {
 	if currentSize > desiredAverage {
 		return ""
@@ -180,5 +181,9 @@ func (g *Generator) nextExtra(r *rng, currentSize, desiredAverage int) string {
 		size += r.intn(2 * delta)
 	}
 	off := r.intn(lettersSize - size + 1)
-	return g.tab.letters[off : off+size]
+	// Copied, not sliced: every event carries padding bytes of its own, as
+	// the reference's events (and any source decoding real messages) do.
+	start := g.extras.reserve(int(size))
+	g.extras.buf = append(g.extras.buf, g.tab.letters[off:off+size]...)
+	return g.extras.str(start)
 }
