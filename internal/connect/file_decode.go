@@ -121,6 +121,14 @@ func newDecoder(fields []fileField, required []int, width int) *decoder {
 	return d
 }
 
+// clone returns a decoder of the same fields with state of its own (its
+// own parser, key memory and interning), for another goroutine.
+func (d *decoder) clone() *decoder {
+	c := newDecoder(d.fields, d.required, d.width)
+	c.keepUnknown = d.keepUnknown
+	return c
+}
+
 // decode parses line into e, setting e.Fields to the registered schema's
 // width. Unknown keys are ignored, null counts as absent, and a key given
 // twice keeps its last value. The error names the field and the bad value
@@ -311,22 +319,46 @@ func (d *decoder) show(v *fastjson.Value) string {
 }
 
 // internTable returns shared copies of short strings, so a low-cardinality
-// field (a country, a device) costs no allocation per event. It stops adding
-// entries at internMaxEntries, so a high-cardinality field (an id) cannot
-// grow it without bound. Once it is full it counts its hits and misses (a
-// miss then allocates anyway), and after a window of internWindow look-ups
-// that missed more than they hit it turns itself off: an id field then
-// costs one allocation per value and no look-up. The zero value is ready to
-// use.
+// field (a country, a device) costs no allocation per event. Up to
+// internSmall values it keeps them in a slice it scans (no hashing); past
+// that in a map. It stops adding entries at internMaxEntries, so a
+// high-cardinality field (an id) cannot grow it without bound. Once it is
+// full it counts its hits and misses (a miss then allocates anyway), and
+// after a window of internWindow look-ups that missed more than they hit it
+// turns itself off: an id field then costs one allocation per value and no
+// look-up. The zero value is ready to use.
 type internTable struct {
+	small        []string
 	m            map[string]string
 	hits, misses int
 	off          bool
 }
 
+// internSmall is how many values an internTable scans before it hashes.
+const internSmall = 8
+
 func (t *internTable) get(b []byte) string {
 	if t.off || len(b) > internMaxLen {
 		return string(b)
+	}
+	if t.m == nil {
+		for _, s := range t.small {
+			if len(s) == len(b) && s == string(b) {
+				return s
+			}
+		}
+		s := string(b)
+		if len(t.small) < internSmall {
+			t.small = append(t.small, s)
+			return s
+		}
+		t.m = make(map[string]string, 2*internSmall)
+		for _, v := range t.small {
+			t.m[v] = v
+		}
+		t.small = nil
+		t.m[s] = s
+		return s
 	}
 	if s, ok := t.m[string(b)]; ok {
 		if len(t.m) >= internMaxEntries {
@@ -336,9 +368,6 @@ func (t *internTable) get(b []byte) string {
 		return s
 	}
 	s := string(b)
-	if t.m == nil {
-		t.m = make(map[string]string)
-	}
 	if len(t.m) < internMaxEntries {
 		t.m[s] = s
 		return s

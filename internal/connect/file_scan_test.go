@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/event"
 )
@@ -215,6 +216,16 @@ func TestInternTurnsItselfOff(t *testing.T) {
 	}
 	if mid.off {
 		t.Error("a table of 5000 values (4096 kept) turned itself off")
+	}
+	var few internTable
+	for i := range 1000 {
+		a := few.get(fmt.Appendf(nil, "dev-%d", i%5))
+		if b := few.get(fmt.Appendf(nil, "dev-%d", i%5)); unsafe.StringData(a) != unsafe.StringData(b) {
+			t.Fatalf("%q interned twice", a)
+		}
+	}
+	if len(few.small) != 5 || few.m != nil {
+		t.Errorf("a table of 5 values: %d scanned, map %v", len(few.small), few.m != nil)
 	}
 	if s := ids.get([]byte("id-000001")); s != "id-000001" {
 		t.Errorf("an off table returns %q", s)
