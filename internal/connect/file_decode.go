@@ -2,6 +2,7 @@ package connect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -319,62 +320,73 @@ func (d *decoder) show(v *fastjson.Value) string {
 }
 
 // internTable returns shared copies of short strings, so a low-cardinality
-// field (a country, a device) costs no allocation per event. Up to
-// internSmall values it keeps them in a slice it scans (no hashing); past
-// that in a map. It stops adding entries at internMaxEntries, so a
-// high-cardinality field (an id) cannot grow it without bound. Once it is
-// full it counts its hits and misses (a miss then allocates anyway), and
-// after a window of internWindow look-ups that missed more than they hit it
-// turns itself off: an id field then costs one allocation per value and no
-// look-up. The zero value is ready to use.
+// field (a country, a device) costs no allocation per event. A small cache
+// indexed by a hash of the value's last bytes answers most look-ups of a
+// field of few values without the map. The map stops growing at
+// internMaxEntries, so a high-cardinality field (an id) cannot grow it
+// without bound. Once it is full the table counts its hits and misses (a
+// miss then allocates anyway), and after a window of internWindow look-ups
+// that missed more than they hit it turns itself off: an id field then
+// costs one allocation per value and no look-up. The zero value is ready
+// to use.
 type internTable struct {
-	small        []string
+	cache        [internCache]string
 	m            map[string]string
 	hits, misses int
 	off          bool
 }
 
-// internSmall is how many values an internTable scans before it hashes.
-const internSmall = 8
+// internCache is the size of an internTable's cache (a power of two).
+const internCache = 64
+
+// cacheSlot hashes the last (up to) 8 bytes of b and its length.
+func cacheSlot(b []byte) int {
+	var x uint64
+	if len(b) >= 8 {
+		x = binary.LittleEndian.Uint64(b[len(b)-8:])
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x ^= uint64(len(b)) << 59
+	return int((x * 0x9e3779b97f4a7c15) >> (64 - 6))
+}
 
 func (t *internTable) get(b []byte) string {
 	if t.off || len(b) > internMaxLen {
 		return string(b)
 	}
-	if t.m == nil {
-		for _, s := range t.small {
-			if len(s) == len(b) && s == string(b) {
-				return s
-			}
+	slot := cacheSlot(b)
+	if s := t.cache[slot]; len(s) == len(b) && s == string(b) {
+		t.hit()
+		return s
+	}
+	s, ok := t.m[string(b)]
+	switch {
+	case ok:
+		t.hit()
+	case len(t.m) < internMaxEntries:
+		s = string(b)
+		if t.m == nil {
+			t.m = make(map[string]string)
 		}
-		s := string(b)
-		if len(t.small) < internSmall {
-			t.small = append(t.small, s)
-			return s
-		}
-		t.m = make(map[string]string, 2*internSmall)
-		for _, v := range t.small {
-			t.m[v] = v
-		}
-		t.small = nil
 		t.m[s] = s
-		return s
+	default:
+		t.misses++
+		t.tally()
+		return string(b)
 	}
-	if s, ok := t.m[string(b)]; ok {
-		if len(t.m) >= internMaxEntries {
-			t.hits++
-			t.tally()
-		}
-		return s
-	}
-	s := string(b)
-	if len(t.m) < internMaxEntries {
-		t.m[s] = s
-		return s
-	}
-	t.misses++
-	t.tally()
+	t.cache[slot] = s
 	return s
+}
+
+// hit counts a hit once the table is full.
+func (t *internTable) hit() {
+	if len(t.m) >= internMaxEntries {
+		t.hits++
+		t.tally()
+	}
 }
 
 // tally closes a window of look-ups on a full table: off when the misses
@@ -384,7 +396,7 @@ func (t *internTable) tally() {
 		return
 	}
 	if t.misses > t.hits {
-		t.off, t.m = true, nil
+		t.off, t.m, t.cache = true, nil, [internCache]string{}
 	}
 	t.hits, t.misses = 0, 0
 }

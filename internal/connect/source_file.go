@@ -343,8 +343,12 @@ func (s *fileSource) readParallel(out *component.Output, limit int, now int64) (
 			s.fail(out, raw, l.err, now)
 			continue
 		}
+		// The decoded event's Fields array goes out, and the slot's array
+		// goes back to the chunk for its next use: no copy.
 		e := out.Next()
-		e.CopyFrom(dec)
+		f := e.Fields
+		*e = *dec
+		dec.Fields = f
 		e.Created = now
 		if s.pace {
 			if wait := s.wait(e.Time, now); wait > 0 {
