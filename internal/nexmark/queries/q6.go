@@ -21,7 +21,9 @@ var q6 = define(Query{
 # was open; a session window keyed by auction and seller takes the highest
 # price (final) and closes 10 s after the auction's last bid (the gap must
 # exceed the longest auction, 3333 events of event time: 0.33 s at the
-# default 10,000 events/s); and an over window keyed by seller averages, for
+# default 10,000 events/s; it is 10 s or those 3333 events at the event
+# rate the file was generated for, whichever is longer); and an over window
+# keyed by seller averages, for
 # each closed auction, its final and those of the seller's 10 closed
 # auctions before it: 11 rows, as the reference's "10 PRECEDING AND CURRENT
 # ROW" says (the query's title speaks of the last 10).
@@ -74,7 +76,7 @@ transforms:
     key: [id, seller]
     parallelism: {{.Parallelism}}
     window: session
-    gap: 10s
+    gap: {{.EventSpan 3333 "10s"}}
     aggregates: {final: max(price)}
   q6:
     type: over
