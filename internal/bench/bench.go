@@ -73,6 +73,9 @@ type Scenario struct {
 	Name string
 	Doc  string
 	Run  func(cfg Config) ([]Result, error)
+	// Cleanup, when set, frees what the runs shared (a generated input);
+	// Run calls it once after the last run.
+	Cleanup func()
 }
 
 var scenarios = map[string]*Scenario{}
@@ -102,6 +105,9 @@ func Run(name string, cfg Config, w io.Writer, asJSON bool) error {
 	}
 	if cfg.Runs < 1 {
 		cfg.Runs = 1
+	}
+	if s.Cleanup != nil {
+		defer s.Cleanup()
 	}
 	if cfg.Progress != nil {
 		if w := checkIdleHost(preflight); w != "" {
