@@ -27,6 +27,7 @@ type chunk struct {
 	eof   bool        // the last chunk of the file
 
 	events  []event.Event // decoded events, Fields arrays reused
+	claimed atomic.Bool   // a goroutine is decoding it, or has
 	decoded atomic.Bool
 }
 
@@ -50,7 +51,11 @@ type chunkLine struct {
 //
 // The reader and the decoders call wake after each chunk they finish, so a
 // Read that found nothing ready (and returned PushReady) gets another turn.
-// close stops every goroutine and waits for them.
+// A Read whose next chunk is not decoded decodes chunks itself first: that
+// one if no decoder has taken it yet, else the next one queued, so on a
+// busy machine, where the decoders' goroutines wait for a core, the
+// goroutine that runs keeps decoding. close stops every goroutine and
+// waits for them.
 type parallelLines struct {
 	ordered chan *chunk // chunks in file order, decoded or not
 	work    chan *chunk // chunks to decode
@@ -58,6 +63,12 @@ type parallelLines struct {
 	quit    chan struct{}
 	wg      sync.WaitGroup
 	wake    func()
+
+	// own decodes, on Read's goroutine, a chunk that Read waits for and
+	// no decoder has taken yet (the decoders' goroutines may not be
+	// running on a busy machine).
+	own     *decoder
+	prepare func(d *decoder, e *event.Event)
 
 	head *chunk // the chunk Read is emitting
 	pos  int    // its next line
@@ -74,6 +85,8 @@ func startParallel(lines *lineReader, n int, newDec func() *decoder, prepare fun
 		free:    make(chan *chunk, inFlight+1),
 		quit:    make(chan struct{}),
 		wake:    wake,
+		own:     newDec(),
+		prepare: prepare,
 	}
 	if p.wake == nil {
 		p.wake = func() {}
@@ -101,6 +114,7 @@ func (p *parallelLines) read(lines *lineReader) {
 			c = &chunk{}
 		}
 		c.buf, c.lines, c.err, c.eof = c.buf[:0], c.lines[:0], nil, false
+		c.claimed.Store(false)
 		c.decoded.Store(false)
 		for len(c.lines) < chunkLines && len(c.buf) < chunkBytes {
 			b, err := lines.next()
@@ -147,33 +161,41 @@ func (p *parallelLines) decode(d *decoder, prepare func(d *decoder, e *event.Eve
 		if c == nil {
 			return
 		}
-		n, start := 0, 0
-		for i := range c.lines {
-			l := &c.lines[i]
-			b := c.buf[start:l.end]
-			start = l.end
-			l.ev, l.err = -1, nil
-			switch {
-			case l.long:
-				l.err = errLineTooLong
-				continue
-			case isBlank(b):
-				continue
-			}
-			if n == len(c.events) {
-				c.events = append(c.events, event.Event{})
-			}
-			e := &c.events[n]
-			if err := d.decode(b, e); err != nil {
-				l.err = err
-				continue
-			}
-			prepare(d, e)
-			l.ev = n
-			n++
+		if !c.claimed.CompareAndSwap(false, true) {
+			continue // Read decoded it
 		}
+		decodeChunk(c, d, prepare)
 		c.decoded.Store(true)
 		p.wake()
+	}
+}
+
+// decodeChunk decodes every line of c with d.
+func decodeChunk(c *chunk, d *decoder, prepare func(d *decoder, e *event.Event)) {
+	n, start := 0, 0
+	for i := range c.lines {
+		l := &c.lines[i]
+		b := c.buf[start:l.end]
+		start = l.end
+		l.ev, l.err = -1, nil
+		switch {
+		case l.long:
+			l.err = errLineTooLong
+			continue
+		case isBlank(b):
+			continue
+		}
+		if n == len(c.events) {
+			c.events = append(c.events, event.Event{})
+		}
+		e := &c.events[n]
+		if err := d.decode(b, e); err != nil {
+			l.err = err
+			continue
+		}
+		prepare(d, e)
+		l.ev = n
+		n++
 	}
 }
 
@@ -199,8 +221,26 @@ func (p *parallelLines) next() (l *chunkLine, e *event.Event, raw []byte, ready 
 			}
 		}
 		c := p.head
-		if !c.decoded.Load() {
-			return nil, nil, nil, false, nil
+		for !c.decoded.Load() {
+			if c.claimed.CompareAndSwap(false, true) {
+				decodeChunk(c, p.own, p.prepare)
+				c.decoded.Store(true)
+				break
+			}
+			// A decoder has the head: decode a later chunk meanwhile,
+			// rather than wait for a wake-up.
+			select {
+			case w, ok := <-p.work:
+				if !ok {
+					return nil, nil, nil, false, nil
+				}
+				if w.claimed.CompareAndSwap(false, true) {
+					decodeChunk(w, p.own, p.prepare)
+					w.decoded.Store(true)
+				}
+			default:
+				return nil, nil, nil, false, nil
+			}
 		}
 		for p.pos < len(c.lines) {
 			l := &c.lines[p.pos]
