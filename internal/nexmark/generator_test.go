@@ -220,7 +220,7 @@ func TestExtraIsCopiedPerEvent(t *testing.T) {
 	lo := uintptr(unsafe.Pointer(unsafe.StringData(letters)))
 	hi := lo + uintptr(len(letters))
 	var e Event
-	for n := range int64(2000) {
+	for n := range int64(300) {
 		g.Generate(n, &e)
 		var x string
 		switch e.Kind {
