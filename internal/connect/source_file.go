@@ -317,7 +317,7 @@ func (s *fileSource) Open(context.Context) error {
 
 // prepare gives a decoded event its schema and, with a timestamp field,
 // its time (Created is set when it is emitted).
-func (s *fileSource) prepare(_ *decoder, e *event.Event) {
+func (s *fileSource) prepare(e *event.Event) {
 	e.Schema = s.schemaID
 	if s.tsSlot >= 0 {
 		e.Time = int64(e.Fields[s.tsSlot].N)

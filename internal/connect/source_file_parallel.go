@@ -68,7 +68,7 @@ type parallelLines struct {
 	// no decoder has taken yet (the decoders' goroutines may not be
 	// running on a busy machine).
 	own     *decoder
-	prepare func(d *decoder, e *event.Event)
+	prepare func(e *event.Event)
 
 	head *chunk // the chunk Read is emitting
 	pos  int    // its next line
@@ -77,7 +77,7 @@ type parallelLines struct {
 
 // startParallel starts the reader over lines and n decoders, each its own
 // copy of newDec().
-func startParallel(lines *lineReader, n int, newDec func() *decoder, prepare func(d *decoder, e *event.Event), wake func()) *parallelLines {
+func startParallel(lines *lineReader, n int, newDec func() *decoder, prepare func(e *event.Event), wake func()) *parallelLines {
 	inFlight := chunksPerDecoder * n
 	p := &parallelLines{
 		ordered: make(chan *chunk, inFlight),
@@ -149,7 +149,7 @@ func (p *parallelLines) read(lines *lineReader) {
 }
 
 // decode decodes the chunks it takes until there are no more.
-func (p *parallelLines) decode(d *decoder, prepare func(d *decoder, e *event.Event)) {
+func (p *parallelLines) decode(d *decoder, prepare func(e *event.Event)) {
 	defer p.wg.Done()
 	for {
 		var c *chunk
@@ -171,7 +171,7 @@ func (p *parallelLines) decode(d *decoder, prepare func(d *decoder, e *event.Eve
 }
 
 // decodeChunk decodes every line of c with d.
-func decodeChunk(c *chunk, d *decoder, prepare func(d *decoder, e *event.Event)) {
+func decodeChunk(c *chunk, d *decoder, prepare func(e *event.Event)) {
 	n, start := 0, 0
 	for i := range c.lines {
 		l := &c.lines[i]
@@ -193,7 +193,7 @@ func decodeChunk(c *chunk, d *decoder, prepare func(d *decoder, e *event.Event))
 			l.err = err
 			continue
 		}
-		prepare(d, e)
+		prepare(e)
 		l.ev = n
 		n++
 	}
