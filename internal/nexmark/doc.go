@@ -30,9 +30,10 @@
 //   - A bid's bidder is FIRST_PERSON_ID plus a person index, added once: the
 //     reference adds FIRST_PERSON_ID twice (nexmark/nexmark issue #30), which
 //     makes bidders never match a generated person.
-//   - The extra padding is copied, per event, from a random offset of one
-//     fixed 1 MiB string of random lowercase letters instead of drawing
-//     fresh letters per event; its length follows the reference exactly,
+//   - The extra padding is copied, per event, from a random offset in the
+//     first 64 KiB (more for very large configured sizes) of one fixed
+//     1 MiB string of random lowercase letters instead of drawing fresh
+//     letters per event; its length follows the reference exactly,
 //     and every event owns its bytes, as the reference's do. The
 //     reference's letters may also be punctuation (a signed modulo); ours
 //     are a-z only.

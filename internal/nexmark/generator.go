@@ -55,6 +55,10 @@ type Generator struct {
 	arena             arena
 	// extras holds the events' padding, copied per event.
 	extras arena
+	// lettersWindow is how much of the shared letters padding is cut
+	// from: minLettersWindow, or twice the longest padding the config
+	// can ask for, whichever is more.
+	lettersWindow int64
 }
 
 // New returns a generator for cfg, or an error naming the first invalid
@@ -72,7 +76,16 @@ func New(cfg Config) (*Generator, error) {
 		auctionLeadEvents: cfg.NumInFlightAuctions * total / cfg.AuctionProportion,
 		tab:               sharedTables(),
 		extras:            arena{chunk: extraChunk},
+		lettersWindow:     lettersWindow(cfg),
 	}, nil
+}
+
+// lettersWindow returns the part of the letters cfg's padding is cut from:
+// a padding is at most 1.2 times an average size (plus one), and the
+// window holds two of the longest.
+func lettersWindow(cfg Config) int64 {
+	longest := int64(max(cfg.AvgPersonByteSize, cfg.AvgAuctionByteSize, cfg.AvgBidByteSize))*6/5 + 1
+	return min(lettersSize, max(minLettersWindow, 2*longest))
 }
 
 // Config returns the generator's configuration.
