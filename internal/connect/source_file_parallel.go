@@ -18,6 +18,10 @@ const (
 	chunksPerDecoder = 4
 )
 
+// linesPerChunk is chunkLines; tests make chunks small, so that a short
+// file crosses many chunk boundaries and every chunk is reused often.
+var linesPerChunk = chunkLines
+
 // chunk is a run of consecutive lines of the file: read by the reader,
 // decoded by one decoder, emitted by Read, then reused.
 type chunk struct {
@@ -26,8 +30,12 @@ type chunk struct {
 	err   error       // a read error after the lines (then the last chunk)
 	eof   bool        // the last chunk of the file
 
-	events  []event.Event // decoded events, Fields arrays reused
-	claimed atomic.Bool   // a goroutine is decoding it, or has
+	events []event.Event // decoded events, Fields arrays reused
+	// claimed is set by the goroutine that decodes the chunk, and while
+	// the reader fills it: a chunk is queued for decoding once per fill,
+	// but Read may decode it first and reuse it while that entry is still
+	// queued, so whoever takes an entry must win claimed to decode it.
+	claimed atomic.Bool
 	decoded atomic.Bool
 }
 
@@ -113,10 +121,10 @@ func (p *parallelLines) read(lines *lineReader) {
 		default:
 			c = &chunk{}
 		}
-		c.buf, c.lines, c.err, c.eof = c.buf[:0], c.lines[:0], nil, false
-		c.claimed.Store(false)
+		c.claimed.Store(true) // no stale queue entry may take it while it fills
 		c.decoded.Store(false)
-		for len(c.lines) < chunkLines && len(c.buf) < chunkBytes {
+		c.buf, c.lines, c.err, c.eof = c.buf[:0], c.lines[:0], nil, false
+		for len(c.lines) < linesPerChunk && len(c.buf) < chunkBytes {
 			b, err := lines.next()
 			if errors.Is(err, io.EOF) {
 				c.eof = true
@@ -132,6 +140,7 @@ func (p *parallelLines) read(lines *lineReader) {
 		}
 		// Queued for Read first: a chunk is in ordered before any decoder
 		// can finish it.
+		c.claimed.Store(false)
 		select {
 		case p.ordered <- c:
 		case <-p.quit:

@@ -99,6 +99,17 @@ func readFileSource(t *testing.T, dir string, opts map[string]any, parallelism i
 }
 
 func TestParallelFileSourceEmitsWhatTheSequentialOneDoes(t *testing.T) {
+	t.Run("chunks of 1024 lines", func(t *testing.T) { checkParallelFileSource(t) })
+	// Chunks of a few lines: many boundaries, every chunk reused often
+	// while entries for it may still wait in the decoders' queue.
+	defer func(n int) { linesPerChunk = n }(linesPerChunk)
+	for _, n := range []int{1, 17} {
+		linesPerChunk = n
+		t.Run(fmt.Sprintf("chunks of %d lines", n), func(t *testing.T) { checkParallelFileSource(t) })
+	}
+}
+
+func checkParallelFileSource(t *testing.T) {
 	dir := t.TempDir()
 	const lines = 5*chunkLines + 300
 	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(parallelFile(lines)), 0o644); err != nil {
