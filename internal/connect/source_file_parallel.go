@@ -30,12 +30,7 @@ type chunk struct {
 	err   error       // a read error after the lines (then the last chunk)
 	eof   bool        // the last chunk of the file
 
-	events []event.Event // decoded events, Fields arrays reused
-	// claimed is set by the goroutine that decodes the chunk, and while
-	// the reader fills it: a chunk is queued for decoding once per fill,
-	// but Read may decode it first and reuse it while that entry is still
-	// queued, so whoever takes an entry must win claimed to decode it.
-	claimed atomic.Bool
+	events  []event.Event // decoded events, Fields arrays reused
 	decoded atomic.Bool
 }
 
@@ -59,11 +54,7 @@ type chunkLine struct {
 //
 // The reader and the decoders call wake after each chunk they finish, so a
 // Read that found nothing ready (and returned PushReady) gets another turn.
-// A Read whose next chunk is not decoded decodes chunks itself first: that
-// one if no decoder has taken it yet, else the next one queued, so on a
-// busy machine, where the decoders' goroutines wait for a core, the
-// goroutine that runs keeps decoding. close stops every goroutine and
-// waits for them.
+// close stops every goroutine and waits for them.
 type parallelLines struct {
 	ordered chan *chunk // chunks in file order, decoded or not
 	work    chan *chunk // chunks to decode
@@ -71,12 +62,6 @@ type parallelLines struct {
 	quit    chan struct{}
 	wg      sync.WaitGroup
 	wake    func()
-
-	// own decodes, on Read's goroutine, a chunk that Read waits for and
-	// no decoder has taken yet (the decoders' goroutines may not be
-	// running on a busy machine).
-	own     *decoder
-	prepare func(e *event.Event)
 
 	head *chunk // the chunk Read is emitting
 	pos  int    // its next line
@@ -93,8 +78,6 @@ func startParallel(lines *lineReader, n int, newDec func() *decoder, prepare fun
 		free:    make(chan *chunk, inFlight+1),
 		quit:    make(chan struct{}),
 		wake:    wake,
-		own:     newDec(),
-		prepare: prepare,
 	}
 	if p.wake == nil {
 		p.wake = func() {}
@@ -121,7 +104,6 @@ func (p *parallelLines) read(lines *lineReader) {
 		default:
 			c = &chunk{}
 		}
-		c.claimed.Store(true) // no stale queue entry may take it while it fills
 		c.decoded.Store(false)
 		c.buf, c.lines, c.err, c.eof = c.buf[:0], c.lines[:0], nil, false
 		for len(c.lines) < linesPerChunk && len(c.buf) < chunkBytes {
@@ -140,7 +122,6 @@ func (p *parallelLines) read(lines *lineReader) {
 		}
 		// Queued for Read first: a chunk is in ordered before any decoder
 		// can finish it.
-		c.claimed.Store(false)
 		select {
 		case p.ordered <- c:
 		case <-p.quit:
@@ -169,9 +150,6 @@ func (p *parallelLines) decode(d *decoder, prepare func(e *event.Event)) {
 		}
 		if c == nil {
 			return
-		}
-		if !c.claimed.CompareAndSwap(false, true) {
-			continue // Read decoded it
 		}
 		decodeChunk(c, d, prepare)
 		c.decoded.Store(true)
@@ -230,26 +208,8 @@ func (p *parallelLines) next() (l *chunkLine, e *event.Event, raw []byte, ready 
 			}
 		}
 		c := p.head
-		for !c.decoded.Load() {
-			if c.claimed.CompareAndSwap(false, true) {
-				decodeChunk(c, p.own, p.prepare)
-				c.decoded.Store(true)
-				break
-			}
-			// A decoder has the head: decode a later chunk meanwhile,
-			// rather than wait for a wake-up.
-			select {
-			case w, ok := <-p.work:
-				if !ok {
-					return nil, nil, nil, false, nil
-				}
-				if w.claimed.CompareAndSwap(false, true) {
-					decodeChunk(w, p.own, p.prepare)
-					w.decoded.Store(true)
-				}
-			default:
-				return nil, nil, nil, false, nil
-			}
+		if !c.decoded.Load() {
+			return nil, nil, nil, false, nil
 		}
 		for p.pos < len(c.lines) {
 			l := &c.lines[p.pos]

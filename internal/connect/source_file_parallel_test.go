@@ -100,8 +100,7 @@ func readFileSource(t *testing.T, dir string, opts map[string]any, parallelism i
 
 func TestParallelFileSourceEmitsWhatTheSequentialOneDoes(t *testing.T) {
 	t.Run("chunks of 1024 lines", func(t *testing.T) { checkParallelFileSource(t) })
-	// Chunks of a few lines: many boundaries, every chunk reused often
-	// while entries for it may still wait in the decoders' queue.
+	// Chunks of a few lines: many boundaries, every chunk reused often.
 	defer func(n int) { linesPerChunk = n }(linesPerChunk)
 	for _, n := range []int{1, 17} {
 		linesPerChunk = n
