@@ -84,6 +84,9 @@ type Scenario struct {
 	// Direct, when set, runs the scenario instead of Run and writes its own
 	// rows (a scenario whose rows are not medians of figures).
 	Direct func(cfg Config, w io.Writer, asJSON bool) error
+	// Cleanup, when set, frees what the runs shared (a generated input);
+	// Run calls it once after the last run.
+	Cleanup func()
 }
 
 var scenarios = map[string]*Scenario{}
@@ -101,7 +104,11 @@ func Names() []string {
 }
 
 // Run runs a scenario cfg.Runs times and writes the median of each (case,
-// variant) to w, as JSON lines or as a table.
+// variant) to w, as JSON lines or as a table. Every row carries the load
+// average at the end of its run and the steal time during it (load_avg_1m,
+// steal_percent; medians over the runs). With cfg.Progress set it first
+// watches the idle machine for a moment and warns there when others keep
+// it busy, and warns after each run that ended on a busy machine.
 func Run(name string, cfg Config, w io.Writer, asJSON bool) error {
 	s, ok := scenarios[name]
 	if !ok {
@@ -113,14 +120,37 @@ func Run(name string, cfg Config, w io.Writer, asJSON bool) error {
 	if cfg.Runs < 1 {
 		cfg.Runs = 1
 	}
+	if s.Cleanup != nil {
+		defer s.Cleanup()
+	}
+	if cfg.Progress != nil {
+		if w := checkIdleHost(preflight); w != "" {
+			fmt.Fprintf(cfg.Progress, "bench %s: %s\n", name, w)
+		}
+	}
 	var runs [][]Result
 	for i := 0; i < cfg.Runs; i++ {
 		if cfg.Progress != nil && cfg.Runs > 1 {
 			fmt.Fprintf(cfg.Progress, "bench %s: run %d/%d\n", name, i+1, cfg.Runs)
 		}
+		watch := watchHost()
 		rs, err := s.Run(cfg)
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)
+		}
+		host := watch.stop()
+		for j := range rs {
+			if rs[j].Extra == nil {
+				rs[j].Extra = map[string]any{}
+			}
+			for k, v := range host {
+				rs[j].Extra[k] = v
+			}
+		}
+		if cfg.Progress != nil && host != nil {
+			if w := runWarning(host["load_avg_1m"].(float64), host["steal_percent"].(float64), runtime.NumCPU()); w != "" {
+				fmt.Fprintf(cfg.Progress, "bench %s: run %d: %s\n", name, i+1, w)
+			}
 		}
 		runs = append(runs, rs)
 	}

@@ -21,7 +21,8 @@ func init() {
 		Name: "nexmark",
 		Doc: "the Nexmark queries of examples/nexmark (--query qN, default all) run by the engine on --cores workers, " +
 			"the generator in the process, --events events (default 10M) as fast as possible into a blackhole; " +
-			"events/s, events/s per core and peak RSS",
+			"events/s, events/s per core and peak RSS; variant generator runs the same source alone, the streams " +
+			"the query reads into blackholes, so that each query's cost beyond generating shows",
 		Run: runNexmark,
 	})
 }
@@ -50,26 +51,33 @@ func runNexmark(cfg Config) ([]Result, error) {
 	}
 	var out []Result
 	for _, q := range qs {
-		if !cfg.Want(q.Name, "greenwave") {
-			continue
+		for _, variant := range []string{"greenwave", "generator"} {
+			if !cfg.Want(q.Name, variant) {
+				continue
+			}
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "bench nexmark: %s (%s), %d events on %d cores\n", q.Name, variant, n, cores)
+			}
+			r, err := runNexmarkQuery(q, variant, cores, n)
+			if err != nil {
+				return nil, fmt.Errorf("query %s (%s): %w", q.Name, variant, err)
+			}
+			out = append(out, r)
 		}
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, "bench nexmark: %s, %d events on %d cores\n", q.Name, n, cores)
-		}
-		r, err := runNexmarkQuery(q, cores, n)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", q.Name, err)
-		}
-		out = append(out, r)
 	}
 	return out, nil
 }
 
-// runNexmarkQuery runs q once for n events on cores workers, with one
+// runNexmarkQuery runs q (variant greenwave) or its generator alone
+// (variant generator) once for n events on cores workers, with one
 // instance per worker for every keyed operator, and measures it from the
 // engine's start to the tenant's end (parsing and compiling are left out).
-func runNexmarkQuery(q *queries.Query, cores int, n int64) (Result, error) {
-	text, err := q.Render(queries.Options{Count: n, Parallelism: cores, Sink: queries.SinkBlackhole})
+func runNexmarkQuery(q *queries.Query, variant string, cores int, n int64) (Result, error) {
+	opts := queries.Options{Count: n, Parallelism: cores, Sink: queries.SinkBlackhole}
+	text, err := q.Render(opts)
+	if variant == "generator" {
+		text, err = q.RenderGenerator(opts)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -131,7 +139,7 @@ func runNexmarkQuery(q *queries.Query, cores int, n int64) (Result, error) {
 	if runPeak > 0 {
 		extra["run_peak_rss_bytes"] = float64(runPeak)
 	}
-	return Result{Bench: "nexmark", Case: q.Name, Variant: "greenwave",
+	return Result{Bench: "nexmark", Case: q.Name, Variant: variant,
 		EventsPerSec: eps, NsPerEvent: float64(el.Nanoseconds()) / float64(n),
 		AllocsPerEvent: float64(after.Mallocs-before.Mallocs) / float64(n), Extra: extra}, nil
 }

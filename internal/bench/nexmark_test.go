@@ -12,7 +12,7 @@ import (
 // TestNexmarkEveryQuery runs every query once, tiny, and checks that each
 // produced figures and that the pipelines that compute rows emitted some.
 func TestNexmarkEveryQuery(t *testing.T) {
-	rs, err := runNexmark(Config{Events: 20_000, Cores: 2})
+	rs, err := runNexmark(Config{Events: 20_000, Cores: 2, Variant: "greenwave"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,8 +44,15 @@ func TestNexmarkJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 1 {
-		t.Fatalf("got %d lines, want 1 (the median of 3 runs):\n%s", len(lines), out.String())
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2 (the query and its generator, medians of 3 runs):\n%s", len(lines), out.String())
+	}
+	var gen map[string]any
+	if err := json.Unmarshal([]byte(lines[1]), &gen); err != nil {
+		t.Fatal(err)
+	}
+	if gen["variant"] != "generator" || gen["query"] != "q2" || gen["events"] != 30_000.0 || gen["events_per_sec"].(float64) <= 0 {
+		t.Errorf("generator row: %s", lines[1])
 	}
 	var m map[string]any
 	if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
@@ -82,7 +89,7 @@ func BenchmarkNexmark(b *testing.B) {
 	for _, q := range queries.All() {
 		b.Run(q.Name, func(b *testing.B) {
 			n := max(int64(b.N), 200_000)
-			if _, err := runNexmarkQuery(q, 2, n); err != nil {
+			if _, err := runNexmarkQuery(q, "greenwave", 2, n); err != nil {
 				b.Fatal(err)
 			}
 		})

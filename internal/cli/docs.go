@@ -105,6 +105,9 @@ func traits(s *component.Spec) string {
 	if s.Kind == component.KindSource && s.Parallel {
 		out = append(out, "Takes `parallelism`.")
 	}
+	if s.Kind == component.KindSource && s.Inner && !s.Parallel {
+		out = append(out, "Takes `parallelism`: one instance that spreads its work over that many goroutines.")
+	}
 	if s.Stateless {
 		out = append(out, "Stateless: runs fused with its upstream when the link is one-to-one.")
 	}

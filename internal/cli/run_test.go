@@ -277,7 +277,7 @@ sinks:
   out: {type: blackhole, inputs: [gen]}
 `)
 	writeFile(t, dir, "bad2.yaml", `sources:
-  logs: {type: file, path: x.jsonl, schema: {a: int}, parallelism: 2}
+  logs: {type: file, path: x.jsonl, schema: {a: string}, type_field: a, parallelism: 2}
 sinks:
   out: {type: blackhole, inputs: [logs]}
 `)
@@ -288,7 +288,7 @@ sinks:
 	}
 	for _, want := range []string{
 		`bad1.yaml:2:34: source "gen": option "profile": parallelism 2: only the sequence profile runs as parallel instances, not "video_sessions"`,
-		`bad2.yaml:2:55: source "logs": "parallelism" is only for keyed types; type "file" is not keyed`,
+		`bad2.yaml:2:86: source "logs": option "parallelism": is 2, but type_field and extra_fields: keep discover types line by line and need parallelism 1`,
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)

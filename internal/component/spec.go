@@ -61,6 +61,11 @@ type Spec struct {
 	// Parallel sources accept `parallelism`: instance i of n produces its
 	// share of the stream (Context.Instance, Context.Parallelism).
 	Parallel bool
+	// Inner sources accept `parallelism` too, but run as one instance that
+	// spreads its own work over that many goroutines (the file source's
+	// decoders) and keeps one output stream: the plan builds one actor and
+	// Context.Parallelism holds the `parallelism` asked for (Instance is 0).
+	Inner bool
 	// IO marks components whose calls block on I/O (a file, a terminal,
 	// a socket): the engine runs each instance's actor on a goroutine of its
 	// own, never on a worker, so a stalled read or write stalls only that

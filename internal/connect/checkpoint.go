@@ -96,14 +96,16 @@ func (g *generator) Restore(src []byte) error {
 	return nil
 }
 
-// Snapshot records the offset and number of the next line.
+// Snapshot records the offset and number of the line after the last one
+// whose event went out: not where the reader (or, with parallelism, the
+// reader ahead of the decoders) is, nor a paced event still held back.
 func (s *fileSource) Snapshot(dst []byte) ([]byte, error) {
-	var off int64
-	if s.lines != nil {
-		off = s.lines.off
+	off, line := s.done, s.doneLine
+	if s.lines == nil {
+		off, line = s.resumeAt, s.line
 	}
 	b := binary.AppendVarint(appendTag(dst, "GFSR"), off)
-	return binary.AppendVarint(b, s.line), nil
+	return binary.AppendVarint(b, line), nil
 }
 
 // Restore makes Open start at the recorded line.

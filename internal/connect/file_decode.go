@@ -2,6 +2,7 @@ package connect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 	"github.com/valyala/fastjson"
+	"github.com/valyala/fastjson/fastfloat"
 )
 
 // Numbers in time fields: below unixNanoThreshold (in absolute value) they
@@ -30,11 +32,18 @@ var kindNames = []string{"bool", "int", "float", "string", "time"}
 const maxJSONMessage = 200
 
 // Interning bounds: strings up to internMaxLen bytes are shared, up to
-// internMaxEntries distinct ones per field.
+// internMaxEntries distinct ones per field. Once a field's table is full,
+// every internWindow look-ups it checks whether it still hits more than it
+// misses, and stops interning for good when it does not.
 const (
 	internMaxLen     = 64
 	internMaxEntries = 4096
+	internWindow     = 4096
 )
+
+// maxKeyMemo bounds the key positions a decoder remembers; keys further
+// into a line are looked up by name.
+const maxKeyMemo = 256
 
 // fileField is one declared field of the file source.
 type fileField struct {
@@ -44,9 +53,19 @@ type fileField struct {
 	intern internTable
 }
 
-// decoder turns one JSON line into an event of the declared schema. It owns
-// one fastjson parser, reused for every line, and allocates only for string
-// values that are not interned. Not safe for concurrent use.
+// decoder turns one JSON line into an event of the declared schema. It
+// allocates only for string values that are not interned. Not safe for
+// concurrent use; give each goroutine its own (newDecoder copies nothing
+// from the fields it is given but their names, kinds and slots).
+//
+// A line goes first through scan, which reads a flat object (scalar values,
+// no escape sequences) straight into the event's slots; anything else, and
+// any line scan finds fault with, is decoded again by the fastjson parser,
+// whose result and error messages are the reference: scan accepts only
+// lines the parser reads the same way. Both find a key's field through
+// keys, which remembers which field the key at each position of the
+// previous line named, so lines whose keys come in the same order as the
+// line before need no map look-up.
 type decoder struct {
 	fields   []fileField
 	byName   map[string]int
@@ -54,6 +73,14 @@ type decoder struct {
 	width    int
 	p        fastjson.Parser
 	visitFn  func(key []byte, v *fastjson.Value)
+
+	// keys[i] is the key at position i of the last line that had one
+	// there, and the index of the field it names (-1: undeclared); nkey
+	// is the position of the next key the parser visits.
+	keys []keyMemo
+	nkey int
+	// parseOnly skips scan (tests compare the two paths).
+	parseOnly bool
 
 	// State of the line being decoded; seen[i] == gen marks field i present.
 	seen    []uint32
@@ -68,6 +95,12 @@ type decoder struct {
 	unknown     []unknownKey
 }
 
+// keyMemo is a key seen at one position of a line, and its field.
+type keyMemo struct {
+	key   []byte
+	field int
+}
+
 // unknownKey is an undeclared key of the line being decoded and its value.
 type unknownKey struct {
 	key []byte
@@ -75,6 +108,11 @@ type unknownKey struct {
 }
 
 func newDecoder(fields []fileField, required []int, width int) *decoder {
+	own := make([]fileField, len(fields))
+	for i, f := range fields {
+		own[i] = fileField{name: f.name, kind: f.kind, slot: f.slot}
+	}
+	fields = own
 	d := &decoder{fields: fields, required: required, width: width, seen: make([]uint32, len(fields))}
 	d.byName = make(map[string]int, len(fields))
 	for i, f := range fields {
@@ -84,11 +122,23 @@ func newDecoder(fields []fileField, required []int, width int) *decoder {
 	return d
 }
 
+// clone returns a decoder of the same fields with state of its own (its
+// own parser, key memory and interning), for another goroutine.
+func (d *decoder) clone() *decoder {
+	c := newDecoder(d.fields, d.required, d.width)
+	c.keepUnknown = d.keepUnknown
+	return c
+}
+
 // decode parses line into e, setting e.Fields to the registered schema's
 // width. Unknown keys are ignored, null counts as absent, and a key given
 // twice keeps its last value. The error names the field and the bad value
 // but not the file and line, which the caller adds.
 func (d *decoder) decode(line []byte, e *event.Event) error {
+	d.begin(e)
+	if !d.keepUnknown && !d.parseOnly && d.scan(line) {
+		return d.checkRequired()
+	}
 	v, err := d.p.ParseBytes(line)
 	if err != nil {
 		// The parser's message nests one clause per level and quotes the
@@ -99,6 +149,19 @@ func (d *decoder) decode(line []byte, e *event.Event) error {
 		return fmt.Errorf("expected a JSON object, got %s", t)
 	}
 	o, _ := v.Object()
+	d.begin(e) // scan may have filled some slots
+	d.err = nil
+	d.unknown = d.unknown[:0]
+	d.nkey = 0
+	o.Visit(d.visitFn)
+	if d.err != nil {
+		return d.err
+	}
+	return d.checkRequired()
+}
+
+// begin starts a line: e's fields cleared to the schema's width, none seen.
+func (d *decoder) begin(e *event.Event) {
 	d.gen++
 	if d.gen == 0 {
 		clear(d.seen)
@@ -106,12 +169,10 @@ func (d *decoder) decode(line []byte, e *event.Event) error {
 	}
 	d.cur = fieldsOf(e, d.width)
 	clear(d.cur)
-	d.err = nil
-	d.unknown = d.unknown[:0]
-	o.Visit(d.visitFn)
-	if d.err != nil {
-		return d.err
-	}
+}
+
+// checkRequired reports the first required field the line lacks.
+func (d *decoder) checkRequired() error {
 	for _, i := range d.required {
 		if d.seen[i] != d.gen {
 			return fmt.Errorf("missing required field %q", d.fields[i].name)
@@ -120,12 +181,37 @@ func (d *decoder) decode(line []byte, e *event.Event) error {
 	return nil
 }
 
+// fieldOf returns the index of the field key names (-1: undeclared), key
+// being at position pos of its line.
+func (d *decoder) fieldOf(pos int, key []byte) int {
+	if pos >= maxKeyMemo {
+		if i, ok := d.byName[string(key)]; ok {
+			return i
+		}
+		return -1
+	}
+	for pos >= len(d.keys) {
+		d.keys = append(d.keys, keyMemo{field: -2})
+	}
+	m := &d.keys[pos]
+	if m.field != -2 && string(m.key) == string(key) {
+		return m.field
+	}
+	m.key = append(m.key[:0], key...)
+	m.field = -1
+	if i, ok := d.byName[string(key)]; ok {
+		m.field = i
+	}
+	return m.field
+}
+
 func (d *decoder) visit(key []byte, v *fastjson.Value) {
-	i, ok := d.byName[string(key)]
+	i := d.fieldOf(d.nkey, key)
+	d.nkey++
 	if d.err != nil || v.Type() == fastjson.TypeNull {
 		return
 	}
-	if !ok {
+	if i < 0 {
 		if d.keepUnknown {
 			d.unknown = append(d.unknown, unknownKey{key: key, v: v})
 		}
@@ -185,44 +271,44 @@ func (d *decoder) timeValue(v *fastjson.Value) (int64, bool) {
 	switch v.Type() {
 	case fastjson.TypeString:
 		b, _ := v.StringBytes()
-		// time.Parse keeps no reference to its input after returning
-		// (only its error does, and the error is dropped), so the bytes
-		// need not be copied into a string.
-		t, err := time.Parse(time.RFC3339Nano, unsafe.String(unsafe.SliceData(b), len(b)))
-		if err != nil {
-			return 0, false
-		}
-		return t.UnixNano(), true
+		return parseTime(b)
 	case fastjson.TypeNumber:
 		d.scratch = v.MarshalTo(d.scratch[:0])
-		if bytes.ContainsAny(d.scratch, ".eEnNiI") {
-			x, err := v.Float64()
-			switch {
-			case err != nil || math.IsNaN(x) || math.Abs(x) >= math.MaxInt64:
-				return 0, false
-			case math.Abs(x) >= unixNanoThreshold:
-				return int64(x), true
-			case math.Abs(x) > float64(maxUnixMillis):
-				return 0, false
-			}
-			// Whole and fractional milliseconds apart: x*1e6 in one
-			// float64 would lose the sub-microsecond digits.
-			whole, frac := math.Modf(x)
-			return int64(whole)*int64(time.Millisecond) + int64(math.Round(frac*float64(time.Millisecond))), true
-		}
-		n, err := v.Int64()
-		if err != nil {
-			return 0, false
-		}
-		if n >= unixNanoThreshold || n <= -unixNanoThreshold {
-			return n, true
-		}
-		if n > maxUnixMillis || n < -maxUnixMillis {
-			return 0, false
-		}
-		return n * int64(time.Millisecond), true
+		return timeFromNumber(d.scratch)
 	}
 	return 0, false
+}
+
+// timeFromNumber reads a JSON number's text as unix milliseconds (below
+// unixNanoThreshold) or nanoseconds.
+func timeFromNumber(text []byte) (int64, bool) {
+	s := unsafe.String(unsafe.SliceData(text), len(text))
+	if bytes.ContainsAny(text, ".eEnNiI") {
+		x, err := fastfloat.Parse(s)
+		switch {
+		case err != nil || math.IsNaN(x) || math.Abs(x) >= math.MaxInt64:
+			return 0, false
+		case math.Abs(x) >= unixNanoThreshold:
+			return int64(x), true
+		case math.Abs(x) > float64(maxUnixMillis):
+			return 0, false
+		}
+		// Whole and fractional milliseconds apart: x*1e6 in one
+		// float64 would lose the sub-microsecond digits.
+		whole, frac := math.Modf(x)
+		return int64(whole)*int64(time.Millisecond) + int64(math.Round(frac*float64(time.Millisecond))), true
+	}
+	n, err := fastfloat.ParseInt64(s)
+	if err != nil {
+		return 0, false
+	}
+	if n >= unixNanoThreshold || n <= -unixNanoThreshold {
+		return n, true
+	}
+	if n > maxUnixMillis || n < -maxUnixMillis {
+		return 0, false
+	}
+	return n * int64(time.Millisecond), true
 }
 
 // show formats a bad value for a message: its JSON text, cut as diag.Quote
@@ -234,27 +320,83 @@ func (d *decoder) show(v *fastjson.Value) string {
 }
 
 // internTable returns shared copies of short strings, so a low-cardinality
-// field (a country, a device) costs no allocation per event. It stops adding
-// entries at internMaxEntries, so a high-cardinality field (an id) cannot
-// grow it without bound; such strings are simply allocated. The zero value
-// is ready to use.
+// field (a country, a device) costs no allocation per event. A small cache
+// indexed by a hash of the value's last bytes answers most look-ups of a
+// field of few values without the map. The map stops growing at
+// internMaxEntries, so a high-cardinality field (an id) cannot grow it
+// without bound. Once it is full the table counts its hits and misses (a
+// miss then allocates anyway), and after a window of internWindow look-ups
+// that missed more than they hit it turns itself off: an id field then
+// costs one allocation per value and no look-up. The zero value is ready
+// to use.
 type internTable struct {
-	m map[string]string
+	cache        [internCache]string
+	m            map[string]string
+	hits, misses int
+	off          bool
+}
+
+// internCache is the size of an internTable's cache (a power of two).
+const internCache = 64
+
+// cacheSlot hashes the last (up to) 8 bytes of b and its length.
+func cacheSlot(b []byte) int {
+	var x uint64
+	if len(b) >= 8 {
+		x = binary.LittleEndian.Uint64(b[len(b)-8:])
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x ^= uint64(len(b)) << 59
+	return int((x * 0x9e3779b97f4a7c15) >> (64 - 6))
 }
 
 func (t *internTable) get(b []byte) string {
-	if len(b) > internMaxLen {
+	if t.off || len(b) > internMaxLen {
 		return string(b)
 	}
-	if s, ok := t.m[string(b)]; ok {
+	slot := cacheSlot(b)
+	if s := t.cache[slot]; len(s) == len(b) && s == string(b) {
+		t.hit()
 		return s
 	}
-	s := string(b)
-	if t.m == nil {
-		t.m = make(map[string]string)
-	}
-	if len(t.m) < internMaxEntries {
+	s, ok := t.m[string(b)]
+	switch {
+	case ok:
+		t.hit()
+	case len(t.m) < internMaxEntries:
+		s = string(b)
+		if t.m == nil {
+			t.m = make(map[string]string)
+		}
 		t.m[s] = s
+	default:
+		t.misses++
+		t.tally()
+		return string(b)
 	}
+	t.cache[slot] = s
 	return s
+}
+
+// hit counts a hit once the table is full.
+func (t *internTable) hit() {
+	if len(t.m) >= internMaxEntries {
+		t.hits++
+		t.tally()
+	}
+}
+
+// tally closes a window of look-ups on a full table: off when the misses
+// outnumber the hits.
+func (t *internTable) tally() {
+	if t.hits+t.misses < internWindow {
+		return
+	}
+	if t.misses > t.hits {
+		t.off, t.m, t.cache = true, nil, [internCache]string{}
+	}
+	t.hits, t.misses = 0, 0
 }

@@ -112,13 +112,6 @@ func stringEnd(b []byte, i int) int {
 	return -1
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
-		i++
-	}
-	return i
-}
-
 func trailing(b []byte, i int) error {
 	if j := skipSpace(b, i); j != len(b) {
 		return fmt.Errorf("unexpected data after the JSON array at byte %d", j)

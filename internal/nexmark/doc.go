@@ -30,10 +30,13 @@
 //   - A bid's bidder is FIRST_PERSON_ID plus a person index, added once: the
 //     reference adds FIRST_PERSON_ID twice (nexmark/nexmark issue #30), which
 //     makes bidders never match a generated person.
-//   - The extra padding is a substring, at a random offset, of one fixed
-//     1 MiB string of random lowercase letters instead of fresh letters per
-//     event; its length follows the reference exactly. The reference's
-//     letters may also be punctuation (a signed modulo); ours are a-z only.
+//   - The extra padding is copied, per event, from a random offset in the
+//     first 64 KiB (more for very large configured sizes) of one fixed
+//     1 MiB string of random lowercase letters instead of drawing fresh
+//     letters per event; its length follows the reference exactly,
+//     and every event owns its bytes, as the reference's do. The
+//     reference's letters may also be punctuation (a signed modulo); ours
+//     are a-z only.
 //   - Channel URLs are drawn once from a fixed seed, so they are the same in
 //     every run (the reference draws them from an unseeded Random).
 //   - Prices come from a table of powers of ten and a short polynomial
@@ -68,12 +71,13 @@
 //
 // # Allocation
 //
-// A Generator allocates nothing per bid. Names, cities, states, channels,
-// URLs and the extra padding come from immutable tables built once per
-// process. The random strings of people and auctions (email, credit card,
-// item name, description) are written into 4 KiB chunks that strings point
-// into, so a chunk is allocated about once per thousand events; a string
-// kept by a consumer keeps its chunk alive.
+// A Generator allocates only chunks. Names, cities, states, channels and
+// URLs come from immutable tables built once per process. The random
+// strings of people and auctions (email, credit card, item name,
+// description) are written into 4 KiB chunks, and every event's extra
+// padding is copied into 32 KiB chunks, that strings point into: a chunk is
+// allocated about once per 500 bids; a string kept by a consumer keeps its
+// chunk alive.
 //
 // # Concurrency
 //

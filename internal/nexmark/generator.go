@@ -53,6 +53,12 @@ type Generator struct {
 	auctionLeadEvents int64
 	tab               *tables
 	arena             arena
+	// extras holds the events' padding, copied per event.
+	extras arena
+	// lettersWindow is how much of the shared letters padding is cut
+	// from: minLettersWindow, or twice the longest padding the config
+	// can ask for, whichever is more.
+	lettersWindow int64
 }
 
 // New returns a generator for cfg, or an error naming the first invalid
@@ -69,14 +75,25 @@ func New(cfg Config) (*Generator, error) {
 		delayUs:           1e6 / cfg.EventRate,
 		auctionLeadEvents: cfg.NumInFlightAuctions * total / cfg.AuctionProportion,
 		tab:               sharedTables(),
+		extras:            arena{chunk: extraChunk},
+		lettersWindow:     lettersWindow(cfg),
 	}, nil
+}
+
+// lettersWindow returns the part of the letters cfg's padding is cut from:
+// a padding is at most 1.2 times an average size (plus one), and the
+// window holds two of the longest.
+func lettersWindow(cfg Config) int64 {
+	longest := int64(max(cfg.AvgPersonByteSize, cfg.AvgAuctionByteSize, cfg.AvgBidByteSize))*6/5 + 1
+	return min(lettersSize, max(minLettersWindow, 2*longest))
 }
 
 // Config returns the generator's configuration.
 func (g *Generator) Config() Config { return g.cfg }
 
-// Generate fills e with event number n. It allocates nothing for a bid; for
-// a person or an auction it allocates only when its string chunk is full.
+// Generate fills e with event number n. It allocates only when one of its
+// string chunks is full: about once per 500 bids, once per hundred people
+// or auctions.
 func (g *Generator) Generate(n int64, e *Event) {
 	id := g.EventID(n)
 	ts := g.Time(id)

@@ -28,6 +28,9 @@ const (
 	// lettersSize is the length of the shared string the extra padding is
 	// cut from; at least twice the longest padding (1.2 × MaxAvgByteSize).
 	lettersSize = 1 << 20
+	// minLettersWindow is the least part of the letters padding is cut
+	// from (see Generator.lettersWindow).
+	minLettersWindow = 64 << 10
 	// tablesSeed fixes the random parts of the shared tables (URLs and
 	// letters), which are the same for every Config.
 	tablesSeed = 0x6e65786d61726b // "nexmark"
@@ -168,7 +171,11 @@ func trimmed(dst []byte, r *rng, maxLength int64) []byte {
 
 // nextExtra returns padding such that currentSize plus its length is on
 // average desiredAverage (the reference's nextExtra): a length uniform
-// within 20% of the missing size, cut from the shared letters.
+// within 20% of the missing size, copied from the shared letters into the
+// generator's padding arena. The copy starts at a random offset in the
+// first lettersWindow bytes of the letters: a window that stays in the
+// core's cache, as the bytes a source decoding real messages copies have
+// just been read.
 func (g *Generator) nextExtra(r *rng, currentSize, desiredAverage int) string {
 	if currentSize > desiredAverage {
 		return ""
@@ -179,6 +186,10 @@ func (g *Generator) nextExtra(r *rng, currentSize, desiredAverage int) string {
 	if delta > 0 {
 		size += r.intn(2 * delta)
 	}
-	off := r.intn(lettersSize - size + 1)
-	return g.tab.letters[off : off+size]
+	off := r.intn(g.lettersWindow - size + 1)
+	// Copied, not sliced: every event carries padding bytes of its own, as
+	// the reference's events (and any source decoding real messages) do.
+	start := g.extras.reserve(int(size))
+	g.extras.buf = append(g.extras.buf, g.tab.letters[off:off+size]...)
+	return g.extras.str(start)
 }

@@ -33,6 +33,14 @@ func MapSpec() *component.Spec {
 				Type: component.StringList,
 				Doc:  "Input fields to leave out of the output. A field cannot be both dropped and set in `fields`.",
 			},
+			{
+				Name: "time",
+				Type: component.String,
+				Doc: "An expression of kind time over the input's fields that becomes each event's event time " +
+					"(unchanged where it is null), as `win_time + duration(\"20s\")`. Operators downstream order and " +
+					"window by the new time; an event moved to or behind the watermark arrives late there, so move " +
+					"events forward, by at least how far behind the watermark they may be.",
+			},
 		},
 		Stateless: true,
 		MaxInputs: 1,
@@ -71,6 +79,14 @@ func newMap(ctx *component.Context) (*component.Instance, error) {
 			return nil, component.PathErr(at, "field %q is both dropped and set in fields", name)
 		}
 		dropped[name] = true
+	}
+	var timeProg *expr.Program
+	if src := r.String("time"); r.Given("time") {
+		p, err := expr.Compile(src, in, event.Time, expr.WithClock(clock(ctx)))
+		if err != nil {
+			return nil, &component.OptionError{Path: r.At("time"), Err: err}
+		}
+		timeProg = p
 	}
 	names := make([]string, 0, len(fields))
 	for name := range fields {
@@ -115,7 +131,7 @@ func newMap(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mapper{id: reg.ID, width: reg.Width(), inWidth: in.Width(), identity: len(dropped) == 0}
+	m := &mapper{id: reg.ID, width: reg.Width(), inWidth: in.Width(), identity: len(dropped) == 0, time: timeProg}
 	for i, f := range out {
 		// Without drops, out lists the input's fields in their slots and
 		// then the new ones; when the registry kept that layout, copies
@@ -146,12 +162,19 @@ type mapper struct {
 	identity bool
 	vals     []event.Value // expression results of the current event
 	scratch  []event.Value // input fields of the current event
+	// time, when set, computes the event's new time.
+	time *expr.Program
 }
 
 // rewrite turns e into an output event in place.
 func (m *mapper) rewrite(e *event.Event) {
 	for k := range m.sets {
 		m.vals[k] = m.sets[k].prog.Value(e)
+	}
+	if m.time != nil {
+		if t := m.time.Value(e); t.Kind == event.Time {
+			e.Time = int64(t.N)
+		}
 	}
 	if m.identity {
 		// Copied fields are in place; what lies past the input's own

@@ -85,6 +85,15 @@ func TestMap(t *testing.T) {
 				{Schema: out, Time: 500, Created: 1500, Fields: []event.Value{i64(500), nullV, boolV(false), nullV, str("500")}},
 			}},
 		},
+		{
+			name: "time moves the event",
+			opts: map[string]any{"fields": map[string]string{"kb": "bytes"}, "time": "ts + 5"},
+			in:   [][]event.Event{{logEvent("a", 200, i64(7), nullV, nullV, tm(9)), logEvent("b", 300)}},
+			want: [][]event.Event{{
+				{Schema: out, Time: 14, Created: 1200, Fields: []event.Value{str("a"), i64(200), i64(7), nullV, nullV, tm(9), nullV, i64(7)}},
+				{Schema: out, Time: 300, Created: 1300, Fields: []event.Value{str("b"), i64(300), nullV, nullV, nullV, nullV, nullV, nullV}},
+			}},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -185,6 +194,8 @@ func TestMapOptionErrors(t *testing.T) {
 			`option "drop[0]": unknown field "pth" (did you mean "path"?)`},
 		{"drop and set", map[string]any{"fields": map[string]string{"path": "1"}, "drop": []string{"path"}},
 			`option "drop[0]": field "path" is both dropped and set in fields`},
+		{"time of another kind", map[string]any{"fields": map[string]string{"x": "1"}, "time": "bytes"},
+			`option "time": expression must be time, got int`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -26,8 +26,10 @@ func WindowSpec() *component.Spec {
 		Type: "window",
 		Kind: component.KindTransform,
 		Doc: "Aggregates a keyed stream over event-time windows: `tumbling` (fixed `size`), `hopping` " +
-			"(`size`, advancing by `slide`) or `session` (closed after `gap` without events of the key). " +
-			"Each window emits one row per key when the watermark passes its end: the key fields, " +
+			"(`size`, advancing by `slide`) or `session` (closed after `gap` without events of the key; an event " +
+			"exactly `gap` after the last one still joins the session, as Flink merges touching windows). " +
+			"Each window emits one row per key when the watermark passes its end (a session: when the watermark " +
+			"reaches its end; its row has that time, others the end minus 1 ns): the key fields, " +
 			"`window_start`, `window_end` and one field per aggregate (in name order). Events arriving " +
 			"after their window fired but within `allowed_lateness` update it and emit the row again; " +
 			"later ones are counted and sent to the side output `late`. State is freed as the watermark " +
@@ -518,6 +520,11 @@ func (w *window) emitRow(out *component.Output, start, end int64, key []event.Va
 	e := out.Next()
 	e.Schema = w.schema
 	e.Time = end - 1
+	if w.conf.kind == windowSession {
+		// A session fires once the watermark reaches end: a row at end-1
+		// could be behind a watermark already sent downstream.
+		e.Time = end
+	}
 	var h uint64
 	for _, v := range key {
 		h = v.Hash(h)

@@ -22,7 +22,11 @@ type sessionKey struct {
 }
 
 // session is one session window [start, end): end is the last event's time
-// plus the gap.
+// plus the gap. Sessions that touch (one's end is the other's start) are one
+// session, as Flink's TimeWindow.intersects has it: an event exactly gap
+// after the last one extends the session. So a session is complete only
+// when the watermark reaches its end (no event at or before end can come),
+// not end-1 as a tumbling window, and its row has the time end.
 type session struct {
 	start, end int64
 	set        *agg.Set
@@ -50,7 +54,7 @@ func (w *window) schedule(k int) {
 	sk := &w.sessKeys[k]
 	next := int64(math.MaxInt64)
 	for _, s := range sk.sessions {
-		due := s.end - 1
+		due := s.end
 		if s.fired {
 			due += w.conf.lateness
 		}
@@ -69,11 +73,11 @@ func (w *window) addSession(e *event.Event, out *component.Output) error {
 	ki := w.sessionKeyOf(e)
 	sk := &w.sessKeys[ki]
 	start, end := t, t+w.conf.gap
-	// Sessions overlapping [start, end) merge with it.
+	// Sessions overlapping or touching [start, end) merge with it.
 	lo, hi := -1, -1
 	for i := range sk.sessions {
 		s := &sk.sessions[i]
-		if s.start < end && start < s.end {
+		if s.start <= end && start <= s.end {
 			if lo < 0 {
 				lo = i
 			}
@@ -86,7 +90,7 @@ func (w *window) addSession(e *event.Event, out *component.Output) error {
 			end = max(end, sk.sessions[i].end)
 		}
 	}
-	if w.late(end) {
+	if w.sessionLate(end) {
 		out.Side(0).Emit(e)
 		if len(sk.sessions) == 0 {
 			w.freeKey(ki) // made for e alone
@@ -153,7 +157,7 @@ func (w *window) evictSessions(b int64) bool {
 		}
 		first, due := 0, int64(math.MaxInt64)
 		for i, s := range sk.sessions {
-			d := s.end - 1
+			d := s.end
 			if s.fired {
 				d += w.conf.lateness
 			}
@@ -188,7 +192,7 @@ func (w *window) fireSessions(out *component.Output) {
 		sk.timerAt = math.MaxInt64
 		for i := range sk.sessions {
 			s := &sk.sessions[i]
-			if !s.fired && s.end-1 <= w.wm {
+			if !s.fired && s.end <= w.wm {
 				s.fired = true
 				w.fired = append(w.fired, firedSession{key: tm.key, start: s.start, end: s.end, set: s.set})
 			}
@@ -212,13 +216,19 @@ func (w *window) fireSessions(out *component.Output) {
 	clear(w.cleanup)
 }
 
+// sessionLate reports whether a session ending at end can no longer take
+// events: the watermark has passed its end by the allowed lateness.
+func (w *window) sessionLate(end int64) bool {
+	return w.wm != event.MinWatermark && end+w.conf.lateness <= w.wm
+}
+
 // freeLate frees key k's sessions whose lateness has passed, and the key
 // itself when it has none left (then it reports true).
 func (w *window) freeLate(k int) bool {
 	sk := &w.sessKeys[k]
 	kept := sk.sessions[:0]
 	for _, s := range sk.sessions {
-		if s.fired && w.late(s.end) {
+		if s.fired && w.sessionLate(s.end) {
 			w.pool.Put(s.set)
 			w.lim.remove(w.sessBytes)
 			continue

@@ -292,6 +292,10 @@ func build(pl *Plan, n *Node, instance, parallelism int, opt Options, validating
 
 func buildWith(pl *Plan, n *Node, instance, parallelism int, opt Options, validating bool, hooks Hooks) (inst *component.Instance, err error) {
 	c := n.Comp
+	if c.Kind == component.KindSource && c.Spec.Inner && !c.Spec.Parallel {
+		// One instance, which spreads its work over its own goroutines.
+		instance, parallelism = 0, max(c.Parallelism, 1)
+	}
 	ctx := &component.Context{
 		Tenant: pl.Tenant, Name: c.Name, Dir: pl.Pipeline.Dir, Options: c.Options,
 		Key: c.Key, Instance: instance, Parallelism: parallelism,

@@ -10,7 +10,7 @@ import (
 // keyed parses `key` and `parallelism`.
 func (l *loader) keyed(c *Component, s *scope, e entry) {
 	desc := c.Desc()
-	parallelSource := c.Spec != nil && c.Kind == component.KindSource && c.Spec.Parallel
+	parallelSource := c.Spec != nil && c.Kind == component.KindSource && (c.Spec.Parallel || c.Spec.Inner)
 	if c.Spec != nil && !c.Spec.Keyed && !(parallelSource && e.key == "parallelism") {
 		l.errorf(e.keyPos, desc, "%q is only for keyed types; type %s is not keyed", e.key, diag.Quote(c.Type))
 		return

@@ -143,7 +143,7 @@ func optionCandidates(c *Component) []string {
 	}
 	if c.Spec.Keyed {
 		cands = append(cands, "key", "parallelism")
-	} else if c.Kind == component.KindSource && c.Spec.Parallel {
+	} else if c.Kind == component.KindSource && (c.Spec.Parallel || c.Spec.Inner) {
 		cands = append(cands, "parallelism")
 	}
 	return cands

@@ -37,16 +37,16 @@ type session struct {
 
 // sessionize groups events (in event-time order) into session windows per
 // session id as a session window with the given gap does: an event joins
-// its id's open session when it comes less than gap after that session's
-// last event, and otherwise closes it and opens a new one. A session's
-// window ends gap after its last event.
+// its id's open session when it comes at most gap after that session's
+// last event (touching sessions are one), and otherwise closes it and opens
+// a new one. A session's window ends gap after its last event.
 func sessionize(events []rawEvent, gap time.Duration) []*session {
 	open := map[string]*session{}
 	var all []*session
 	for _, e := range events {
 		t := e.TS.UnixNano()
 		s := open[e.SessionID]
-		if s == nil || t-s.last >= int64(gap) {
+		if s == nil || t-s.last > int64(gap) {
 			s = &session{id: e.SessionID, customer: e.Customer, cdn: e.CDN, device: e.Device,
 				viewer: e.ViewerID, first: t, startup: -1}
 			open[e.SessionID] = s
@@ -81,12 +81,12 @@ type measures struct {
 }
 
 // perMinute groups the sessions by the minute of their row's event time
-// (the session window's end minus 1 ns) and by key, as a one-minute
+// (the session window's end) and by key, as a one-minute
 // tumbling window keyed by key does.
 func perMinute(sessions []*session, gap time.Duration, key func(*session) string) map[minuteKey]*measures {
 	groups := map[minuteKey][]*session{}
 	for _, s := range sessions {
-		rowTime := s.last + int64(gap) - 1
+		rowTime := s.last + int64(gap)
 		start := rowTime - ((rowTime%int64(time.Minute))+int64(time.Minute))%int64(time.Minute)
 		k := minuteKey{start, key(s)}
 		groups[k] = append(groups[k], s)

@@ -227,6 +227,40 @@ func runQueryInOrder(t *testing.T, q *Query, s setup, rate float64) []string {
 	return readLines(t, filepath.Join(p.Dir, "out.jsonl"))
 }
 
+// runPipeline runs a pipeline file's text in dir until it finishes and
+// returns the lines of its file sink out.jsonl, in order.
+func runPipeline(t *testing.T, name, text, dir string) []string {
+	t.Helper()
+	p, err := spec.Parse(name+".yaml", []byte(text), builtin.Catalog())
+	if err != nil {
+		t.Fatalf("parse %s:\n%v\n%s", name, err, text)
+	}
+	p.Dir = dir
+	e, err := engine.New(engine.Config{Workers: 2, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	pl, err := e.Compile(p)
+	if err != nil {
+		t.Fatalf("compile %s: %v", name, err)
+	}
+	tn, err := e.Run(pl)
+	if err != nil {
+		t.Fatalf("run %s: %v", name, err)
+	}
+	e.Start()
+	select {
+	case <-tn.Done():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not finish within a minute: %+v", name, tn.Stats())
+	}
+	if err := tn.Stats().Err; err != nil {
+		t.Fatalf("%s failed: %v", name, err)
+	}
+	return readLines(t, filepath.Join(dir, "out.jsonl"))
+}
+
 // readLines reads a file sink's lines in file order.
 func readLines(t *testing.T, path string) []string {
 	t.Helper()

@@ -16,7 +16,9 @@ var q11 = define(Query{
 #
 # Here: a session window keyed by bidder with a 10 s gap. A session's
 # window_start is its first bid's time and window_end its last bid's time
-# plus the gap, as SESSION_START and SESSION_END. Output: bidder,
+# plus the gap, as SESSION_START and SESSION_END. A bid exactly 10 s after
+# the bidder's previous one stays in its session, as Flink merges touching
+# session windows. Output: bidder,
 # window_start (starttime), window_end (endtime), bid_count.
 #
 # Run it with: greenwave run examples/nexmark/q11.yaml (count and rate below).

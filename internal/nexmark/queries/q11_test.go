@@ -9,8 +9,9 @@ import (
 )
 
 // refQ11 is q11 by hand: each bidder's bid times, sorted, split wherever
-// two consecutive bids are at least the gap apart; a session runs from its
-// first bid to its last bid plus the gap.
+// two consecutive bids are more than the gap apart (bids exactly the gap
+// apart are one session, as Flink merges touching windows); a session runs
+// from its first bid to its last bid plus the gap.
 func refQ11(evs []nexmark.Event) []row {
 	const gap = int64(10 * time.Second)
 	byBidder := map[int64][]int64{}
@@ -25,7 +26,7 @@ func refQ11(evs []nexmark.Event) []row {
 		slices.Sort(times)
 		first := 0
 		for i := 1; i <= len(times); i++ {
-			if i < len(times) && times[i]-times[i-1] < gap {
+			if i < len(times) && times[i]-times[i-1] <= gap {
 				continue
 			}
 			out = append(out, row{{"bidder", bidder}, {"window_start", ts(times[first])},

@@ -29,3 +29,8 @@ func refQ3(evs []nexmark.Event) []row {
 }
 
 func TestQ3(t *testing.T) { checkQuery(t, "q3", testEventRate, refQ3) }
+
+// TestQ3LowEventRate runs q3 at 20 events/s of event time, where a seller
+// may have registered 2500 s before the auction: a join bound fixed at 10
+// minutes would miss the pair.
+func TestQ3LowEventRate(t *testing.T) { checkQuery(t, "q3", 20, refQ3) }

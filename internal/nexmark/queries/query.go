@@ -2,6 +2,7 @@ package queries
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,6 +162,41 @@ func pad(n int64, comment string) string {
 	return strings.Repeat(" ", max(1, 11-len(s))) + comment
 }
 
+// defaultEventRate is the nexmark source's event rate when neither
+// event_rate nor rate is set.
+const defaultEventRate = 10000
+
+// eventRate is the events per second of event time the source generates.
+func (v view) eventRate() float64 {
+	switch {
+	case v.o.EventRate > 0:
+		return v.o.EventRate
+	case v.o.Rate > 0:
+		return v.o.Rate
+	}
+	return defaultEventRate
+}
+
+// EventSpan returns, as a duration of the pipeline files, the event time
+// that events events span at the source's event rate, rounded up to whole
+// seconds plus one (the generator's times are whole milliseconds, floored),
+// and at least least. Queries size their join bounds and session gaps with
+// it: the generator's leads (how far back a bid's auction or an auction's
+// seller may be) are counted in events, so in event time they grow as the
+// event rate falls, and a bound fixed in seconds would cut off pairs the
+// reference finds at low rates.
+func (v view) EventSpan(events int64, least string) (string, error) {
+	min, err := time.ParseDuration(least)
+	if err != nil {
+		return "", fmt.Errorf("EventSpan: %w", err)
+	}
+	secs := math.Ceil(float64(events)/v.eventRate()) + 1
+	if secs > 366*24*3600 {
+		return "", fmt.Errorf("%d events at %v events/s span more than a year of event time", events, v.eventRate())
+	}
+	return formatDuration(max(min, time.Duration(secs)*time.Second)), nil
+}
+
 // Parallelism is the instances of every keyed operator.
 func (v view) Parallelism() int { return v.o.Parallelism }
 
@@ -184,6 +220,8 @@ func (v view) Sink(input, kind string) string {
 // formatDuration writes d in the pipeline files' units (ms, s).
 func formatDuration(d time.Duration) string {
 	switch {
+	case d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
 	case d%time.Second == 0:
 		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
 	case d%time.Millisecond == 0:

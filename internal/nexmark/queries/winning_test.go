@@ -3,10 +3,12 @@ package queries
 import "github.com/greenwave/greenwave/internal/nexmark"
 
 // winningBid is the highest bid on an auction among those placed while it
-// was open, and the times of the first and last of them.
+// was open (the earliest of equal highest ones), its time, and the times of
+// the first and last of them.
 type winningBid struct {
 	auction     *nexmark.Auction
 	price       int64
+	at          int64
 	first, last int64
 }
 
@@ -32,10 +34,12 @@ func winningBids(evs []nexmark.Event) map[int64]*winningBid {
 		}
 		w := wins[a.ID]
 		if w == nil {
-			wins[a.ID] = &winningBid{auction: a, price: b.Price, first: b.DateTime, last: b.DateTime}
+			wins[a.ID] = &winningBid{auction: a, price: b.Price, at: b.DateTime, first: b.DateTime, last: b.DateTime}
 			continue
 		}
-		w.price = max(w.price, b.Price)
+		if b.Price > w.price || (b.Price == w.price && b.DateTime < w.at) {
+			w.price, w.at = b.Price, b.DateTime
+		}
 		w.first, w.last = min(w.first, b.DateTime), max(w.last, b.DateTime)
 	}
 	return wins

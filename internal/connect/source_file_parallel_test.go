@@ -1,0 +1,202 @@
+package connect
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/event"
+)
+
+// parallelFile returns a JSON-lines file of n lines that crosses many
+// chunks, with bad lines (malformed JSON, wrong kinds, missing required
+// fields, a line over 1 MiB), blank and CRLF lines, keys in changing order,
+// some of them just before, at and after the chunk boundaries
+// (multiples of chunkLines), and a last line without a line ending.
+func parallelFile(n int) string {
+	r := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		at := i % chunkLines
+		switch {
+		case at == 0 || at == 1 || at == chunkLines-1:
+			fmt.Fprintf(&b, `{"ts":"2026-01-01T00:00:%02dZ","session_id":"s%d", "bitrate_kbps": oops}`, i%60, i%7)
+		case i%97 == 0:
+			b.WriteString(`{"ts":"2026-01-01T00:00:00Z","session_id":"x","bitrate_kbps":"fast"}`)
+		case i%101 == 0:
+			b.WriteString(`{"bitrate_kbps":5}`)
+		case i%89 == 0:
+			b.WriteString("   ")
+		case i == n/2:
+			b.WriteString(`{"session_id":"` + strings.Repeat("z", maxLineBytes) + `"}`)
+		case i%3 == 0:
+			fmt.Fprintf(&b, `{"bitrate_kbps":%d,"session_id":"s%d","ts":%d,"live":%v}`,
+				r.IntN(5000), i%7, 1767225600000+int64(i), i%2 == 0)
+		default:
+			fmt.Fprintf(&b, `{"ts":"2026-01-01T00:%02d:%02d.%03dZ","session_id":"s%d","bitrate_kbps":%d,"ratio":%g}`,
+				i/60%60, i%60, i%1000, i%7, r.IntN(5000), r.Float64())
+		}
+		if i%13 == 0 {
+			b.WriteString("\r")
+		}
+		if i < n {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// readFileSource builds a file source over dir/events.jsonl and reads it
+// to the end, waiting for its wake-ups when it has nothing ready. It
+// returns the events, the dead letters and the rejected lines' messages.
+func readFileSource(t *testing.T, dir string, opts map[string]any, parallelism int) (main, dead []event.Event, rejected []string) {
+	t.Helper()
+	ctx, _ := newCtx(t, "plays", opts)
+	ctx.Dir, ctx.Parallelism = dir, parallelism
+	woken := make(chan struct{}, 1)
+	ctx.Wake = func() {
+		select {
+		case woken <- struct{}{}:
+		default:
+		}
+	}
+	rj := &rejects{}
+	ctx.Reject = rj.add
+	inst := mustNew(t, fileSourceSpec(), ctx)
+	defer inst.Source.(component.Closer).Close()
+	var out component.Output
+	for {
+		out.Reset()
+		res, err := inst.Source.Read(&out, 300)
+		if err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+		for _, e := range out.Events() {
+			main = append(main, e.Clone())
+		}
+		if len(out.Sides()) > 0 {
+			for _, e := range out.Side(0).Events() {
+				dead = append(dead, e.Clone())
+			}
+		}
+		if res.Done {
+			return main, dead, rj.msgs
+		}
+		if res.Idle == component.PushReady {
+			select {
+			case <-woken:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the parallel source returned PushReady and never woke")
+			}
+		}
+	}
+}
+
+func TestParallelFileSourceEmitsWhatTheSequentialOneDoes(t *testing.T) {
+	t.Run("chunks of 1024 lines", func(t *testing.T) { checkParallelFileSource(t) })
+	// Chunks of a few lines: many boundaries, every chunk reused often.
+	defer func(n int) { linesPerChunk = n }(linesPerChunk)
+	for _, n := range []int{1, 17} {
+		linesPerChunk = n
+		t.Run(fmt.Sprintf("chunks of %d lines", n), func(t *testing.T) { checkParallelFileSource(t) })
+	}
+}
+
+func checkParallelFileSource(t *testing.T) {
+	dir := t.TempDir()
+	const lines = 5*chunkLines + 300
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(parallelFile(lines)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, onError := range []string{onErrorDead, onErrorReject} {
+		opts := func() map[string]any {
+			return map[string]any{"path": "events.jsonl", "schema": playSchema, "timestamp": "ts",
+				"required": []string{"session_id"}, "on_error": onError}
+		}
+		seqMain, seqDead, seqRej := readFileSource(t, dir, opts(), 1)
+		if len(seqMain) < lines*3/4 || len(seqDead)+len(seqRej) < 20 {
+			t.Fatalf("%s: the file gave %d events and %d bad lines; want most lines good and some bad", onError, len(seqMain), len(seqDead)+len(seqRej))
+		}
+		for _, par := range []int{2, 3, 8} {
+			main, dead, rej := readFileSource(t, dir, opts(), par)
+			if got, want := show(main), show(seqMain); got != want {
+				t.Fatalf("%s, parallelism %d: events differ from parallelism 1 (%d vs %d events)", onError, par, len(main), len(seqMain))
+			}
+			if got, want := show(dead), show(seqDead); got != want {
+				t.Fatalf("%s, parallelism %d: dead letters differ:\n%s\nwant:\n%s", onError, par, cut(got), cut(want))
+			}
+			if !slices.Equal(rej, seqRej) {
+				t.Fatalf("%s, parallelism %d: rejects %v, want %v", onError, par, rej, seqRej)
+			}
+		}
+	}
+}
+
+// show prints events with everything that must match: schema, time and
+// fields (not Created, the clock at emission).
+func show(evs []event.Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&b, "%d %d %v\n", e.Schema, e.Time, e.Fields)
+	}
+	return b.String()
+}
+
+func cut(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
+
+func TestParallelFileSourceStopsItsGoroutines(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(parallelFile(20*chunkLines)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := newCtx(t, "plays", map[string]any{"path": "events.jsonl", "schema": playSchema})
+	ctx.Dir, ctx.Parallelism, ctx.Wake = dir, 4, func() {}
+	inst := mustNew(t, fileSourceSpec(), ctx)
+	var out component.Output
+	if _, err := inst.Source.Read(&out, 10); err != nil {
+		t.Fatal(err)
+	}
+	src := inst.Source.(*fileSource)
+	par := src.par
+	done := make(chan struct{})
+	go func() {
+		par.wg.Wait()
+		close(done)
+	}()
+	// Nothing reads the rest: the reader and decoders wait on full
+	// queues until Close stops them.
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close returned with the reader or decoders still running")
+	}
+}
+
+func TestParallelFileSourceRefusesTypeDiscovery(t *testing.T) {
+	for _, opts := range []map[string]any{
+		{"type_field": "session_id"},
+		{"extra_fields": "keep"},
+	} {
+		opts["path"], opts["schema"] = "events.jsonl", playSchema
+		ctx, _ := newCtx(t, "plays", opts)
+		ctx.Parallelism = 2
+		_, err := fileSourceSpec().New(ctx)
+		if err == nil || !strings.Contains(err.Error(), "parallelism") {
+			t.Errorf("%v with parallelism 2: error %v, want one about parallelism", opts, err)
+		}
+	}
+}
