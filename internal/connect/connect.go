@@ -3,7 +3,8 @@ package connect
 import "github.com/greenwave/greenwave/internal/component"
 
 // Specs returns a fresh copy of every built-in source and sink spec:
-// sources generate, file and nexmark; sinks stdout, file and blackhole.
+// sources generate, file and nexmark; sinks stdout, file, blackhole and
+// http.
 func Specs() []*component.Spec {
 	return []*component.Spec{
 		generateSpec(),
@@ -12,5 +13,6 @@ func Specs() []*component.Spec {
 		stdoutSpec(),
 		fileSinkSpec(),
 		blackholeSpec(),
+		httpSinkSpec(),
 	}
 }

@@ -16,6 +16,7 @@ import (
 var requiredValues = map[string]map[string]any{
 	"source/file": {"path": "events.jsonl", "schema": map[string]string{"n": "int"}},
 	"sink/file":   {"path": "out.jsonl"},
+	"sink/http":   {"url": "http://127.0.0.1:9/events"},
 }
 
 func TestSpecsAreDocumentedAndBuildWithDefaults(t *testing.T) {

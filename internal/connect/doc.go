@@ -8,8 +8,10 @@
 // benchmark's generator, internal/nexmark) and file (JSON lines with a
 // declared schema, optional event-time replay, reject or dead-letter
 // handling of bad lines).
-// Sinks: stdout (JSON or aligned text), file (JSON lines) and blackhole
-// (counts and discards).
+// Sinks: stdout (JSON or aligned text), file (JSON lines), blackhole
+// (counts and discards) and http (batches POSTed to an endpoint: an
+// asynchronous sink whose requests go out through internal/dispatch, with
+// retries, idempotency keys and dead letters; sink_http*.go).
 //
 // Every connector is described by one component.Spec (see Specs) whose
 // options drive parsing, defaults, validation and the reference docs. New
