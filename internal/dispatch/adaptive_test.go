@@ -111,3 +111,32 @@ func TestAdaptiveThresholdIsMeanPlusKSigma(t *testing.T) {
 		}
 	}
 }
+
+// TestAdaptiveStopsGrowingAsAQueueBuilds: noisy round trips that rise
+// slowly (a queue building at the consumer) fall below the running mean
+// every other interval, on which Vector's rule alone adds one, while the
+// noise keeps them within mean + k·σ: the limit would grow as the round
+// trips double. The baseline stops the growth and brings the limit down.
+func TestAdaptiveStopsGrowingAsAQueueBuilds(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Mode = Adaptive
+	cfg.MaxInFlight = 200
+	now := time.Unix(0, 0)
+	a := arc{limit: 20}
+	for i := range 100 {
+		rtt := 10 * time.Millisecond
+		if i >= 20 {
+			noise := 0.7
+			if i%2 == 1 {
+				noise = 1.3
+			}
+			rtt = time.Duration(float64(rtt) * (1 + float64(i-20)/40) * noise)
+		}
+		now = now.Add(time.Second) // every call closes an interval
+		a.reached = true
+		a.done(now, 1, Outcome{RTT: rtt}, cfg)
+	}
+	if a.limit >= 20 || a.decreases == 0 {
+		t.Fatalf("limit %d after the round trips tripled (%d increases, %d decreases), want below 20", a.limit, a.increases, a.decreases)
+	}
+}

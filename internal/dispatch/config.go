@@ -91,6 +91,11 @@ type Config struct {
 	// (the article's uniform and poisson processes). The dispatcher still
 	// counts a wake-up later than Period as late.
 	Gap func() time.Duration
+	// OnWake, when set, is called at each paced wake-up, with the lock held,
+	// before the release: the time, the requests waiting and those in
+	// flight. Benchmarks judge the queue by the simulator's rule from it;
+	// it must be quick and must not call the dispatcher.
+	OnWake func(now time.Time, queued, inflight int)
 }
 
 // DefaultConfig returns the defaults: direct mode with 64 in flight; for

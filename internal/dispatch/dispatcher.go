@@ -257,6 +257,9 @@ func (d *Dispatcher[T]) wakeLocked(now time.Time) {
 	}
 	m.lastWake, m.resumed = now, false
 	m.level = d.limitLocked()
+	if d.cfg.OnWake != nil {
+		d.cfg.OnWake(now, m.q.len()+m.retry.len(), m.inflight)
+	}
 }
 
 // limitLocked is how many requests the consumer may hold now.

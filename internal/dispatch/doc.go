@@ -17,8 +17,9 @@
 //     measured.
 //   - Adaptive: the most requests at the consumer follows it, as Vector's
 //     adaptive request concurrency does: +1 per round trip while round trips
-//     stay at their mean and the limit was reached, ×DecreaseRatio on an
-//     overload (429, 503, a timeout) or a round trip above mean + k·σ.
+//     stay at their mean and near their baseline (the lowest recent one) and
+//     the limit was reached, ×DecreaseRatio on an overload (429, 503, a
+//     timeout) or a round trip above mean + k·σ or twice the baseline.
 //
 // # Lateness compensation
 //
