@@ -29,6 +29,7 @@ type root struct {
 	Bench    benchCmd    `cmd:"" help:"Run a benchmark scenario: greenwave's design beside the naive one."`
 	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
 	Docs     docsCmd     `cmd:"" help:"Print the reference of every component type (or one), its options, defaults and bounds."`
+	Receive  receiveCmd  `cmd:"" help:"A small HTTP endpoint that counts what the http sink sends it (to try examples/webhook.yaml)."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 

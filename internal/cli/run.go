@@ -339,6 +339,9 @@ func writeEdges(w io.Writer, s engine.Stats) {
 		fmt.Fprintf(w, "  memory %s of the tenant's limit %s (state %s, rings %s)\n", humanBytes(s.Memory.Total()),
 			humanBytes(s.Memory.Limit), humanBytes(s.Memory.StateBytes), humanBytes(s.Memory.RingBytes))
 	}
+	for _, r := range s.Reports {
+		writeReport(w, r)
+	}
 }
 
 func (p *progress) clear() {

@@ -19,8 +19,9 @@ func Option() component.Option {
 			"the consumer up to floor(factor × rate × period) requests held at once (at most max_in_flight): the " +
 			"paced dispatcher of the phantom-jams article, whose wake-up jitter caps throughput unless `compensate` " +
 			"covers it. `adaptive`: the most requests out at once follows the consumer (additive increase while round " +
-			"trips stay at their mean, ×decrease_ratio on 429, 503, a timeout or a round trip above mean + " +
-			"rtt_deviation·σ), as Vector's adaptive request concurrency.",
+			"trips stay at their mean and near their baseline, the lowest recent one; ×decrease_ratio on 429, 503, a " +
+			"timeout, or a round trip above mean + rtt_deviation·σ or twice the baseline), after Vector's adaptive " +
+			"request concurrency.",
 		Options: []component.Option{
 			{Name: "mode", Type: component.Enum, Default: Direct.String(), Enum: modeNames[:],
 				Doc: "`direct`, `paced` or `adaptive`."},
