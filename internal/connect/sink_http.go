@@ -71,8 +71,8 @@ func httpSinkSpec() *component.Spec {
 			{Name: "on_error", Type: component.Enum, Default: onErrorFail, Enum: []string{onErrorFail, onErrorDead},
 				Doc: "What happens to a batch after its last retry, or at once after a final answer (a 4xx other " +
 					"than 408 and 429), and to an event larger than batch.max_bytes: `fail` stops the tenant with the " +
-					"batch's key and last answer; `dead_letter` writes one line per event to dead_letter.path " +
-					"(`{\"error\":…,\"status\":…,\"attempts\":…,\"idempotency_key\":…,\"event\":{…}}`) and goes on."},
+					"batch's key and last answer; `dead_letter` writes one JSON line per event to dead_letter.path, " +
+					"with the keys error, status (0: no answer), attempts, idempotency_key and event, and goes on."},
 			{Name: "dead_letter", Type: component.Object, Doc: "Where on_error: dead_letter writes.",
 				Options: []component.Option{
 					{Name: "path", Type: component.String,
