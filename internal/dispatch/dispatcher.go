@@ -70,7 +70,7 @@ type Dispatcher[T any] struct {
 
 		verdict Verdict
 	}
-	scratch []T // release buffer, owned by whoever holds mu
+	scratch []T // release buffer, reused under mu
 }
 
 // New returns a dispatcher that calls send with each request it releases.
@@ -210,15 +210,6 @@ func (d *Dispatcher[T]) Wake() int {
 	return d.step(d.clock.Now(), d.cfg.Mode == Paced)
 }
 
-// Pause tells a paced dispatcher driven by Wake that the next wake-up
-// follows a pause: no gap is measured up to it (the goroutine started by
-// Start does this itself when it parks on an empty queue).
-func (d *Dispatcher[T]) Pause() {
-	d.mu.Lock()
-	d.mu.resumed = true
-	d.mu.Unlock()
-}
-
 // step releases what is due at now and sends it; paced wake-ups measure
 // their gap first.
 func (d *Dispatcher[T]) step(now time.Time, wake bool) int {
@@ -227,12 +218,16 @@ func (d *Dispatcher[T]) step(now time.Time, wake bool) int {
 		d.wakeLocked(now)
 	}
 	out := d.releaseLocked(now)
+	d.scratch = nil // out is this call's until it gives it back
 	d.mu.Unlock()
 	for _, v := range out {
 		d.send(v)
 	}
 	n := len(out)
 	clear(out)
+	d.mu.Lock()
+	d.scratch = out[:0]
+	d.mu.Unlock()
 	return n
 }
 
