@@ -33,6 +33,7 @@ type root struct {
 	Top      topCmd      `cmd:"" help:"Live table of every component of a running greenwave (run --http): events/s, busy and back-pressured time, fill, max batch, drops, p99."`
 	Tap      tapCmd      `cmd:"" help:"Print sampled live events of one component's output from a running greenwave (run --http)."`
 	Doctor   doctorCmd   `cmd:"" help:"Read a running greenwave's metrics for a while and name each trap it falls into, with the figures and the fix."`
+	Receive  receiveCmd  `cmd:"" help:"A small HTTP endpoint that counts what the http sink sends it (to try examples/webhook.yaml)."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 

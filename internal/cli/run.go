@@ -392,6 +392,9 @@ func writeEdges(w io.Writer, s, prev engine.Stats) {
 		fmt.Fprintf(w, "  memory %s of the tenant's limit %s (state %s, rings %s)\n", units.Bytes(s.Memory.Total()),
 			units.Bytes(s.Memory.Limit), units.Bytes(s.Memory.StateBytes), units.Bytes(s.Memory.RingBytes))
 	}
+	for _, r := range s.Reports {
+		writeReport(w, r)
+	}
 }
 
 func (p *progress) clear() {

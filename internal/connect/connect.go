@@ -4,7 +4,7 @@ import "github.com/greenwave/greenwave/internal/component"
 
 // Specs returns a fresh copy of every built-in source and sink spec:
 // sources generate, file, nexmark, http and tcp; sinks stdout, file,
-// blackhole and reply.
+// blackhole, reply and http.
 func Specs() []*component.Spec {
 	return []*component.Spec{
 		generateSpec(),
@@ -16,5 +16,6 @@ func Specs() []*component.Spec {
 		fileSinkSpec(),
 		blackholeSpec(),
 		replySinkSpec(),
+		httpSinkSpec(),
 	}
 }

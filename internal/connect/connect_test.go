@@ -18,6 +18,7 @@ var requiredValues = map[string]map[string]any{
 	"sink/file":   {"path": "out.jsonl"},
 	"source/http": {"schema": map[string]string{"n": "int"}},
 	"source/tcp":  {"schema": map[string]string{"n": "int"}},
+	"sink/http":   {"url": "http://127.0.0.1:9/events"},
 }
 
 func TestSpecsAreDocumentedAndBuildWithDefaults(t *testing.T) {

@@ -11,7 +11,10 @@
 // 202 once queued, or in request_reply mode with the pipeline's row) and
 // tcp (JSON lines per connection, backpressure instead of drops).
 // Sinks: stdout (JSON or aligned text), file (JSON lines), blackhole
-// (counts and discards) and reply (answers request_reply requests).
+// (counts and discards), reply (answers request_reply requests) and http
+// (batches POSTed to an endpoint: an asynchronous sink whose requests go
+// out through internal/dispatch, with retries, idempotency keys and dead
+// letters; sink_http*.go).
 //
 // The network sources bind in Open and serve on goroutines of their own;
 // they decode with the file source's decoder (one per goroutine, pooled)

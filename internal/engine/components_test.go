@@ -217,6 +217,9 @@ func (s *asyncSink) Process(_ int, in []event.Event, _ *component.Output) error 
 	return nil
 }
 func (s *asyncSink) Flush(*component.Output) error { return nil }
+
+// Report reports the events acknowledged (component.Reporter).
+func (s *asyncSink) Report() any { return s.a.acked.Load() }
 func (s *asyncSink) Close() error {
 	s.a.closed.Add(1)
 	s.a.closedWith.Store(s.a.inFlight.Load())

@@ -250,6 +250,10 @@ sinks:
 			t.Fatalf("sink figures: acked %d, in flight %d", a.Acked, a.InFlight)
 		}
 	}
+	// The sink's own figures (component.Reporter) reach the tenant's stats.
+	if rs := tn.Stats().Reports; len(rs) != 1 || rs[0].Name != "out" || rs[0].Value != int64(20000) {
+		t.Fatalf("reports %+v, want the sink's own count of 20000", rs)
+	}
 }
 
 // TestAsyncSinkFinalErrorFailsTenant: an acknowledgement with an error

@@ -263,6 +263,16 @@ type Stats struct {
 	// Operators lists each keyed operator instance's state.
 	Memory    MemoryStats
 	Operators []OperatorState
+	// Reports holds what each operator implementing component.Reporter
+	// reports, in actor order.
+	Reports []Report
+}
+
+// Report is one operator instance's own figures (component.Reporter).
+type Report struct {
+	// Name is the operator's, with "#i" for instance i of a parallel one.
+	Name  string
+	Value any
 }
 
 // ActorStats describes one actor.
@@ -361,6 +371,15 @@ func (t *Tenant) stats(precise bool) Stats {
 		for _, st := range a.async {
 			as.InFlight += st.inflight.Load()
 			as.Acked += st.acked.Load()
+		}
+		for _, st := range a.stages {
+			if r, ok := st.op.(component.Reporter); ok {
+				name := st.node.Name()
+				if a.p.Parallelism > 1 {
+					name += "#" + itoa(a.p.Instance)
+				}
+				s.Reports = append(s.Reports, Report{Name: name, Value: r.Report()})
+			}
 		}
 		s.Actors = append(s.Actors, as)
 		if a.isSource() {

@@ -23,6 +23,12 @@ const GrowthTolerance = 0.005
 //
 // growth is the estimated growth in requests per second.
 func bounded(means [4]float64, d, rate float64, limit int) (growth float64, ok bool) {
+	return Bounded(means, d, rate, limit)
+}
+
+// Bounded is the rule bounded applies, for queues measured elsewhere (a
+// live dispatcher's, sampled at each wake-up in the same four quarters).
+func Bounded(means [4]float64, d, rate float64, limit int) (growth float64, ok bool) {
 	rise := means[3] - means[1]
 	growth = rise / (d / 2)
 	return growth, rise <= float64(limit)+GrowthTolerance*rate*d/2

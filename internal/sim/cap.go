@@ -22,7 +22,7 @@ func (c Config) Throughputs() (in, out float64) {
 	in = c.ProducerRate / c.ProducerDelays.MeanFactor()
 	out = c.ConsumerRate / c.ConsumerDelays.MeanFactor()
 	if limit, err := c.Limit(); err == nil {
-		out = min(out, float64(limit)/(c.Goal.Seconds()*c.DispatcherDelays.MeanFactor()))
+		out = min(out, float64(limit)/(c.Goal.Seconds()*c.dispatcherMeanFactor()))
 	}
 	return in, out
 }

@@ -38,6 +38,13 @@ type Config struct {
 	DispatcherDelays Delays
 	Goal             time.Duration // the dispatcher's wake-up period
 	Factor           float64       // over-dispatch multiplier
+	// DispatcherGaps, when set, are measured gaps between a real
+	// dispatcher's wake-ups: the simulated dispatcher draws each gap from
+	// them at random (with replacement) instead of from DispatcherDelays,
+	// so that a run answers for the machine they were measured on. The
+	// dispatch limit is still Goal × Factor × ConsumerRate. (A pointer, so
+	// that Config stays comparable.)
+	DispatcherGaps *Gaps
 
 	ConsumerDelays Delays
 	ConsumerRate   float64 // requests per second
@@ -93,6 +100,9 @@ func (c Config) Validate() error {
 	if c.Goal <= 0 {
 		return fmt.Errorf("latency goal %v: must be positive", c.Goal)
 	}
+	if err := c.DispatcherGaps.check(); err != nil {
+		return err
+	}
 	if !(c.Factor > 0) || math.IsInf(c.Factor, 0) {
 		return fmt.Errorf("goal factor %g: must be a positive number", c.Factor)
 	}
@@ -111,4 +121,61 @@ func checkRate(who string, r float64) error {
 		return fmt.Errorf("%s rate %g: must be above 0 and at most %g per second", who, r, float64(maxRate))
 	}
 	return nil
+}
+
+// Gaps holds measured gaps between a dispatcher's wake-ups (see
+// Config.DispatcherGaps). It is immutable once made, so configs may share
+// it across goroutines.
+type Gaps struct {
+	d    []time.Duration
+	mean float64 // ns
+}
+
+// MeasuredGaps copies gaps into a Gaps.
+func MeasuredGaps(gaps []time.Duration) *Gaps {
+	g := &Gaps{d: append([]time.Duration(nil), gaps...)}
+	for _, x := range g.d {
+		g.mean += float64(x)
+	}
+	if len(g.d) > 0 {
+		g.mean /= float64(len(g.d))
+	}
+	return g
+}
+
+// Len is the number of gaps.
+func (g *Gaps) Len() int {
+	if g == nil {
+		return 0
+	}
+	return len(g.d)
+}
+
+// check reports a gap below zero, no gaps, or gaps that add up to nothing
+// (a dispatcher that never advances). A nil Gaps is fine: there are none.
+func (g *Gaps) check() error {
+	if g == nil {
+		return nil
+	}
+	if len(g.d) == 0 {
+		return fmt.Errorf("measured dispatcher gaps: none")
+	}
+	for i, x := range g.d {
+		if x < 0 {
+			return fmt.Errorf("measured dispatcher gap %d is %v: must not be negative", i, x)
+		}
+	}
+	if g.mean <= 0 {
+		return fmt.Errorf("measured dispatcher gaps: all %d are zero", len(g.d))
+	}
+	return nil
+}
+
+// dispatcherMeanFactor is the dispatcher's mean gap over the goal: its
+// process's MeanFactor, or the measured gaps' mean over the goal.
+func (c Config) dispatcherMeanFactor() float64 {
+	if c.DispatcherGaps == nil {
+		return c.DispatcherDelays.MeanFactor()
+	}
+	return c.DispatcherGaps.mean / float64(c.Goal)
 }

@@ -11,7 +11,9 @@
 // dispatcher, first in, first out.
 //
 // The dispatcher wakes with gaps drawn from its process around the latency
-// goal. At each wake-up it moves requests from its queue into the consumer,
+// goal, or from gaps measured on a real dispatcher (Config.DispatcherGaps,
+// drawn at random with replacement), so that a run answers for the machine
+// they were measured on. At each wake-up it moves requests from its queue into the consumer,
 // oldest first, while the consumer holds fewer than
 //
 //	limit = floor(goal × factor × consumer rate)

@@ -19,6 +19,7 @@ import (
 //	poisson   C · (1 − e^(−a/G))            (C · (1 − e^(−factor)) when L is whole)
 //	expdelay  C · (min(a, G) + G·(1 − e^(−max(a−G, 0)/G))) / 2G
 //	capdelay  C · E[min(U, a/G)] / 2,  U ~ U(1, 3)
+//	measured  C · mean(min(g, a)) / mean(g) over Config.DispatcherGaps
 //
 // The estimate ignores the partly served request the consumer may hold at a
 // wake-up, which makes it a little optimistic when L is small.
@@ -34,6 +35,18 @@ func ClosedForm(c Config) (float64, bool) {
 	G := c.Goal.Seconds()
 	x := float64(limit) / C / G // a/G
 	var share float64           // E[min(g, a)] / E[g]
+	if c.DispatcherGaps != nil {
+		a := float64(limit) / C * 1e9 // ns
+		var busy, all float64
+		for _, g := range c.DispatcherGaps.d {
+			busy += min(float64(g), a)
+			all += float64(g)
+		}
+		if all <= 0 {
+			return 0, false
+		}
+		return C * busy / all, true
+	}
 	switch c.DispatcherDelays {
 	case Uniform:
 		share = min(1, x)

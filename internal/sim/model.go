@@ -57,6 +57,9 @@ func Run(c Config) (Result, error) {
 	end := int64(c.Duration)
 	prod := newSource(c.ProducerDelays, 1e9/c.ProducerRate, c.Seed, streamProducer)
 	disp := newSource(c.DispatcherDelays, float64(c.Goal), c.Seed, streamDispatcher)
+	if c.DispatcherGaps != nil {
+		disp = newMeasuredSource(c.DispatcherGaps.d, c.Seed, streamDispatcher)
+	}
 	cons := newSource(c.ConsumerDelays, 1e9/c.ConsumerRate, c.Seed, streamConsumer)
 	model := c.ConsumerModel
 	linear := model.Linear()

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"time"
 )
 
 // Delays names the process that draws the gaps between a component's events.
@@ -90,6 +91,15 @@ type source struct {
 	// whole is the period when the process is uniform and the period a
 	// whole number of nanoseconds (no carry ever arises), else 0.
 	whole int64
+	// gaps, when set, are measured gaps drawn at random instead of the
+	// process (see Config.DispatcherGaps).
+	gaps []time.Duration
+}
+
+// newMeasuredSource returns a source that draws its gaps from measured ones,
+// with replacement.
+func newMeasuredSource(gaps []time.Duration, seed, stream uint64) source {
+	return source{kind: Poisson, gaps: gaps, rng: rand.New(rand.NewPCG(seed, stream))}
 }
 
 // Stream numbers that keep the three components' random sequences
@@ -128,6 +138,9 @@ func (s *source) draw() float64 {
 func (s *source) next() int64 {
 	if s.whole > 0 {
 		return s.whole
+	}
+	if s.gaps != nil {
+		return int64(s.gaps[s.rng.IntN(len(s.gaps))])
 	}
 	return s.nextScaled(1)
 }

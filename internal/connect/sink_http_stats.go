@@ -1,0 +1,82 @@
+package connect
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+
+	"github.com/greenwave/greenwave/internal/dispatch"
+)
+
+// httpSinkCounters are the http sink's counters, written by the goroutines
+// that do the work and read by Report.
+type httpSinkCounters struct {
+	batches, events, delivered     atomic.Uint64
+	attempts, retries, gaveUp      atomic.Uint64
+	deadLettered, oversize         atomic.Uint64
+	ok, status429, status503       atomic.Uint64
+	status4xx, status5xx           atomic.Uint64
+	timeouts, closed, otherFailure atomic.Uint64
+}
+
+// count counts one attempt's answer.
+func (c *httpSinkCounters) count(a httpAnswer) {
+	switch {
+	case a.ok():
+		c.ok.Add(1)
+	case a.status == 429:
+		c.status429.Add(1)
+	case a.status == 503:
+		c.status503.Add(1)
+	case a.status >= 500:
+		c.status5xx.Add(1)
+	case a.status != 0:
+		c.status4xx.Add(1)
+	case a.timeout:
+		c.timeouts.Add(1)
+	case isConnectionError(a.err):
+		c.closed.Add(1)
+	default:
+		c.otherFailure.Add(1)
+	}
+}
+
+// isConnectionError reports an error of the connection itself (refused,
+// reset, closed before the answer).
+func isConnectionError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// HTTPSinkStats is what an http sink reports: batches and events, attempts
+// and how they ended, and its dispatcher's figures.
+type HTTPSinkStats struct {
+	URL string
+	// Batches sealed and the events in them; events delivered (a 2xx).
+	Batches, Events, Delivered uint64
+	// Attempts made, Retries scheduled, batches GaveUp on after their last
+	// attempt; events DeadLettered; Oversize events (alone above
+	// batch.max_bytes).
+	Attempts, Retries, GaveUp, DeadLettered, Oversize uint64
+	// Answers: 2xx, 429, 503, other 5xx, other statuses; attempts that got
+	// none: Timeouts, connection errors (Closed), Other errors.
+	OK, Status429, Status503, Status5xx, Status4xx, Timeouts, Closed, Other uint64
+	Dispatch                                                                dispatch.Stats
+}
+
+// Report returns the sink's figures. It is safe from any goroutine.
+func (s *httpSink) Report() any {
+	c := &s.stats
+	r := HTTPSinkStats{URL: s.url,
+		Batches: c.batches.Load(), Events: c.events.Load(), Delivered: c.delivered.Load(),
+		Attempts: c.attempts.Load(), Retries: c.retries.Load(), GaveUp: c.gaveUp.Load(),
+		DeadLettered: c.deadLettered.Load(), Oversize: c.oversize.Load(),
+		OK: c.ok.Load(), Status429: c.status429.Load(), Status503: c.status503.Load(), Status5xx: c.status5xx.Load(),
+		Status4xx: c.status4xx.Load(), Timeouts: c.timeouts.Load(), Closed: c.closed.Load(), Other: c.otherFailure.Load(),
+	}
+	if s.d != nil {
+		r.Dispatch = s.d.Stats()
+	}
+	return r
+}
