@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/greenwave/greenwave/internal/component"
-	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -35,29 +34,7 @@ type netDecoding struct {
 // requestID after the declared ones when requestID is set (request/reply
 // correlation; not decoded from the records). Problems are recorded in r.
 func readNetDecoding(r *component.Reader, ctx *component.Context, requestID string) (*netDecoding, error) {
-	fields, names, known := declaredFields(r)
-	field := func(at component.Path, name string) int {
-		i := slices.Index(names, name)
-		if i < 0 && known {
-			r.Fail(at, "field %s is not in the schema%s", diag.Quote(name), diag.DidYouMean(name, names))
-		}
-		return i
-	}
-	required := map[string]bool{}
-	for i, name := range r.StringList("required") {
-		if field(r.At("required").Index(i), name) >= 0 {
-			required[name] = true
-		}
-	}
-	tsName := r.String("timestamp")
-	if tsName != "" {
-		if i := field(r.At("timestamp"), tsName); i >= 0 {
-			if fields[i].Kind != event.Time {
-				r.Fail(r.At("timestamp"), "field %q is declared %s; the timestamp field must be of kind time", tsName, fields[i].Kind)
-			}
-			required[tsName] = true
-		}
-	}
+	fields, names, _, required, tsName := readDeclared(r)
 	if requestID != "" && slices.Contains(names, requestID) {
 		r.Fail(r.At("schema", requestID), "field %q is the request id that mode request_reply adds; the schema cannot declare it", requestID)
 	}

@@ -144,31 +144,7 @@ func newFileSource(ctx *component.Context) (*component.Instance, error) {
 		r.Fail(r.At("path"), "must name a file")
 	}
 	r.String("format")
-	fields, names, known := declaredFields(r)
-	// A field option naming no declared field is reported only when the
-	// schema itself is good: with a bad schema it would only repeat that.
-	field := func(at component.Path, name string) int {
-		i := slices.Index(names, name)
-		if i < 0 && known {
-			r.Fail(at, "field %s is not in the schema%s", diag.Quote(name), diag.DidYouMean(name, names))
-		}
-		return i
-	}
-	required := map[string]bool{}
-	for i, name := range r.StringList("required") {
-		if field(r.At("required").Index(i), name) >= 0 {
-			required[name] = true
-		}
-	}
-	tsName := r.String("timestamp")
-	if tsName != "" {
-		if i := field(r.At("timestamp"), tsName); i >= 0 {
-			if fields[i].Kind != event.Time {
-				r.Fail(r.At("timestamp"), "field %q is declared %s; the timestamp field must be of kind time", tsName, fields[i].Kind)
-			}
-			required[tsName] = true
-		}
-	}
+	fields, names, field, required, tsName := readDeclared(r)
 	pace := r.String("pace")
 	if pace == paceEventTime && tsName == "" {
 		r.Fail(r.At("pace"), "pace %q needs the timestamp option", pace)
@@ -277,6 +253,39 @@ func newFileSource(ctx *component.Context) (*component.Instance, error) {
 // changes nothing), and reports whether every entry was good. Each entry's
 // kind was checked against kindNames by the loader (and by r, for a direct
 // call).
+// readDeclared reads the options that declare what a decoded record holds,
+// shared by the file and network sources: the schema (its fields and their
+// names), required and timestamp (itself required, and of kind time).
+// field returns a declared field's index, recording an error at at when
+// the name is not declared; such errors are reported only when the schema
+// itself is good (with a bad schema they would only repeat that).
+func readDeclared(r *component.Reader) (fields []event.Field, names []string, field func(at component.Path, name string) int, required map[string]bool, tsName string) {
+	fields, names, known := declaredFields(r)
+	field = func(at component.Path, name string) int {
+		i := slices.Index(names, name)
+		if i < 0 && known {
+			r.Fail(at, "field %s is not in the schema%s", diag.Quote(name), diag.DidYouMean(name, names))
+		}
+		return i
+	}
+	required = map[string]bool{}
+	for i, name := range r.StringList("required") {
+		if field(r.At("required").Index(i), name) >= 0 {
+			required[name] = true
+		}
+	}
+	tsName = r.String("timestamp")
+	if tsName != "" {
+		if i := field(r.At("timestamp"), tsName); i >= 0 {
+			if fields[i].Kind != event.Time {
+				r.Fail(r.At("timestamp"), "field %q is declared %s; the timestamp field must be of kind time", tsName, fields[i].Kind)
+			}
+			required[tsName] = true
+		}
+	}
+	return fields, names, field, required, tsName
+}
+
 func declaredFields(r *component.Reader) ([]event.Field, []string, bool) {
 	decl := r.Map("schema")
 	if len(decl) == 0 {

@@ -14,8 +14,9 @@ import (
 // readFileSourceFrom builds a file source over dir/events.jsonl, restores
 // it from snap when snap is not nil, and reads until the end or until
 // stopAfter Read calls (0: no stop), when it takes a snapshot. It returns
-// the events and rejects emitted before that point and the snapshot.
-func readFileSourceFrom(t *testing.T, dir string, opts map[string]any, parallelism int, snap []byte, stopAfter int) (main []event.Event, rejected []string, taken []byte) {
+// the events, dead letters and rejects emitted before that point, and the
+// snapshot.
+func readFileSourceFrom(t *testing.T, dir string, opts map[string]any, parallelism int, snap []byte, stopAfter int) (main, dead []event.Event, rejected []string, taken []byte) {
 	t.Helper()
 	ctx, _ := newCtx(t, "plays", opts)
 	ctx.Dir, ctx.Parallelism = dir, parallelism
@@ -46,15 +47,20 @@ func readFileSourceFrom(t *testing.T, dir string, opts map[string]any, paralleli
 		for _, e := range out.Events() {
 			main = append(main, e.Clone())
 		}
+		if len(out.Sides()) > 0 {
+			for _, e := range out.Side(0).Events() {
+				dead = append(dead, e.Clone())
+			}
+		}
 		if res.Done {
-			return main, rj.msgs, nil
+			return main, dead, rj.msgs, nil
 		}
 		if stopAfter > 0 && calls >= stopAfter {
 			b, err := src.Snapshot(nil)
 			if err != nil {
 				t.Fatalf("Snapshot: %v", err)
 			}
-			return main, rj.msgs, b
+			return main, dead, rj.msgs, b
 		}
 		if res.Idle == component.PushReady {
 			select {
@@ -80,14 +86,14 @@ func TestFileSourceResumesAfterWhatItEmitted(t *testing.T) {
 		return map[string]any{"path": "events.jsonl", "schema": playSchema, "timestamp": "ts",
 			"required": []string{"session_id"}, "on_error": onErrorReject}
 	}
-	whole, wholeRej, _ := readFileSourceFrom(t, dir, opts(), 1, nil, 0)
+	whole, _, wholeRej, _ := readFileSourceFrom(t, dir, opts(), 1, nil, 0)
 	for _, par := range []int{1, 3} {
 		for _, stop := range []int{1, 7, 40, 60} {
-			first, firstRej, snap := readFileSourceFrom(t, dir, opts(), par, nil, stop)
+			first, _, firstRej, snap := readFileSourceFrom(t, dir, opts(), par, nil, stop)
 			if snap == nil {
 				t.Fatalf("parallelism %d: the file ended before Read call %d", par, stop)
 			}
-			rest, restRej, _ := readFileSourceFrom(t, dir, opts(), par, snap, 0)
+			rest, _, restRej, _ := readFileSourceFrom(t, dir, opts(), par, snap, 0)
 			if got, want := show(append(first, rest...)), show(whole); got != want {
 				t.Fatalf("parallelism %d, snapshot after %d Reads: %d+%d events, want the %d of one uninterrupted read",
 					par, stop, len(first), len(rest), len(whole))

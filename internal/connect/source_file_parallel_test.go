@@ -57,45 +57,8 @@ func parallelFile(n int) string {
 // returns the events, the dead letters and the rejected lines' messages.
 func readFileSource(t *testing.T, dir string, opts map[string]any, parallelism int) (main, dead []event.Event, rejected []string) {
 	t.Helper()
-	ctx, _ := newCtx(t, "plays", opts)
-	ctx.Dir, ctx.Parallelism = dir, parallelism
-	woken := make(chan struct{}, 1)
-	ctx.Wake = func() {
-		select {
-		case woken <- struct{}{}:
-		default:
-		}
-	}
-	rj := &rejects{}
-	ctx.Reject = rj.add
-	inst := mustNew(t, fileSourceSpec(), ctx)
-	defer inst.Source.(component.Closer).Close()
-	var out component.Output
-	for {
-		out.Reset()
-		res, err := inst.Source.Read(&out, 300)
-		if err != nil {
-			t.Fatalf("Read: %v", err)
-		}
-		for _, e := range out.Events() {
-			main = append(main, e.Clone())
-		}
-		if len(out.Sides()) > 0 {
-			for _, e := range out.Side(0).Events() {
-				dead = append(dead, e.Clone())
-			}
-		}
-		if res.Done {
-			return main, dead, rj.msgs
-		}
-		if res.Idle == component.PushReady {
-			select {
-			case <-woken:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the parallel source returned PushReady and never woke")
-			}
-		}
-	}
+	main, dead, rejected, _ = readFileSourceFrom(t, dir, opts, parallelism, nil, 0)
+	return main, dead, rejected
 }
 
 func TestParallelFileSourceEmitsWhatTheSequentialOneDoes(t *testing.T) {
