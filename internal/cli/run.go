@@ -16,6 +16,7 @@ import (
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
+	"github.com/greenwave/greenwave/internal/serve"
 )
 
 type runCmd struct {
@@ -173,6 +174,9 @@ loop:
 	}
 	prog.clear()
 	e.Close()
+	// Served tables close their subscriptions after the tenant drains:
+	// give the subscribers their final messages before exiting.
+	serve.Drain(c.StopTimeout)
 	failed := c.summarize(g.Stderr, tenants)
 	switch {
 	case failed > 0 || notStarted > 0:

@@ -45,9 +45,12 @@ func (w *wsConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
 	return n, nil
 }
 
+// close sends the close frame and waits for the client's answer on a
+// goroutine of its own (at most the library's 5 s), so that a client that
+// no longer reads does not hold up the table's stop.
 func (w *wsConn) close() {
 	if c := w.conn(); c != nil {
-		_ = c.Close(websocket.StatusNormalClosure, "table closed")
+		go func() { _ = c.Close(websocket.StatusNormalClosure, "table closed") }()
 	}
 }
 

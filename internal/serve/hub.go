@@ -63,18 +63,23 @@ func (h *hub) init(t *Table) {
 	}
 }
 
-// publish tells the fan-out that the table has new deltas. With writers,
-// it wakes each writer (one non-blocking send each); without, it wakes
-// every subscriber's goroutine, the cost the naive layout puts on the
-// sink.
-func (h *hub) publish() {
+// publish tells the fan-out that the table has new deltas, up to head.
+// With writers, it wakes each writer (one non-blocking send each);
+// without, it checks every subscriber's lag against its queue bound (a
+// subscriber blocked in a write cannot) and wakes its goroutine: the
+// cost the naive layout puts on the sink.
+func (h *hub) publish(head uint64) {
 	if len(h.writers) > 0 {
 		for _, w := range h.writers {
 			w.poke()
 		}
 		return
 	}
+	limit := uint64(h.t.cfg.QueueMessages)
 	for _, s := range *h.subs.Load() {
+		if n := s.nextHint.Load(); n <= head && head-n >= limit {
+			s.lagged(head)
+		}
 		s.poke()
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
@@ -358,12 +359,38 @@ func (s *sink) Close() error {
 	return nil
 }
 
+// stop starts the table's graceful stop on a goroutine of its own, so
+// that the sink's actor (on a worker) does not wait for subscribers;
+// Drain waits for it.
 func (s *sink) stop() {
 	if s.stopped || s.t == nil {
 		return
 	}
 	s.stopped = true
-	s.t.Stop(s.closeFor)
+	t, timeout := s.t, s.closeFor
+	stopping.Add(1)
+	go func() {
+		defer stopping.Done()
+		t.Stop(timeout)
+	}()
+}
+
+// stopping counts the tables of stopped sinks whose subscribers are still
+// being closed.
+var stopping sync.WaitGroup
+
+// Drain waits, at most timeout, until the tables of every stopped serve
+// sink of the process have sent their subscribers the final messages and
+// closed them. A process calls it before it exits.
+func Drain(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { stopping.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
 }
 
 // StateStats reports the table's rows and bytes (component.StateReporter).

@@ -120,6 +120,19 @@ func (s *Sub) fill(msgs []*Msg, start, first, head uint64) bool {
 	return true
 }
 
+// lagged applies the policy to a subscriber (Writers 0) whose deltas
+// not yet queued, up to head, exceed its queue bound.
+func (s *Sub) lagged(head uint64) {
+	s.mu.Lock()
+	if s.mu.state != stateLive || head+1-s.mu.next <= uint64(s.h.t.cfg.QueueMessages) {
+		s.mu.Unlock()
+		return
+	}
+	s.overflowLocked(head)
+	s.mu.Unlock()
+	s.afterOverflow()
+}
+
 // overflowLocked applies the policy to a subscriber that cannot take the
 // deltas up to head: every delta after the last it was handed is dropped.
 func (s *Sub) overflowLocked(head uint64) {
@@ -166,10 +179,13 @@ func (s *Sub) progress(msg *Msg, head uint64) bool {
 }
 
 // finish marks the subscriber to end after its queue, queueing a final
-// progress message when it is caught up with head.
+// progress message after it when the queue brings it up to head.
 func (s *Sub) finish(msg *Msg, head uint64) {
-	s.progress(msg, head)
 	s.mu.Lock()
+	if s.mu.state == stateLive && s.mu.next == head+1 {
+		s.mu.queue = append(s.mu.queue, msg)
+		s.mu.bytes += msg.Size()
+	}
 	s.mu.closing = true
 	s.mu.Unlock()
 	s.poke()

@@ -342,7 +342,7 @@ func (t *Table) commit(eventTime int64) {
 	t.pub.expired.Store(t.w.expired)
 	if len(ops) > 0 {
 		t.pub.deltas.Store(t.w.seq)
-		t.hub.publish()
+		t.hub.publish(t.w.seq)
 	}
 }
 
@@ -435,4 +435,13 @@ func appendRows(b []byte, rows []*row) []byte {
 		b = append(b, '}')
 	}
 	return append(b, ']')
+}
+
+// WindowFrom returns the retained deltas from seq on (none when seq is
+// older than the window).
+func (t *Table) WindowFrom(seq uint64) []*Msg {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out, _ := t.mu.window.appendFrom(nil, seq)
+	return out
 }
