@@ -29,6 +29,7 @@ type root struct {
 	Bench    benchCmd    `cmd:"" help:"Run a benchmark scenario: greenwave's design beside the naive one."`
 	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
 	Docs     docsCmd     `cmd:"" help:"Print the reference of every component type (or one), its options, defaults and bounds."`
+	Tail     tailCmd     `cmd:"" help:"Follow a served table (snapshot, then deltas), check it, and show it live."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 

@@ -37,7 +37,8 @@ type Options struct {
 // connection or a sequence discontinuity resumes after r.Seq (the
 // server's window, or its gap and snapshot), a checksum mismatch
 // resubscribes for a fresh snapshot. It returns an error when the server
-// refuses the subscription or MaxRetries connections in a row fail.
+// refuses the subscription (an HTTP error other than 503, or an error
+// message) or MaxRetries connections in a row fail.
 func Follow(ctx context.Context, rawURL string, r *Replica, o Options) error {
 	from := o.From
 	retry := o.Retry
@@ -50,6 +51,10 @@ func Follow(ctx context.Context, rawURL string, r *Replica, o Options) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			var refused *RefusedError
+			if errors.As(err, &refused) && refused.Status != 503 {
+				return err
 			}
 			failed++
 			if o.MaxRetries > 0 && failed >= o.MaxRetries {

@@ -114,22 +114,29 @@ func streamURL(u *url.URL, from *uint64) *url.URL {
 	return &v
 }
 
-// refusal turns a refused subscription's response into its error text.
+// RefusedError is a subscription the server answered with an HTTP error
+// status: an unknown table, a bad from, too many subscribers.
+type RefusedError struct {
+	Status int
+	Text   string
+}
+
+func (e *RefusedError) Error() string { return e.Text }
+
+// refusal turns a refused subscription's response into its error.
 func refusal(resp *http.Response, err error) error {
-	if resp == nil {
+	if resp == nil || resp.StatusCode < 400 {
 		return err
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	var e struct {
 		Error string `json:"error"`
 	}
+	text := resp.Status
 	if json.Unmarshal(b, &e) == nil && e.Error != "" {
-		return fmt.Errorf("%s: %s", resp.Status, e.Error)
+		text += ": " + e.Error
 	}
-	if err != nil {
-		return err
-	}
-	return fmt.Errorf("%s", resp.Status)
+	return &RefusedError{Status: resp.StatusCode, Text: text}
 }
 
 type wsStream struct{ c *websocket.Conn }
