@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 )
@@ -18,7 +17,8 @@ type Options struct {
 	// OnMessage, when set, gets every message's text as received, before
 	// it is applied.
 	OnMessage func(raw []byte)
-	// OnApplied, when set, is called after each message is applied.
+	// OnApplied, when set, is called after each message is applied; m is
+	// nil for a delta read on the fast path (Replica.ApplyRaw).
 	OnApplied func(r *Replica, m *Message)
 	// OnRecover, when set, is told of each recovery: the error that
 	// broke the stream and whether the client resumes (?from) or
@@ -111,14 +111,11 @@ func run(ctx context.Context, s Stream, r *Replica, o Options) error {
 		if o.OnMessage != nil {
 			o.OnMessage(raw)
 		}
-		m, err := Decode(raw)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrProtocol, err)
-		}
-		if m.Type == "error" {
+		m, err := r.ApplyRaw(raw)
+		if m != nil && m.Type == "error" {
 			return &serverError{msg: m.Error}
 		}
-		if err := r.Apply(m); err != nil {
+		if err != nil {
 			return err
 		}
 		if o.OnApplied != nil {

@@ -52,3 +52,27 @@ func TestReplicaChecks(t *testing.T) {
 		t.Fatalf("delta after a gap: %v", err)
 	}
 }
+
+// The fast path reads the server's deltas as Decode does, checksums
+// included, and leaves anything else to Decode.
+func TestParseDelta(t *testing.T) {
+	for _, c := range []struct {
+		in       string
+		ok       bool
+		seq      uint64
+		key, row string
+		sum      string
+	}{
+		{`{"type":"delta","seq":12,"op":"upsert","key":["a]\"b",2],"row":{"x":"]"}}`, true, 12, `["a]\"b",2]`, `{"x":"]"}`, ""},
+		{`{"type":"delta","seq":3,"op":"delete","key":[1]}`, true, 3, `[1]`, "", ""},
+		{`{"type":"delta","seq":4,"op":"delete","key":[1],"checksum":"00000000000000ff"}`, true, 4, `[1]`, "", "00000000000000ff"},
+		{`{"type":"delta","seq":5,"op":"upsert","key":[1],"row":{"a":1},"checksum":"00000000000000ff"}`, true, 5, `[1]`, `{"a":1}`, "00000000000000ff"},
+		{`{"type": "delta","seq":5}`, false, 0, "", "", ""},
+		{`{"type":"progress","seq":5}`, false, 0, "", "", ""},
+	} {
+		d, ok := parseDelta([]byte(c.in))
+		if ok != c.ok || ok && (d.seq != c.seq || string(d.key) != c.key || string(d.row) != c.row || d.sum != c.sum) {
+			t.Errorf("%s: got %v %d %s %s %s", c.in, ok, d.seq, d.key, d.row, d.sum)
+		}
+	}
+}
