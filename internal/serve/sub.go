@@ -236,7 +236,7 @@ func (s *Sub) take(prev []*Msg) ([]*Msg, takeResult) {
 		s.mu.state = stateTaking
 		gapFrom := s.mu.gapFrom
 		s.mu.Unlock()
-		snap := s.h.t.Snapshot()
+		snap := s.h.t.subscriberSnapshot()
 		out := prev[:0]
 		if gapFrom > 0 {
 			out = append(out, gapMsg(gapFrom, snap.Seq))

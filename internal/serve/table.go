@@ -353,6 +353,7 @@ type Snapshot struct {
 	Seq      uint64
 	Checksum uint64
 	rows     []*row
+	taken    time.Time
 
 	once sync.Once
 	msgs []*Msg
@@ -370,9 +371,28 @@ func (t *Table) Snapshot() *Snapshot {
 	if s := t.mu.snap; s != nil && s.Seq == t.mu.seq {
 		return s
 	}
-	s := &Snapshot{Seq: t.mu.seq, Checksum: t.mu.sum, rows: slices.Clone(t.mu.rows)}
+	s := &Snapshot{Seq: t.mu.seq, Checksum: t.mu.sum, rows: slices.Clone(t.mu.rows), taken: time.Now()}
 	t.mu.snap = s
 	return s
+}
+
+// subscriberSnapshot returns the snapshot a new or resyncing subscriber
+// starts from: the latest one taken, when the window still holds every
+// delta after it and they are few enough for a subscriber's queue (the
+// writers then send them right after it) and it is less than a second
+// old; else a new one. Subscribers joining together so share one
+// snapshot and its encoding instead of each copying and encoding the
+// table.
+func (t *Table) subscriberSnapshot() *Snapshot {
+	t.mu.Lock()
+	s := t.mu.snap
+	if s != nil && s.Seq+1 >= t.mu.window.first && t.mu.seq-s.Seq <= uint64(t.cfg.QueueMessages/2) &&
+		time.Since(s.taken) < time.Second {
+		t.mu.Unlock()
+		return s
+	}
+	t.mu.Unlock()
+	return t.Snapshot()
 }
 
 // Len is the number of rows.

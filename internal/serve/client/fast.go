@@ -8,10 +8,12 @@ import (
 	"github.com/greenwave/greenwave/internal/serve"
 )
 
-// ApplyRaw applies one message's text. Deltas in the form the server
-// writes them ({"type":"delta","seq":N,"op":...,"key":K,"row":R}, no
-// spaces) are read without a JSON decoder, so a client keeps up with
-// many deltas a second; anything else goes through Decode and Apply.
+// ApplyRaw applies one message's text. Deltas and snapshot parts in the
+// form the server writes them ({"type":"delta","seq":N,"op":...,"key":K,
+// "row":R}, {"type":"snapshot","seq":S,"rows":[{"key":K,"row":R},...]},
+// no spaces) are read without a JSON decoder, so a client keeps up with
+// many deltas a second; anything else goes through Decode and Apply. The
+// message it returns is nil for those read on the fast path.
 func (r *Replica) ApplyRaw(raw []byte) (*Message, error) {
 	if d, ok := parseDelta(raw); ok {
 		if !r.Synced || r.building {
@@ -36,6 +38,9 @@ func (r *Replica) ApplyRaw(raw []byte) (*Message, error) {
 			}
 		}
 		return nil, nil
+	}
+	if ok, err := r.applySnapshotPart(raw); ok {
+		return nil, err
 	}
 	m, err := Decode(raw)
 	if err != nil {
@@ -126,6 +131,97 @@ func keyEnd(b []byte) int {
 			return i + 1
 		case !in && (c == '[' || c == '{'):
 			return -1
+		}
+	}
+	return -1
+}
+
+var (
+	sPrefix = []byte(`{"type":"snapshot","seq":`)
+	sRows   = []byte(`,"rows":[`)
+	sKey    = []byte(`{"key":`)
+)
+
+// applySnapshotPart applies a snapshot message in the form the server
+// writes it without a JSON decoder; ok is false when it is not in that
+// form (nothing is applied then).
+func (r *Replica) applySnapshotPart(b []byte) (ok bool, err error) {
+	if !bytes.HasPrefix(b, sPrefix) || !bytes.HasSuffix(b, []byte("]}")) {
+		return false, nil
+	}
+	b = b[len(sPrefix) : len(b)-2]
+	i := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	seq, perr := strconv.ParseUint(string(b[:i]), 10, 64)
+	if perr != nil || !bytes.HasPrefix(b[i:], sRows) {
+		return false, nil
+	}
+	b = b[i+len(sRows):]
+	type kv struct{ k, v []byte }
+	var rows []kv
+	for len(b) > 0 {
+		if len(rows) > 0 {
+			if b[0] != ',' {
+				return false, nil
+			}
+			b = b[1:]
+		}
+		if !bytes.HasPrefix(b, sKey) {
+			return false, nil
+		}
+		b = b[len(sKey):]
+		end := keyEnd(b)
+		if end < 0 || !bytes.HasPrefix(b[end:], dRow) {
+			return false, nil
+		}
+		k := b[:end]
+		b = b[end+len(dRow):]
+		end = objectEnd(b)
+		if end < 0 || end >= len(b) || b[end] != '}' {
+			return false, nil
+		}
+		rows = append(rows, kv{k, b[:end]})
+		b = b[end+1:]
+	}
+	if err := r.Apply(&Message{Type: "snapshot", Seq: seq}); err != nil {
+		return true, err
+	}
+	for _, e := range rows {
+		r.put(e.k, e.v)
+	}
+	return true, nil
+}
+
+// objectEnd returns the length of the JSON object at the start of b, or
+// -1.
+func objectEnd(b []byte) int {
+	if len(b) == 0 || b[0] != '{' {
+		return -1
+	}
+	depth, in := 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if in {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				in = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			in = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
 		}
 	}
 	return -1
