@@ -147,7 +147,7 @@ func fanoutCase(n int, layout string, d time.Duration) (Result, error) {
 			id.worked()
 			now := time.Now().UnixNano()
 			batch := feed.Segment(pos, got)
-			for k := 0; k < got; {
+			for k := 0; k < got && !stop.Load(); {
 				sp, sn := snap.Claim(got - k)
 				if sn == 0 {
 					runtime.Gosched()

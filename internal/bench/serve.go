@@ -126,6 +126,9 @@ sinks:
 		n = 0
 	}
 	stalled := n / 100
+	if stalled == 0 && n >= 2 {
+		stalled = 1
+	}
 	clients := make([]*benchClient, n)
 	release := make(chan struct{})
 	var wg sync.WaitGroup
@@ -200,7 +203,9 @@ sinks:
 			"final_seq":        float64(final.Seq),
 			"client_errors":    float64(countErrs(clients)),
 		}}
-	_ = firstErr
+	if firstErr != nil {
+		res.Extra["first_client_error"] = firstErr.Error()
+	}
 	return res, nil
 }
 

@@ -15,6 +15,7 @@ type wsConn struct {
 	mu      sync.Mutex
 	c       *websocket.Conn
 	aborted bool
+	clean   bool // the stream ended cleanly: the handler closes with 1000
 }
 
 func (w *wsConn) set(c *websocket.Conn) {
@@ -45,13 +46,30 @@ func (w *wsConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
 	return n, nil
 }
 
-// close sends the close frame and waits for the client's answer on a
-// goroutine of its own (at most the library's 5 s), so that a client that
-// no longer reads does not hold up the table's stop.
+// close marks the stream as ended cleanly; the connection's handler sends
+// the close frame once the subscriber is gone, so that a client slow to
+// answer it does not hold up the table's stop.
 func (w *wsConn) close() {
-	if c := w.conn(); c != nil {
-		go func() { _ = c.Close(websocket.StatusNormalClosure, "table closed") }()
+	w.mu.Lock()
+	w.clean = true
+	w.mu.Unlock()
+}
+
+// finish closes the connection after the subscription: with the normal
+// closure code (waiting at most the library's 5 s for the client's
+// answer) when the stream ended cleanly, at once otherwise.
+func (w *wsConn) finish() {
+	w.mu.Lock()
+	c, clean := w.c, w.clean && !w.aborted
+	w.mu.Unlock()
+	if c == nil {
+		return
 	}
+	if clean {
+		_ = c.Close(websocket.StatusNormalClosure, "table closed")
+		return
+	}
+	_ = c.CloseNow()
 }
 
 func (w *wsConn) abort() {

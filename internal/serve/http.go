@@ -209,6 +209,7 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request, t *Table
 	// the subscription when the client goes away.
 	readCtx := ws.CloseRead(ctx)
 	stop := context.AfterFunc(readCtx, sub.kill)
-	defer stop()
 	_ = sub.Run()
+	stop()
+	c.finish()
 }
