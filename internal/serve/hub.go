@@ -144,12 +144,26 @@ func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
 		buf, _ = t.mu.window.appendFrom(buf, start)
 	}
 	t.mu.Unlock()
+	again := false
 	for _, s := range subs {
-		if s.fill(buf, start, first, head) {
+		ready, late := s.fill(buf, start, first, head)
+		if ready {
+			s.poke()
+		}
+		again = again || late
+	}
+	clear(buf)
+	if again {
+		// A subscriber went live (after a snapshot) behind what was
+		// copied: fill it in the next round.
+		for _, s := range subs {
+			if s.w != nil {
+				s.w.poke()
+				break
+			}
 			s.poke()
 		}
 	}
-	clear(buf)
 	return buf[:0]
 }
 

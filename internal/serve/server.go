@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -86,19 +87,27 @@ func attach(proto, addr string, t *Table) (*server, error) {
 // detach stops serving t; the last table's detach closes the listener.
 func (s *server) detach(t *Table) {
 	servers.Lock()
-	defer servers.Unlock()
 	s.mu.Lock()
 	if s.tables[t.cfg.Name] == t {
 		delete(s.tables, t.cfg.Name)
 	}
 	empty := len(s.tables) == 0
 	s.mu.Unlock()
+	if empty {
+		delete(servers.m, serverKey(s.proto, s.addr))
+	}
+	servers.Unlock()
 	if !empty {
 		return
 	}
-	delete(servers.m, serverKey(s.proto, s.addr))
 	if s.hs != nil {
-		_ = s.hs.Close()
+		// Shutdown lets the handlers of ended streams finish their
+		// responses (an SSE stream's last chunk) before it closes.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if s.hs.Shutdown(ctx) != nil {
+			_ = s.hs.Close()
+		}
+		cancel()
 	} else {
 		_ = s.ln.Close()
 	}

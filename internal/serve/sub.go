@@ -82,24 +82,31 @@ var ErrSlow = errors.New("subscriber too slow: its queue overflowed (when_slow: 
 // fill queues the deltas of msgs (the window's messages from seq start
 // on, first being the window's oldest and head the table's latest) that
 // the subscriber has not had, within its bounds. It reports whether the
-// subscriber has something to write.
-func (s *Sub) fill(msgs []*Msg, start, first, head uint64) bool {
+// subscriber has something to write, and whether msgs started too late
+// for it (it went live after the writer read the hints): the writer then
+// fills again.
+func (s *Sub) fill(msgs []*Msg, start, first, head uint64) (ready, again bool) {
 	s.mu.Lock()
 	if s.mu.state != stateLive {
 		ready := s.mu.state == stateSnapshot
 		s.mu.Unlock()
-		return ready
+		return ready, false
 	}
 	next := s.mu.next
 	if next > head {
 		ready := len(s.mu.queue) > 0
 		s.mu.Unlock()
-		return ready
+		return ready, false
 	}
-	if next < first || next < start {
+	if next < first {
 		s.overflowLocked(head)
 		s.mu.Unlock()
-		return s.afterOverflow()
+		return s.afterOverflow(), false
+	}
+	if next < start {
+		ready := len(s.mu.queue) > 0
+		s.mu.Unlock()
+		return ready, true
 	}
 	add := msgs[next-start:]
 	var b int64
@@ -110,14 +117,14 @@ func (s *Sub) fill(msgs []*Msg, start, first, head uint64) bool {
 	if len(s.mu.queue)+len(add) > cfg.QueueMessages || s.mu.bytes+b > cfg.QueueBytes {
 		s.overflowLocked(head)
 		s.mu.Unlock()
-		return s.afterOverflow()
+		return s.afterOverflow(), false
 	}
 	s.mu.queue = append(s.mu.queue, add...)
 	s.mu.bytes += b
 	s.mu.next = head + 1
 	s.nextHint.Store(head + 1)
 	s.mu.Unlock()
-	return true
+	return true, false
 }
 
 // lagged applies the policy to a subscriber (Writers 0) whose deltas
