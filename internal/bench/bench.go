@@ -60,6 +60,10 @@ type Config struct {
 	Count    int           // how many of something a scenario starts (tenants)
 	Spin     time.Duration // spin_then_park's spin before parking (0: the engine's default)
 	Progress io.Writer     // where to report progress (may be nil)
+	// Exe is the greenwave executable, for scenarios that run a part in a
+	// child process (the serve scenario's subscribers); empty runs it in
+	// this process.
+	Exe string
 }
 
 // Want reports whether the (case, variant) pair passes the filters.

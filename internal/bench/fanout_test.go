@@ -35,7 +35,7 @@ func TestFanoutScenarioRuns(t *testing.T) {
 // The serve scenario's load case, small: every replica converges, the
 // stalled subscriber resyncs, and the fast ones see no gap.
 func TestServeScenarioRuns(t *testing.T) {
-	r, err := serveLoad(10, 1000, "writers=1", 500*time.Millisecond, 2)
+	r, err := serveLoad(10, 1000, "writers=1", 500*time.Millisecond, 2, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&Scenario{
 		Name: "serve",
-		Doc: "the serve sink under WebSocket subscribers, all in one process: a pipeline changing a 10000-row table " +
+		Doc: "the serve sink under WebSocket subscribers, all in one process: a pipeline changing a 1000-row table " +
 			"at --events changes/s (default 100000) with --count subscribers (default 1000), 1% of them stalled " +
 			"until the end, beside the same pipeline with no subscriber, with consolidated writers (writers=1) and a " +
 			"goroutine per subscriber (writers=0); then subscribe-to-first-delta on a 100000-row table and 2048 " +
@@ -52,7 +52,7 @@ func runServe(cfg Config) ([]Result, error) {
 		if !cfg.Want(name, v) {
 			continue
 		}
-		r, err := serveLoad(subs, int(rate), v, 3*d, cfg.Cores)
+		r, err := serveLoad(subs, int(rate), v, 3*d, cfg.Cores, cfg.Exe)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", name, v, err)
 		}
@@ -94,7 +94,7 @@ type benchClient struct {
 
 // serveLoad runs the pipeline with subs subscribers (none for variant
 // "none") for d and checks every replica against the table at the end.
-func serveLoad(subs, rate int, variant string, d time.Duration, workers int) (Result, error) {
+func serveLoad(subs, rate int, variant string, d time.Duration, workers int, exe string) (Result, error) {
 	writers := 1
 	if variant == "writers=0" {
 		writers = 0
@@ -108,7 +108,7 @@ func serveLoad(subs, rate int, variant string, d time.Duration, workers int) (Re
 	table := "load_" + strings.NewReplacer("=", "", "none", "n").Replace(variant) + strconv.FormatInt(time.Now().UnixNano()%1e6, 10)
 	tn, err := startTenant(e, fmt.Sprintf(`tenant: serve-bench
 sources:
-  gen: {type: generate, profile: sequence, rate: %d, keys: 10000}
+  gen: {type: generate, profile: sequence, rate: %d, keys: 1000}
 sinks:
   %s: {type: serve, inputs: [gen], key: [key], address: "127.0.0.1:0", writers: %d, max_subscribers: %d, write_timeout: 1m}
 `, rate, table, writers, subs+16))
@@ -130,20 +130,17 @@ sinks:
 	if stalled == 0 && n >= 2 {
 		stalled = 1
 	}
-	clients := make([]*benchClient, n)
-	release := make(chan struct{})
-	var wg sync.WaitGroup
-	var dialed atomic.Int64
-	for i := range clients {
-		c := &benchClient{r: client.NewReplica(), stalled: i < stalled}
-		clients[i] = c
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.err = c.run(url, release, &dialed)
-		}()
+	var cs clientSet
+	if exe != "" && n > 0 {
+		cs, err = startChildClients(exe, url, n, stalled)
+	} else {
+		cs = startClients(url, n, stalled)
 	}
-	for deadline := time.Now().Add(30 * time.Second); tb.Stats().Subscribers < n; time.Sleep(10 * time.Millisecond) {
+	if err != nil {
+		return Result{}, err
+	}
+	defer cs.abort()
+	for deadline := time.Now().Add(60 * time.Second); tb.Stats().Subscribers < n; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			return Result{}, fmt.Errorf("only %d of %d subscribers connected", tb.Stats().Subscribers, n)
 		}
@@ -158,32 +155,20 @@ sinks:
 	cpu := cpuTime() - cpu0
 	in := tn.In() - in0
 	st := tb.Stats()
-	close(release) // the stalled ones read again
+	cs.release() // the stalled ones read again
 	time.Sleep(500 * time.Millisecond)
 	tn.Stop()
 	if err := tn.Wait(); err != nil {
 		return Result{}, err
 	}
-	serve.Drain(30 * time.Second)
-	wg.Wait()
+	serve.Drain(60 * time.Second)
+	sum, err := cs.wait()
+	if err != nil {
+		return Result{}, err
+	}
 	rss := peak.stop()
 	final := tb.Stats()
-	var gapsFast, resyncedStalled, notConverged int
-	var firstErr error
-	for _, c := range clients {
-		if c.err != nil && firstErr == nil {
-			firstErr = c.err
-		}
-		if !c.stalled && (c.r.Gaps > 0 || c.r.Snapshots > 1) {
-			gapsFast++
-		}
-		if c.stalled && c.r.Gaps > 0 {
-			resyncedStalled++
-		}
-		if c.r.Seq != final.Seq || serve.FormatChecksum(c.r.Sum) != final.Checksum {
-			notConverged++
-		}
-	}
+	notConverged := n - sum.Ends[final.Checksum+" "+strconv.FormatUint(final.Seq, 10)]
 	msgs := st.Messages - st0.Messages
 	res := Result{Bench: "serve", Variant: variant,
 		EventsPerSec: float64(in) / el.Seconds(), NsPerEvent: float64(cpu.Nanoseconds()) / float64(max(in, 1)),
@@ -194,30 +179,21 @@ sinks:
 			"msgs_per_sec":     float64(msgs) / el.Seconds(),
 			"msgs_per_cpu_s":   float64(msgs) / max(cpu.Seconds(), 1e-9),
 			"cpu_per_sec":      cpu.Seconds() / el.Seconds(),
-			"fast_with_gaps":   float64(gapsFast),
-			"stalled_resynced": float64(resyncedStalled),
+			"fast_with_gaps":   float64(sum.FastWithGaps),
+			"stalled_resynced": float64(sum.StalledResynced),
 			"not_converged":    float64(notConverged),
+			"clients_in":       clientsIn(exe, n),
 			"resyncs":          float64(st.Resyncs - st0.Resyncs),
 			"drops":            float64(st.Drops - st0.Drops),
 			"peak_rss_mib":     float64(rss) / (1 << 20),
 			"max_lag":          float64(st.MaxLag),
 			"final_seq":        float64(final.Seq),
-			"client_errors":    float64(countErrs(clients)),
+			"client_errors":    float64(sum.Errors),
 		}}
-	if firstErr != nil {
-		res.Extra["first_client_error"] = firstErr.Error()
+	if sum.FirstError != "" {
+		res.Extra["first_client_error"] = sum.FirstError
 	}
 	return res, nil
-}
-
-func countErrs(cs []*benchClient) int {
-	n := 0
-	for _, c := range cs {
-		if c.err != nil {
-			n++
-		}
-	}
-	return n
 }
 
 // run subscribes and applies every message until the server closes the

@@ -30,7 +30,9 @@ type root struct {
 	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
 	Docs     docsCmd     `cmd:"" help:"Print the reference of every component type (or one), its options, defaults and bounds."`
 	Tail     tailCmd     `cmd:"" help:"Follow a served table (snapshot, then deltas), check it, and show it live."`
-	Version  versionCmd  `cmd:"" help:"Print the version."`
+
+	BenchClients benchClientsCmd `cmd:"" name:"bench-clients" hidden:"" help:"The subscribers of bench serve, run as a child process."`
+	Version      versionCmd      `cmd:"" help:"Print the version."`
 }
 
 type versionCmd struct{}

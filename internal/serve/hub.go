@@ -25,6 +25,10 @@ var (
 type hub struct {
 	t       *Table
 	writers []*writer
+	// slots bounds the connections writing at once to the number of
+	// writers (nil with Writers 0): a write holds a slot until it returns
+	// or has been blocked in the kernel for stallGrace.
+	slots chan struct{}
 
 	mu struct {
 		sync.Mutex
@@ -55,6 +59,9 @@ func (h *hub) init(t *Table) {
 	h.t = t
 	empty := []*Sub{}
 	h.subs.Store(&empty)
+	if t.cfg.Writers > 0 {
+		h.slots = make(chan struct{}, t.cfg.Writers)
+	}
 	for i := range t.cfg.Writers {
 		w := &writer{h: h, i: i, notify: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 		w.subs.Store(&empty)

@@ -341,14 +341,42 @@ func (s *Sub) failure() error {
 	return s.ctx.Err()
 }
 
+// stallGrace is how long a write may hold a writing slot: one still
+// blocked after it is waiting on a slow client, parked in the kernel, and
+// lets another connection write.
+const stallGrace = 2 * time.Millisecond
+
 // write writes out to the connection within the write timeout and counts
-// it.
+// it. With writers, it first takes one of the table's writing slots, so
+// that at most Writers connections do fan-out work at once however many
+// have something to write: a thousand runnable connection goroutines
+// would otherwise share the cores with the engine's workers turn for turn
+// and starve the pipeline (seed 004's many threads, in Go's terms).
 func (s *Sub) write(out []*Msg) error {
 	ctx := s.ctx
 	if d := s.h.t.cfg.WriteTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
+	}
+	if slots := s.h.slots; slots != nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		var held atomic.Bool
+		held.Store(true)
+		release := func() {
+			if held.CompareAndSwap(true, false) {
+				<-slots
+			}
+		}
+		t := time.AfterFunc(stallGrace, release)
+		defer func() {
+			t.Stop()
+			release()
+		}()
 	}
 	n, err := s.c.write(ctx, out)
 	s.bytes.Add(uint64(n))
