@@ -68,13 +68,9 @@ type tableInfo struct {
 }
 
 func (t *Table) info() tableInfo {
-	t.mu.Lock()
-	seq, first, n := t.mu.seq, t.mu.window.first, t.mu.window.n
-	t.mu.Unlock()
-	ret := [2]uint64{first, first + uint64(n) - 1}
-	if n == 0 {
-		ret = [2]uint64{seq + 1, seq}
-	}
+	first := t.window.first.Load()
+	seq := t.window.head.Load()
+	ret := [2]uint64{min(first, seq+1), seq}
 	return tableInfo{Name: t.cfg.Name, Tenant: t.cfg.Tenant, Key: t.cfg.Key, Seq: seq, Rows: t.pub.rows.Load(),
 		Subscribers: len(*t.hub.subs.Load()), Retained: ret}
 }

@@ -132,8 +132,8 @@ func (w *writer) run() {
 }
 
 // fill queues for each of subs the deltas it has not had. It copies the
-// needed part of the window (pointers) under the table's mutex once, then
-// fills each subscriber's queue under that subscriber's own lock.
+// needed part of the window (pointers, without a lock) once, then fills
+// each subscriber's queue under that subscriber's own lock.
 func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
 	if len(subs) == 0 {
 		return buf
@@ -143,14 +143,19 @@ func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
 		from = min(from, s.nextHint.Load())
 	}
 	t := h.t
-	t.mu.Lock()
-	head, first := t.mu.seq, t.mu.window.first
+	first := t.window.first.Load()
+	head := t.window.head.Load()
 	start := max(from, first)
 	buf = buf[:0]
 	if start <= head {
-		buf, _ = t.mu.window.appendFrom(buf, start)
+		want := start
+		buf, start = t.window.appendFrom(buf, start)
+		if start > want {
+			// The deltas from want to start-1 left the window meanwhile.
+			first = start
+		}
+		head = start + uint64(len(buf)) - 1
 	}
-	t.mu.Unlock()
 	again := false
 	for _, s := range subs {
 		ready, late := s.fill(buf, start, first, head)
@@ -202,10 +207,8 @@ func (h *hub) progressOne(s *Sub) {
 
 func (h *hub) progressMsg() (*Msg, uint64) {
 	t := h.t
-	t.mu.Lock()
-	head, wm := t.mu.seq, t.mu.watermark
-	t.mu.Unlock()
-	return progressMsg(head, wm), head
+	head := t.window.head.Load()
+	return progressMsg(head, t.watermark.Load()), head
 }
 
 // Subscribe adds a subscriber that writes to c. With from nil it starts
@@ -230,9 +233,8 @@ func (t *Table) subscribe(ctx context.Context, c conn, from *uint64, remote, tra
 	s.nextHint.Store(math.MaxUint64)
 	s.mu.state = stateSnapshot
 	if from != nil {
-		t.mu.Lock()
-		head, first := t.mu.seq, t.mu.window.first
-		t.mu.Unlock()
+		first := t.window.first.Load()
+		head := t.window.head.Load()
 		switch f := *from; {
 		case f > head:
 			s.cancel()

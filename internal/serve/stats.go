@@ -8,8 +8,8 @@ import (
 )
 
 // Stats is a table's figures. Reading them takes the table's mutex once
-// (for the sequence, the window and the checksum) and each subscriber's
-// counters with atomic loads.
+// (for the sequence and the checksum), and each subscriber's counters
+// with atomic loads.
 type Stats struct {
 	Name, Tenant string
 	// Seq is the sequence number of the latest change, Deltas the changes
@@ -60,12 +60,11 @@ type SubStats struct {
 // Stats returns the table's current figures.
 func (t *Table) Stats() Stats {
 	t.mu.Lock()
-	s := Stats{
-		Name: t.cfg.Name, Tenant: t.cfg.Tenant, Seq: t.mu.seq, Deltas: t.mu.seq,
-		Checksum: FormatChecksum(t.mu.sum), Retained: t.mu.window.n, RetainedBytes: t.mu.window.bytes,
-		FirstRetained: t.mu.window.first, WindowEvicted: t.mu.window.evicted,
-	}
+	s := Stats{Name: t.cfg.Name, Tenant: t.cfg.Tenant, Seq: t.mu.seq, Deltas: t.mu.seq, Checksum: FormatChecksum(t.mu.sum)}
 	t.mu.Unlock()
+	w := t.window
+	s.Retained, s.RetainedBytes = int(w.pubN.Load()), w.pubBytes.Load()
+	s.FirstRetained, s.WindowEvicted = w.first.Load(), w.evicted.Load()
 	s.Rows, s.Bytes = t.pub.rows.Load(), t.pub.bytes.Load()
 	s.Evicted, s.Expired = t.pub.evicted.Load(), t.pub.expired.Load()
 	h := &t.hub
@@ -100,9 +99,7 @@ func (t *Table) Stats() Stats {
 // retain_bytes the window, so MaxBytes is their sum. Safe from any
 // goroutine.
 func (t *Table) StateStats() component.StateStats {
-	t.mu.Lock()
-	wb := t.mu.window.bytes
-	t.mu.Unlock()
+	wb := t.window.pubBytes.Load()
 	return component.StateStats{
 		Keys: t.pub.rows.Load(), Bytes: t.pub.bytes.Load() + wb,
 		Evicted: t.pub.evicted.Load(), Expired: t.pub.expired.Load(),

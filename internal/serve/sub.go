@@ -69,6 +69,7 @@ type Sub struct {
 	}
 
 	sent                   atomic.Uint64 // last seq written to the connection
+	stalled                atomic.Bool   // a write outlasted stallGrace: write without a slot
 	msgs, bytes            atomic.Uint64
 	drops, resyncs         atomic.Uint64
 	disconnected, finished atomic.Bool
@@ -341,17 +342,20 @@ func (s *Sub) failure() error {
 	return s.ctx.Err()
 }
 
-// stallGrace is how long a write may hold a writing slot: one still
-// blocked after it is waiting on a slow client, parked in the kernel, and
-// lets another connection write.
-const stallGrace = 2 * time.Millisecond
+// stallGrace is how long a write may hold a writing slot. A write still
+// blocked after it is waiting on a client that does not read (or on a
+// core it does not get): it gives its slot up, and the subscriber's later
+// writes take none until one of them completes within the grace again —
+// a goroutine blocked in the kernel costs no CPU, so it needs no slot.
+const stallGrace = 50 * time.Millisecond
 
 // write writes out to the connection within the write timeout and counts
 // it. With writers, it first takes one of the table's writing slots, so
 // that at most Writers connections do fan-out work at once however many
 // have something to write: a thousand runnable connection goroutines
 // would otherwise share the cores with the engine's workers turn for turn
-// and starve the pipeline (seed 004's many threads, in Go's terms).
+// and starve the pipeline (seed 004's many threads, in Go's terms;
+// BENCHMARKS.md measures it).
 func (s *Sub) write(out []*Msg) error {
 	ctx := s.ctx
 	if d := s.h.t.cfg.WriteTimeout; d > 0 {
@@ -359,7 +363,7 @@ func (s *Sub) write(out []*Msg) error {
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	if slots := s.h.slots; slots != nil {
+	if slots := s.h.slots; slots != nil && !s.stalled.Load() {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -367,15 +371,24 @@ func (s *Sub) write(out []*Msg) error {
 		}
 		var held atomic.Bool
 		held.Store(true)
-		release := func() {
+		t := time.AfterFunc(stallGrace, func() {
+			if held.CompareAndSwap(true, false) {
+				s.stalled.Store(true)
+				<-slots
+			}
+		})
+		defer func() {
+			t.Stop()
 			if held.CompareAndSwap(true, false) {
 				<-slots
 			}
-		}
-		t := time.AfterFunc(stallGrace, release)
+		}()
+	} else if slots != nil {
+		start := time.Now()
 		defer func() {
-			t.Stop()
-			release()
+			if time.Since(start) < stallGrace {
+				s.stalled.Store(false)
+			}
 		}()
 	}
 	n, err := s.c.write(ctx, out)

@@ -48,14 +48,17 @@ type Table struct {
 
 	mu struct {
 		sync.Mutex
-		rows      []*row // in no order; row.pos is the index
-		seq       uint64
-		sum       uint64
-		window    window
-		snap      *Snapshot
-		watermark int64
-		closed    bool
+		rows   []*row // in no order; row.pos is the index
+		seq    uint64
+		sum    uint64
+		snap   *Snapshot
+		closed bool
 	}
+
+	// window holds the recent deltas; it has its own synchronisation.
+	window *window
+	// watermark is the latest event time received (unix ns, 0: none).
+	watermark atomic.Int64
 
 	hub hub
 	srv struct{ http, tcp *server }
@@ -110,7 +113,7 @@ func NewTable(cfg Config) (*Table, error) {
 	if cfg.Evict || cfg.TTL > 0 {
 		t.w.fifo = []recent{}
 	}
-	t.mu.window = newWindow(cfg.Retain, cfg.RetainBytes)
+	t.window = newWindow(cfg.Retain, cfg.RetainBytes)
 	t.hub.init(t)
 	return t, nil
 }
@@ -122,11 +125,7 @@ func (t *Table) Name() string { return t.cfg.Name }
 func (t *Table) Config() Config { return t.cfg }
 
 // Seq returns the sequence number of the table's latest change.
-func (t *Table) Seq() uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.mu.seq
-}
+func (t *Table) Seq() uint64 { return t.window.head.Load() }
 
 // Apply applies a batch of changes in order: each upsert that changes a
 // row and each delete of a present key becomes a delta with the next
@@ -299,13 +298,22 @@ func (t *Table) compact() {
 	t.w.fifo, t.w.fifoHead, t.w.fifoStale = f[:n], 0, 0
 }
 
-// commit publishes the batch's changes: rows, window, sequence and
-// checksum under the mutex, then wakes the writers.
+// commit publishes the batch's changes: the deltas to the window (no
+// lock: readers check what they load), then the rows, sequence and
+// checksum under the mutex, which only snapshots take besides; then it
+// wakes the writers.
 func (t *Table) commit(eventTime int64) {
 	ops := t.w.ops
-	if len(ops) == 0 && eventTime == 0 {
+	if eventTime > t.watermark.Load() {
+		t.watermark.Store(eventTime)
+	}
+	if len(ops) == 0 {
 		return
 	}
+	for i := range ops {
+		t.window.push(ops[i].msg)
+	}
+	t.window.publish(t.w.seq)
 	t.mu.Lock()
 	rows := t.mu.rows
 	for i := range ops {
@@ -324,14 +332,10 @@ func (t *Table) commit(eventTime int64) {
 			rows[last] = nil
 			rows = rows[:last]
 		}
-		t.mu.window.push(o.msg)
 	}
 	t.mu.rows = rows
 	t.mu.seq = t.w.seq
 	t.mu.sum = t.w.sum
-	if eventTime > t.mu.watermark {
-		t.mu.watermark = eventTime
-	}
 	t.mu.Unlock()
 	clear(ops)
 	t.w.ops = ops[:0]
@@ -340,10 +344,8 @@ func (t *Table) commit(eventTime int64) {
 	t.pub.bytes.Store(t.w.bytes)
 	t.pub.evicted.Store(t.w.evicted)
 	t.pub.expired.Store(t.w.expired)
-	if len(ops) > 0 {
-		t.pub.deltas.Store(t.w.seq)
-		t.hub.publish(t.w.seq)
-	}
+	t.pub.deltas.Store(t.w.seq)
+	t.hub.publish(t.w.seq)
 }
 
 // Snapshot is the table as of one sequence number. It is immutable and
@@ -386,7 +388,7 @@ func (t *Table) Snapshot() *Snapshot {
 func (t *Table) subscriberSnapshot() *Snapshot {
 	t.mu.Lock()
 	s := t.mu.snap
-	if s != nil && s.Seq+1 >= t.mu.window.first && t.mu.seq-s.Seq <= uint64(t.cfg.QueueMessages/2) &&
+	if s != nil && s.Seq+1 >= t.window.first.Load() && t.mu.seq-s.Seq <= uint64(t.cfg.QueueMessages/2) &&
 		time.Since(s.taken) < time.Second {
 		t.mu.Unlock()
 		return s
@@ -460,8 +462,9 @@ func appendRows(b []byte, rows []*row) []byte {
 // WindowFrom returns the retained deltas from seq on (none when seq is
 // older than the window).
 func (t *Table) WindowFrom(seq uint64) []*Msg {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out, _ := t.mu.window.appendFrom(nil, seq)
+	out, from := t.window.appendFrom(nil, seq)
+	if from != seq {
+		return nil
+	}
 	return out
 }
