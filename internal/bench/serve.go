@@ -149,12 +149,21 @@ sinks:
 	peak := &rssPeak{}
 	peak.start()
 	st0 := tb.Stats()
+	a0 := tn.Stats().Actors
 	in0, cpu0, t0 := tn.In(), cpuTime(), time.Now()
 	time.Sleep(d)
 	el := time.Since(t0)
 	cpu := cpuTime() - cpu0
 	in := tn.In() - in0
 	st := tb.Stats()
+	a1 := tn.Stats().Actors
+	var sinkBusy time.Duration
+	var sinkTurns uint64
+	for i := range a1 {
+		if a1[i].Name == table {
+			sinkBusy, sinkTurns = a1[i].Busy-a0[i].Busy, a1[i].Turns-a0[i].Turns
+		}
+	}
 	cs.release() // the stalled ones read again
 	time.Sleep(500 * time.Millisecond)
 	tn.Stop()
@@ -173,22 +182,24 @@ sinks:
 	res := Result{Bench: "serve", Variant: variant,
 		EventsPerSec: float64(in) / el.Seconds(), NsPerEvent: float64(cpu.Nanoseconds()) / float64(max(in, 1)),
 		Extra: map[string]any{
-			"target_rate":      float64(rate),
-			"subscribers":      float64(n),
-			"stalled":          float64(stalled),
-			"msgs_per_sec":     float64(msgs) / el.Seconds(),
-			"msgs_per_cpu_s":   float64(msgs) / max(cpu.Seconds(), 1e-9),
-			"cpu_per_sec":      cpu.Seconds() / el.Seconds(),
-			"fast_with_gaps":   float64(sum.FastWithGaps),
-			"stalled_resynced": float64(sum.StalledResynced),
-			"not_converged":    float64(notConverged),
-			"clients_in":       clientsIn(exe, n),
-			"resyncs":          float64(st.Resyncs - st0.Resyncs),
-			"drops":            float64(st.Drops - st0.Drops),
-			"peak_rss_mib":     float64(rss) / (1 << 20),
-			"max_lag":          float64(st.MaxLag),
-			"final_seq":        float64(final.Seq),
-			"client_errors":    float64(sum.Errors),
+			"target_rate":       float64(rate),
+			"subscribers":       float64(n),
+			"stalled":           float64(stalled),
+			"msgs_per_sec":      float64(msgs) / el.Seconds(),
+			"msgs_per_cpu_s":    float64(msgs) / max(cpu.Seconds(), 1e-9),
+			"cpu_per_sec":       cpu.Seconds() / el.Seconds(),
+			"fast_with_gaps":    float64(sum.FastWithGaps),
+			"stalled_resynced":  float64(sum.StalledResynced),
+			"not_converged":     float64(notConverged),
+			"clients_in":        clientsIn(exe, n),
+			"resyncs":           float64(st.Resyncs - st0.Resyncs),
+			"drops":             float64(st.Drops - st0.Drops),
+			"peak_rss_mib":      float64(rss) / (1 << 20),
+			"max_lag":           float64(st.MaxLag),
+			"final_seq":         float64(final.Seq),
+			"client_errors":     float64(sum.Errors),
+			"sink_busy_per_sec": sinkBusy.Seconds() / el.Seconds(),
+			"sink_us_per_turn":  float64(sinkBusy.Microseconds()) / float64(max(sinkTurns, 1)),
 		}}
 	if sum.FirstError != "" {
 		res.Extra["first_client_error"] = sum.FirstError

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,9 @@ type clientSet interface {
 
 func clientsIn(exe string, n int) string {
 	if exe != "" && n > 0 {
+		if _, err := exec.LookPath("taskset"); err == nil && runtime.NumCPU() > 1 {
+			return "child process on the last CPU"
+		}
 		return "child process"
 	}
 	return "this process"
@@ -118,7 +122,14 @@ type child struct {
 }
 
 func startChildClients(exe, url string, n, stalled int) (*child, error) {
-	cmd := exec.Command(exe, "bench-clients", "--url", url, "--count", strconv.Itoa(n), "--stalled", strconv.Itoa(stalled))
+	args := []string{"bench-clients", "--url", url, "--count", strconv.Itoa(n), "--stalled", strconv.Itoa(stalled)}
+	cmd := exec.Command(exe, args...)
+	// On a machine of a few cores the subscribers' process competes with
+	// the pipeline for them; confined to the last CPU it leaves the others
+	// to the process under test, as remote clients would.
+	if ts, err := exec.LookPath("taskset"); err == nil && runtime.NumCPU() > 1 {
+		cmd = exec.Command(ts, append([]string{"-c", strconv.Itoa(runtime.NumCPU() - 1), exe}, args...)...)
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
