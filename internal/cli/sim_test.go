@@ -6,13 +6,33 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
 func runMain(args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
+	var out, errb lockedBuffer
 	code = Main(args, &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers: a run that
+// gives up on a stuck tenant returns while its engine may still log.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestSimPositional(t *testing.T) {
