@@ -211,3 +211,58 @@ func TestRandomDropsConverge(t *testing.T) {
 		})
 	}
 }
+
+// A subscriber that overflowed and awaits its resync when the table stops
+// still gets the gap, the table's last state as a snapshot and the final
+// progress message, and ends with the table.
+func TestStopResyncsAnOverflowedSubscriber(t *testing.T) {
+	cfg := testConfig("stop-slow")
+	cfg.QueueMessages = 64
+	cfg.Retain = 100_000
+	cfg.RetainBytes = 1 << 30
+	tb := newTable(t, cfg)
+	bigRows(t, tb, 0, 10, 50, 100)
+	stalled, err := client.Open(context.Background(), wsURL(tb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	waitFor(t, "the subscriber", func() bool { return tb.Stats().Subscribers == 1 })
+	for i := 10; tb.Stats().Resyncs == 0; i += 16 {
+		bigRows(t, tb, i, 16, 50, 64<<10)
+		if i > 200_000 {
+			t.Fatal("the stalled subscriber never overflowed")
+		}
+	}
+	stopped := make(chan bool, 1)
+	go func() { stopped <- tb.Stop(20 * time.Second) }()
+	r := client.NewReplica()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var last *client.Message
+	for {
+		raw, err := stalled.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("the stream did not end: %v", err)
+			}
+			break
+		}
+		if last, err = client.Decode(raw); err != nil {
+			t.Fatal(err)
+		}
+		apply(t, r, last)
+	}
+	if !<-stopped {
+		t.Fatal("stop did not end the subscriber cleanly in time")
+	}
+	if r.Gaps == 0 || r.Snapshots != 2 {
+		t.Fatalf("saw %d gaps and %d snapshots; want a gap and a second snapshot", r.Gaps, r.Snapshots)
+	}
+	if last == nil || last.Type != "progress" || last.Seq != tb.Seq() {
+		t.Fatalf("last message %+v, want the final progress at %d", last, tb.Seq())
+	}
+	if !r.Synced || r.Seq != tb.Seq() || serve.FormatChecksum(r.Sum) != tb.Stats().Checksum {
+		t.Fatalf("replica at %d (synced %v, %s), table at %d (%s)", r.Seq, r.Synced, serve.FormatChecksum(r.Sum), tb.Seq(), tb.Stats().Checksum)
+	}
+}

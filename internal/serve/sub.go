@@ -237,19 +237,29 @@ func (s *Sub) take(prev []*Msg) ([]*Msg, takeResult) {
 		s.mu.Unlock()
 		return nil, takeStop
 	case stateSnapshot:
-		if s.mu.closing {
-			s.mu.Unlock()
-			return nil, takeFinal
-		}
 		s.mu.state = stateTaking
-		gapFrom := s.mu.gapFrom
+		gapFrom, closing := s.mu.gapFrom, s.mu.closing
 		s.mu.Unlock()
-		snap := s.h.t.subscriberSnapshot()
+		// While the table closes no delta follows (the writers have
+		// stopped): the snapshot is the table's last state, then the
+		// final progress message, so a subscriber resyncing at the end
+		// still ends with the table.
+		var snap *Snapshot
+		if closing {
+			snap = s.h.t.Snapshot()
+		} else {
+			snap = s.h.t.subscriberSnapshot()
+		}
 		out := prev[:0]
 		if gapFrom > 0 {
 			out = append(out, gapMsg(gapFrom, snap.Seq))
 		}
 		out = append(out, snap.Messages()...)
+		if closing {
+			if msg, head := s.h.progressMsg(); head == snap.Seq {
+				out = append(out, msg)
+			}
+		}
 		s.mu.Lock()
 		if s.mu.state == stateDead {
 			s.mu.Unlock()
