@@ -61,10 +61,11 @@ type Config struct {
 	Kills    int           // SIGKILLs the recovery scenario deals
 	Spin     time.Duration // spin_then_park's spin before parking (0: the engine's default)
 	Progress io.Writer     // where to report progress (may be nil)
-	// Self is the greenwave binary, for scenarios that run part of the
-	// work in a child process (latency's load generator); empty: this
-	// process's executable.
-	Self string
+	// Exe is the greenwave executable, for scenarios that run part of the
+	// work in a child process: latency's load generator (empty: this
+	// process's executable) and serve's subscribers (empty: in this
+	// process).
+	Exe string
 	// Peer is the peer's binary (latency's benthos variant); its rows are
 	// left out when it does not exist.
 	Peer string

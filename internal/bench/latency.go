@@ -134,7 +134,7 @@ func latencyVariants(cfg Config) []latencyVariant {
 }
 
 func runLatency(cfg Config) ([]Result, error) {
-	self := cfg.Self
+	self := cfg.Exe
 	if self == "" {
 		var err error
 		if self, err = os.Executable(); err != nil {

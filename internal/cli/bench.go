@@ -29,6 +29,9 @@ func (c *benchCmd) Run(g *Globals) error {
 		Duration: c.Duration, Runs: c.Runs, Case: c.Case, Variant: c.Variant,
 		Query: c.Query, Cores: c.Cores, Events: c.Events, Count: c.Count, Kills: c.Kills, Spin: c.Spin, Progress: os.Stderr, Peer: c.Peer,
 	}
+	if exe, err := os.Executable(); err == nil {
+		cfg.Exe = exe
+	}
 	if err := c.check(); err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -54,4 +57,19 @@ func (c *benchCmd) check() error {
 		return fmt.Errorf("--events must not be negative, got %d (0: the scenario's default)", c.Events)
 	}
 	return nil
+}
+
+// benchClientsCmd is the child process of `bench serve`: its subscribers,
+// kept out of the process under test.
+type benchClientsCmd struct {
+	URL     string `required:"" help:"The table's stream."`
+	Count   int    `required:"" help:"Subscribers."`
+	Stalled int    `help:"How many of them read nothing until a line arrives on stdin."`
+}
+
+func (c *benchClientsCmd) Run(g *Globals) error {
+	if c.Count < 1 || c.Stalled < 0 || c.Stalled > c.Count {
+		return &exitError{code: 2, err: fmt.Errorf("--count must be at least 1 and --stalled between 0 and it, got %d and %d", c.Count, c.Stalled)}
+	}
+	return bench.RunClients(c.URL, c.Count, c.Stalled, os.Stdin, g.Stdout)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/greenwave/greenwave/internal/admin"
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
+	"github.com/greenwave/greenwave/internal/serve"
 	"github.com/greenwave/greenwave/internal/spec"
 	"github.com/greenwave/greenwave/internal/units"
 )
@@ -206,6 +207,9 @@ loop:
 		_ = srv.Close()
 	}
 	e.Close()
+	// Served tables close their subscriptions after the tenant drains:
+	// give the subscribers their final messages before exiting.
+	serve.Drain(c.StopTimeout)
 	tenants := fleet.Tenants()
 	failed := c.summarize(g.Stderr, tenants)
 	switch {

@@ -1,0 +1,157 @@
+package serve
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// wsConn writes each message as one WebSocket text message.
+type wsConn struct {
+	mu      sync.Mutex
+	c       *websocket.Conn
+	aborted bool
+	clean   bool // the stream ended cleanly: the handler closes with 1000
+}
+
+func (w *wsConn) set(c *websocket.Conn) {
+	w.mu.Lock()
+	w.c = c
+	aborted := w.aborted
+	w.mu.Unlock()
+	if aborted {
+		_ = c.CloseNow()
+	}
+}
+
+func (w *wsConn) conn() *websocket.Conn {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.c
+}
+
+func (w *wsConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
+	c := w.conn()
+	var n int64
+	for _, m := range msgs {
+		if err := c.Write(ctx, websocket.MessageText, m.Data); err != nil {
+			return n, err
+		}
+		n += int64(len(m.Data))
+	}
+	return n, nil
+}
+
+// close marks the stream as ended cleanly; the connection's handler sends
+// the close frame once the subscriber is gone, so that a client slow to
+// answer it does not hold up the table's stop.
+func (w *wsConn) close() {
+	w.mu.Lock()
+	w.clean = true
+	w.mu.Unlock()
+}
+
+// finish closes the connection after the subscription: with the normal
+// closure code (waiting at most the library's 5 s for the client's
+// answer) when the stream ended cleanly, at once otherwise.
+func (w *wsConn) finish() {
+	w.mu.Lock()
+	c, clean := w.c, w.clean && !w.aborted
+	w.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if clean {
+		_ = c.Close(websocket.StatusNormalClosure, "table closed")
+		return
+	}
+	_ = c.CloseNow()
+}
+
+func (w *wsConn) abort() {
+	w.mu.Lock()
+	w.aborted = true
+	c := w.c
+	w.mu.Unlock()
+	if c != nil {
+		_ = c.CloseNow()
+	}
+}
+
+// sseConn writes messages as Server-Sent Events, each message one event
+// (`data: <json>`; deltas and snapshot ends also carry `id: <seq>`, so a
+// browser's EventSource resumes with Last-Event-ID), every batch in one
+// write.
+type sseConn struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	buf []byte
+}
+
+func (s *sseConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
+	b := s.buf[:0]
+	for _, m := range msgs {
+		if m.Kind == KindDelta || m.Kind == KindSnapshotEnd {
+			b = append(b, "id: "...)
+			b = appendUint(b, m.Seq)
+			b = append(b, '\n')
+		}
+		b = append(b, "data: "...)
+		b = append(b, m.Data...)
+		b = append(b, '\n', '\n')
+	}
+	s.buf = b
+	if d, ok := ctx.Deadline(); ok {
+		_ = s.rc.SetWriteDeadline(d)
+	}
+	n, err := s.w.Write(b)
+	if err == nil {
+		err = s.rc.Flush()
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if cap(s.buf) > 1<<20 {
+		s.buf = nil
+	}
+	return int64(n), err
+}
+
+func (s *sseConn) close() {}
+
+func (s *sseConn) abort() {
+	_ = s.rc.SetWriteDeadline(time.Unix(1, 0))
+}
+
+// tcpConn writes messages as lines, every batch in one write.
+type tcpConn struct {
+	c   net.Conn
+	buf []byte
+}
+
+func (t *tcpConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
+	b := t.buf[:0]
+	for _, m := range msgs {
+		b = append(b, m.Data...)
+		b = append(b, '\n')
+	}
+	t.buf = b
+	d, _ := ctx.Deadline()
+	_ = t.c.SetWriteDeadline(d)
+	n, err := t.c.Write(b)
+	if cap(t.buf) > 1<<20 {
+		t.buf = nil
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return int64(n), err
+}
+
+func (t *tcpConn) close() { _ = t.c.Close() }
+
+func (t *tcpConn) abort() { _ = t.c.Close() }

@@ -1,0 +1,329 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/wait"
+)
+
+// Errors of Subscribe; the HTTP and TCP front ends turn them into
+// statuses and error messages.
+var (
+	ErrClosed    = errors.New("table is closed")
+	ErrTooMany   = errors.New("too many subscribers")
+	ErrFromAhead = errors.New("from is ahead of the table's sequence")
+)
+
+// hub is a table's subscribers and its fan-out writers.
+type hub struct {
+	t       *Table
+	writers []*writer
+	// slots bounds the connections writing at once to the number of
+	// writers (nil with Writers 0): a write holds a slot until it returns
+	// or has been blocked in the kernel for stallGrace.
+	slots chan struct{}
+
+	mu struct {
+		sync.Mutex
+		nextID  uint64
+		closing bool
+	}
+	subs    atomic.Pointer[[]*Sub] // every live subscriber, copy on write
+	running sync.WaitGroup         // subscribers' goroutines
+
+	subscribed, resyncs, disconnects, drops, msgs, bytes atomic.Uint64
+}
+
+// writer is one fan-out goroutine: it moves new deltas into the queues of
+// its share of the subscribers and sends them progress messages.
+type writer struct {
+	h      *hub
+	i      int
+	notify chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	subs   atomic.Pointer[[]*Sub]
+	buf    []*Msg
+	// pinErr is set when pinning was asked for and failed.
+	pinErr atomic.Pointer[error]
+}
+
+func (h *hub) init(t *Table) {
+	h.t = t
+	empty := []*Sub{}
+	h.subs.Store(&empty)
+	if t.cfg.Writers > 0 {
+		h.slots = make(chan struct{}, t.cfg.Writers)
+	}
+	for i := range t.cfg.Writers {
+		w := &writer{h: h, i: i, notify: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		w.subs.Store(&empty)
+		h.writers = append(h.writers, w)
+		go w.run()
+	}
+}
+
+// publish tells the fan-out that the table has new deltas, up to head.
+// With writers, it wakes each writer (one non-blocking send each);
+// without, it checks every subscriber's lag against its queue bound (a
+// subscriber blocked in a write cannot) and wakes its goroutine: the
+// cost the naive layout puts on the sink.
+func (h *hub) publish(head uint64) {
+	if len(h.writers) > 0 {
+		for _, w := range h.writers {
+			w.poke()
+		}
+		return
+	}
+	limit := uint64(h.t.cfg.QueueMessages)
+	for _, s := range *h.subs.Load() {
+		if n := s.nextHint.Load(); n <= head && head-n >= limit {
+			s.lagged(head)
+		}
+		s.poke()
+	}
+}
+
+// kick makes sure s's queue is filled soon (after it took a snapshot).
+func (h *hub) kick(s *Sub) {
+	if s.w != nil {
+		s.w.poke()
+		return
+	}
+	s.poke()
+}
+
+func (w *writer) poke() {
+	select {
+	case w.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	cfg := &w.h.t.cfg
+	if cfg.Pin {
+		cpu := (runtime.NumCPU() - 1 - w.i%runtime.NumCPU())
+		if err := wait.PinToCPU(cpu); err != nil {
+			w.pinErr.Store(&err)
+		}
+	}
+	tk := time.NewTicker(cfg.Progress)
+	defer tk.Stop()
+	for {
+		select {
+		case <-w.notify:
+			w.buf = w.h.fill(*w.subs.Load(), w.buf)
+		case <-tk.C:
+			w.buf = w.h.fill(*w.subs.Load(), w.buf)
+			w.h.progress(*w.subs.Load())
+		case <-w.stop:
+			return
+		}
+	}
+}
+
+// fill queues for each of subs the deltas it has not had. It copies the
+// needed part of the window (pointers, without a lock) once, then fills
+// each subscriber's queue under that subscriber's own lock.
+func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
+	if len(subs) == 0 {
+		return buf
+	}
+	from := uint64(math.MaxUint64)
+	for _, s := range subs {
+		from = min(from, s.nextHint.Load())
+	}
+	t := h.t
+	first := t.window.first.Load()
+	head := t.window.head.Load()
+	start := max(from, first)
+	buf = buf[:0]
+	if start <= head {
+		want := start
+		buf, start = t.window.appendFrom(buf, start)
+		if start > want {
+			// The deltas from want to start-1 left the window meanwhile.
+			first = start
+		}
+		head = start + uint64(len(buf)) - 1
+	}
+	again := false
+	for _, s := range subs {
+		ready, late := s.fill(buf, start, first, head)
+		if ready {
+			s.poke()
+		}
+		again = again || late
+	}
+	clear(buf)
+	if again {
+		// A subscriber went live (after a snapshot) behind what was
+		// copied: fill it in the next round.
+		for _, s := range subs {
+			if s.w != nil {
+				s.w.poke()
+				break
+			}
+			s.poke()
+		}
+	}
+	return buf[:0]
+}
+
+// fillOne fills one subscriber's queue from its own goroutine (Writers 0).
+func (h *hub) fillOne(s *Sub) {
+	s.scratch = h.fill([]*Sub{s}, s.scratch)
+}
+
+// progress sends a progress message to those of subs that are caught up.
+func (h *hub) progress(subs []*Sub) {
+	if len(subs) == 0 {
+		return
+	}
+	msg, head := h.progressMsg()
+	for _, s := range subs {
+		if s.progress(msg, head) {
+			s.poke()
+		}
+	}
+}
+
+// progressOne is progress for one subscriber from its own goroutine
+// (Writers 0).
+func (h *hub) progressOne(s *Sub) {
+	h.fillOne(s)
+	msg, head := h.progressMsg()
+	s.progress(msg, head)
+}
+
+func (h *hub) progressMsg() (*Msg, uint64) {
+	t := h.t
+	head := t.window.head.Load()
+	return progressMsg(head, t.watermark.Load()), head
+}
+
+// Subscribe adds a subscriber that writes to c. With from nil it starts
+// with a snapshot; with from set it resumes after delta *from, from the
+// window when it still holds the next delta, else with a gap message and
+// a snapshot. The caller runs the subscriber's Run on the connection's
+// goroutine. ctx ends the subscription.
+func (t *Table) subscribe(ctx context.Context, c conn, from *uint64, remote, transport string) (*Sub, error) {
+	h := &t.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.mu.closing {
+		return nil, fmt.Errorf("table %q: %w", t.cfg.Name, ErrClosed)
+	}
+	subs := *h.subs.Load()
+	if len(subs) >= t.cfg.MaxSubscribers {
+		return nil, fmt.Errorf("table %q: %w (max_subscribers %d)", t.cfg.Name, ErrTooMany, t.cfg.MaxSubscribers)
+	}
+	h.mu.nextID++
+	s := &Sub{h: h, id: h.mu.nextID, remote: remote, transport: transport, c: c, wake: make(chan struct{}, 1)}
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.nextHint.Store(math.MaxUint64)
+	s.mu.state = stateSnapshot
+	if from != nil {
+		first := t.window.first.Load()
+		head := t.window.head.Load()
+		switch f := *from; {
+		case f > head:
+			s.cancel()
+			return nil, fmt.Errorf("table %q: %w: from %d, sequence %d", t.cfg.Name, ErrFromAhead, f, head)
+		case f+1 >= first || f == head:
+			s.mu.state = stateLive
+			s.mu.next, s.mu.taken = f+1, f
+			s.nextHint.Store(f + 1)
+			s.sent.Store(f)
+		default:
+			s.mu.gapFrom, s.mu.taken = f+1, f
+			s.resyncs.Add(1)
+			h.resyncs.Add(1)
+		}
+	}
+	if len(h.writers) > 0 {
+		s.w = h.writers[int(s.id)%len(h.writers)]
+		ws := append(append([]*Sub(nil), *s.w.subs.Load()...), s)
+		s.w.subs.Store(&ws)
+	}
+	all := append(append([]*Sub(nil), subs...), s)
+	h.subs.Store(&all)
+	h.running.Add(1)
+	h.subscribed.Add(1)
+	h.kick(s)
+	s.poke()
+	return s, nil
+}
+
+// remove takes s out of the hub once its goroutine ends.
+func (h *hub) remove(s *Sub) {
+	s.cancel()
+	h.mu.Lock()
+	all := without(*h.subs.Load(), s)
+	h.subs.Store(&all)
+	if s.w != nil {
+		ws := without(*s.w.subs.Load(), s)
+		s.w.subs.Store(&ws)
+	}
+	h.mu.Unlock()
+	s.finished.Store(true)
+	h.running.Done()
+}
+
+func without(subs []*Sub, s *Sub) []*Sub {
+	out := make([]*Sub, 0, len(subs))
+	for _, x := range subs {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// shutdown refuses new subscribers, stops the writers, queues the last
+// deltas and a final progress message for every subscriber, and waits up
+// to timeout for them to be written and the connections closed cleanly;
+// then it closes whatever is left. It reports whether every subscriber
+// ended cleanly in time.
+func (h *hub) shutdown(timeout time.Duration) bool {
+	h.mu.Lock()
+	if h.mu.closing {
+		h.mu.Unlock()
+		return true
+	}
+	h.mu.closing = true
+	h.mu.Unlock()
+	for _, w := range h.writers {
+		close(w.stop)
+		<-w.done
+	}
+	subs := *h.subs.Load()
+	var buf []*Msg
+	buf = h.fill(subs, buf)
+	_ = buf
+	msg, head := h.progressMsg()
+	for _, s := range subs {
+		s.finish(msg, head)
+	}
+	done := make(chan struct{})
+	go func() { h.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+	}
+	for _, s := range *h.subs.Load() {
+		s.kill()
+	}
+	<-done
+	return false
+}

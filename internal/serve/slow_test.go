@@ -1,0 +1,268 @@
+package serve_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/serve"
+	"github.com/greenwave/greenwave/internal/serve/client"
+)
+
+// follower follows a table in the background with a replica.
+type follower struct {
+	r      *client.Replica
+	seq    atomic.Uint64
+	synced atomic.Bool
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func follow(t *testing.T, url string, onApplied func()) *follower {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &follower{r: client.NewReplica(), cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		f.done <- client.Follow(ctx, url, f.r, client.Options{OnApplied: func(r *client.Replica, _ *client.Message) {
+			f.seq.Store(r.Seq)
+			f.synced.Store(r.Synced)
+			if onApplied != nil {
+				onApplied()
+			}
+		}})
+	}()
+	t.Cleanup(f.stop)
+	return f
+}
+
+func (f *follower) stop() {
+	if f.cancel != nil {
+		f.cancel()
+		<-f.done
+		f.cancel = nil
+	}
+}
+
+// caughtUp waits until the follower has every delta of tb.
+func (f *follower) caughtUp(t *testing.T, tb *serve.Table) {
+	t.Helper()
+	waitFor(t, "the follower to catch up", func() bool { return f.synced.Load() && f.seq.Load() == tb.Seq() })
+}
+
+// bigRows upserts n rows of about size bytes, keys cycling over keys.
+func bigRows(t *testing.T, tb *serve.Table, from, n, keys, size int) {
+	t.Helper()
+	pad := strings.Repeat("x", size)
+	ch := make([]serve.Change, 0, n)
+	for i := from; i < from+n; i++ {
+		ch = append(ch, serve.Change{Key: []byte(fmt.Sprintf("[%d]", i%keys)), Row: []byte(`{"i":` + itoa(i) + `,"pad":"` + pad + `"}`)})
+	}
+	if err := tb.Apply(ch, 0, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A subscriber that stops reading overflows its queue and, under resync,
+// gets a gap message and a fresh snapshot once it reads again, and
+// converges; under disconnect it is closed. A subscriber that keeps
+// reading sees no gap either way.
+func TestStalledSubscriber(t *testing.T) {
+	for _, c := range []struct {
+		policy  serve.Policy
+		writers int
+	}{{serve.Resync, 1}, {serve.Resync, 0}, {serve.Disconnect, 2}} {
+		t.Run(fmt.Sprintf("%v/writers=%d", c.policy, c.writers), func(t *testing.T) {
+			cfg := testConfig("slow")
+			cfg.Policy, cfg.Writers = c.policy, c.writers
+			cfg.QueueMessages = 64
+			cfg.Retain = 100_000
+			cfg.RetainBytes = 1 << 30
+			tb := newTable(t, cfg)
+			bigRows(t, tb, 0, 10, 50, 100)
+			fast := follow(t, wsURL(tb), nil)
+			fast.caughtUp(t, tb)
+			stalled, err := client.Open(context.Background(), wsURL(tb), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stalled.Close()
+			waitFor(t, "the stalled subscriber", func() bool { return tb.Stats().Subscribers == 2 })
+			// 64 KiB rows until the stalled one's socket and queue are full.
+			for i := 10; ; i += 16 {
+				bigRows(t, tb, i, 16, 50, 64<<10)
+				fast.caughtUp(t, tb)
+				st := tb.Stats()
+				if st.Resyncs > 0 || st.Disconnects > 0 {
+					break
+				}
+				if i > 200_000 {
+					t.Fatal("the stalled subscriber never overflowed")
+				}
+			}
+			st := tb.Stats()
+			if st.Drops == 0 {
+				t.Fatalf("an overflow dropped nothing: %+v", st)
+			}
+			if c.policy == serve.Disconnect {
+				waitFor(t, "the stalled one to be closed", func() bool { return tb.Stats().Subscribers == 1 })
+			}
+			bigRows(t, tb, 1_000_000, 10, 50, 100)
+			fast.caughtUp(t, tb)
+			fast.stop()
+			if fast.r.Gaps != 0 || fast.r.Snapshots != 1 {
+				t.Fatalf("the fast subscriber saw %d gaps and %d snapshots, want 0 and 1", fast.r.Gaps, fast.r.Snapshots)
+			}
+			if got := serve.FormatChecksum(fast.r.Sum); got != tb.Stats().Checksum {
+				t.Fatalf("fast replica checksum %s, table %s", got, tb.Stats().Checksum)
+			}
+			// The stalled one reads again.
+			r := client.NewReplica()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for !(r.Synced && r.Seq == tb.Seq()) {
+				raw, err := stalled.Next(ctx)
+				if err != nil {
+					if c.policy == serve.Disconnect {
+						return // closed, as its policy says
+					}
+					t.Fatalf("the stalled subscriber, reading again: %v", err)
+				}
+				m, err := client.Decode(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				apply(t, r, m)
+			}
+			if c.policy == serve.Disconnect {
+				t.Fatal("a subscriber over its bound was not disconnected")
+			}
+			if r.Gaps == 0 || r.Snapshots != 2 {
+				t.Fatalf("the stalled subscriber saw %d gaps and %d snapshots; want a gap and a second snapshot", r.Gaps, r.Snapshots)
+			}
+			if got := serve.FormatChecksum(r.Sum); got != tb.Stats().Checksum {
+				t.Fatalf("resynced replica checksum %s, table %s", got, tb.Stats().Checksum)
+			}
+		})
+	}
+}
+
+// Randomized: a client that reads at random speeds, with a small queue,
+// is resynced now and then; whatever happened, once it has caught up its
+// rows and checksum equal the table's.
+func TestRandomDropsConverge(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 99))
+			cfg := testConfig("rand")
+			cfg.QueueMessages = 16 + rng.IntN(32)
+			cfg.Retain = 64
+			cfg.ChecksumEvery = uint64(3 + rng.IntN(10))
+			cfg.MaxRows, cfg.Evict = 120, true
+			cfg.Writers = rng.IntN(3)
+			tb := newTable(t, cfg)
+			var mu sync.Mutex
+			crng := rand.New(rand.NewPCG(seed, 7))
+			slow := func() {
+				mu.Lock()
+				d := crng.IntN(100)
+				mu.Unlock()
+				if d < 3 {
+					time.Sleep(time.Duration(d+1) * 5 * time.Millisecond)
+				}
+			}
+			followers := []*follower{follow(t, wsURL(tb), slow), follow(t, sseURL(tb), slow), follow(t, tcpURL(tb), slow)}
+			for range 300 {
+				var ch []serve.Change
+				for range 1 + rng.IntN(20) {
+					k := []byte(fmt.Sprintf(`["k%d"]`, rng.IntN(200)))
+					if rng.IntN(5) == 0 {
+						ch = append(ch, serve.Change{Key: k})
+					} else {
+						ch = append(ch, serve.Change{Key: k, Row: []byte(fmt.Sprintf(`{"v":%d}`, rng.IntN(10)))})
+					}
+				}
+				if err := tb.Apply(ch, 0, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				if rng.IntN(10) == 0 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			want := replicaOf(t, tb)
+			for i, f := range followers {
+				f.caughtUp(t, tb)
+				f.stop()
+				if len(f.r.Rows) != len(want.Rows) || f.r.Sum != want.Sum {
+					t.Fatalf("follower %d: %d rows, checksum %x; table %d rows, %x", i, len(f.r.Rows), f.r.Sum, len(want.Rows), want.Sum)
+				}
+				for k, v := range want.Rows {
+					if string(f.r.Rows[k]) != string(v) {
+						t.Fatalf("follower %d: row %s is %s, table has %s", i, k, f.r.Rows[k], v)
+					}
+				}
+			}
+			st := tb.Stats()
+			t.Logf("seed %d: %d deltas, %d resyncs, %d drops", seed, st.Deltas, st.Resyncs, st.Drops)
+		})
+	}
+}
+
+// A subscriber that overflowed and awaits its resync when the table stops
+// still gets the gap, the table's last state as a snapshot and the final
+// progress message, and ends with the table.
+func TestStopResyncsAnOverflowedSubscriber(t *testing.T) {
+	cfg := testConfig("stop-slow")
+	cfg.QueueMessages = 64
+	cfg.Retain = 100_000
+	cfg.RetainBytes = 1 << 30
+	tb := newTable(t, cfg)
+	bigRows(t, tb, 0, 10, 50, 100)
+	stalled, err := client.Open(context.Background(), wsURL(tb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	waitFor(t, "the subscriber", func() bool { return tb.Stats().Subscribers == 1 })
+	for i := 10; tb.Stats().Resyncs == 0; i += 16 {
+		bigRows(t, tb, i, 16, 50, 64<<10)
+		if i > 200_000 {
+			t.Fatal("the stalled subscriber never overflowed")
+		}
+	}
+	stopped := make(chan bool, 1)
+	go func() { stopped <- tb.Stop(20 * time.Second) }()
+	r := client.NewReplica()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var last *client.Message
+	for {
+		raw, err := stalled.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("the stream did not end: %v", err)
+			}
+			break
+		}
+		if last, err = client.Decode(raw); err != nil {
+			t.Fatal(err)
+		}
+		apply(t, r, last)
+	}
+	if !<-stopped {
+		t.Fatal("stop did not end the subscriber cleanly in time")
+	}
+	if r.Gaps == 0 || r.Snapshots != 2 {
+		t.Fatalf("saw %d gaps and %d snapshots; want a gap and a second snapshot", r.Gaps, r.Snapshots)
+	}
+	if last == nil || last.Type != "progress" || last.Seq != tb.Seq() {
+		t.Fatalf("last message %+v, want the final progress at %d", last, tb.Seq())
+	}
+	if !r.Synced || r.Seq != tb.Seq() || serve.FormatChecksum(r.Sum) != tb.Stats().Checksum {
+		t.Fatalf("replica at %d (synced %v, %s), table at %d (%s)", r.Seq, r.Synced, serve.FormatChecksum(r.Sum), tb.Seq(), tb.Stats().Checksum)
+	}
+}

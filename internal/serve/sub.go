@@ -1,0 +1,419 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// conn is a subscriber's transport. write and close are called only by
+// the subscriber's own goroutine; abort may be called from any goroutine
+// and makes a pending or later write return at once.
+type conn interface {
+	// write writes the messages in order, each framed as the transport
+	// frames a message, and returns the bytes written.
+	write(ctx context.Context, msgs []*Msg) (int64, error)
+	// close ends the stream cleanly after the last write.
+	close()
+	abort()
+}
+
+// subState is where a subscriber stands.
+type subState uint8
+
+const (
+	// stateSnapshot: it needs a snapshot (first, or after an overflow)
+	// before any delta; its goroutine takes one when it next writes.
+	stateSnapshot subState = iota
+	// stateTaking: its goroutine is taking the snapshot.
+	stateTaking
+	// stateLive: deltas from next on go to its queue.
+	stateLive
+	// stateDead: it is closed and gets nothing more.
+	stateDead
+)
+
+// Sub is one subscriber: a bounded queue of encoded messages, fed by the
+// table's writers (or, with Writers 0, by its own goroutine), and drained
+// by its goroutine (Run) into its connection. A slow subscriber never
+// holds up the table or the other subscribers: its queue overflows and
+// its policy applies.
+type Sub struct {
+	h         *hub
+	id        uint64
+	remote    string
+	transport string
+	c         conn
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wake      chan struct{}
+	w         *writer // the writer that feeds it (nil with Writers 0)
+
+	// nextHint is mu.next, readable without the lock (MaxUint64 while
+	// no delta may be queued).
+	nextHint atomic.Uint64
+
+	mu struct {
+		sync.Mutex
+		state   subState
+		queue   []*Msg
+		bytes   int64
+		next    uint64 // the next delta to queue
+		taken   uint64 // the last delta (or snapshot seq) handed to the connection
+		gapFrom uint64 // with stateSnapshot after an overflow: the first delta missed
+		closing bool   // the table is closing: end after the queue
+		err     error
+	}
+
+	sent                   atomic.Uint64 // last seq written to the connection
+	stalled                atomic.Bool   // a write outlasted stallGrace: write without a slot
+	msgs, bytes            atomic.Uint64
+	drops, resyncs         atomic.Uint64
+	disconnected, finished atomic.Bool
+	// scratch for Writers 0, where the goroutine fills its own queue.
+	scratch []*Msg
+}
+
+// ErrSlow is the error of a subscriber disconnected by policy.
+var ErrSlow = errors.New("subscriber too slow: its queue overflowed (when_slow: disconnect)")
+
+// fill queues the deltas of msgs (the window's messages from seq start
+// on, first being the window's oldest and head the table's latest) that
+// the subscriber has not had, within its bounds. It reports whether the
+// subscriber has something to write, and whether msgs started too late
+// for it (it went live after the writer read the hints): the writer then
+// fills again.
+func (s *Sub) fill(msgs []*Msg, start, first, head uint64) (ready, again bool) {
+	s.mu.Lock()
+	if s.mu.state != stateLive {
+		ready := s.mu.state == stateSnapshot
+		s.mu.Unlock()
+		return ready, false
+	}
+	next := s.mu.next
+	if next > head {
+		ready := len(s.mu.queue) > 0
+		s.mu.Unlock()
+		return ready, false
+	}
+	if next < first {
+		s.overflowLocked(head)
+		s.mu.Unlock()
+		return s.afterOverflow(), false
+	}
+	if next < start {
+		ready := len(s.mu.queue) > 0
+		s.mu.Unlock()
+		return ready, true
+	}
+	add := msgs[next-start:]
+	var b int64
+	for _, m := range add {
+		b += m.Size()
+	}
+	cfg := &s.h.t.cfg
+	if len(s.mu.queue)+len(add) > cfg.QueueMessages || s.mu.bytes+b > cfg.QueueBytes {
+		s.overflowLocked(head)
+		s.mu.Unlock()
+		return s.afterOverflow(), false
+	}
+	s.mu.queue = append(s.mu.queue, add...)
+	s.mu.bytes += b
+	s.mu.next = head + 1
+	s.nextHint.Store(head + 1)
+	s.mu.Unlock()
+	return true, false
+}
+
+// lagged applies the policy to a subscriber (Writers 0) whose deltas
+// not yet queued, up to head, exceed its queue bound.
+func (s *Sub) lagged(head uint64) {
+	s.mu.Lock()
+	if s.mu.state != stateLive || head+1-s.mu.next <= uint64(s.h.t.cfg.QueueMessages) {
+		s.mu.Unlock()
+		return
+	}
+	s.overflowLocked(head)
+	s.mu.Unlock()
+	s.afterOverflow()
+}
+
+// overflowLocked applies the policy to a subscriber that cannot take the
+// deltas up to head: every delta after the last it was handed is dropped.
+func (s *Sub) overflowLocked(head uint64) {
+	dropped := head - s.mu.taken
+	s.drops.Add(dropped)
+	s.h.drops.Add(dropped)
+	clear(s.mu.queue)
+	s.mu.queue, s.mu.bytes = s.mu.queue[:0], 0
+	s.nextHint.Store(math.MaxUint64)
+	if s.h.t.cfg.Policy == Disconnect {
+		s.mu.state = stateDead
+		s.mu.err = ErrSlow
+		s.disconnected.Store(true)
+		s.h.disconnects.Add(1)
+		return
+	}
+	s.mu.state = stateSnapshot
+	s.mu.gapFrom = s.mu.taken + 1
+	s.resyncs.Add(1)
+	s.h.resyncs.Add(1)
+}
+
+// afterOverflow closes a subscriber disconnected by policy (outside its
+// lock) and reports whether it has something to write.
+func (s *Sub) afterOverflow() bool {
+	if s.h.t.cfg.Policy == Disconnect {
+		s.kill()
+		return false
+	}
+	return true
+}
+
+// progress queues msg, a progress message for head, when the subscriber
+// is caught up with head and has nothing else to write.
+func (s *Sub) progress(msg *Msg, head uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.state != stateLive || len(s.mu.queue) > 0 || s.mu.next != head+1 {
+		return false
+	}
+	s.mu.queue = append(s.mu.queue, msg)
+	s.mu.bytes += msg.Size()
+	return true
+}
+
+// finish marks the subscriber to end after its queue, queueing a final
+// progress message after it when the queue brings it up to head.
+func (s *Sub) finish(msg *Msg, head uint64) {
+	s.mu.Lock()
+	if s.mu.state == stateLive && s.mu.next == head+1 {
+		s.mu.queue = append(s.mu.queue, msg)
+		s.mu.bytes += msg.Size()
+	}
+	s.mu.closing = true
+	s.mu.Unlock()
+	s.poke()
+}
+
+// poke wakes the subscriber's goroutine.
+func (s *Sub) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// kill closes the subscriber at once: its goroutine returns and its
+// connection's pending write fails.
+func (s *Sub) kill() {
+	s.mu.Lock()
+	s.mu.state = stateDead
+	s.mu.Unlock()
+	s.cancel()
+	s.c.abort()
+}
+
+// takeResult says what take found.
+type takeResult uint8
+
+const (
+	takeIdle  takeResult = iota // nothing to write now
+	takeMore                    // out holds messages; take again after writing them
+	takeFinal                   // the table closed and everything is written
+	takeStop                    // the subscriber is dead
+)
+
+// take hands the subscriber's goroutine what to write next: its queue, or
+// a gap message and a snapshot when it needs one. prev is the slice it
+// wrote last, reused.
+func (s *Sub) take(prev []*Msg) ([]*Msg, takeResult) {
+	s.mu.Lock()
+	switch s.mu.state {
+	case stateDead:
+		s.mu.Unlock()
+		return nil, takeStop
+	case stateSnapshot:
+		s.mu.state = stateTaking
+		gapFrom, closing := s.mu.gapFrom, s.mu.closing
+		s.mu.Unlock()
+		// While the table closes no delta follows (the writers have
+		// stopped): the snapshot is the table's last state, then the
+		// final progress message, so a subscriber resyncing at the end
+		// still ends with the table.
+		var snap *Snapshot
+		if closing {
+			snap = s.h.t.Snapshot()
+		} else {
+			snap = s.h.t.subscriberSnapshot()
+		}
+		out := prev[:0]
+		if gapFrom > 0 {
+			out = append(out, gapMsg(gapFrom, snap.Seq))
+		}
+		out = append(out, snap.Messages()...)
+		if closing {
+			if msg, head := s.h.progressMsg(); head == snap.Seq {
+				out = append(out, msg)
+			}
+		}
+		s.mu.Lock()
+		if s.mu.state == stateDead {
+			s.mu.Unlock()
+			return nil, takeStop
+		}
+		s.mu.state = stateLive
+		s.mu.next, s.mu.taken, s.mu.gapFrom = snap.Seq+1, snap.Seq, 0
+		s.nextHint.Store(snap.Seq + 1)
+		s.mu.Unlock()
+		s.h.kick(s)
+		return out, takeMore
+	case stateTaking:
+		panic("BUG: serve: a subscriber's snapshot taken twice at once")
+	}
+	if len(s.mu.queue) == 0 {
+		closing := s.mu.closing
+		s.mu.Unlock()
+		if closing {
+			return nil, takeFinal
+		}
+		return nil, takeIdle
+	}
+	out := s.mu.queue
+	clear(prev)
+	s.mu.queue, s.mu.bytes = prev[:0], 0
+	s.mu.taken = s.mu.next - 1
+	s.mu.Unlock()
+	return out, takeMore
+}
+
+// Run writes the subscriber's messages to its connection until the table
+// closes (it then writes the final progress message and closes the
+// connection cleanly), the connection fails, or ctx ends. It runs on the
+// connection's goroutine and returns why the subscription ended (nil for
+// a clean end).
+func (s *Sub) Run() error {
+	defer s.h.remove(s)
+	var tick <-chan time.Time
+	if s.w == nil {
+		tk := time.NewTicker(s.h.t.cfg.Progress)
+		defer tk.Stop()
+		tick = tk.C
+	}
+	var buf []*Msg
+	for {
+		for {
+			out, res := s.take(buf)
+			switch res {
+			case takeStop:
+				return s.failure()
+			case takeFinal:
+				s.c.close()
+				return nil
+			case takeIdle:
+			case takeMore:
+				if err := s.write(out); err != nil {
+					s.mu.Lock()
+					if s.mu.err == nil {
+						s.mu.err = err
+					}
+					s.mu.Unlock()
+					s.kill()
+					return s.failure()
+				}
+				buf = out
+				continue
+			}
+			break
+		}
+		select {
+		case <-s.wake:
+		case <-tick:
+			s.h.progressOne(s)
+		case <-s.ctx.Done():
+			s.kill()
+			return s.failure()
+		}
+		if s.w == nil {
+			s.h.fillOne(s)
+		}
+	}
+}
+
+func (s *Sub) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.err != nil {
+		return s.mu.err
+	}
+	return s.ctx.Err()
+}
+
+// stallGrace is how long a write may hold a writing slot. A write still
+// blocked after it is waiting on a client that does not read (or on a
+// core it does not get): it gives its slot up, and the subscriber's later
+// writes take none until one of them completes within the grace again —
+// a goroutine blocked in the kernel costs no CPU, so it needs no slot.
+const stallGrace = 50 * time.Millisecond
+
+// write writes out to the connection within the write timeout and counts
+// it. With writers, it first takes one of the table's writing slots, so
+// that at most Writers connections do fan-out work at once however many
+// have something to write: a thousand runnable connection goroutines
+// would otherwise share the cores with the engine's workers turn for turn
+// and starve the pipeline (seed 004's many threads, in Go's terms;
+// BENCHMARKS.md measures it).
+func (s *Sub) write(out []*Msg) error {
+	ctx := s.ctx
+	if d := s.h.t.cfg.WriteTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	if slots := s.h.slots; slots != nil && !s.stalled.Load() {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		var held atomic.Bool
+		held.Store(true)
+		t := time.AfterFunc(stallGrace, func() {
+			if held.CompareAndSwap(true, false) {
+				s.stalled.Store(true)
+				<-slots
+			}
+		})
+		defer func() {
+			t.Stop()
+			if held.CompareAndSwap(true, false) {
+				<-slots
+			}
+		}()
+	} else if slots != nil {
+		start := time.Now()
+		defer func() {
+			if time.Since(start) < stallGrace {
+				s.stalled.Store(false)
+			}
+		}()
+	}
+	n, err := s.c.write(ctx, out)
+	s.bytes.Add(uint64(n))
+	s.h.bytes.Add(uint64(n))
+	if err != nil {
+		return err
+	}
+	s.msgs.Add(uint64(len(out)))
+	s.h.msgs.Add(uint64(len(out)))
+	for i := len(out) - 1; i >= 0; i-- {
+		if k := out[i].Kind; k == KindDelta || k == KindSnapshotEnd || k == KindProgress {
+			s.sent.Store(out[i].Seq)
+			break
+		}
+	}
+	return nil
+}

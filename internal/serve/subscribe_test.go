@@ -1,0 +1,190 @@
+package serve_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenwave/greenwave/internal/serve"
+	"github.com/greenwave/greenwave/internal/serve/client"
+)
+
+// ?from inside the window resumes with the next delta and no snapshot;
+// from older than the window gets a gap message and a snapshot.
+func TestResumeFrom(t *testing.T) {
+	cfg := testConfig("r")
+	cfg.Retain = 5
+	tb := newTable(t, cfg)
+	for i := range 20 {
+		put(t, tb, i%4, i)
+	}
+	for _, url := range []string{wsURL(tb), sseURL(tb), tcpURL(tb)} {
+		s, err := client.Open(context.Background(), url, u64(17))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := collect(t, s, 3)
+		if ms[0].Type != "delta" || ms[0].Seq != 18 || ms[2].Seq != 20 {
+			t.Fatalf("%s from 17: got %s %d ... %d, want deltas 18..20", url, ms[0].Type, ms[0].Seq, ms[2].Seq)
+		}
+		s.Close()
+
+		s, err = client.Open(context.Background(), url, u64(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = collect(t, s, 3)
+		if ms[0].Type != "gap" || ms[0].From != 4 || ms[0].To != 20 || ms[1].Type != "snapshot" || ms[2].Type != "snapshot_end" {
+			t.Fatalf("%s from 3: got %+v, want a gap 4..20 and a snapshot", url, ms[0])
+		}
+		s.Close()
+	}
+	// from = the head: nothing is owed; the next message is progress.
+	s, err := client.Open(context.Background(), wsURL(tb), u64(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if m := collect(t, s, 1)[0]; m.Type != "progress" || m.Seq != 20 {
+		t.Fatalf("from the head: got %s %d, want progress 20", m.Type, m.Seq)
+	}
+	put(t, tb, 9, 9)
+	if m := nextOf(t, s, "delta"); m.Seq != 21 {
+		t.Fatalf("got delta %d, want 21", m.Seq)
+	}
+}
+
+// Bad subscription requests get clear errors: an unknown table (with the
+// closest name), a from that is not a number or is ahead of the table,
+// one subscriber too many.
+func TestBadRequests(t *testing.T) {
+	cfg := testConfig("per_customer")
+	cfg.MaxSubscribers = 1
+	tb := newTable(t, cfg)
+	put(t, tb, 1, 1)
+	base := "http://" + tb.HTTPAddr()
+	for _, c := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/tables/per_custmer/stream", 404, `unknown table "per_custmer" (did you mean "per_customer"?)`},
+		{"/tables/nothing/snapshot", 404, `unknown table "nothing"; tables: per_customer`},
+		{"/tables/per_customer/stream?from=abc", 400, `bad from "abc": want a sequence number`},
+		{"/tables/per_customer/stream?from=-1", 400, `bad from "-1"`},
+		{"/tables/per_customer/stream?from=99", 400, `from is ahead of the table's sequence: from 99, sequence 1`},
+		{"/nowhere", 404, `no such path "/nowhere"`},
+	} {
+		resp, err := http.Get(base + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Error string }
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(body.Error, c.want) {
+			t.Errorf("GET %s: %d %q, want %d and %q", c.path, resp.StatusCode, body.Error, c.status, c.want)
+		}
+	}
+	// The WebSocket refusal carries the same reason.
+	_, err := client.Open(context.Background(), "ws://"+tb.HTTPAddr()+"/tables/per_custmer", nil)
+	if err == nil || !strings.Contains(err.Error(), `404 Not Found: unknown table "per_custmer"`) {
+		t.Errorf("websocket to an unknown table: %v", err)
+	}
+	// One subscriber is the most; the second is refused until it leaves.
+	s, err := client.Open(context.Background(), wsURL(tb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(t, s, 2)
+	for _, url := range []string{wsURL(tb), sseURL(tb)} {
+		if _, err := client.Open(context.Background(), url, nil); err == nil || !strings.Contains(err.Error(), "503") ||
+			!strings.Contains(err.Error(), `too many subscribers (max_subscribers 1)`) {
+			t.Errorf("%s beyond max_subscribers: %v", url, err)
+		}
+	}
+	ts, err := client.Open(context.Background(), tcpURL(tb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := collect(t, ts, 1)[0]; m.Type != "error" || !strings.Contains(m.Error, "too many subscribers") {
+		t.Errorf("tcp beyond max_subscribers: %+v", m)
+	}
+	ts.Close()
+	s.Close()
+	waitFor(t, "the subscriber to leave", func() bool { return tb.Stats().Subscribers == 0 })
+	// TCP request lines.
+	for line, want := range map[string]string{
+		"nothing\n":          `unknown table "nothing"`,
+		"per_customer x\n":   `bad from "x"`,
+		"a b c\n":            "bad request",
+		"per_customer 999\n": "from is ahead",
+	} {
+		c, err := net.Dial("tcp", tb.TCPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.WriteString(c, line)
+		got, _ := bufio.NewReader(c).ReadBytes('\n')
+		c.Close()
+		m, err := client.Decode(got)
+		if err != nil || m.Type != "error" || !strings.Contains(m.Error, want) {
+			t.Errorf("tcp %q: %s, want an error with %q", line, got, want)
+		}
+	}
+}
+
+// Stopping the table sends each subscriber its last deltas and a final
+// progress message, then closes the connection cleanly.
+func TestGracefulStop(t *testing.T) {
+	for _, writers := range []int{1, 0} {
+		cfg := testConfig("g")
+		cfg.Progress = time.Hour // only the final progress
+		cfg.Writers = writers
+		tb, err := serve.NewTable(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tb.Serve("127.0.0.1:0", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		put(t, tb, 1, 1)
+		var streams []client.Stream
+		for _, url := range []string{wsURL(tb), sseURL(tb), tcpURL(tb)} {
+			s, err := client.Open(context.Background(), url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			collect(t, s, 2)
+			streams = append(streams, s)
+		}
+		put(t, tb, 2, 2)
+		if !tb.Stop(5 * time.Second) {
+			t.Fatal("stop did not end every subscriber in time")
+		}
+		for i, s := range streams {
+			ms := collect(t, s, 2)
+			if ms[0].Type != "delta" || ms[0].Seq != 2 || ms[1].Type != "progress" || ms[1].Seq != 2 {
+				t.Fatalf("writers %d stream %d: last messages %s %d, %s %d; want delta 2, progress 2",
+					writers, i, ms[0].Type, ms[0].Seq, ms[1].Type, ms[1].Seq)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := s.Next(ctx)
+			cancel()
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("writers %d stream %d: after the final progress: %v, want a clean end", writers, i, err)
+			}
+			s.Close()
+		}
+		if _, err := http.Get("http://" + tb.HTTPAddr() + "/tables"); err == nil {
+			t.Fatal("the address is still served after its last table stopped")
+		}
+	}
+}
