@@ -211,23 +211,24 @@
     g.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, edgesep: 20, marginx: 20, marginy: 20 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const c of plan.components) {
-      const w = Math.max(130, 9 * Math.max(c.name.length, c.type.length + 4) + 24);
+      const w = Math.max(200, 9 * Math.max(c.name.length, c.type.length + 4) + 24);
       g.setNode(c.name, { width: w, height: 62, comp: c });
     }
     for (const e of plan.edges) {
-      g.setEdge(e.from, e.to, { width: 200, height: 20, labelpos: "c", edge: e }, edgeId(e));
+      g.setEdge(e.from, e.to, { width: 210, height: 24, labelpos: "c", edge: e }, edgeId(e));
     }
     dagre.layout(g);
 
     const svg = $("#graph");
     svg.replaceChildren();
     const gg = g.graph();
-    svg.setAttribute("width", Math.ceil(gg.width));
-    svg.setAttribute("height", Math.ceil(gg.height));
+    // As wide as its box at most, scaled down to fit it.
     svg.setAttribute("viewBox", `0 0 ${Math.ceil(gg.width)} ${Math.ceil(gg.height)}`);
+    svg.setAttribute("width", "100%");
+    svg.style.maxWidth = Math.ceil(gg.width) + "px";
     const defs = el("defs", {}, svg);
     for (const gr of grades) {
-      const mk = el("marker", { id: "arrow-" + gr, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
+      const mk = el("marker", { id: "arrow-" + gr, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 10, markerHeight: 10, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, defs);
       el("path", { d: "M0,0 L10,5 L0,10 z", style: `fill: var(--${gr})` }, mk);
     }
     st.nodes.clear();
@@ -252,7 +253,8 @@
       const path = el("path", { d, "marker-end": "url(#arrow-none)" }, eg);
       const title = el("title", {}, eg);
       const bg = el("rect", { class: "label-bg", rx: 3 }, eg);
-      const text = el("text", { x: lab.x, y: lab.y + 4, "text-anchor": "middle" }, eg);
+      // The label sits just above the edge's middle.
+      const text = el("text", { x: lab.x, y: lab.y - 6, "text-anchor": "middle" }, eg);
       st.edges.set(id, { g: eg, path, title, bg, text, edge: e });
     }
 
