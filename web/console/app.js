@@ -82,7 +82,6 @@
   // ---- figures ----
 
   const grades = ["none", "ok", "low", "high"];
-  const worst = (a, b) => (grades.indexOf(a) >= grades.indexOf(b) ? a : b);
   // Flink's grades of a back-pressured share of time.
   const grade = (ratio) => (ratio <= 0.1 ? "ok" : ratio <= 0.5 ? "low" : "high");
 
@@ -137,9 +136,9 @@
 
   // A logical edge's figures: its rings' largest fill and batch, their
   // drops, and its grade: Flink's grade of its producer's back-pressured
-  // share (the most back-pressured instance), or the ring's own grade
-  // when that is worse (a drop edge that dropped is high). An edge whose
-  // producer has no figures is "none".
+  // share (its most back-pressured instance), high when a ring of a drop
+  // edge dropped in the interval. An edge whose producer has no figures
+  // is "none".
   function edgeFigures(m, e) {
     const f = { rings: 0, fill: 0, maxBatch: 0, dropped: 0, droppedPerSec: 0, capacity: e.capacity, grade: "none" };
     if (!m) return f;
@@ -154,7 +153,7 @@
       f.maxBatch = Math.max(f.maxBatch, r.max_batch);
       f.dropped += r.dropped_total;
       f.droppedPerSec += r.dropped_per_sec;
-      if (r.grade) f.grade = worst(f.grade, r.grade);
+      if (r.dropped_per_sec > 0) f.grade = "high";
     }
     return f;
   }
