@@ -124,8 +124,8 @@ sinks:
 // (web/console/console-test.mjs): a running pipeline's DAG is drawn with
 // its components' names, the edge into the stalled sink turns red,
 // clicking the sink opens its panel with charts, the healthy tenant has no
-// red edge; the page gets the server's token from the address. The
-// screenshot is saved in the test's temporary folder.
+// red edge; the page takes the server's token from the address, or asks
+// for it. The screenshot is saved in the test's temporary folder.
 func TestConsoleInChromium(t *testing.T) {
 	root := repoRoot(t)
 	for _, need := range []string{"web/node_modules/playwright-core", "web/console/node_modules"} {

@@ -2,9 +2,10 @@
 // person would: the tenant's pipeline is drawn with its components' names,
 // the edge into a stalled consumer turns red (grade high), clicking a
 // component opens its panel with charts, and a healthy tenant's edges are
-// graded but not red. Saves a screenshot of the stalled tenant with the
-// panel open. Prints one JSON line with what it saw; exits non-zero with
-// the reason when a check fails.
+// graded but not red; when the URL carries #token=…, the page opened
+// without it asks for the token. Saves a screenshot of the stalled tenant
+// with the panel open. Prints one JSON line with what it saw; exits
+// non-zero with the reason when a check fails.
 //
 //   node web/console/console-test.mjs URL SCREENSHOT [EXPECT]
 //
@@ -118,6 +119,20 @@ try {
     seen.healthy_grades = await page.$$eval("#graph g.edge", (gs) => Object.fromEntries(gs.map((g) => [g.dataset.edge, g.dataset.grade])));
     const red = Object.entries(seen.healthy_grades).filter(([, g]) => g === "high");
     if (red.length) throw new Error(`healthy tenant ${want.healthy} has red edges: ${JSON.stringify(seen.healthy_grades)}`);
+  }
+  // Without the token in the address, the page asks for it.
+  const token = new URLSearchParams(new URL(url).hash.slice(1)).get("token");
+  if (token) {
+    const p2 = await context.newPage();
+    let asked = "";
+    p2.on("dialog", (d) => { asked = d.message(); d.accept(token); });
+    const bare = new URL(url);
+    bare.hash = "";
+    await p2.goto(bare.toString());
+    await p2.waitForSelector(`nav button[data-tenant="${want.tenant}"]`, { timeout: 5000 });
+    if (!asked) throw new Error("the page showed the tenants without asking for the token");
+    seen.prompted = asked;
+    await p2.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));
   seen.total_s = since();
