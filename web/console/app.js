@@ -207,24 +207,27 @@
   // layout lays out the tenant's plan with dagre and draws it afresh.
   function layout(plan) {
     const g = new dagre.graphlib.Graph({ multigraph: true });
-    g.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, edgesep: 20, marginx: 20, marginy: 20 });
+    // Top to bottom: pipelines are long chains, and a page scrolls down.
+    g.setGraph({ rankdir: "TB", nodesep: 50, ranksep: 40, edgesep: 30, marginx: 20, marginy: 20 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const c of plan.components) {
       const w = Math.max(200, 9 * Math.max(c.name.length, c.type.length + 4) + 24);
       g.setNode(c.name, { width: w, height: 62, comp: c });
     }
     for (const e of plan.edges) {
-      g.setEdge(e.from, e.to, { width: 210, height: 24, labelpos: "c", edge: e }, edgeId(e));
+      g.setEdge(e.from, e.to, { width: 200, height: 16, labelpos: "r", labeloffset: 8, edge: e }, edgeId(e));
     }
     dagre.layout(g);
 
     const svg = $("#graph");
     svg.replaceChildren();
     const gg = g.graph();
-    // As wide as its box at most, scaled down to fit it.
+    // Scaled down to fit its box, but no further than stays readable:
+    // past that, the box scrolls.
     svg.setAttribute("viewBox", `0 0 ${Math.ceil(gg.width)} ${Math.ceil(gg.height)}`);
     svg.setAttribute("width", "100%");
     svg.style.maxWidth = Math.ceil(gg.width) + "px";
+    svg.style.minWidth = Math.ceil(gg.width * 0.8) + "px";
     const defs = el("defs", {}, svg);
     for (const gr of grades) {
       const mk = el("marker", { id: "arrow-" + gr, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 10, markerHeight: 10, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, defs);
@@ -252,8 +255,8 @@
       const path = el("path", { d, "marker-end": "url(#arrow-none)" }, eg);
       const title = el("title", {}, eg);
       const bg = el("rect", { class: "label-bg", rx: 3 }, eg);
-      // The label sits just above the edge's middle.
-      const text = el("text", { x: lab.x, y: lab.y - 6, "text-anchor": "middle" }, eg);
+      // The label sits beside the edge's middle, where dagre made room.
+      const text = el("text", { x: lab.x - lab.width / 2, y: lab.y + 4, "text-anchor": "start" }, eg);
       st.edges.set(id, { g: eg, path, title, bg, text, edge: e });
     }
 
@@ -420,7 +423,7 @@
           legend: { show: true },
           scales: { y: { range: (u, lo, hi) => [0, Math.max(hi, name === "time" ? 1000 : 1)] } },
           series: [{}].concat(spec.series.map(([label, stroke]) => ({ label, stroke, width: 1.5, spanGaps: false }))),
-          axes: [{}, { size: 50 }],
+          axes: [{}, { size: 56, values: (u, vals) => vals.map(fmtNum) }],
         }, data, box);
       } else {
         st.charts[name].setData(data);
