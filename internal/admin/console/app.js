@@ -287,7 +287,8 @@
   function paint(m) {
     for (const [name, n] of st.nodes) {
       const f = componentFigures(m, name);
-      const txt = f.actors ? `${fmtNum(f.in)}/s in · busy ${fmtPct(f.busy / 1000)} · bp ${fmtPct(f.bp / 1000)}` : "no figures";
+      const rate = n.comp.kind === "source" ? `${fmtNum(f.out)}/s out` : `${fmtNum(f.in)}/s in`;
+      const txt = f.actors ? `${rate} · busy ${fmtPct(f.busy / 1000)} · bp ${fmtPct(f.bp / 1000)}` : "no figures";
       n.stat.textContent = txt;
       n.g.setAttribute("aria-label", `${name} (${n.comp.kind} ${n.comp.type}): ${txt}`);
       n.g.setAttribute("data-grade", f.actors ? grade(f.bpMax) : "none");
