@@ -288,6 +288,18 @@ func TestBearerToken(t *testing.T) {
 	if code, _ := fx.do(t, "GET", "/healthz", ""); code != 200 {
 		t.Fatalf("healthz needs no token: %d", code)
 	}
+	// The console's files hold no figures: the page loads without the
+	// token and asks for it; what it reads needs it.
+	for _, p := range []string{"/", "/app.js", "/vendor.js"} {
+		if code, _ := fx.do(t, "GET", p, ""); code != 200 {
+			t.Fatalf("console file %s without token: %d", p, code)
+		}
+	}
+	for _, p := range []string{"/nope.js", "/debug/pprof/", "/api/history"} {
+		if code, _ := fx.do(t, "GET", p, ""); code != 401 {
+			t.Fatalf("%s without token: %d", p, code)
+		}
+	}
 	if code, _ := fx.do(t, "GET", "/readyz", ""); code != 503 {
 		t.Fatalf("readyz before SetReady: %d", code)
 	}

@@ -161,13 +161,14 @@ func (s *Server) Handler() http.Handler {
 }
 
 // auth requires the bearer token, when there is one, on everything but
-// the health checks.
+// the health checks and the console's own files, which hold no figures:
+// the console asks for the token and sends it with its API requests.
 func (s *Server) auth(next http.Handler) http.Handler {
 	if s.token == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || isConsoleFile(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
