@@ -80,18 +80,30 @@ var (
 )
 
 // Collector is the Prometheus collector of one snapshot: Describe lists
-// every family, Collect emits the snapshot's figures.
+// every family (the components' own, greenwave_component_*, as the
+// snapshot has them), Collect emits the snapshot's figures.
 type Collector struct {
 	Snap *metrics.Snapshot
 	// Took is how long reading the snapshot took.
 	Took time.Duration
+
+	once    sync.Once
+	figures *figureSet
 }
 
-// Describe implements prometheus.Collector.
+// components returns the snapshot's component families, built once.
+func (c *Collector) components() *figureSet {
+	c.once.Do(func() { c.figures = buildFigures(c.Snap) })
+	return c.figures
+}
+
+// Describe implements prometheus.Collector: the fixed families and the
+// snapshot's component families.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range allDescs {
 		ch <- d
 	}
+	c.components().describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -160,6 +172,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(dWorkerSpins, float64(w.Spins), id)
 		counter(dWorkerYields, float64(w.Yields), id)
 	}
+	c.components().collect(ch)
 	p := s.Process
 	counter(dProcCtx, float64(p.VoluntaryCtxSwitches), "voluntary")
 	counter(dProcCtx, float64(p.InvoluntaryCtxSwitches), "involuntary")

@@ -141,3 +141,34 @@ func field(t *testing.T, s *event.Schema, e *event.Event, name string) event.Val
 	}
 	return e.Get(slot)
 }
+
+// figureValues reads f's figures by name, with the label values after a
+// "|" ("http_source_responses_total|202"), failing t on an invalid one.
+func figureValues(t *testing.T, figs []component.Figure) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, f := range figs {
+		if err := component.CheckFigure(f); err != nil {
+			t.Error(err)
+		}
+		k := f.Name
+		for _, l := range f.Labels {
+			k += "|" + l.Value
+		}
+		if _, dup := out[k]; dup {
+			t.Errorf("figure %s twice", k)
+		}
+		out[k] = f.Value
+	}
+	return out
+}
+
+// wantFigures fails t for each figure of want that got lacks or differs.
+func wantFigures(t *testing.T, got, want map[string]float64) {
+	t.Helper()
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("figure %s = %v (present %v), want %v", k, g, ok, v)
+		}
+	}
+}

@@ -138,6 +138,24 @@ sinks:
 	if s := tn.Stats(); s.In != clients*each+1 || s.Out != clients*each {
 		t.Fatalf("in %d out %d", s.In, s.Out)
 	}
+	// The source's and the reply sink's own figures.
+	figs := map[string]float64{}
+	for _, cf := range tn.Stats().Figures {
+		for _, f := range cf.Figures {
+			k := cf.Name + " " + f.Name
+			for _, l := range f.Labels {
+				k += "|" + l.Value
+			}
+			figs[k] = f.Value
+		}
+	}
+	for k, v := range map[string]float64{"out reply_sink_delivered_rows_total": clients * each, "out reply_sink_unmatched_rows_total": 0,
+		"in http_source_responses_total|200": clients * each, "in http_source_responses_total|504": 1,
+		"in http_source_reply_timeouts_total": 1, "in http_source_accepted_events_total": clients*each + 1} {
+		if g, ok := figs[k]; !ok || g != v {
+			t.Errorf("figure %s = %v (present %v), want %v", k, g, ok, v)
+		}
+	}
 }
 
 // TestHTTPFullPipelineLosesNothingAccepted: a sink that writes into a pipe

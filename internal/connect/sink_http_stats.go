@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync/atomic"
 
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/dispatch"
 )
 
@@ -79,4 +80,29 @@ func (s *httpSink) Report() any {
 		r.Dispatch = s.d.Stats()
 	}
 	return r
+}
+
+// AppendFigures appends the sink's figures (component.Figure), named
+// http_sink_*, then its dispatcher's (dispatch_*).
+func (r HTTPSinkStats) AppendFigures(dst []component.Figure) []component.Figure {
+	c := component.CounterOf
+	dst = append(dst,
+		c("http_sink_batches_total", "Batches sealed.", float64(r.Batches)),
+		c("http_sink_batched_events_total", "Events in the batches sealed.", float64(r.Events)),
+		c("http_sink_delivered_events_total", "Events delivered (answered 2xx).", float64(r.Delivered)),
+		c("http_sink_attempts_total", "Requests sent, retries included.", float64(r.Attempts)),
+		c("http_sink_retries_total", "Retries scheduled.", float64(r.Retries)),
+		c("http_sink_given_up_batches_total", "Batches given up after their last attempt.", float64(r.GaveUp)),
+		c("http_sink_dead_lettered_events_total", "Events written to the dead-letter file.", float64(r.DeadLettered)),
+		c("http_sink_oversize_events_total", "Events alone above batch.max_bytes.", float64(r.Oversize)),
+	)
+	for _, a := range [...]struct {
+		class string
+		n     uint64
+	}{{"2xx", r.OK}, {"429", r.Status429}, {"503", r.Status503}, {"5xx", r.Status5xx}, {"other_status", r.Status4xx},
+		{"timeout", r.Timeouts}, {"closed", r.Closed}, {"error", r.Other}} {
+		dst = append(dst, c("http_sink_answers_total", "Attempts by how they ended: the answer's status class, or no answer (timeout, closed connection, other error).",
+			float64(a.n), "class", a.class))
+	}
+	return r.Dispatch.AppendFigures(dst)
 }

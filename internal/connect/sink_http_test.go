@@ -478,6 +478,10 @@ func TestHTTPSinkAtLeastOnce(t *testing.T) {
 	if st.Delivered != total || st.Retries == 0 || st.Status503 == 0 || st.Closed == 0 || st.Timeouts == 0 {
 		t.Fatalf("stats %+v", st)
 	}
+	wantFigures(t, figureValues(t, st.AppendFigures(nil)), map[string]float64{"http_sink_delivered_events_total": float64(total),
+		"http_sink_retries_total": float64(st.Retries), "http_sink_answers_total|503": float64(st.Status503),
+		"http_sink_answers_total|closed": float64(st.Closed), "http_sink_answers_total|timeout": float64(st.Timeouts),
+		"dispatch_in_flight_max_requests": float64(st.Dispatch.MaxInFlightSeen), "dispatch_info|direct": 1})
 }
 
 // TestHTTPSinkTLSAndToken: https with a CA file, and a bearer token read

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"slices"
+	"sync/atomic"
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/diag"
@@ -34,7 +35,9 @@ type replySink struct {
 	lf    lineFormat
 	table *replyTable // the last table used, for the next event's lookup
 
-	delivered, unmatched uint64
+	// delivered and unmatched count rows, added once per batch by the
+	// sink's actor and read by AppendFigures from any goroutine.
+	delivered, unmatched atomic.Uint64
 }
 
 func newReplySink(ctx *component.Context) (*component.Instance, error) {
@@ -74,6 +77,15 @@ func newReplySink(ctx *component.Context) (*component.Instance, error) {
 
 // Process hands each event's row to its request.
 func (s *replySink) Process(_ int, in []event.Event, _ *component.Output) error {
+	var delivered, unmatched uint64
+	defer func() {
+		if delivered > 0 {
+			s.delivered.Add(delivered)
+		}
+		if unmatched > 0 {
+			s.unmatched.Add(unmatched)
+		}
+	}()
 	for i := range in {
 		e := &in[i]
 		slot, ok := s.slots[e.Schema]
@@ -82,14 +94,14 @@ func (s *replySink) Process(_ int, in []event.Event, _ *component.Output) error 
 		}
 		v := e.Get(slot)
 		if !ok || v.Kind != event.Int {
-			s.unmatched++
+			unmatched++
 			continue
 		}
 		rid := int64(v.N)
 		t := s.table
 		if t == nil || t.id != uint64(rid)>>replySeqBits {
 			if t = lookupReplyTable(rid); t == nil {
-				s.unmatched++
+				unmatched++
 				continue
 			}
 			s.table = t
@@ -99,9 +111,9 @@ func (s *replySink) Process(_ int, in []event.Event, _ *component.Output) error 
 			return err
 		}
 		if t.deliver(rid, body) {
-			s.delivered++
+			delivered++
 		} else {
-			s.unmatched++
+			unmatched++
 		}
 	}
 	return nil
@@ -125,3 +137,12 @@ func (s *replySink) slotOf(id uint32) (int, bool) {
 }
 
 func (s *replySink) Flush(*component.Output) error { return nil }
+
+// AppendFigures appends the sink's figures (component.Figure), named
+// reply_sink_*. Safe from any goroutine.
+func (s *replySink) AppendFigures(dst []component.Figure) []component.Figure {
+	return append(dst,
+		component.CounterOf("reply_sink_delivered_rows_total", "Rows handed to their waiting request.", float64(s.delivered.Load())),
+		component.CounterOf("reply_sink_unmatched_rows_total", "Rows whose request was not waiting (answered already, or no request id).", float64(s.unmatched.Load())),
+	)
+}

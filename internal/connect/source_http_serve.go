@@ -8,11 +8,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 	"github.com/greenwave/greenwave/internal/inbox"
 )
@@ -407,4 +409,31 @@ func contentFormat(ct string) (bodyFormat, error) {
 		return bodyJSON, nil
 	}
 	return 0, fmt.Errorf("content type %q is not supported: send application/x-ndjson, text/plain (JSON lines) or application/json", mt)
+}
+
+// AppendFigures appends the source's figures (component.Figure), named
+// http_source_*, then its queue's (inbox_*). Safe from any goroutine.
+func (s *httpSource) AppendFigures(dst []component.Figure) []component.Figure {
+	return s.Stats().AppendFigures(dst)
+}
+
+// AppendFigures appends the figures of st (see httpSource.AppendFigures).
+func (st HTTPStats) AppendFigures(dst []component.Figure) []component.Figure {
+	c := component.CounterOf
+	codes := make([]int, 0, len(st.Responses))
+	for code := range st.Responses {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		dst = append(dst, c("http_source_responses_total", "Requests answered, by status code.", float64(st.Responses[code]), "status", strconv.Itoa(code)))
+	}
+	dst = append(dst,
+		c("http_source_accepted_events_total", "Events put into the source's queue.", float64(st.Accepted)),
+		c("http_source_rejected_events_total", "Bad records (answered with the record's error).", float64(st.Rejected)),
+		c("http_source_refused_events_total", "Good records not accepted (answered 503: queue full past the timeout, or the source stopping).", float64(st.Refused)),
+		c("http_source_reply_timeouts_total", "request_reply requests answered 504.", float64(st.ReplyTimeouts)),
+		c("http_source_connection_waits_total", "Connections that waited for max_connections.", float64(st.ConnWaits)),
+	)
+	return st.Queue.AppendFigures(dst)
 }

@@ -169,6 +169,8 @@ func TestHTTPAcceptsLinesAndReportsBadOnes(t *testing.T) {
 	if s := th.src.Stats(); s.Accepted != 2 || s.Rejected != 3 || s.Responses[202] != 1 {
 		t.Fatalf("stats %+v", s)
 	}
+	wantFigures(t, figureValues(t, th.src.AppendFigures(nil)), map[string]float64{"http_source_accepted_events_total": 2,
+		"http_source_rejected_events_total": 3, "http_source_responses_total|202": 1, "inbox_accepted_events_total": 2})
 }
 
 func TestHTTPJSONBodies(t *testing.T) {

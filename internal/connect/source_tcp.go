@@ -356,3 +356,17 @@ func (s *tcpSource) Stats() TCPStats {
 	}
 	return st
 }
+
+// AppendFigures appends the source's figures (component.Figure), named
+// tcp_source_*, then its queue's (inbox_*). Safe from any goroutine.
+func (s *tcpSource) AppendFigures(dst []component.Figure) []component.Figure {
+	st := s.Stats()
+	c := component.CounterOf
+	dst = append(dst,
+		c("tcp_source_accepted_events_total", "Events accepted, dead letters included.", float64(st.Accepted)),
+		c("tcp_source_rejected_events_total", "Bad lines.", float64(st.Rejected)),
+		c("tcp_source_connections_total", "Connections accepted.", float64(st.Connections)),
+		c("tcp_source_connection_waits_total", "Connections that waited for max_connections.", float64(st.ConnWaits)),
+	)
+	return st.Queue.AppendFigures(dst)
+}

@@ -84,6 +84,8 @@ func TestTCPAcksEveryLineInOrder(t *testing.T) {
 	if s := src.Stats(); s.Accepted != 2 || s.Rejected != 1 || s.Connections != 1 {
 		t.Fatalf("stats %+v", s)
 	}
+	wantFigures(t, figureValues(t, src.AppendFigures(nil)), map[string]float64{"tcp_source_accepted_events_total": 2,
+		"tcp_source_rejected_events_total": 1, "tcp_source_connections_total": 1, "inbox_accepted_events_total": 2})
 }
 
 // TestTCPBackpressure: while nobody takes events, the full queue stops the

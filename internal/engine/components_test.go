@@ -157,6 +157,11 @@ func (s *pushSource) Read(out *component.Output, max int) (component.ReadResult,
 }
 func (s *pushSource) Close() error { return nil }
 
+// AppendFigures reports the source's reads (component.Figurer).
+func (s *pushSource) AppendFigures(dst []component.Figure) []component.Figure {
+	return append(dst, component.CounterOf("test_reads_total", "Reads of the push source.", float64(s.reads.Load()), "kind", "push"))
+}
+
 // Stop (component.Stopper) makes the source finish once its queue is
 // empty, as end does.
 func (s *pushSource) Stop() {
@@ -218,8 +223,16 @@ func (s *asyncSink) Process(_ int, in []event.Event, _ *component.Output) error 
 }
 func (s *asyncSink) Flush(*component.Output) error { return nil }
 
-// Report reports the events acknowledged (component.Reporter).
-func (s *asyncSink) Report() any { return s.a.acked.Load() }
+// Report reports the events acknowledged (component.Reporter); the value
+// is a component.Figurer.
+func (s *asyncSink) Report() any { return ackReport(s.a.acked.Load()) }
+
+// ackReport is an async sink's report: the events acknowledged.
+type ackReport int64
+
+func (r ackReport) AppendFigures(dst []component.Figure) []component.Figure {
+	return append(dst, component.CounterOf("test_acked_events_total", "Events acknowledged.", float64(r)))
+}
 func (s *asyncSink) Close() error {
 	s.a.closed.Add(1)
 	s.a.closedWith.Store(s.a.inFlight.Load())

@@ -170,8 +170,14 @@ sinks:
 	}
 	p.end()
 	waitDone(t, tn, 5*time.Second)
-	if s := tn.Stats(); s.In != 40 || s.Out != 40 {
+	s := tn.Stats()
+	if s.In != 40 || s.Out != 40 {
 		t.Fatalf("in %d out %d, want 40 and 40", s.In, s.Out)
+	}
+	// The source is a component.Figurer: its figures reach the stats.
+	if fs := s.Figures; len(fs) != 1 || fs[0].Name != "in" || fs[0].Type != "push" || len(fs[0].Figures) != 1 ||
+		fs[0].Figures[0].Name != "test_reads_total" || fs[0].Figures[0].Value < 20 || fs[0].Figures[0].Labels[0].Value != "push" {
+		t.Fatalf("figures %+v, want the source's test_reads_total", fs)
 	}
 }
 
@@ -251,8 +257,14 @@ sinks:
 		}
 	}
 	// The sink's own figures (component.Reporter) reach the tenant's stats.
-	if rs := tn.Stats().Reports; len(rs) != 1 || rs[0].Name != "out" || rs[0].Value != int64(20000) {
+	st := tn.Stats()
+	if rs := st.Reports; len(rs) != 1 || rs[0].Name != "out" || rs[0].Value != ackReport(20000) {
 		t.Fatalf("reports %+v, want the sink's own count of 20000", rs)
+	}
+	// Its report is a component.Figurer: its figures reach them too.
+	if fs := st.Figures; len(fs) != 1 || fs[0].Name != "out" || fs[0].Component != "out" || fs[0].Type != "async" ||
+		len(fs[0].Figures) != 1 || fs[0].Figures[0].Name != "test_acked_events_total" || fs[0].Figures[0].Value != 20000 {
+		t.Fatalf("figures %+v, want the sink's test_acked_events_total of 20000", fs)
 	}
 }
 

@@ -266,6 +266,20 @@ type Stats struct {
 	// Reports holds what each operator implementing component.Reporter
 	// reports, in actor order.
 	Reports []Report
+	// Figures holds the figures of each source or operator instance that
+	// implements component.Figurer (or whose Report value does), in actor
+	// order.
+	Figures []ComponentFigures
+}
+
+// ComponentFigures is one component instance's own figures
+// (component.Figurer).
+type ComponentFigures struct {
+	// Name is the component's, with "#i" for instance i of a parallel
+	// one; Component the bare name, Type its type ("http").
+	Name, Component, Type string
+	Instance              int
+	Figures               []component.Figure
 }
 
 // Report is one operator instance's own figures (component.Reporter).
@@ -372,13 +386,20 @@ func (t *Tenant) stats(precise bool) Stats {
 			as.InFlight += st.inflight.Load()
 			as.Acked += st.acked.Load()
 		}
+		if f, ok := a.src.(component.Figurer); ok {
+			s.Figures = append(s.Figures, a.figures(a.p.Head(), f))
+		}
 		for _, st := range a.stages {
+			f, _ := st.op.(component.Figurer)
 			if r, ok := st.op.(component.Reporter); ok {
-				name := st.node.Name()
-				if a.p.Parallelism > 1 {
-					name += "#" + itoa(a.p.Instance)
+				v := r.Report()
+				s.Reports = append(s.Reports, Report{Name: a.instanceName(st.node), Value: v})
+				if f == nil {
+					f, _ = v.(component.Figurer)
 				}
-				s.Reports = append(s.Reports, Report{Name: name, Value: r.Report()})
+			}
+			if f != nil {
+				s.Figures = append(s.Figures, a.figures(st.node, f))
 			}
 		}
 		s.Actors = append(s.Actors, as)
@@ -417,6 +438,20 @@ func (t *Tenant) stats(precise bool) Stats {
 	}
 	s.Memory = t.memory(&s.Operators)
 	return s
+}
+
+// instanceName is n's name, with "#i" for instance i of a parallel actor.
+func (a *actor) instanceName(n *plan.Node) string {
+	if a.p.Parallelism > 1 {
+		return n.Name() + "#" + itoa(a.p.Instance)
+	}
+	return n.Name()
+}
+
+// figures reads the figures of n's instance on a.
+func (a *actor) figures(n *plan.Node, f component.Figurer) ComponentFigures {
+	return ComponentFigures{Name: a.instanceName(n), Component: n.Name(), Type: n.Comp.Spec.Type,
+		Instance: a.p.Instance, Figures: f.AppendFigures(nil)}
 }
 
 // Latency merges the sinks' latency histograms (event creation to sink).

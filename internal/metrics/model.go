@@ -1,6 +1,10 @@
 package metrics
 
-import "time"
+import (
+	"time"
+
+	"github.com/greenwave/greenwave/internal/component"
+)
 
 // Snapshot is the whole tree at one moment. Figures named *Total or
 // *Seconds are cumulative since the start (of the process, the tenant, the
@@ -77,6 +81,47 @@ type Tenant struct {
 	Operators    []OperatorState   `json:"operators,omitempty"`
 	Actors       []Actor           `json:"actors"`
 	Edges        []Edge            `json:"edges"`
+	// Components are the figures components keep of their own (an http
+	// source's requests, a dispatcher's queue, a served table's
+	// subscribers), per instance.
+	Components []Component `json:"components,omitempty"`
+}
+
+// Component is one component instance's own figures (component.Figurer):
+// counters cumulative since it started, gauges as they are now.
+type Component struct {
+	// Name is the component's with "#i" for instance i of a parallel one
+	// (what the Prometheus label component says); Component is the bare
+	// name and Type the component's type ("http", "serve").
+	Name      string             `json:"name"`
+	Component string             `json:"component"`
+	Type      string             `json:"type"`
+	Instance  int                `json:"instance"`
+	Figures   []component.Figure `json:"figures"`
+}
+
+// Figure returns the value of c's figure named name whose labels include
+// the given name, value pairs, and whether there is one.
+func (c *Component) Figure(name string, labels ...string) (float64, bool) {
+next:
+	for _, f := range c.Figures {
+		if f.Name != name {
+			continue
+		}
+		for i := 0; i+1 < len(labels); i += 2 {
+			found := false
+			for _, l := range f.Labels {
+				if l.Name == labels[i] && l.Value == labels[i+1] {
+					found = true
+				}
+			}
+			if !found {
+				continue next
+			}
+		}
+		return f.Value, true
+	}
+	return 0, false
 }
 
 // Memory is what a tenant holds.
@@ -222,6 +267,17 @@ type Edge struct {
 	DroppedPerSec   float64 `json:"dropped_per_sec"`
 	PublishedPerSec float64 `json:"published_per_sec"`
 	Grade           string  `json:"grade"`
+}
+
+// Component returns the instance of t's components named name ("out",
+// "out#1"), or nil.
+func (t *Tenant) Component(name string) *Component {
+	for i := range t.Components {
+		if t.Components[i].Name == name {
+			return &t.Components[i]
+		}
+	}
+	return nil
 }
 
 // Tenant returns the tenant named id in s, or nil.

@@ -169,6 +169,10 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 		out.Operators = append(out.Operators, OperatorState{Name: o.Name, Keys: o.Keys, MaxKeys: o.MaxKeys,
 			Bytes: o.Bytes, MaxBytes: o.MaxBytes, Evicted: o.Evicted, Expired: o.Expired})
 	}
+	for _, cf := range st.Figures {
+		out.Components = append(out.Components, Component{Name: cf.Name, Component: cf.Component, Type: cf.Type,
+			Instance: cf.Instance, Figures: cf.Figures})
+	}
 	pl := t.Plan
 	var srcIn, sinkIn float64
 	for i, as := range st.Actors {

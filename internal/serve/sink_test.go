@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/greenwave/greenwave/internal/builtin"
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
 	"github.com/greenwave/greenwave/internal/serve"
 	"github.com/greenwave/greenwave/internal/spec"
@@ -75,6 +76,29 @@ sinks:
 	}
 	var mem engine.MemoryStats
 	waitFor(t, "the table in the tenant's memory", func() bool { mem = tn.Stats().Memory; return mem.StateKeys >= 100 })
+	// The sinks' own figures (component.Figurer) reach the tenant's stats.
+	waitFor(t, "the tables' figures", func() bool {
+		rows := map[string]float64{}
+		for _, cf := range tn.Stats().Figures {
+			for _, f := range cf.Figures {
+				if err := component.CheckFigure(f); err != nil {
+					t.Fatal(err)
+				}
+				switch f.Name {
+				case "serve_rows":
+					rows[cf.Name] = f.Value
+				case "serve_subscriber_lag_deltas":
+					if cf.Name != "counts" || f.Labels[0].Name != "subscriber" || f.Labels[1].Value != "websocket" {
+						t.Fatalf("%s: %+v", cf.Name, f)
+					}
+					rows["lag"]++
+				case "serve_subscribers":
+					rows[cf.Name+" subscribers"] = f.Value
+				}
+			}
+		}
+		return rows["counts"] == 50 && rows["totals"] == 50 && rows["counts subscribers"] == 1 && rows["lag"] == 1 && rows["totals subscribers"] == 0
+	})
 	tn.Stop()
 	if err := tn.Wait(); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,52 @@
+package serve
+
+import (
+	"strconv"
+
+	"github.com/greenwave/greenwave/internal/component"
+)
+
+// AppendFigures appends the table's figures (component.Figure), named
+// serve_*: deltas, rows and their bytes, the window of recent deltas,
+// subscribers and what they were sent, dropped, resynced and
+// disconnected, the largest lag, and per subscriber its lag and queue
+// (labelled with its id and transport).
+func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
+	g, c := component.GaugeOf, component.CounterOf
+	dst = append(dst,
+		c("serve_deltas_total", "Changes sequenced into the table.", float64(s.Deltas)),
+		g("serve_rows", "Rows the table holds.", float64(s.Rows)),
+		g("serve_row_bytes", "Bytes the table's rows take.", float64(s.Bytes)),
+		c("serve_rows_evicted_total", "Rows removed at max_rows or max_state (when_state_full: evict_oldest).", float64(s.Evicted)),
+		c("serve_rows_expired_total", "Rows removed by their ttl.", float64(s.Expired)),
+		g("serve_retained_deltas", "Recent deltas kept for subscribers that catch up.", float64(s.Retained)),
+		g("serve_retained_bytes", "Bytes of the recent deltas kept.", float64(s.RetainedBytes)),
+		c("serve_window_evicted_deltas_total", "Deltas pushed out of the window of recent deltas.", float64(s.WindowEvicted)),
+		g("serve_subscribers", "Subscribers now.", float64(s.Subscribers)),
+		c("serve_subscriptions_total", "Subscriptions since the table started.", float64(s.Subscribed)),
+		c("serve_resyncs_total", "Snapshots sent again to subscribers that fell behind the window.", float64(s.Resyncs)),
+		c("serve_disconnects_total", "Subscribers disconnected for being slow (when_slow: disconnect) or failing a write.", float64(s.Disconnects)),
+		c("serve_dropped_deltas_total", "Deltas subscribers did not get one by one (replaced by a resync).", float64(s.Drops)),
+		c("serve_messages_total", "Messages written to subscribers.", float64(s.Messages)),
+		c("serve_written_bytes_total", "Bytes written to subscribers.", float64(s.BytesWritten)),
+		g("serve_max_lag_deltas", "The most deltas a subscriber is behind the table's head.", float64(s.MaxLag)),
+	)
+	for _, sub := range s.Subs {
+		id := strconv.FormatUint(sub.ID, 10)
+		dst = append(dst,
+			g("serve_subscriber_lag_deltas", "Deltas the subscriber is behind the table's head.", float64(sub.Lag), "subscriber", id, "transport", sub.Transport),
+			g("serve_subscriber_queued_bytes", "Bytes queued for the subscriber.", float64(sub.QueuedBytes), "subscriber", id, "transport", sub.Transport),
+		)
+	}
+	return dst
+}
+
+// AppendFigures appends the sink's table's figures (component.Figurer).
+// Safe from any goroutine; it takes the table's mutex and each
+// subscriber's once, briefly (see Table.Stats).
+func (s *sink) AppendFigures(dst []component.Figure) []component.Figure {
+	if s.t == nil {
+		return dst
+	}
+	return s.t.Stats().AppendFigures(dst)
+}
