@@ -283,6 +283,24 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// AppendValue appends the encoding of v to b: its kind byte followed by
+// nothing (null), a varint (bool, int, time), 8 bytes (float) or a
+// length-prefixed string. It is the value encoding of a Set's state, shared
+// by the operators that checkpoint event values beside their Sets.
+func AppendValue(b []byte, v event.Value) []byte { return appendValue(b, v) }
+
+// ReadValue decodes a value AppendValue encoded at the start of src and
+// returns it with the rest of src. The value's string is a copy: it does not
+// retain src. Truncated or malformed input is an error.
+func ReadValue(src []byte) (event.Value, []byte, error) {
+	d := decoder{b: src}
+	v := d.value()
+	if d.err != nil {
+		return event.Value{}, nil, d.err
+	}
+	return v, d.b, nil
+}
+
 func appendValue(b []byte, v event.Value) []byte {
 	b = append(b, byte(v.Kind))
 	switch v.Kind {

@@ -2,9 +2,12 @@ package agg
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/greenwave/greenwave/internal/event"
 )
 
 // TestMarshalRoundTrip: a decoded Set gives the same results as the one
@@ -113,5 +116,47 @@ func TestDecoderRejectsBadBodies(t *testing.T) {
 	d = &decoder{b: []byte{9}}
 	if d.value(); d.err == nil {
 		t.Error("bad value kind accepted")
+	}
+}
+
+// TestValueCodec: AppendValue and ReadValue round-trip every kind, one
+// value after another, and refuse truncated or unknown encodings.
+func TestValueCodec(t *testing.T) {
+	vals := []event.Value{{}, event.BoolValue(true), event.BoolValue(false), event.IntValue(-5), event.IntValue(math.MaxInt64),
+		event.FloatValue(-0.25), event.FloatValue(math.Inf(1)), event.StringValue(""), event.StringValue("héllo"),
+		event.TimeValue(1_700_000_000_000_000_000)}
+	var b []byte
+	for _, v := range vals {
+		b = AppendValue(b, v)
+	}
+	rest := b
+	for i, want := range vals {
+		got, r, err := ReadValue(rest)
+		if err != nil || got != want {
+			t.Fatalf("value %d: %v (%v), want %v", i, got, err, want)
+		}
+		rest = r
+	}
+	if len(rest) != 0 {
+		t.Fatalf("%d bytes left", len(rest))
+	}
+	for _, bad := range [][]byte{nil, {byte(event.Int)}, {byte(event.Float), 1, 2}, {byte(event.String), 5, 'a'}, {42}} {
+		if _, _, err := ReadValue(bad); err == nil {
+			t.Errorf("%x: no error", bad)
+		}
+	}
+}
+
+// TestFingerprint: layouts of the same state shape share a fingerprint
+// (whatever their names and arithmetic), others do not.
+func TestFingerprint(t *testing.T) {
+	a := mustLayout(t, "sum(bitrate_kbps)", "percentile(startup_ms, 0.5)")
+	b := mustLayout(t, "avg(bitrate_kbps)", "percentile(startup_ms, 0.9) * 2")
+	c := mustLayout(t, "sum(buffering_ms)", "percentile(startup_ms, 0.5)")
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Error("layouts of one state shape have different fingerprints")
+	}
+	if a.Fingerprint() == c.Fingerprint() {
+		t.Error("layouts over different fields share a fingerprint")
 	}
 }
