@@ -204,7 +204,7 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 	w := &window{
 		conf: conf, keySlots: keySlots, schema: schema.ID, width: schema.Width(),
 		layout: agg.NewLayout(specs), wm: event.MinWatermark,
-		panes: map[int64]*pane{}, sessIndex: map[uint64][]int32{}, cleanup: map[int]bool{},
+		panes: map[int64]*pane{}, sessIndex: map[uint64][]int32{},
 	}
 	w.pool = agg.NewPool(w.layout, 1024)
 	w.sizeEntries()
@@ -242,7 +242,10 @@ type window struct {
 	sessKeys  []sessionKey
 	due       sessionHeap
 	fired     []firedSession
-	cleanup   map[int]bool
+	// cleanup lists the keys whose timers fired, in the order they fell
+	// due (each once: a key's timer is reset when it fires), so that every
+	// run frees and reuses key slots alike.
+	cleanup []int
 
 	results []event.Value // scratch for Result
 	order   []int         // scratch for sorting groups by key

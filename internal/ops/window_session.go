@@ -193,7 +193,7 @@ func (w *window) fireSessions(out *component.Output) {
 				w.fired = append(w.fired, firedSession{key: tm.key, start: s.start, end: s.end, set: s.set})
 			}
 		}
-		w.cleanup[tm.key] = true
+		w.cleanup = append(w.cleanup, tm.key)
 	}
 	slices.SortFunc(w.fired, func(a, b firedSession) int {
 		if a.end != b.end {
@@ -204,12 +204,12 @@ func (w *window) fireSessions(out *component.Output) {
 	for _, f := range w.fired {
 		w.emitRow(out, f.start, f.end, w.sessKeys[f.key].key, f.set)
 	}
-	for k := range w.cleanup {
+	for _, k := range w.cleanup {
 		if !w.freeLate(k) {
 			w.schedule(k)
 		}
 	}
-	clear(w.cleanup)
+	w.cleanup = w.cleanup[:0]
 }
 
 // freeLate frees key k's sessions whose lateness has passed, and the key
