@@ -215,6 +215,7 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 	if w.lim, err = stateConf(ctx.Options).limit(entry); err != nil {
 		return nil, err
 	}
+	w.desc = windowDesc(conf, processing, in, keySlots, w.layout)
 	if processing {
 		pw := &procWindow{window: w, now: clock(ctx)}
 		return &component.Instance{Operator: pw, Schema: schema, SideSchemas: []*event.Schema{in}}, nil
@@ -255,6 +256,8 @@ type window struct {
 	// a session key sessKeyBytes, each plus the key's strings.
 	lim                                 *stateLimit
 	entryBytes, sessBytes, sessKeyBytes int64
+
+	desc string // what its checkpoint must have been written by
 }
 
 // sizeEntries sets the bytes estimates of the window's entries: the Go
