@@ -21,6 +21,8 @@ import (
 //	per top_k:    n(uvarint) counters(uvarint), each value count(uvarint) err(uvarint)
 //	crc32c of all the above (4)
 //
+// AppendState writes the same without the header and the checksum.
+//
 // A value is its kind byte followed by nothing (null), a varint (bool, int,
 // time), 8 bytes (float) or a length-prefixed string.
 const (
@@ -44,7 +46,19 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 	b := append(dst, codecMagic...)
 	b = append(b, codecVersion)
 	b = binary.LittleEndian.AppendUint64(b, s.l.fingerprint)
-	b = binary.AppendUvarint(b, uint64(s.events))
+	b, err := s.AppendState(b)
+	if err != nil {
+		return dst, err
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], crcTable)), nil
+}
+
+// AppendState appends the state of s without the header and checksum of
+// AppendBinary: for callers that keep many Sets of one layout and check
+// the layout (Layout.Fingerprint) and the bytes' integrity once for all of
+// them. DecodeState reads it back; the encoding delimits itself.
+func (s *Set) AppendState(dst []byte) ([]byte, error) {
+	b := binary.AppendUvarint(dst, uint64(s.events))
 	for i := range s.stats {
 		b = s.stats[i].appendBinary(b)
 	}
@@ -55,7 +69,11 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 		at := len(b)
 		b = append(b, 0, 0, 0, 0)
 		if sk := s.quants[i].sk; sk != nil && !sk.IsEmpty() {
-			sk.Encode(&b, true)
+			// Only this block takes enc's address, so a Set without
+			// percentiles encodes without allocating.
+			enc := b
+			sk.Encode(&enc, true)
+			b = enc
 		}
 		binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
@@ -75,7 +93,7 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 			b = binary.AppendUvarint(b, uint64(c.err))
 		}
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], crcTable)), nil
+	return b, nil
 }
 
 // UnmarshalBinary replaces the state of s with an encoding made by
@@ -90,6 +108,21 @@ func (s *Set) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// DecodeState replaces the state of s with one AppendState encoded at the
+// start of src, by a Set of a layout with the same fingerprint, and returns
+// the rest of src. Malformed or truncated state is an error and leaves s
+// empty; state of another layout is not detected (the caller checks the
+// fingerprint). It does not retain src.
+func (s *Set) DecodeState(src []byte) ([]byte, error) {
+	s.Reset()
+	d := &decoder{b: src}
+	if err := s.decodeState(d); err != nil {
+		s.Reset()
+		return nil, err
+	}
+	return d.b, nil
 }
 
 func (s *Set) decode(data []byte) error {
@@ -108,6 +141,17 @@ func (s *Set) decode(data []byte) error {
 		return errFingerprint
 	}
 	d := &decoder{b: body[header:]}
+	if err := s.decodeState(d); err != nil {
+		return err
+	}
+	if len(d.b) > 0 {
+		d.fail("trailing bytes")
+	}
+	return d.err
+}
+
+// decodeState reads what AppendState wrote from d.
+func (s *Set) decodeState(d *decoder) error {
 	s.events = int64(d.uvarint())
 	for i := range s.stats {
 		s.stats[i].decode(d)
@@ -133,9 +177,6 @@ func (s *Set) decode(data []byte) error {
 	}
 	for i := range s.tops {
 		s.tops[i].decode(d)
-	}
-	if d.err == nil && len(d.b) > 0 {
-		d.fail("trailing bytes")
 	}
 	return d.err
 }

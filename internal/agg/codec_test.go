@@ -160,3 +160,65 @@ func TestFingerprint(t *testing.T) {
 		t.Error("layouts over different fields share a fingerprint")
 	}
 }
+
+// TestStateRoundTrip: AppendState without header or checksum delimits
+// itself: Sets encoded one after another decode in turn into Sets that
+// give the same results, and every truncation is an error that leaves the
+// Set empty.
+func TestStateRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	l := mustLayout(t, allFunctions...)
+	var b []byte
+	var srcs []*Set
+	for _, n := range []int{0, 1, 300, 3000} {
+		s := l.New()
+		s.AddBatch(randomEvents(rng, n))
+		var err error
+		if b, err = s.AppendState(b); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, s)
+	}
+	rest := b
+	for i, src := range srcs {
+		dst := l.New()
+		var err error
+		if rest, err = dst.DecodeState(rest); err != nil {
+			t.Fatalf("set %d: %v", i, err)
+		}
+		want, got := results(src), results(dst)
+		for j := range want {
+			if !same(got[j], want[j], 0) {
+				t.Errorf("set %d: %s: decoded %s, encoded %s", i, allFunctions[j], show(got[j]), show(want[j]))
+			}
+		}
+	}
+	if len(rest) != 0 {
+		t.Fatalf("%d bytes left", len(rest))
+	}
+	one, err := srcs[2].AppendState(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(one) {
+		s := l.New()
+		s.AddBatch(randomEvents(rng, 5))
+		if _, err := s.DecodeState(one[:n]); err == nil {
+			t.Fatalf("truncated to %d of %d bytes: no error", n, len(one))
+		}
+		if s.Count() != 0 {
+			t.Fatalf("truncated to %d: the Set is not empty after a failed decode", n)
+		}
+	}
+}
+
+// TestAppendStateDoesNotAllocate: encoding a Set without sketches into a
+// buffer with room allocates nothing.
+func TestAppendStateDoesNotAllocate(t *testing.T) {
+	s := mustLayout(t, "count()", "sum(bitrate_kbps)", "max(startup_ms)", "first(cdn)").New()
+	s.AddBatch(randomEvents(rand.New(rand.NewPCG(23, 24)), 100))
+	buf := make([]byte, 0, 1024)
+	if n := testing.AllocsPerRun(100, func() { _, _ = s.AppendState(buf[:0]) }); n != 0 {
+		t.Errorf("%v allocations per AppendState", n)
+	}
+}
