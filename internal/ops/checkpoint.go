@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/greenwave/greenwave/internal/agg"
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -24,8 +25,8 @@ import (
 // naming both, so a changed pipeline starts such an operator empty instead of
 // reading garbage; what it leaves out (output names, state limits, emit
 // periods, allowed lateness of windows) may change between runs. The body is
-// the operator's own (see its encodeState); values use agg's value encoding,
-// aggregate sets their own (agg.Set.AppendBinary), framed by their length.
+// the operator's own (see its appendState); values use agg's value
+// encoding, aggregate sets their state encoding (agg.Set.AppendState).
 //
 // Snapshot reads the state and changes nothing, so it may run between any
 // two batches; nothing on the per-event path does any work for it. Restore
@@ -46,6 +47,19 @@ var ErrStateMismatch = errors.New("the state belongs to another configuration")
 var ErrStateCorrupt = errors.New("the state is corrupt")
 
 var stateCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// The keyed operators, in every mode, are checkpointed.
+var (
+	_ component.Checkpointer = (*counter)(nil)
+	_ component.Checkpointer = (*aggregator)(nil)
+	_ component.Checkpointer = (*intervalEmitter)(nil)
+	_ component.Checkpointer = (*over)(nil)
+	_ component.Checkpointer = (*window)(nil)
+	_ component.Checkpointer = (*procWindow)(nil)
+	_ component.Checkpointer = (*windowJoin)(nil)
+	_ component.Checkpointer = (*intervalJoin)(nil)
+	_ component.Checkpointer = (*tableJoin)(nil)
+)
 
 // beginState appends the header of a blob of description desc to dst and
 // returns the result and where the blob starts.

@@ -10,8 +10,8 @@ import (
 )
 
 // The pieces of an operator's state body. Integers are varints (zig-zag for
-// signed ones), values use agg's value encoding, aggregate sets are framed
-// by a 4-byte length. Encoding appends to a caller's buffer and does not
+// signed ones), values use agg's value encoding, aggregate sets their
+// state encoding (which delimits itself). Encoding appends to a caller's buffer and does not
 // allocate beyond growing it.
 
 func appendVarint(b []byte, v int64) []byte   { return binary.AppendVarint(b, v) }
@@ -42,17 +42,10 @@ func appendEvent(b []byte, e *event.Event) []byte {
 	return appendValues(b, e.Fields)
 }
 
-// appendSet appends the encoding of s framed by its length.
-func appendSet(b []byte, s *agg.Set) ([]byte, error) {
-	at := len(b)
-	b = append(b, 0, 0, 0, 0)
-	b, err := s.AppendBinary(b)
-	if err != nil {
-		return b, err
-	}
-	binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
-	return b, nil
-}
+// appendSet appends the state of s (agg.Set.AppendState: the layout is
+// checked once, by the blob's description, and the blob's checksum covers
+// it).
+func appendSet(b []byte, s *agg.Set) ([]byte, error) { return s.AppendState(b) }
 
 // stateDecoder reads a state body. The first problem sticks in err (wrapping
 // ErrStateCorrupt) and makes every later read return zero values, so a
@@ -186,20 +179,15 @@ func (d *stateDecoder) event(e *event.Event) {
 	}
 }
 
-// set decodes a framed aggregate set into s.
+// set decodes the state of an aggregate set into s.
 func (d *stateDecoder) set(s *agg.Set) {
-	if len(d.b) < 4 {
-		d.fail("truncated")
+	if d.err != nil {
 		return
 	}
-	n := binary.LittleEndian.Uint32(d.b)
-	if uint64(n) > uint64(len(d.b)-4) {
-		d.fail("truncated aggregate state")
-		return
-	}
-	if err := s.UnmarshalBinary(d.b[4 : 4+n]); err != nil {
+	rest, err := s.DecodeState(d.b)
+	if err != nil {
 		d.fail("%v", err)
 		return
 	}
-	d.b = d.b[4+n:]
+	d.b = rest
 }

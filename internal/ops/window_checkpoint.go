@@ -118,9 +118,13 @@ func (w *window) decodePanes(d *stateDecoder) func() {
 		}
 		starts[i] = start
 		p := &pane{start: start, end: start + w.conf.size, fired: fired, index: newKeyTable(nk)}
-		p.groups = make([]paneGroup, d.count(nk+4))
+		p.groups = make([]paneGroup, d.count(nk+1))
+		slab := make([]event.Value, len(p.groups)*nk) // the keys, in one allocation
 		for j := range p.groups {
-			key := d.values(nk)
+			key := slab[j*nk : (j+1)*nk : (j+1)*nk]
+			for k := range key {
+				key[k] = d.value()
+			}
 			set := w.pool.Get()
 			d.set(set)
 			if d.err != nil {
@@ -225,7 +229,7 @@ func (w *window) decodeSessions(d *stateDecoder) func() {
 		}
 		sk.key = d.values(nk)
 		sk.timerAt = d.varint()
-		sk.sessions = make([]session, d.count(3+4))
+		sk.sessions = make([]session, d.count(3+1))
 		for j := range sk.sessions {
 			s := &sk.sessions[j]
 			s.start, s.end, s.fired = d.varint(), d.varint(), d.bool()
