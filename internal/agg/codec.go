@@ -160,13 +160,9 @@ func (s *Set) decodeState(d *decoder) error {
 		s.edges[i].decode(d)
 	}
 	for i := range s.quants {
-		q := &s.quants[i]
 		if frame := d.frame(); len(frame) > 0 && d.err == nil {
-			if q.sk == nil {
-				q.sk = newQuantileSketch()
-			}
-			if err := q.sk.DecodeAndMergeWith(frame); err != nil {
-				return fmt.Errorf("cannot decode percentile state: %w", err)
+			if err := s.quants[i].decode(frame); err != nil {
+				return err
 			}
 		}
 	}
@@ -260,12 +256,38 @@ func (ds *distinct) decode(d *decoder) error {
 		if d.err != nil {
 			return nil
 		}
+		// Sketches of another precision, or sparse ones, would not merge
+		// with this layout's: the library accepts them, so check here.
+		if len(frame) < 4 || frame[1] != DistinctPrecision || frame[3] != 0 {
+			d.fail("count_distinct sketch of another precision or form")
+			return nil
+		}
 		ds.toDense()
 		if err := ds.sk.UnmarshalBinary(frame); err != nil {
 			return fmt.Errorf("cannot decode count_distinct state: %w", err)
 		}
 	default:
 		d.fail("bad count_distinct mode")
+	}
+	return nil
+}
+
+// decode merges a DDSketch encoding into q's (empty) sketch. The library
+// panics on some malformed encodings (a bin index beyond its store's
+// range): that is reported as an error like any other, and the sketch,
+// whose state is then unknown, is dropped.
+func (q *quant) decode(frame []byte) (err error) {
+	if q.sk == nil {
+		q.sk = newQuantileSketch()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			q.sk = nil
+			err = fmt.Errorf("cannot decode percentile state: malformed sketch (%v)", r)
+		}
+	}()
+	if err := q.sk.DecodeAndMergeWith(frame); err != nil {
+		return fmt.Errorf("cannot decode percentile state: %w", err)
 	}
 	return nil
 }

@@ -1,11 +1,14 @@
 package agg
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/axiomhq/hyperloglog"
 
 	"github.com/greenwave/greenwave/internal/event"
 )
@@ -220,5 +223,45 @@ func TestAppendStateDoesNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 1024)
 	if n := testing.AllocsPerRun(100, func() { _, _ = s.AppendState(buf[:0]) }); n != 0 {
 		t.Errorf("%v allocations per AppendState", n)
+	}
+}
+
+// TestDecodeMalformedSketch: a DDSketch encoding the library panics on (a
+// bin index far beyond its store's range, found by FuzzRestore in
+// internal/ops) is an error, and the sketch is dropped.
+func TestDecodeMalformedSketch(t *testing.T) {
+	q := &quant{}
+	err := q.decode([]byte("\x050\x8a\xd7٧000"))
+	if err == nil || !strings.Contains(err.Error(), "malformed sketch") {
+		t.Fatalf("error %v, want a malformed sketch", err)
+	}
+	if q.sk != nil {
+		t.Fatal("the sketch of a failed decode is kept")
+	}
+	q.add(event.FloatValue(3))
+	if got := q.result(0.5); got.IsNull() {
+		t.Fatal("the quantile does not take values after a failed decode")
+	}
+}
+
+// TestDecodeForeignDistinctSketch: a HyperLogLog sketch of another
+// precision or in sparse form decodes in the library but would not merge
+// with this layout's sketches: it is refused.
+func TestDecodeForeignDistinctSketch(t *testing.T) {
+	l := mustLayout(t, "count_distinct(viewer_id)")
+	for _, sk := range []*hyperloglog.Sketch{hyperloglog.New16NoSparse(), hyperloglog.New14()} {
+		sk.InsertHash(42)
+		frame, err := sk.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := binary.AppendUvarint(nil, 1)
+		b = append(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(frame)))
+		b = append(b, frame...)
+		s := l.New()
+		if _, err := s.DecodeState(b); err == nil || !strings.Contains(err.Error(), "another precision or form") {
+			t.Errorf("error %v, want another precision or form", err)
+		}
 	}
 }
