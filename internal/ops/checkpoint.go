@@ -20,7 +20,8 @@ import (
 //
 // The description names what makes the state fit an operator: its type and
 // mode, its key fields and their kinds, its aggregate layout's fingerprint,
-// its window geometry or join bounds (see each operator's describe). Restore
+// its window geometry or join bounds (windowDesc, joinDesc, and the New of
+// count, aggregate and over build it). Restore
 // compares it with its own and refuses a blob of another configuration,
 // naming both, so a changed pipeline starts such an operator empty instead of
 // reading garbage; what it leaves out (output names, state limits, emit

@@ -555,6 +555,15 @@ func TestCheckpointRestoreOtherConfiguration(t *testing.T) {
 			if got, want := to.stats().Keys, from.stats().Keys; got != want || got == 0 {
 				t.Fatalf("restored %d keys, want %d", got, want)
 			}
+			// It runs on under its own options: with lower limits, new
+			// keys evict down to them.
+			lines := flat(to.play(genSteps(rand.New(rand.NewPCG(13, 14)), false, 60)), [][]string{to.finish()})
+			if to.failed {
+				t.Fatalf("the restored operator failed: %s", lines[len(lines)-1])
+			}
+			if limit, ok := x.to.opts["max_keys"].(int64); ok && to.stats().Keys > limit {
+				t.Fatalf("%d keys held, more than max_keys %d", to.stats().Keys, limit)
+			}
 		})
 	}
 }
@@ -625,10 +634,19 @@ func TestCheckpointRestoreCorrupt(t *testing.T) {
 				return r
 			}())
 
-			// Behind a valid checksum: every byte of the body altered in turn.
+			// Behind a valid checksum: bytes of the body altered one at a
+			// time, the first 48 (counts and lengths that shape the rest)
+			// and 80 others.
 			script := genSteps(rand.New(rand.NewPCG(9, 10)), c.join, 30)
 			head := len(blob) - len(bodyOf(t, src.inst.Operator, blob)) - 4
-			for i := head; i < len(blob)-4; i++ {
+			var at []int
+			for i := head; i < len(blob)-4 && i < head+48; i++ {
+				at = append(at, i)
+			}
+			for range 80 {
+				at = append(at, head+rng.IntN(len(blob)-4-head))
+			}
+			for _, i := range at {
 				altered := slices.Clone(blob)
 				altered[i] ^= byte(1 + rng.IntN(255))
 				runAltered(t, c, resealed(altered), script)
