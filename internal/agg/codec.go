@@ -21,6 +21,8 @@ import (
 //	per top_k:    n(uvarint) counters(uvarint), each value count(uvarint) err(uvarint)
 //	crc32c of all the above (4)
 //
+// AppendState writes the same without the header and the checksum.
+//
 // A value is its kind byte followed by nothing (null), a varint (bool, int,
 // time), 8 bytes (float) or a length-prefixed string.
 const (
@@ -44,7 +46,19 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 	b := append(dst, codecMagic...)
 	b = append(b, codecVersion)
 	b = binary.LittleEndian.AppendUint64(b, s.l.fingerprint)
-	b = binary.AppendUvarint(b, uint64(s.events))
+	b, err := s.AppendState(b)
+	if err != nil {
+		return dst, err
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], crcTable)), nil
+}
+
+// AppendState appends the state of s without the header and checksum of
+// AppendBinary: for callers that keep many Sets of one layout and check
+// the layout (Layout.Fingerprint) and the bytes' integrity once for all of
+// them. DecodeState reads it back; the encoding delimits itself.
+func (s *Set) AppendState(dst []byte) ([]byte, error) {
+	b := binary.AppendUvarint(dst, uint64(s.events))
 	for i := range s.stats {
 		b = s.stats[i].appendBinary(b)
 	}
@@ -55,7 +69,11 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 		at := len(b)
 		b = append(b, 0, 0, 0, 0)
 		if sk := s.quants[i].sk; sk != nil && !sk.IsEmpty() {
-			sk.Encode(&b, true)
+			// Only this block takes enc's address, so a Set without
+			// percentiles encodes without allocating.
+			enc := b
+			sk.Encode(&enc, true)
+			b = enc
 		}
 		binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
@@ -75,7 +93,7 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 			b = binary.AppendUvarint(b, uint64(c.err))
 		}
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], crcTable)), nil
+	return b, nil
 }
 
 // UnmarshalBinary replaces the state of s with an encoding made by
@@ -90,6 +108,21 @@ func (s *Set) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// DecodeState replaces the state of s with one AppendState encoded at the
+// start of src, by a Set of a layout with the same fingerprint, and returns
+// the rest of src. Malformed or truncated state is an error and leaves s
+// empty; state of another layout is not detected (the caller checks the
+// fingerprint). It does not retain src.
+func (s *Set) DecodeState(src []byte) ([]byte, error) {
+	s.Reset()
+	d := &decoder{b: src}
+	if err := s.decodeState(d); err != nil {
+		s.Reset()
+		return nil, err
+	}
+	return d.b, nil
 }
 
 func (s *Set) decode(data []byte) error {
@@ -108,6 +141,17 @@ func (s *Set) decode(data []byte) error {
 		return errFingerprint
 	}
 	d := &decoder{b: body[header:]}
+	if err := s.decodeState(d); err != nil {
+		return err
+	}
+	if len(d.b) > 0 {
+		d.fail("trailing bytes")
+	}
+	return d.err
+}
+
+// decodeState reads what AppendState wrote from d.
+func (s *Set) decodeState(d *decoder) error {
 	s.events = int64(d.uvarint())
 	for i := range s.stats {
 		s.stats[i].decode(d)
@@ -116,13 +160,9 @@ func (s *Set) decode(data []byte) error {
 		s.edges[i].decode(d)
 	}
 	for i := range s.quants {
-		q := &s.quants[i]
 		if frame := d.frame(); len(frame) > 0 && d.err == nil {
-			if q.sk == nil {
-				q.sk = newQuantileSketch()
-			}
-			if err := q.sk.DecodeAndMergeWith(frame); err != nil {
-				return fmt.Errorf("cannot decode percentile state: %w", err)
+			if err := s.quants[i].decode(frame); err != nil {
+				return err
 			}
 		}
 	}
@@ -133,9 +173,6 @@ func (s *Set) decode(data []byte) error {
 	}
 	for i := range s.tops {
 		s.tops[i].decode(d)
-	}
-	if d.err == nil && len(d.b) > 0 {
-		d.fail("trailing bytes")
 	}
 	return d.err
 }
@@ -219,12 +256,38 @@ func (ds *distinct) decode(d *decoder) error {
 		if d.err != nil {
 			return nil
 		}
+		// Sketches of another precision, or sparse ones, would not merge
+		// with this layout's: the library accepts them, so check here.
+		if len(frame) < 4 || frame[1] != DistinctPrecision || frame[3] != 0 {
+			d.fail("count_distinct sketch of another precision or form")
+			return nil
+		}
 		ds.toDense()
 		if err := ds.sk.UnmarshalBinary(frame); err != nil {
 			return fmt.Errorf("cannot decode count_distinct state: %w", err)
 		}
 	default:
 		d.fail("bad count_distinct mode")
+	}
+	return nil
+}
+
+// decode merges a DDSketch encoding into q's (empty) sketch. The library
+// panics on some malformed encodings (a bin index beyond its store's
+// range): that is reported as an error like any other, and the sketch,
+// whose state is then unknown, is dropped.
+func (q *quant) decode(frame []byte) (err error) {
+	if q.sk == nil {
+		q.sk = newQuantileSketch()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			q.sk = nil
+			err = fmt.Errorf("cannot decode percentile state: malformed sketch (%v)", r)
+		}
+	}()
+	if err := q.sk.DecodeAndMergeWith(frame); err != nil {
+		return fmt.Errorf("cannot decode percentile state: %w", err)
 	}
 	return nil
 }
@@ -281,6 +344,24 @@ func (t *topK) decode(d *decoder) {
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+// AppendValue appends the encoding of v to b: its kind byte followed by
+// nothing (null), a varint (bool, int, time), 8 bytes (float) or a
+// length-prefixed string. It is the value encoding of a Set's state, shared
+// by the operators that checkpoint event values beside their Sets.
+func AppendValue(b []byte, v event.Value) []byte { return appendValue(b, v) }
+
+// ReadValue decodes a value AppendValue encoded at the start of src and
+// returns it with the rest of src. The value's string is a copy: it does not
+// retain src. Truncated or malformed input is an error.
+func ReadValue(src []byte) (event.Value, []byte, error) {
+	d := decoder{b: src}
+	v := d.value()
+	if d.err != nil {
+		return event.Value{}, nil, d.err
+	}
+	return v, d.b, nil
 }
 
 func appendValue(b []byte, v event.Value) []byte {

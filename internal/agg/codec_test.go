@@ -1,10 +1,16 @@
 package agg
 
 import (
+	"encoding/binary"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/axiomhq/hyperloglog"
+
+	"github.com/greenwave/greenwave/internal/event"
 )
 
 // TestMarshalRoundTrip: a decoded Set gives the same results as the one
@@ -113,5 +119,149 @@ func TestDecoderRejectsBadBodies(t *testing.T) {
 	d = &decoder{b: []byte{9}}
 	if d.value(); d.err == nil {
 		t.Error("bad value kind accepted")
+	}
+}
+
+// TestValueCodec: AppendValue and ReadValue round-trip every kind, one
+// value after another, and refuse truncated or unknown encodings.
+func TestValueCodec(t *testing.T) {
+	vals := []event.Value{{}, event.BoolValue(true), event.BoolValue(false), event.IntValue(-5), event.IntValue(math.MaxInt64),
+		event.FloatValue(-0.25), event.FloatValue(math.Inf(1)), event.StringValue(""), event.StringValue("héllo"),
+		event.TimeValue(1_700_000_000_000_000_000)}
+	var b []byte
+	for _, v := range vals {
+		b = AppendValue(b, v)
+	}
+	rest := b
+	for i, want := range vals {
+		got, r, err := ReadValue(rest)
+		if err != nil || got != want {
+			t.Fatalf("value %d: %v (%v), want %v", i, got, err, want)
+		}
+		rest = r
+	}
+	if len(rest) != 0 {
+		t.Fatalf("%d bytes left", len(rest))
+	}
+	for _, bad := range [][]byte{nil, {byte(event.Int)}, {byte(event.Float), 1, 2}, {byte(event.String), 5, 'a'}, {42}} {
+		if _, _, err := ReadValue(bad); err == nil {
+			t.Errorf("%x: no error", bad)
+		}
+	}
+}
+
+// TestFingerprint: layouts of the same state shape share a fingerprint
+// (whatever their names and arithmetic), others do not.
+func TestFingerprint(t *testing.T) {
+	a := mustLayout(t, "sum(bitrate_kbps)", "percentile(startup_ms, 0.5)")
+	b := mustLayout(t, "avg(bitrate_kbps)", "percentile(startup_ms, 0.9) * 2")
+	c := mustLayout(t, "sum(buffering_ms)", "percentile(startup_ms, 0.5)")
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Error("layouts of one state shape have different fingerprints")
+	}
+	if a.Fingerprint() == c.Fingerprint() {
+		t.Error("layouts over different fields share a fingerprint")
+	}
+}
+
+// TestStateRoundTrip: AppendState without header or checksum delimits
+// itself: Sets encoded one after another decode in turn into Sets that
+// give the same results, and every truncation is an error that leaves the
+// Set empty.
+func TestStateRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	l := mustLayout(t, allFunctions...)
+	var b []byte
+	var srcs []*Set
+	for _, n := range []int{0, 1, 300, 3000} {
+		s := l.New()
+		s.AddBatch(randomEvents(rng, n))
+		var err error
+		if b, err = s.AppendState(b); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, s)
+	}
+	rest := b
+	for i, src := range srcs {
+		dst := l.New()
+		var err error
+		if rest, err = dst.DecodeState(rest); err != nil {
+			t.Fatalf("set %d: %v", i, err)
+		}
+		want, got := results(src), results(dst)
+		for j := range want {
+			if !same(got[j], want[j], 0) {
+				t.Errorf("set %d: %s: decoded %s, encoded %s", i, allFunctions[j], show(got[j]), show(want[j]))
+			}
+		}
+	}
+	if len(rest) != 0 {
+		t.Fatalf("%d bytes left", len(rest))
+	}
+	one, err := srcs[2].AppendState(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(one) {
+		s := l.New()
+		s.AddBatch(randomEvents(rng, 5))
+		if _, err := s.DecodeState(one[:n]); err == nil {
+			t.Fatalf("truncated to %d of %d bytes: no error", n, len(one))
+		}
+		if s.Count() != 0 {
+			t.Fatalf("truncated to %d: the Set is not empty after a failed decode", n)
+		}
+	}
+}
+
+// TestAppendStateDoesNotAllocate: encoding a Set without sketches into a
+// buffer with room allocates nothing.
+func TestAppendStateDoesNotAllocate(t *testing.T) {
+	s := mustLayout(t, "count()", "sum(bitrate_kbps)", "max(startup_ms)", "first(cdn)").New()
+	s.AddBatch(randomEvents(rand.New(rand.NewPCG(23, 24)), 100))
+	buf := make([]byte, 0, 1024)
+	if n := testing.AllocsPerRun(100, func() { _, _ = s.AppendState(buf[:0]) }); n != 0 {
+		t.Errorf("%v allocations per AppendState", n)
+	}
+}
+
+// TestDecodeMalformedSketch: a DDSketch encoding the library panics on (a
+// bin index far beyond its store's range, found by FuzzRestore in
+// internal/ops) is an error, and the sketch is dropped.
+func TestDecodeMalformedSketch(t *testing.T) {
+	q := &quant{}
+	err := q.decode([]byte("\x050\x8a\xd7٧000"))
+	if err == nil || !strings.Contains(err.Error(), "malformed sketch") {
+		t.Fatalf("error %v, want a malformed sketch", err)
+	}
+	if q.sk != nil {
+		t.Fatal("the sketch of a failed decode is kept")
+	}
+	q.add(event.FloatValue(3))
+	if got := q.result(0.5); got.IsNull() {
+		t.Fatal("the quantile does not take values after a failed decode")
+	}
+}
+
+// TestDecodeForeignDistinctSketch: a HyperLogLog sketch of another
+// precision or in sparse form decodes in the library but would not merge
+// with this layout's sketches: it is refused.
+func TestDecodeForeignDistinctSketch(t *testing.T) {
+	l := mustLayout(t, "count_distinct(viewer_id)")
+	for _, sk := range []*hyperloglog.Sketch{hyperloglog.New16NoSparse(), hyperloglog.New14()} {
+		sk.InsertHash(42)
+		frame, err := sk.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := binary.AppendUvarint(nil, 1)
+		b = append(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(frame)))
+		b = append(b, frame...)
+		s := l.New()
+		if _, err := s.DecodeState(b); err == nil || !strings.Contains(err.Error(), "another precision or form") {
+			t.Errorf("error %v, want another precision or form", err)
+		}
 	}
 }

@@ -86,6 +86,14 @@ func family[T interface{ fieldSlot() int }](states *[]T, fd field, fresh T) int 
 	return len(*states) - 1
 }
 
+// Fingerprint identifies the shape of the layout's state: the fields each
+// family of summaries reads, their kinds, top_k capacities and the sketch
+// parameters. Sets of layouts with equal fingerprints decode each other's
+// encodings (whatever the output names or the arithmetic over the calls);
+// an operator's checkpoint uses it to tell whether its state fits a
+// changed pipeline.
+func (l *Layout) Fingerprint() uint64 { return l.fingerprint }
+
 // Specs returns the specs in output order. The caller must not modify them.
 func (l *Layout) Specs() []*Spec { return l.specs }
 

@@ -64,6 +64,7 @@ func newAggregate(ctx *component.Context) (*component.Instance, error) {
 	}
 	a := &aggregator{keyedAggregates: kg, layout: agg.NewLayout(specs)}
 	a.update, a.interval = mode == emitUpdate, mode == emitInterval
+	a.desc = describe("aggregate").add("emit", mode).key(in, kg.keySlots).layout(a.layout).String()
 	// Per key beside the table: the set's pointer and the set.
 	if kg.keyState, err = newKeyState(ctx, &kg.table, 8+a.layout.MaxSetBytes()); err != nil {
 		return nil, err
@@ -182,6 +183,7 @@ type aggregator struct {
 	sets   []*agg.Set
 	// update and interval tell the emit mode (flush when neither).
 	update, interval bool
+	desc             string // what its checkpoint must have been written by
 }
 
 // Process adds each event to its key's set and, with emit update, appends

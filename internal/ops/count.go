@@ -119,6 +119,7 @@ func newCount(ctx *component.Context) (*component.Instance, error) {
 		return nil, err
 	}
 	c.update, c.interval = mode == emitUpdate, mode == emitInterval
+	c.desc = describe("count").add("emit", mode).key(in, keySlots).String()
 	c.dense = c.width == len(slots)
 	switch {
 	case len(keySlots) == 0:
@@ -153,7 +154,8 @@ type counter struct {
 	keyOut   []int
 	countOut int
 	table    countTable
-	keyState // the state limit and ttl over table
+	keyState        // the state limit and ttl over table
+	desc     string // what its checkpoint must have been written by
 }
 
 // keyShape selects how counter finds an event's group.

@@ -354,20 +354,7 @@ func (t *countTable) live() int { return len(t.groups) - len(t.free) }
 // and its recency; the operator's onRemove drops the rest, and the group
 // is reused by a later new key.
 func (t *countTable) remove(g int32) {
-	tag := t.groups[g].hash
-	if t.nk > 0 {
-		tag = 0
-		k := t.key(g)
-		if t.nk == 1 && k[0].Kind != event.String {
-			tag = k[0].N
-		} else if t.nk == 1 {
-			tag = maphash.String(t.seed, k[0].S)
-		} else {
-			for _, v := range k {
-				tag = t.mixTag(tag, v)
-			}
-		}
-	}
+	tag, _ := t.slotTag(g)
 	mask := uint64(len(t.slots) - 1)
 	i := t.home(tag)
 	for t.slots[i].g != g+1 {
@@ -393,6 +380,26 @@ func (t *countTable) remove(g int32) {
 	if t.onRemove != nil {
 		t.onRemove(g)
 	}
+}
+
+// slotTag returns the tag and slot kind of group g's key, as the lookups
+// that added it computed them.
+func (t *countTable) slotTag(g int32) (uint64, event.Kind) {
+	if t.nk == 0 {
+		return t.groups[g].hash, kindPartition
+	}
+	k := t.key(g)
+	if t.nk == 1 && k[0].Kind != event.String {
+		return k[0].N, k[0].Kind
+	}
+	if t.nk == 1 {
+		return maphash.String(t.seed, k[0].S), kindHashed
+	}
+	var tag uint64
+	for _, v := range k {
+		tag = t.mixTag(tag, v)
+	}
+	return tag, kindHashed
 }
 
 // deleteSlot empties slot i, moving back the later slots of its probe run

@@ -28,6 +28,20 @@
 // when one of them is asked for. Each keyed operator implements
 // component.StateReporter.
 //
+// Every keyed operator implements component.Checkpointer (checkpoint.go),
+// so its state survives restarts when the pipeline runs with a state
+// directory. Snapshot writes the whole state — keys and aggregate sets, open
+// windows and sessions with their timers, join rows and expiries, over's
+// rows and waiting events, the watermark, the recency order and the
+// eviction and expiry counters, emit: interval's changed keys and last emit —
+// as one versioned, checksummed blob that describes the configuration it
+// fits (type, key, aggregate layout, window geometry, join mode and
+// bounds). Restore installs it into a new instance, which then emits
+// exactly what the snapshotted one would have, or refuses a blob of another
+// configuration (ErrStateMismatch) or a corrupt one (ErrStateCorrupt) and
+// keeps the instance empty. Snapshot only reads; nothing on the per-event
+// path works for it.
+//
 // Operators are owned by one actor and called from one goroutine at a time;
 // StateStats is the one method safe to call from other goroutines.
 package ops

@@ -13,6 +13,7 @@ import (
 type changeTracker interface {
 	component.Operator
 	component.StateReporter
+	checkpointed
 	emitChanged(out *component.Output)
 	expire(now time.Time)
 }

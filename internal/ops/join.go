@@ -208,6 +208,7 @@ func newJoin(ctx *component.Context) (*component.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.desc = joinDesc(conf, b, ctx.Inputs)
 	var op component.Operator
 	var entry int64
 	switch conf.mode {
@@ -248,6 +249,8 @@ type joinBase struct {
 
 	// lim bounds the stored rows, whatever the mode.
 	lim *stateLimit
+
+	desc string // what its checkpoint must have been written by
 }
 
 // StateStats returns the join's state figures (component.StateReporter).

@@ -3,6 +3,7 @@ package ops
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"unsafe"
 
 	"github.com/greenwave/greenwave/internal/agg"
@@ -77,6 +78,7 @@ func newOver(ctx *component.Context) (*component.Instance, error) {
 	slices.Sort(o.refSlots)
 	o.scratch.Fields = make([]event.Value, width)
 	o.set = agg.NewLayout(specs).New()
+	o.desc = describe("over").add("rows", strconv.FormatInt(rows, 10)).key(in, kg.keySlots).layout(o.set.Layout()).String()
 	// Per key beside the table: its count and head, and its ring of times
 	// and values.
 	ring := 8 + o.rows*(8+int64(len(o.refSlots))*valueBytes)
@@ -107,8 +109,9 @@ type over struct {
 	// pending holds the events waiting for the watermark, in arrival order;
 	// their Fields arrays are reused.
 	pending []event.Event
-	n       int   // events in pending
-	wm      int64 // the last watermark
+	n       int    // events in pending
+	wm      int64  // the last watermark
+	desc    string // what its checkpoint must have been written by
 }
 
 // Process takes events at or behind the watermark at once, and keeps the

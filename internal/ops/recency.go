@@ -91,3 +91,22 @@ func (r *recency) compact() {
 	}
 	r.q, r.head = r.q[:n], 0
 }
+
+// appendOrder appends the number of ids held and each id with the time of
+// its last update, least recently updated first. Restoring them with update
+// in that order gives a recency that orders them alike.
+func (r *recency) appendOrder(b []byte) []byte {
+	b = appendUvarint(b, uint64(r.live))
+	n := 0
+	for _, x := range r.q[r.head:] {
+		if r.stamps[x.id] == x.seq {
+			b = appendUvarint(b, uint64(x.id))
+			b = appendVarint(b, x.at)
+			n++
+		}
+	}
+	if n != r.live {
+		panic("BUG: recency holds a different number of ids than its FIFO")
+	}
+	return b
+}

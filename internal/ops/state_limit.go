@@ -118,3 +118,23 @@ func formatSize(n int64) string {
 	}
 	return strconv.FormatInt(n, 10) + units[u]
 }
+
+// appendCounters appends the eviction and expiry counters, which continue
+// across a restore.
+func (s *stateLimit) appendCounters(b []byte) []byte {
+	return appendUvarint(appendUvarint(b, s.evicted), s.expired)
+}
+
+// decodeCounters reads what appendCounters wrote.
+func decodeCounters(d *stateDecoder) (evicted, expired uint64) {
+	return d.uvarint(), d.uvarint()
+}
+
+// restore sets the figures of a restored state (keys and bytes as the
+// operator counts them for what it restored) and publishes them. Restored
+// state is kept whole even when it is more than the limits allow (they may
+// have been lowered since it was saved): they apply to new entries.
+func (s *stateLimit) restore(keys, bytes int64, evicted, expired uint64) {
+	s.keys, s.bytes, s.evicted, s.expired = keys, bytes, evicted, expired
+	s.publish()
+}

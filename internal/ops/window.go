@@ -206,7 +206,7 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 	w := &window{
 		conf: conf, keySlots: keySlots, schema: schema.ID, width: schema.Width(),
 		layout: agg.NewLayout(specs), wm: event.MinWatermark,
-		panes: map[int64]*pane{}, sessIndex: map[uint64][]int32{}, cleanup: map[int]bool{},
+		panes: map[int64]*pane{}, sessIndex: map[uint64][]int32{},
 	}
 	w.pool = agg.NewPool(w.layout, 1024)
 	w.sizeEntries()
@@ -217,6 +217,7 @@ func newWindow(ctx *component.Context) (*component.Instance, error) {
 	if w.lim, err = stateConf(ctx.Options).limit(entry); err != nil {
 		return nil, err
 	}
+	w.desc = windowDesc(conf, processing, in, keySlots, w.layout)
 	if processing {
 		pw := &procWindow{window: w, now: clock(ctx)}
 		return &component.Instance{Operator: pw, Schema: schema, SideSchemas: []*event.Schema{in}}, nil
@@ -244,7 +245,10 @@ type window struct {
 	sessKeys  []sessionKey
 	due       sessionHeap
 	fired     []firedSession
-	cleanup   map[int]bool
+	// cleanup lists the keys whose timers fired, in the order they fell
+	// due (each once: a key's timer is reset when it fires), so that every
+	// run frees and reuses key slots alike.
+	cleanup []int
 
 	results []event.Value // scratch for Result
 	order   []int         // scratch for sorting groups by key
@@ -254,6 +258,8 @@ type window struct {
 	// a session key sessKeyBytes, each plus the key's strings.
 	lim                                 *stateLimit
 	entryBytes, sessBytes, sessKeyBytes int64
+
+	desc string // what its checkpoint must have been written by
 }
 
 // sizeEntries sets the bytes estimates of the window's entries: the Go

@@ -197,7 +197,7 @@ func (w *window) fireSessions(out *component.Output) {
 				w.fired = append(w.fired, firedSession{key: tm.key, start: s.start, end: s.end, set: s.set})
 			}
 		}
-		w.cleanup[tm.key] = true
+		w.cleanup = append(w.cleanup, tm.key)
 	}
 	slices.SortFunc(w.fired, func(a, b firedSession) int {
 		if a.end != b.end {
@@ -208,12 +208,12 @@ func (w *window) fireSessions(out *component.Output) {
 	for _, f := range w.fired {
 		w.emitRow(out, f.start, f.end, w.sessKeys[f.key].key, f.set)
 	}
-	for k := range w.cleanup {
+	for _, k := range w.cleanup {
 		if !w.freeLate(k) {
 			w.schedule(k)
 		}
 	}
-	clear(w.cleanup)
+	w.cleanup = w.cleanup[:0]
 }
 
 // sessionLate reports whether a session ending at end can no longer take

@@ -11,7 +11,8 @@ import (
 // BenchmarkWindow reports the cost per event of a keyed window over 1000
 // int keys, events in time order 1 ms apart, the watermark following each
 // batch of 1024 so that windows fire and are freed as they go: tumbling
-// (one window per event) and hopping (five).
+// (one window per event), hopping (five), and session (a key's events
+// about a second apart, so about one session per event).
 func BenchmarkWindow(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -19,6 +20,7 @@ func BenchmarkWindow(b *testing.B) {
 	}{
 		{"tumbling", map[string]any{"window": "tumbling", "size": 2 * time.Second}},
 		{"hopping", map[string]any{"window": "hopping", "size": 10 * time.Second, "slide": 2 * time.Second}},
+		{"session", map[string]any{"window": "session", "gap": 500 * time.Millisecond}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			c.opts["aggregates"] = map[string]string{"n": "count()", "s": "sum(bytes)"}
