@@ -274,7 +274,8 @@ func (t *Tenant) endRestoredFinished() {
 }
 
 // open calls Open on every instance that has it, sinks first so that
-// everything downstream is ready when a source starts taking input. On the
+// everything downstream is ready when a source starts taking input, except
+// in the actors a checkpoint says had finished, which do not run. On the
 // first failure it closes what it opened and returns the error at the
 // component's position.
 func (t *Tenant) open() error {
@@ -282,6 +283,11 @@ func (t *Tenant) open() error {
 	defer cancel()
 	for i := len(t.actors) - 1; i >= 0; i-- {
 		a := t.actors[i]
+		if a.restoredFinished {
+			// Finished in an earlier run: nothing runs, and opening
+			// could undo what that run left (a file sink truncates).
+			continue
+		}
 		for k := len(a.p.Nodes) - 1; k >= 0; k-- {
 			n := a.p.Nodes[k]
 			var o component.Opener
