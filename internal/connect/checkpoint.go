@@ -15,7 +15,9 @@ import (
 //     restore starts there; the video_sessions simulator has state, so a
 //     restore replays it from the start to that index without emitting.
 //     A paced generator sets its schedule afresh from the restore.
-//   - file source: the byte offset and line number of the next line.
+//   - file source: the byte offset and line number of the line after the
+//     last one whose event went out (its decoders and a paced event held
+//     back may have read further).
 //   - file sink: how many bytes of the file are committed. Its Snapshot
 //     writes what it buffers and syncs the file, so those bytes are on disk
 //     before the checkpoint that counts them is; a restore truncates the
