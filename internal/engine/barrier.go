@@ -95,6 +95,9 @@ func (a *actor) snapshot(id uint64) error {
 		if !ok {
 			return nil
 		}
+		if cn, ok := inst.(component.CheckpointNumbered); ok {
+			cn.Checkpointing(id)
+		}
 		data, err := cp.Snapshot(nil)
 		if err != nil {
 			return fmt.Errorf("snapshot for checkpoint %d: %w", id, err)
