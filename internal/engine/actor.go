@@ -220,6 +220,9 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 	if now.Before(a.idleUntil) {
 		return false, nil
 	}
+	if a.asyncFull() {
+		return false, nil // an async sink fused behind the source is full; its Ack wakes the actor
+	}
 	a.out.Reset()
 	a.curStage = -1
 	res, err := a.src.Read(&a.out, a.t.e.cfg.Budget)
@@ -686,7 +689,7 @@ func (a *actor) ready(now time.Time) bool {
 		return true
 	}
 	if a.isSource() {
-		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil))
+		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil) && !a.asyncFull())
 	}
 	if a.asyncFull() || (a.flushed && a.awaitingAcks()) {
 		return false // an acknowledgement wakes the actor

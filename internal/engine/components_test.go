@@ -181,6 +181,14 @@ func asyncSinkSpec() *component.Spec {
 	}
 }
 
+// asyncParallelSinkSpec is the async sink as a Parallel one, which runs
+// fused behind its upstream (a client of a partitioned log).
+func asyncParallelSinkSpec() *component.Spec {
+	s := asyncSinkSpec()
+	s.Type, s.Parallel = "async_parallel", true
+	return s
+}
+
 type asyncSink struct {
 	a      *acker
 	ack    func(int, error)
