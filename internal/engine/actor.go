@@ -188,8 +188,12 @@ func (a *actor) step(now time.Time) (worked bool, err error) {
 		return true, nil
 	}
 	if a.isSource() && !a.srcDone {
-		if err := a.sourceBarrier(); err != nil {
+		wait, err := a.sourceBarrier()
+		if err != nil {
 			return true, err
+		}
+		if wait {
+			return false, nil
 		}
 		if a.barrierDue() {
 			a.sendControl()
@@ -689,7 +693,7 @@ func (a *actor) ready(now time.Time) bool {
 		return true
 	}
 	if a.isSource() {
-		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil) && !a.asyncFull())
+		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil) && !a.asyncFull() && !a.barrierWaits())
 	}
 	if a.asyncFull() || (a.flushed && a.awaitingAcks()) {
 		return false // an acknowledgement wakes the actor

@@ -168,7 +168,10 @@ type acker struct {
 	acked       atomic.Int64
 	closed      atomic.Int64
 	closedWith  atomic.Int64 // in flight when Close was called
-	wg          sync.WaitGroup
+	// snapshots counts Snapshot calls; snapInFlight is the most in flight
+	// at one (a snapshot must find nothing in flight).
+	snapshots, snapInFlight atomic.Int64
+	wg                      sync.WaitGroup
 }
 
 func asyncSinkSpec() *component.Spec {
@@ -217,6 +220,16 @@ func (s *asyncSink) Process(_ int, in []event.Event, _ *component.Output) error 
 	return nil
 }
 func (s *asyncSink) Flush(*component.Output) error { return nil }
+
+// Snapshot records what is in flight when the engine takes it.
+func (s *asyncSink) Snapshot(dst []byte) ([]byte, error) {
+	s.a.snapshots.Add(1)
+	if n := s.a.inFlight.Load(); n > s.a.snapInFlight.Load() {
+		s.a.snapInFlight.Store(n)
+	}
+	return dst, nil
+}
+func (s *asyncSink) Restore([]byte) error { return nil }
 func (s *asyncSink) Close() error {
 	s.a.closed.Add(1)
 	s.a.closedWith.Store(s.a.inFlight.Load())
