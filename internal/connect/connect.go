@@ -3,14 +3,22 @@ package connect
 import "github.com/greenwave/greenwave/internal/component"
 
 // Specs returns a fresh copy of every built-in source and sink spec:
-// sources generate, file and nexmark; sinks stdout, file and blackhole.
-func Specs() []*component.Spec {
+// sources generate, file, nexmark and jetstream; sinks stdout, file,
+// blackhole and jetstream. The jetstream components of these specs can be
+// validated and documented but not run: a run builds them with SpecsFor.
+func Specs() []*component.Spec { return SpecsFor(nil) }
+
+// SpecsFor returns the built-in specs with n as the NATS side of the
+// jetstream components.
+func SpecsFor(n *NATS) []*component.Spec {
 	return []*component.Spec{
 		generateSpec(),
 		fileSourceSpec(),
 		nexmarkSpec(),
+		jetstreamSourceSpec(n),
 		stdoutSpec(),
 		fileSinkSpec(),
 		blackholeSpec(),
+		jetstreamSinkSpec(n),
 	}
 }
