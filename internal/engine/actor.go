@@ -221,7 +221,7 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 	if a.srcDone {
 		return a.finish()
 	}
-	if now.Before(a.idleUntil) {
+	if now.Before(a.idleUntil) || (a.t.ckpt != nil && a.t.ckpt.holding()) {
 		return false, nil
 	}
 	if a.asyncFull() {
@@ -693,7 +693,8 @@ func (a *actor) ready(now time.Time) bool {
 		return true
 	}
 	if a.isSource() {
-		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil) && !a.asyncFull() && !a.barrierWaits())
+		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil) && !a.asyncFull() && !a.barrierWaits() &&
+			(a.t.ckpt == nil || !a.t.ckpt.holding()))
 	}
 	if a.asyncFull() || (a.flushed && a.awaitingAcks()) {
 		return false // an acknowledgement wakes the actor

@@ -43,6 +43,8 @@ type tenantCkpt struct {
 	fingerprints map[*plan.Node]string
 	// store keeps the checkpoints; nil: files in the state directory.
 	store CheckpointStore
+	// fresh is set when there was no checkpoint to restore.
+	fresh bool
 
 	mu struct {
 		sync.Mutex
@@ -56,6 +58,11 @@ type tenantCkpt struct {
 		finished map[*actor]bool
 	}
 	committed atomic.Uint64 // the newest durable checkpoint
+	// hold, when not 0, is the id of a tenant's first checkpoint, taken
+	// before its sources read anything: they read only once a checkpoint
+	// at least that new is durable (a crash before it would otherwise
+	// leave a restart nothing to tell what the first run did).
+	hold atomic.Uint64
 	// notify.ch is closed and replaced whenever a checkpoint is written
 	// or fails (Tenant.Checkpoint waits on it); lastFailed is the id of
 	// the newest that failed.
@@ -257,6 +264,25 @@ func (c *tenantCkpt) complete(id uint64) {
 	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started})
 }
 
+// checkpointFirst begins the first checkpoint of a tenant that has none
+// and holds its sources until it is durable. Called before the workers
+// have the actors.
+func (c *tenantCkpt) checkpointFirst() {
+	c.begin(time.Now())
+	c.mu.Lock()
+	id := c.mu.running
+	if id == 0 {
+		id = c.mu.queued
+	}
+	c.mu.Unlock()
+	if id != 0 && c.committed.Load() < id {
+		c.hold.Store(id)
+	}
+}
+
+// holding reports whether the sources wait for the first checkpoint.
+func (c *tenantCkpt) holding() bool { return c.hold.Load() != 0 }
+
 // queueCheckpoint hands a complete checkpoint to the checkpointer without
 // waiting: it may be called from a worker.
 func (e *Engine) queueCheckpoint(job writeJob) {
@@ -348,6 +374,14 @@ func (e *Engine) write(job writeJob) {
 	c.lastBytes.Store(n)
 	c.lastDuration.Store(int64(time.Since(job.started)))
 	c.committed.Store(job.ck.ID)
+	if h := c.hold.Load(); h != 0 && job.ck.ID >= h {
+		c.hold.Store(0)
+		for _, a := range c.t.actors {
+			if a.isSource() {
+				a.wake(nil)
+			}
+		}
+	}
 	for _, a := range c.t.actors {
 		if cm, ok := a.src.(component.Committer); ok {
 			cm.Committed(job.ck.ID)

@@ -242,6 +242,9 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 	}
 	t.markTimed()
 	t.endRestoredFinished()
+	if t.ckpt != nil && t.ckpt.fresh {
+		t.ckpt.checkpointFirst()
+	}
 	t.left.Store(int32(len(t.actors)))
 	e.mu.Lock()
 	e.mu.tenants = append(e.mu.tenants, t)

@@ -171,3 +171,51 @@ func TestCheckpointOfAnUncheckpointedTenant(t *testing.T) {
 		t.Fatalf("Checkpoint = %v, want ErrNotCheckpointed", err)
 	}
 }
+
+// gateStore is a memStore whose Save waits until open is closed.
+type gateStore struct {
+	memStore
+	open chan struct{}
+}
+
+func (g *gateStore) Save(id uint64, b []byte) error {
+	<-g.open
+	return g.memStore.Save(id, b)
+}
+
+// TestFreshTenantReadsOnlyOnceItsFirstCheckpointIsDurable: a tenant with no
+// checkpoint to restore takes one before its sources read anything, and
+// they wait until it is stored, so a crash at any moment leaves a
+// checkpoint that says what the run had done (nothing, at first).
+func TestFreshTenantReadsOnlyOnceItsFirstCheckpointIsDurable(t *testing.T) {
+	cat := testCatalog(t)
+	dir := t.TempDir()
+	store := &gateStore{open: make(chan struct{})}
+	e, err := engine.New(engine.Config{Workers: 2, Wait: "park", Log: testLog{t},
+		CheckpointStore: func(string) engine.CheckpointStore { return store }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	p := parse(t, cat, "ids", idPipeline)
+	p.Dir = dir
+	tn := start(t, e, p)
+	time.Sleep(300 * time.Millisecond)
+	if s := tn.Stats(); s.In != 0 {
+		t.Fatalf("the sources read %d events before the first checkpoint was stored", s.In)
+	}
+	close(store.open)
+	deadline := time.Now().Add(5 * time.Second)
+	for tn.Stats().In == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sources did not read once the first checkpoint was stored")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if store.newest() == 0 {
+		t.Fatal("no checkpoint stored")
+	}
+	tn.Stop()
+	waitDone(t, tn, 5*time.Second)
+	checkIDs(t, filepath.Join(dir, "ids.jsonl"))
+}

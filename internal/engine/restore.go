@@ -42,6 +42,7 @@ func (t *Tenant) restore() error {
 	t.ckpt = newTenantCkpt(t, interval, next)
 	t.ckpt.store = store
 	if ck == nil {
+		t.ckpt.fresh = true
 		return nil
 	}
 	var restored int
