@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -143,7 +144,7 @@ func (s *jsSink) Open(ctx context.Context) error {
 		return err
 	}
 	if s.resumed && len(s.next) != parts {
-		s.nats.logf("%s: stream %q has %d partitions, the checkpoint %d: its output starts afresh", s.connName, s.ref.name, parts, len(s.next))
+		s.nats.logf("%s: stream %q has %d partitions, the checkpoint %d: its output starts afresh", strings.TrimPrefix(s.connName, "greenwave "), s.ref.name, parts, len(s.next))
 		s.resumed = false
 	}
 	st, err := js.Stream(ctx, s.ref.name)

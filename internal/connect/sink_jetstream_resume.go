@@ -130,7 +130,7 @@ func (pub *published) has(p int, idx int64, h uint64) bool {
 func (pub *published) diverged(p int, idx int64, s *jsSink) {
 	if !pub.warn {
 		pub.warn = true
-		s.nats.logf("%s: output after the checkpoint differs from what was published before the restart (partition %d, event %d): publishing it again, at least once", s.connName, p, idx)
+		s.nats.logf("%s: output after the checkpoint differs from what was published before the restart (partition %d, event %d): publishing it again, at least once", strings.TrimPrefix(s.connName, "greenwave "), p, idx)
 	}
 	pub.end[p] = 0
 	pub.lines[p] = nil
