@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,8 +8,10 @@ import (
 	"testing"
 )
 
+// runMain runs the command line; the engine's goroutines may still log
+// after Main returns (a stop that gave up), so the buffers are locked.
 func runMain(args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
+	var out, errb lockedBuffer
 	code = Main(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
