@@ -29,6 +29,7 @@ type root struct {
 	Bench    benchCmd    `cmd:"" help:"Run a benchmark scenario: greenwave's design beside the naive one."`
 	Sim      simCmd      `cmd:"" help:"Simulate producer -> dispatcher -> consumer (positional form as in the phantom-jams article)."`
 	Docs     docsCmd     `cmd:"" help:"Print the reference of every component type (or one), its options, defaults and bounds."`
+	NATS     natsCmd     `cmd:"" name:"nats" help:"NATS JetStream for jetstream sources and sinks: run a server or a local cluster."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 
