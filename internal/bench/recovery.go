@@ -226,6 +226,12 @@ func runRecoveryInstances(cfg Config, name string) (Result, error) {
 	r := Result{Bench: "recovery", Case: name, Variant: "greenwave", Extra: map[string]any{
 		"kills": res.Kills, "lost": res.Lost, "duplicated": res.Duplicated, "rows": res.Rows, "events": res.Events,
 	}}
+	if len(res.Missing) > 0 {
+		r.Extra["missing_ids"] = fmt.Sprint(res.Missing)
+	}
+	if res.KeptDir != "" {
+		r.Extra["kept"] = res.KeptDir
+	}
 	if len(res.TakeoverMs) > 0 {
 		slices.Sort(res.TakeoverMs)
 		r.Extra["takeover_ms_p50"] = res.TakeoverMs[len(res.TakeoverMs)/2]

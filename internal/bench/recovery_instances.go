@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -39,6 +40,11 @@ type InstancesResult struct {
 	Kills            int
 	Rows, Events     int64
 	Lost, Duplicated int64
+	// KeptDir is the work directory (pipeline, output files, the
+	// instances' logs), kept when an event was lost or duplicated.
+	KeptDir string
+	// Missing holds the first few ids never written.
+	Missing []int64
 	// TakeoverMs: per instance kill, from the kill until no unit is held
 	// by the dead instance.
 	TakeoverMs []float64
@@ -49,13 +55,18 @@ type InstancesResult struct {
 // instance (SIGKILL; restarted once the survivors hold its units) or, with
 // nodes, a NATS node (stopped, restarted after the gap); then waits until
 // every event is out and checks that each was written once.
-func RecoveryInstances(exe string, kills int, maxGap time.Duration, nodes bool, progress func(string)) (InstancesResult, error) {
-	var res InstancesResult
+func RecoveryInstances(exe string, kills int, maxGap time.Duration, nodes bool, progress func(string)) (res InstancesResult, err error) {
 	work, err := os.MkdirTemp("", "greenwave-recovery-instances")
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(work)
+	defer func() {
+		if res.Lost == 0 && res.Duplicated == 0 {
+			os.RemoveAll(work)
+		} else {
+			res.KeptDir = work
+		}
+	}()
 	cl, err := natsembed.StartCluster(filepath.Join(work, "nats"), 3, 0, 0, nil)
 	if err != nil {
 		return res, err
@@ -81,7 +92,14 @@ func RecoveryInstances(exe string, kills int, maxGap time.Duration, nodes bool, 
 		cmd := exec.Command(exe, "run", "--instance", fmt.Sprintf("i%d", i), "--nats", urls, "--status", "off",
 			"--workers", "1", "--stop-timeout", "1m", pipeline)
 		cmd.Dir = work
-		if err := cmd.Start(); err != nil {
+		logf, err := os.OpenFile(filepath.Join(work, fmt.Sprintf("i%d.log", i)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		cmd.Stderr = logf
+		err = cmd.Start()
+		logf.Close()
+		if err != nil {
 			return err
 		}
 		procs[i] = cmd
@@ -157,7 +175,33 @@ func RecoveryInstances(exe string, kills int, maxGap time.Duration, nodes bool, 
 	}
 	rows, lost, dup, err := countIDs(work, events)
 	res.Rows, res.Lost, res.Duplicated = rows, lost, dup
+	res.Missing = missingIDs(work, events, 8)
 	return res, err
+}
+
+// missingIDs lists up to n ids that no partition file holds.
+func missingIDs(dir string, events int64, n int) []int64 {
+	seen := make([]bool, events)
+	files, _ := filepath.Glob(filepath.Join(dir, "out-p*.jsonl"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			var r struct{ ID int64 }
+			if json.Unmarshal(line, &r) == nil && r.ID >= 0 && r.ID < events {
+				seen[r.ID] = true
+			}
+		}
+	}
+	var out []int64
+	for id, ok := range seen {
+		if !ok && len(out) < n {
+			out = append(out, int64(id))
+		}
+	}
+	return out
 }
 
 // holds reports whether instance holds a unit of the recovery pipeline.
