@@ -72,9 +72,11 @@ type group struct {
 	mu           sync.Mutex
 	seen         map[string]*seenKey
 	healthySince time.Time // since when this instance's writes succeed
+	healthy      bool      // the last renewal's writes all succeeded
 	running      []*engine.Tenant
 
 	cancel   context.CancelFunc
+	ctx      context.Context // the loop's; cancelled by stop
 	loopDone chan struct{}
 	finished chan struct{}
 	once     sync.Once
@@ -91,7 +93,7 @@ func newGroup(r *Runner, tenant string, units []Unit) *group {
 
 func (g *group) start() {
 	ctx, cancel := context.WithCancel(context.Background())
-	g.cancel = cancel
+	g.ctx, g.cancel = ctx, cancel
 	w, err := g.r.kv.Watch(ctx, "*."+g.tenant+".*")
 	if err != nil {
 		g.r.logf("cannot watch the leases of %q: %v", g.tenant, err)
@@ -101,17 +103,43 @@ func (g *group) start() {
 
 // loop applies what the watcher sees and steps every heartbeat.
 func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
-	defer close(g.loopDone)
+	renewDone := make(chan struct{})
+	go g.renew(ctx, renewDone)
+	defer func() {
+		<-renewDone
+		close(g.loopDone)
+	}()
 	tick := time.NewTicker(g.r.cfg.Heartbeat)
 	defer tick.Stop()
+	// Nothing is decided before the watcher has delivered every key's
+	// current value (a nil entry marks the end of them).
+	ready := false
 	var updates <-chan jetstream.KeyValueEntry
 	if w != nil {
 		updates = w.Updates()
 		defer w.Stop()
 	}
-	// Nothing is decided before the watcher has delivered every key's
-	// current value (a nil entry marks the end of them).
-	ready := false
+	// drain applies the updates that arrived while the loop was busy (a
+	// unit starting), so that no key looks unchanged for longer than it
+	// was.
+	drain := func() {
+		for {
+			select {
+			case e, ok := <-updates:
+				if !ok {
+					updates = nil
+					return
+				}
+				if e == nil {
+					ready = true
+					continue
+				}
+				g.observe(e)
+			default:
+				return
+			}
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -123,11 +151,13 @@ func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
 			}
 			if e == nil {
 				ready = true
+				drain()
 				g.step(ctx)
 				continue
 			}
 			g.observe(e)
 		case <-tick.C:
+			drain()
 			if ready {
 				g.step(ctx)
 			}
@@ -179,13 +209,8 @@ func (g *group) step(ctx context.Context) {
 		return
 	}
 	now := g.r.cfg.Now()
-	healthy := g.beat(ctx)
 	g.mu.Lock()
-	if !healthy {
-		g.healthySince = time.Time{}
-	} else if g.healthySince.IsZero() {
-		g.healthySince = now
-	}
+	healthy := g.healthy
 	g.mu.Unlock()
 	g.reap(ctx, now)
 	if !healthy {
@@ -236,6 +261,32 @@ func (g *group) finishedUnit(u *unit) bool {
 	defer g.mu.Unlock()
 	s := g.seen[u.key]
 	return s != nil && !s.deleted && s.lease.Finished
+}
+
+// renew renews the membership and the leases every heartbeat, on a
+// goroutine of its own so that a unit being started or handed over on the
+// loop does not let them expire; done is closed when ctx ends it.
+func (g *group) renew(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(g.r.cfg.Heartbeat)
+	defer tick.Stop()
+	for {
+		healthy := g.beat(ctx)
+		now := g.r.cfg.Now()
+		g.mu.Lock()
+		g.healthy = healthy
+		if !healthy {
+			g.healthySince = time.Time{}
+		} else if g.healthySince.IsZero() {
+			g.healthySince = now
+		}
+		g.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // beat writes this instance's membership and renews every lease it holds.

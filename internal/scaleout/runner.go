@@ -84,6 +84,7 @@ type Runner struct {
 	kv          jetstream.KeyValue
 	obs         jetstream.ObjectStore
 	incarnation string
+	life        context.Context // cancelled when nc closes
 
 	mu      sync.Mutex
 	groups  []*group
@@ -135,8 +136,21 @@ func New(ctx context.Context, e *engine.Engine, nc *nats.Conn, cfg Config) (*Run
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
+	// Requests still waiting when the connection closes (a checkpoint
+	// being stored) end then, instead of at their timeout.
+	life, closed := context.WithCancel(context.Background())
+	prev := nc.ClosedHandler()
+	nc.SetClosedHandler(func(c *nats.Conn) {
+		closed()
+		if prev != nil {
+			prev(c)
+		}
+	})
+	if nc.IsClosed() {
+		closed()
+	}
 	return &Runner{cfg: cfg, e: e, nc: nc, js: js, kv: kv, obs: obs, incarnation: hex.EncodeToString(b[:]),
-		stores: map[string]*Store{}, done: make(chan struct{})}, nil
+		life: life, stores: map[string]*Store{}, done: make(chan struct{})}, nil
 }
 
 // Add splits a pipeline into units (see Split) that the instances of the

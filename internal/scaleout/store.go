@@ -26,7 +26,7 @@ const storeTimeout = 30 * time.Second
 
 // Save stores checkpoint id of the unit.
 func (s *Store) Save(id uint64, data []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	ctx, cancel := context.WithTimeout(s.g.r.life, storeTimeout)
 	defer cancel()
 	name := fmt.Sprintf("%s/%s-%020d", s.u.Name, s.g.r.incarnation, id)
 	if _, err := s.g.r.obs.PutBytes(ctx, name, data); err != nil {
@@ -54,9 +54,14 @@ func (s *Store) Save(id uint64, data []byte) error {
 }
 
 // Load reads the checkpoints the unit's lease named when it was taken,
-// newest first; one that is gone is skipped.
+// newest first; one that is gone is skipped. It runs on the group's loop
+// (starting the unit), so stopping the group cancels it.
 func (s *Store) Load() ([][]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	parent := s.g.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, storeTimeout)
 	defer cancel()
 	var out [][]byte
 	for _, name := range slices.Clone(s.names) {
