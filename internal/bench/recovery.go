@@ -19,7 +19,11 @@ func init() {
 		Doc: "the kill -9 proof: a pipeline counting events per key (each output row one more than the key's " +
 			"last) runs with a state directory, is killed with SIGKILL at random moments 0-6 s apart and " +
 			"restarted, --kills times, then runs to its end; every key's counts must run 1, 2, 3, ... with " +
-			"none missing or repeated",
+			"none missing or repeated (case single). Cases instances=3 and nats-node run three `run --instance` " +
+			"processes on a 3-node NATS cluster in the bench process, relaying a paced generator through a " +
+			"6-partition stream to a file per partition, and kill an instance (SIGKILL; takeover_ms is the time " +
+			"until the survivors hold its units; it is then restarted) or a NATS node at a time; every id must " +
+			"be written once",
 		Run: runRecovery,
 	})
 }
@@ -179,9 +183,64 @@ func fileSize(path string) int64 {
 }
 
 func runRecovery(cfg Config) ([]Result, error) {
-	if !cfg.Want("single", "greenwave") {
-		return nil, nil
+	var out []Result
+	if cfg.Want("single", "greenwave") {
+		r, err := runRecoverySingle(cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r...)
 	}
+	for _, c := range []string{"instances=3", "nats-node"} {
+		if !cfg.Want(c, "greenwave") {
+			continue
+		}
+		r, err := runRecoveryInstances(cfg, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// runRecoveryInstances runs the case instances=3 (kill an instance at a
+// time) or nats-node (kill a NATS node at a time).
+func runRecoveryInstances(cfg Config, name string) (Result, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return Result{}, err
+	}
+	kills := cfg.Kills
+	if kills <= 0 {
+		kills = 100
+	}
+	var progress func(string)
+	if cfg.Progress != nil {
+		progress = func(s string) { fmt.Fprintln(cfg.Progress, s) }
+	}
+	res, err := RecoveryInstances(exe, kills, 6*time.Second, name == "nats-node", progress)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Bench: "recovery", Case: name, Variant: "greenwave", Extra: map[string]any{
+		"kills": res.Kills, "lost": res.Lost, "duplicated": res.Duplicated, "rows": res.Rows, "events": res.Events,
+	}}
+	if len(res.Missing) > 0 {
+		r.Extra["missing_ids"] = fmt.Sprint(res.Missing)
+	}
+	if res.KeptDir != "" {
+		r.Extra["kept"] = res.KeptDir
+	}
+	if len(res.TakeoverMs) > 0 {
+		slices.Sort(res.TakeoverMs)
+		r.Extra["takeover_ms_p50"] = res.TakeoverMs[len(res.TakeoverMs)/2]
+		r.Extra["takeover_ms_max"] = res.TakeoverMs[len(res.TakeoverMs)-1]
+	}
+	return r, nil
+}
+
+func runRecoverySingle(cfg Config) ([]Result, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err

@@ -10,10 +10,16 @@ import (
 	"github.com/greenwave/greenwave/internal/serve"
 )
 
-// Catalog returns a new catalog of every built-in component type.
-func Catalog() *component.Catalog {
+// Catalog returns a new catalog of every built-in component type, for
+// validating and documenting pipelines; its jetstream components cannot
+// run (see CatalogFor).
+func Catalog() *component.Catalog { return CatalogFor(nil) }
+
+// CatalogFor returns a new catalog of every built-in component type whose
+// jetstream components use n, the NATS side of a run.
+func CatalogFor(n *connect.NATS) *component.Catalog {
 	var specs []*component.Spec
-	specs = append(specs, connect.Specs()...)
+	specs = append(specs, connect.SpecsFor(n)...)
 	specs = append(specs, ops.Specs()...)
 	specs = append(specs, serve.Spec())
 	c, err := component.NewCatalog(specs...)

@@ -34,6 +34,7 @@ type root struct {
 	Tap      tapCmd      `cmd:"" help:"Print sampled live events of one component's output from a running greenwave (run --http)."`
 	Doctor   doctorCmd   `cmd:"" help:"Read a running greenwave's metrics for a while and name each trap it falls into, with the figures and the fix."`
 	Receive  receiveCmd  `cmd:"" help:"A small HTTP endpoint that counts what the http sink sends it (to try examples/webhook.yaml)."`
+	NATS     natsCmd     `cmd:"" name:"nats" help:"NATS JetStream for jetstream sources and sinks: run a server or a local cluster."`
 	Tail     tailCmd     `cmd:"" help:"Follow a served table (snapshot, then deltas), check it, and show it live."`
 
 	BenchClients benchClientsCmd `cmd:"" name:"bench-clients" hidden:"" help:"The subscribers of bench serve, run as a child process."`

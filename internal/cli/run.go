@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -15,7 +16,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/greenwave/greenwave/internal/admin"
+	"github.com/greenwave/greenwave/internal/builtin"
 	"github.com/greenwave/greenwave/internal/component"
+	"github.com/greenwave/greenwave/internal/connect"
 	"github.com/greenwave/greenwave/internal/engine"
 	"github.com/greenwave/greenwave/internal/serve"
 	"github.com/greenwave/greenwave/internal/spec"
@@ -35,10 +38,13 @@ type runCmd struct {
 	StopTimeout time.Duration `default:"30s" help:"How long a graceful stop may take before the process gives up."`
 	Edges       bool          `help:"Also print every edge's figures (fill, max batch, drops, gaps, blocked time) with each log line and at exit, and each sink's latency."`
 	StateDir    string        `name:"state-dir" placeholder:"DIR" help:"Checkpoint every tenant's state here and resume from it at start: operators' state, sources' positions and sinks' committed output survive a crash."`
-	Checkpoint  time.Duration `name:"checkpoint-interval" default:"10s" help:"Time between checkpoints when a pipeline file sets none (with --state-dir)."`
+	Checkpoint  time.Duration `name:"checkpoint-interval" default:"10s" help:"Time between checkpoints when a pipeline file sets none (with --state-dir or --instance)."`
 	HTTP        string        `name:"http" placeholder:"ADDR" help:"Serve the admin server (console, JSON API, /metrics, pprof) on this address; a bare port listens on 127.0.0.1. With --http the run goes on when every tenant has finished, until a signal or --for, since tenants can be added."`
 	TokenFile   string        `name:"http-token-file" placeholder:"FILE" help:"Require this file's bearer token on every admin request but /healthz and /readyz."`
 	Watch       bool          `help:"Watch the folders given: a file that is added or changed adds or replaces its tenant (validated first, the old version drained), a file removed removes it. The run goes on until a signal or --for."`
+	NATS        string        `name:"nats" placeholder:"URL" help:"NATS server (comma-separated URLs of a cluster's nodes) of the jetstream components whose file names no url. Without it the run embeds a NATS server with JetStream, its files under --state-dir (a temporary directory without one)."`
+	Instance    string        `name:"instance" placeholder:"NAME" help:"Run as the instance NAME of several that share the pipelines' partitions through --nats (leases in its KV bucket, checkpoints in its object store); a survivor takes a dead instance's partitions over."`
+	LeaseTTL    time.Duration `name:"lease-ttl" default:"4s" help:"With --instance: how long a lease lives without renewal before another instance takes its partitions over."`
 }
 
 // check validates the flags' values (kong checks their syntax).
@@ -62,6 +68,12 @@ func (c *runCmd) check() error {
 		return fmt.Errorf("--checkpoint-interval must be at least 10ms, got %q", c.Checkpoint)
 	case c.TokenFile != "" && c.HTTP == "":
 		return fmt.Errorf("--http-token-file %q needs --http", c.TokenFile)
+	case c.Instance != "" && c.NATS == "":
+		return errors.New("--instance needs --nats URL: the instances share partitions through a NATS server they all reach")
+	case c.Instance != "" && c.StateDir != "":
+		return errors.New("--instance keeps checkpoints in the NATS object store; leave --state-dir out")
+	case c.LeaseTTL < 100*time.Millisecond:
+		return fmt.Errorf("--lease-ttl must be at least 100ms, got %q", c.LeaseTTL)
 	}
 	return nil
 }
@@ -80,6 +92,17 @@ func (c *runCmd) Run(g *Globals) error {
 	if _, all := checkFiles(files, catalog(), 1, g.Stderr); !all {
 		return &exitError{code: 1, err: errors.New("invalid pipeline files; nothing was started")}
 	}
+	// The jetstream components' NATS side: --nats, or a server embedded
+	// in the process, started when the first of them opens.
+	natsCfg := connect.NATSConfig{URL: c.NATS, Log: g.Stderr}
+	if c.StateDir != "" {
+		natsCfg.StoreDir = filepath.Join(c.StateDir, "nats")
+	}
+	n := connect.NewNATS(natsCfg)
+	defer n.Close()
+	if c.Instance != "" {
+		return c.runInstance(g, files, n)
+	}
 	e, err := engine.New(engine.Config{Workers: c.Workers, Wait: c.Wait, SpinFor: c.Spin, Pin: c.Pin, Budget: c.Budget, Log: g.Stderr,
 		StateDir: c.StateDir, CheckpointInterval: c.Checkpoint})
 	if err != nil {
@@ -88,7 +111,7 @@ func (c *runCmd) Run(g *Globals) error {
 	// A tenant that cannot start (a component's Open failed: a file that
 	// cannot be created, a port in use) is reported and left out; the
 	// others start.
-	cat := catalog()
+	cat := builtin.CatalogFor(n)
 	fleet := admin.NewFleet(e, cat, firstDir(c.Paths))
 	fleet.DrainTimeout = c.StopTimeout
 	notStarted := 0
@@ -107,6 +130,9 @@ func (c *runCmd) Run(g *Globals) error {
 		return &exitError{code: 1, err: errors.New("no tenant could start")}
 	}
 	e.Start()
+	if u := n.Embedded(); u != "" {
+		fmt.Fprintf(g.Stderr, "greenwave: embedded NATS server (JetStream) at %s\n", u)
+	}
 	srv, err := c.startAdmin(fleet, g.Stderr)
 	if err != nil {
 		e.Stop(c.StopTimeout)

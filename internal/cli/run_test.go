@@ -22,7 +22,7 @@ func TestValidateExamples(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s%s", code, out, errs)
 	}
-	for _, f := range []string{"video-qoe.yaml", "sequence-count.yaml", "clicks-from-file.yaml", "app-events.yaml", "ingest.yaml"} {
+	for _, f := range []string{"video-qoe.yaml", "sequence-count.yaml", "clicks-from-file.yaml", "app-events.yaml", "ingest.yaml", "jetstream-qoe.yaml"} {
 		if !strings.Contains(out, f) {
 			t.Errorf("validate output does not list %s:\n%s", f, out)
 		}

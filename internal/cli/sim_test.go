@@ -10,6 +10,8 @@ import (
 	"testing"
 )
 
+// runMain runs the command line; the engine's goroutines may still log
+// after Main returns (a stop that gave up), so the buffers are locked.
 func runMain(args ...string) (code int, stdout, stderr string) {
 	var out, errb lockedBuffer
 	code = Main(args, &out, &errb)

@@ -39,3 +39,13 @@ type Checkpointer interface {
 type Committer interface {
 	Committed(id uint64)
 }
+
+// CheckpointNumbered is implemented by Checkpointers whose Committed must
+// know which of their snapshots a checkpoint holds: a source that
+// acknowledges its input up to the position the committed checkpoint
+// recorded, while a later snapshot may already be taken. The engine calls
+// Checkpointing with the checkpoint's id just before Snapshot, on the same
+// goroutine.
+type CheckpointNumbered interface {
+	Checkpointing(id uint64)
+}

@@ -23,6 +23,12 @@ import (
 //     before the checkpoint that counts them is; a restore truncates the
 //     file to them, dropping what was written after that checkpoint and will
 //     be written again. The file therefore ends exactly once.
+//   - jetstream source: the stream sequence of the last message wholly
+//     read, and of a message partly read with how many of its lines are.
+//   - jetstream sink: its lineage (a random id kept across restores), the
+//     index of its next event, and the highest stream sequence of its
+//     acknowledged messages, from where a restore reads what was published
+//     after the checkpoint (sink_jetstream_resume.go).
 //
 // Every encoding starts with a four-byte tag and a version, so a blob of
 // another component or version is refused rather than misread.
@@ -154,5 +160,88 @@ func (s *fileSink) Restore(src []byte) error {
 		return errors.New("checkpoint length negative")
 	}
 	s.resume, s.resumeAt = true, v[0]
+	return nil
+}
+
+// Snapshot records the position: the last message wholly read, and the
+// message partly read with its lines read.
+func (s *jsSource) Snapshot(dst []byte) ([]byte, error) {
+	partSeq, partLines := uint64(0), int64(0)
+	if s.cur != nil && s.curLine > 0 {
+		partSeq, partLines = s.curSeq, s.curLine
+	}
+	b := binary.AppendVarint(appendTag(dst, "GJSR"), int64(s.done))
+	b = binary.AppendVarint(b, int64(partSeq))
+	return binary.AppendVarint(b, partLines), nil
+}
+
+// Restore makes Open create the consumer at the recorded position.
+func (s *jsSource) Restore(src []byte) error {
+	rest, err := readTagged(src, "GJSR")
+	if err != nil {
+		return err
+	}
+	v, err := readVarints(rest, 3)
+	if err != nil {
+		return err
+	}
+	if v[0] < 0 || v[1] < 0 || v[2] < 0 || (v[2] > 0 && v[1] <= v[0]) {
+		return fmt.Errorf("checkpoint position %v out of range", v)
+	}
+	s.done, s.partSeq, s.partLines = uint64(v[0]), uint64(v[1]), v[2]
+	return nil
+}
+
+// Snapshot records the sink's lineage, the next index of each partition
+// and the highest stream sequence acknowledged. The engine takes it once
+// every event before the barrier is acknowledged, so no message is being
+// filled.
+func (s *jsSink) Snapshot(dst []byte) ([]byte, error) {
+	for p := range s.parts {
+		if s.parts[p].n > 0 {
+			return nil, fmt.Errorf("BUG: jetstream sink snapshot with %d events of partition %d unsent", s.parts[p].n, p)
+		}
+	}
+	floor := s.seqFloor
+	if s.pub != nil {
+		floor = s.pub.maxSeq.Load()
+	}
+	b := binary.AppendUvarint(appendTag(dst, "GJSK"), s.lineage)
+	b = binary.AppendUvarint(b, floor)
+	b = binary.AppendUvarint(b, uint64(len(s.next)))
+	for _, n := range s.next {
+		b = binary.AppendVarint(b, n)
+	}
+	return b, nil
+}
+
+// Restore makes Open read back what the lineage published after the
+// checkpoint and continue its indexes.
+func (s *jsSink) Restore(src []byte) error {
+	rest, err := readTagged(src, "GJSK")
+	if err != nil {
+		return err
+	}
+	var u [3]uint64
+	for i := range u {
+		v, k := binary.Uvarint(rest)
+		if k <= 0 {
+			return errors.New("checkpoint truncated")
+		}
+		u[i], rest = v, rest[k:]
+	}
+	if u[2] < 1 || u[2] > 1<<16 {
+		return fmt.Errorf("checkpoint has %d partitions", u[2])
+	}
+	next, err := readVarints(rest, int(u[2]))
+	if err != nil {
+		return err
+	}
+	for _, n := range next {
+		if n < 0 {
+			return errors.New("checkpoint index negative")
+		}
+	}
+	s.lineage, s.seqFloor, s.next, s.resumed = u[0], u[1], next, true
 	return nil
 }

@@ -14,11 +14,13 @@ import (
 // spec can be built with its defaults (the other options absent, as the
 // loader leaves them when a file does not set them).
 var requiredValues = map[string]map[string]any{
-	"source/file": {"path": "events.jsonl", "schema": map[string]string{"n": "int"}},
-	"sink/file":   {"path": "out.jsonl"},
-	"source/http": {"schema": map[string]string{"n": "int"}},
-	"source/tcp":  {"schema": map[string]string{"n": "int"}},
-	"sink/http":   {"url": "http://127.0.0.1:9/events"},
+	"source/file":      {"path": "events.jsonl", "schema": map[string]string{"n": "int"}},
+	"sink/file":        {"path": "out.jsonl"},
+	"source/http":      {"schema": map[string]string{"n": "int"}},
+	"source/tcp":       {"schema": map[string]string{"n": "int"}},
+	"sink/http":        {"url": "http://127.0.0.1:9/events"},
+	"source/jetstream": {"stream": "S", "subject": "s", "schema": map[string]string{"n": "int"}},
+	"sink/jetstream":   {"stream": "S", "subject": "s"},
 }
 
 func TestSpecsAreDocumentedAndBuildWithDefaults(t *testing.T) {

@@ -192,8 +192,12 @@ func (a *actor) step(now time.Time) (worked bool, err error) {
 		return true, nil
 	}
 	if a.isSource() && !a.srcDone {
-		if err := a.sourceBarrier(); err != nil {
+		wait, err := a.sourceBarrier()
+		if err != nil {
 			return true, err
+		}
+		if wait {
+			return false, nil
 		}
 		if a.barrierDue() {
 			a.sendControl()
@@ -226,8 +230,11 @@ func (a *actor) stepSource(now time.Time) (bool, error) {
 	if a.srcDone {
 		return a.finish()
 	}
-	if now.Before(a.idleUntil) {
+	if now.Before(a.idleUntil) || (a.t.ckpt != nil && a.t.ckpt.holding()) {
 		return false, nil
+	}
+	if a.asyncFull() {
+		return false, nil // an async sink fused behind the source is full; its Ack wakes the actor
 	}
 	a.out.Reset()
 	a.curStage = -1
@@ -696,7 +703,8 @@ func (a *actor) ready(now time.Time) bool {
 		return true
 	}
 	if a.isSource() {
-		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil))
+		return a.srcDone || (!a.pushWait && !now.Before(a.idleUntil) && !a.asyncFull() && !a.barrierWaits() &&
+			(a.t.ckpt == nil || !a.t.ckpt.holding()))
 	}
 	if a.asyncFull() || (a.flushed && a.awaitingAcks()) {
 		return false // an acknowledgement wakes the actor

@@ -95,6 +95,9 @@ func (a *actor) snapshot(id uint64) error {
 		if !ok {
 			return nil
 		}
+		if cn, ok := inst.(component.CheckpointNumbered); ok {
+			cn.Checkpointing(id)
+		}
 		data, err := cp.Snapshot(nil)
 		if err != nil {
 			return fmt.Errorf("snapshot for checkpoint %d: %w", id, err)
@@ -124,14 +127,25 @@ func (a *actor) snapshot(id uint64) error {
 
 // sourceBarrier snapshots a source actor for the checkpoint the
 // coordinator asked for, if any; the barrier then goes out before the next
-// read.
-func (a *actor) sourceBarrier() error {
+// read. An async sink fused behind the source must first have every event
+// it holds acknowledged (the snapshot holds their effect): until then wait
+// is set and the source reads nothing; the last acknowledgement wakes it.
+func (a *actor) sourceBarrier() (wait bool, err error) {
 	req := a.barrierReq.Load()
 	if req <= a.barrierDone {
-		return nil
+		return false, nil
+	}
+	if a.awaitingAcks() {
+		return true, nil
 	}
 	a.barrierDone = req
-	return a.snapshot(req)
+	return false, a.snapshot(req)
+}
+
+// barrierWaits reports whether a source's barrier waits for a fused async
+// sink's acknowledgements.
+func (a *actor) barrierWaits() bool {
+	return a.barrierReq.Load() > a.barrierDone && a.awaitingAcks()
 }
 
 // barrierDue reports whether a barrier waits to be forwarded.

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -16,7 +18,8 @@ import (
 )
 
 // Checkpoints, the coordinator's side. With a state directory
-// (Config.StateDir), every tenant is checkpointed every interval (its
+// (Config.StateDir) or a checkpoint store (Config.CheckpointStore), every
+// tenant is checkpointed every interval (its
 // file's `checkpoint: {interval}`, or Config.CheckpointInterval): the
 // coordinator asks the tenant's sources for a barrier (barrier.go),
 // collects every actor's snapshot, and hands the complete checkpoint to a
@@ -38,6 +41,10 @@ type tenantCkpt struct {
 	// fingerprints say, per node, what its state must match to be
 	// restored (name, type, key, options, parallelism).
 	fingerprints map[*plan.Node]string
+	// store keeps the checkpoints; nil: files in the state directory.
+	store CheckpointStore
+	// fresh is set when there was no checkpoint to restore.
+	fresh bool
 
 	mu struct {
 		sync.Mutex
@@ -45,11 +52,25 @@ type tenantCkpt struct {
 		running  uint64 // the round in progress, 0 if none
 		started  time.Time
 		lastEnd  time.Time
+		queued   uint64          // the newest round handed to the writer
 		pending  map[*actor]bool // actors yet to report in the running round
 		entries  []entry
 		finished map[*actor]bool
 	}
 	committed atomic.Uint64 // the newest durable checkpoint
+	// hold, when not 0, is the id of a tenant's first checkpoint, taken
+	// before its sources read anything: they read only once a checkpoint
+	// at least that new is durable (a crash before it would otherwise
+	// leave a restart nothing to tell what the first run did).
+	hold atomic.Uint64
+	// notify.ch is closed and replaced whenever a checkpoint is written
+	// or fails (Tenant.Checkpoint waits on it); lastFailed is the id of
+	// the newest that failed.
+	notify struct {
+		sync.Mutex
+		ch                      chan struct{}
+		lastWritten, lastFailed uint64
+	}
 
 	// Figures.
 	written, failed atomic.Uint64
@@ -76,6 +97,7 @@ func newTenantCkpt(t *Tenant, interval time.Duration, next uint64) *tenantCkpt {
 		c.fingerprints[n] = fingerprint(n)
 	}
 	c.mu.next = next
+	c.notify.ch = make(chan struct{})
 	c.mu.finished = map[*actor]bool{}
 	c.mu.lastEnd = time.Now()
 	return c
@@ -235,11 +257,31 @@ func (c *tenantCkpt) complete(id uint64) {
 		return x.Instance - y.Instance
 	})
 	started := c.mu.started
+	c.mu.queued = id
 	c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
 	c.mu.lastEnd = time.Now()
 	c.mu.Unlock()
 	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started})
 }
+
+// checkpointFirst begins the first checkpoint of a tenant that has none
+// and holds its sources until it is durable. Called before the workers
+// have the actors.
+func (c *tenantCkpt) checkpointFirst() {
+	c.begin(time.Now())
+	c.mu.Lock()
+	id := c.mu.running
+	if id == 0 {
+		id = c.mu.queued
+	}
+	c.mu.Unlock()
+	if id != 0 && c.committed.Load() < id {
+		c.hold.Store(id)
+	}
+}
+
+// holding reports whether the sources wait for the first checkpoint.
+func (c *tenantCkpt) holding() bool { return c.hold.Load() != 0 }
 
 // queueCheckpoint hands a complete checkpoint to the checkpointer without
 // waiting: it may be called from a worker.
@@ -309,16 +351,37 @@ const checkpointTick = 50 * time.Millisecond
 // write makes a checkpoint durable and tells the committers.
 func (e *Engine) write(job writeJob) {
 	c := job.c
-	n, err := writeCheckpoint(e.cfg.StateDir, job.ck)
+	var n int64
+	var err error
+	if c.store != nil {
+		var b []byte
+		if b, err = job.ck.encode(); err == nil {
+			n = int64(len(b))
+			if err = c.store.Save(job.ck.ID, b); err != nil {
+				err = fmt.Errorf("cannot store checkpoint %d: %w", job.ck.ID, err)
+			}
+		}
+	} else {
+		n, err = writeCheckpoint(e.cfg.StateDir, job.ck)
+	}
 	if err != nil {
 		c.failed.Add(1)
 		e.logf("tenant %q: %v", c.t.Name, err)
+		c.signal(job.ck.ID, false)
 		return
 	}
 	c.written.Add(1)
 	c.lastBytes.Store(n)
 	c.lastDuration.Store(int64(time.Since(job.started)))
 	c.committed.Store(job.ck.ID)
+	if h := c.hold.Load(); h != 0 && job.ck.ID >= h {
+		c.hold.Store(0)
+		for _, a := range c.t.actors {
+			if a.isSource() {
+				a.wake(nil)
+			}
+		}
+	}
 	for _, a := range c.t.actors {
 		if cm, ok := a.src.(component.Committer); ok {
 			cm.Committed(job.ck.ID)
@@ -329,6 +392,88 @@ func (e *Engine) write(job writeJob) {
 			}
 		}
 	}
+	c.signal(job.ck.ID, true)
+}
+
+// signal wakes the callers of Tenant.Checkpoint once checkpoint id is
+// written (ok) or has failed.
+func (c *tenantCkpt) signal(id uint64, ok bool) {
+	c.notify.Lock()
+	if ok {
+		c.notify.lastWritten = max(c.notify.lastWritten, id)
+	} else {
+		c.notify.lastFailed = max(c.notify.lastFailed, id)
+	}
+	close(c.notify.ch)
+	c.notify.ch = make(chan struct{})
+	c.notify.Unlock()
+}
+
+// ErrNotCheckpointed is returned by Tenant.Checkpoint for a tenant the
+// engine does not checkpoint (no state directory, no store).
+var ErrNotCheckpointed = errors.New("the tenant is not checkpointed")
+
+// Checkpoint takes a checkpoint of the tenant now (or lets the one in
+// progress finish) and waits until it is durable and its committers have
+// been told, or ctx ends, or the tenant stops or fails first. It returns
+// the checkpoint's id. A tenant handing its work over (to another
+// instance, or to its own next run) calls it and then Abort: whoever
+// resumes starts from this checkpoint, with nothing to redo.
+func (t *Tenant) Checkpoint(ctx context.Context) (uint64, error) {
+	c := t.ckpt
+	if c == nil {
+		return 0, ErrNotCheckpointed
+	}
+	want := c.request()
+	if want == 0 {
+		return 0, fmt.Errorf("tenant %q is stopping or has failed: no checkpoint was taken", t.Name)
+	}
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		c.notify.Lock()
+		ch, written, failed := c.notify.ch, c.notify.lastWritten, c.notify.lastFailed
+		c.notify.Unlock()
+		if written >= want {
+			return want, nil
+		}
+		if failed >= want {
+			return 0, fmt.Errorf("tenant %q: checkpoint %d could not be written", t.Name, want)
+		}
+		c.mu.Lock()
+		abandoned := c.mu.running != want && c.mu.queued < want
+		c.mu.Unlock()
+		if abandoned {
+			return 0, fmt.Errorf("tenant %q stopped before checkpoint %d was complete", t.Name, want)
+		}
+		select {
+		case <-ch:
+		case <-poll.C:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("tenant %q: checkpoint %d: %w", t.Name, want, ctx.Err())
+		}
+	}
+}
+
+// request returns the id of the round in progress, or of one it begins
+// now, or 0 when none can begin (the tenant stops or failed).
+func (c *tenantCkpt) request() uint64 {
+	c.mu.Lock()
+	running := c.mu.running
+	c.mu.Unlock()
+	if running != 0 {
+		return running
+	}
+	c.begin(time.Now())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mu.running != 0 {
+		return c.mu.running
+	}
+	if id := c.mu.next - 1; id > 0 && c.mu.queued == id {
+		return id // it had nothing to wait for and is being written
+	}
+	return 0
 }
 
 // CheckpointStats returns the tenant's checkpoint figures (zero when it is

@@ -35,6 +35,25 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// CheckpointStore keeps one tenant's checkpoints somewhere other than the
+// state directory, such as the object store of a log that several
+// instances share. The engine encodes each checkpoint (manifest, states
+// and checksum, as in a file) and checks what it reads back; the store
+// keeps bytes.
+type CheckpointStore interface {
+	// Save keeps checkpoint id durably before it returns; only then are
+	// the tenant's Committers told. An error counts the checkpoint as
+	// failed (the previous one stays the one to restore) and is logged.
+	// It is called from the engine's checkpoint goroutine, one checkpoint
+	// at a time, and may block on I/O.
+	Save(id uint64, data []byte) error
+	// Load returns the stored checkpoints, newest first (none: nil); a
+	// restore uses the first that reads back whole. An error (the store
+	// cannot be read) keeps the tenant from starting: starting empty
+	// would redo what the checkpoint holds.
+	Load() ([][]byte, error)
+}
+
 // manifest describes a checkpoint file.
 type manifest struct {
 	Tenant string    `json:"tenant"`
@@ -221,6 +240,27 @@ func retire(dir string) {
 			}
 		}
 	}
+}
+
+// loadStored returns the newest of a store's checkpoints that reads back
+// whole, as loadCheckpoint does for files.
+func loadStored(store CheckpointStore, tenant string) (c *checkpoint, skipped []string, err error) {
+	all, err := store.Load()
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot load the checkpoint of tenant %q: %w", tenant, err)
+	}
+	for i, b := range all {
+		c, err := decodeCheckpoint(b)
+		if err == nil && c.Tenant != tenant {
+			err = fmt.Errorf("written for tenant %q", c.Tenant)
+		}
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("stored checkpoint %d (newest first): %v", i+1, err))
+			continue
+		}
+		return c, skipped, nil
+	}
+	return nil, skipped, nil
 }
 
 // loadCheckpoint returns the tenant's newest checkpoint that reads back

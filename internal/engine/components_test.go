@@ -181,7 +181,10 @@ type acker struct {
 	acked       atomic.Int64
 	closed      atomic.Int64
 	closedWith  atomic.Int64 // in flight when Close was called
-	wg          sync.WaitGroup
+	// snapshots counts Snapshot calls; snapInFlight is the most in flight
+	// at one (a snapshot must find nothing in flight).
+	snapshots, snapInFlight atomic.Int64
+	wg                      sync.WaitGroup
 }
 
 func asyncSinkSpec() *component.Spec {
@@ -192,6 +195,14 @@ func asyncSinkSpec() *component.Spec {
 			return &component.Instance{Operator: &asyncSink{a: fixture[*acker](ctx.Options.String("id")), ack: ctx.Ack}}, nil
 		},
 	}
+}
+
+// asyncParallelSinkSpec is the async sink as a Parallel one, which runs
+// fused behind its upstream (a client of a partitioned log).
+func asyncParallelSinkSpec() *component.Spec {
+	s := asyncSinkSpec()
+	s.Type, s.Parallel = "async_parallel", true
+	return s
 }
 
 type asyncSink struct {
@@ -233,6 +244,16 @@ type ackReport int64
 func (r ackReport) AppendFigures(dst []component.Figure) []component.Figure {
 	return append(dst, component.CounterOf("test_acked_events_total", "Events acknowledged.", float64(r)))
 }
+
+// Snapshot records what is in flight when the engine takes it.
+func (s *asyncSink) Snapshot(dst []byte) ([]byte, error) {
+	s.a.snapshots.Add(1)
+	if n := s.a.inFlight.Load(); n > s.a.snapInFlight.Load() {
+		s.a.snapInFlight.Store(n)
+	}
+	return dst, nil
+}
+func (s *asyncSink) Restore([]byte) error { return nil }
 func (s *asyncSink) Close() error {
 	s.a.closed.Add(1)
 	s.a.closedWith.Store(s.a.inFlight.Load())

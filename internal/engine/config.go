@@ -50,6 +50,11 @@ type Config struct {
 	// CheckpointInterval is the time between a tenant's checkpoints when
 	// its file sets none (0: DefaultCheckpointInterval).
 	CheckpointInterval time.Duration
+	// CheckpointStore, when set, is asked at Compile and Run for a store
+	// of the tenant's checkpoints; a tenant it gives one is checkpointed
+	// there (with or without StateDir), the others as StateDir says. It is
+	// called with the tenant's name and must be safe for concurrent use.
+	CheckpointStore func(tenant string) CheckpointStore
 }
 
 func (c *Config) defaults() {

@@ -268,6 +268,72 @@ sinks:
 	}
 }
 
+// TestAsyncSinkFusedBehindASourceBoundsInFlight: a Parallel async sink
+// fused behind its source holds the source back at its bound too.
+func TestAsyncSinkFusedBehindASourceBoundsInFlight(t *testing.T) {
+	cat := testCatalog(t)
+	id := t.Name()
+	ak := &acker{delay: 200 * time.Microsecond, max: 100}
+	defer register(id, ak)()
+	e, err := engine.New(engine.Config{Workers: 2, Wait: "park", Budget: 16, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	tn := start(t, e, parse(t, cat, "fused", fmt.Sprintf(`tenant: fused
+sources:
+  gen: {type: generate, profile: sequence, count: 20000}
+sinks:
+  out: {type: async_parallel, inputs: [gen], id: %q}
+`, id)))
+	if n := len(tn.Plan.Actors); n != 1 {
+		t.Fatalf("%d actors; the sink should run fused behind the source", n)
+	}
+	waitDone(t, tn, 30*time.Second)
+	if err := tn.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ak.wg.Wait()
+	if got := ak.acked.Load(); got != 20000 {
+		t.Fatalf("acknowledged %d, want 20000", got)
+	}
+	if m := ak.maxInFlight.Load(); m > 100+16 {
+		t.Fatalf("in flight reached %d, bound 100 plus one batch of 16", m)
+	}
+}
+
+// TestFusedAsyncSinkSnapshotsWithNothingInFlight: a source's barrier
+// waits until the async sink fused behind it has every event acknowledged,
+// so the sink's snapshot holds their effect.
+func TestFusedAsyncSinkSnapshotsWithNothingInFlight(t *testing.T) {
+	cat := testCatalog(t)
+	id := t.Name()
+	ak := &acker{delay: 2 * time.Millisecond, max: 1000}
+	defer register(id, ak)()
+	e, err := engine.New(engine.Config{Workers: 2, Wait: "park", Log: testLog{t}, StateDir: t.TempDir(), CheckpointInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	tn := start(t, e, parse(t, cat, "fused", fmt.Sprintf(`tenant: fused
+sources:
+  gen: {type: generate, profile: sequence, count: 200000, rate: 400000}
+sinks:
+  out: {type: async_parallel, inputs: [gen], id: %q}
+`, id)))
+	waitDone(t, tn, 30*time.Second)
+	if err := tn.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ak.wg.Wait()
+	if ak.snapshots.Load() < 3 {
+		t.Fatalf("only %d snapshots", ak.snapshots.Load())
+	}
+	if n := ak.snapInFlight.Load(); n != 0 {
+		t.Fatalf("a snapshot found %d events in flight", n)
+	}
+}
+
 // TestAsyncSinkFinalErrorFailsTenant: an acknowledgement with an error
 // fails the tenant, naming the sink and the error.
 func TestAsyncSinkFinalErrorFailsTenant(t *testing.T) {

@@ -95,12 +95,27 @@ func (e *Engine) Compile(p *spec.Pipeline) (*plan.Plan, error) {
 		e.mu.load = make([]int, len(e.workers))
 	}
 	pl, err := plan.Compile(p, plan.Options{Workers: len(e.workers), FirstWorker: e.mu.next, WorkerLoad: e.mu.load, Registry: e.reg, Now: e.cfg.Now,
-		RingPerProducer: e.cfg.StateDir != ""})
+		RingPerProducer: e.checkpointed(p.Tenant)})
 	if err != nil {
 		return nil, err
 	}
 	e.mu.next++
 	return pl, nil
+}
+
+// checkpointed reports whether the tenant of that name is checkpointed:
+// in a store of its own, or in the state directory.
+func (e *Engine) checkpointed(tenant string) bool {
+	return e.cfg.StateDir != "" || e.storeOf(tenant) != nil
+}
+
+// storeOf returns the tenant's checkpoint store, nil for the state
+// directory.
+func (e *Engine) storeOf(tenant string) CheckpointStore {
+	if e.cfg.CheckpointStore == nil {
+		return nil
+	}
+	return e.cfg.CheckpointStore(tenant)
 }
 
 // Run builds the plan's instances, rings and actors and hands the actors to
@@ -177,8 +192,11 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 		byPlan[pa] = a
 		t.actors = append(t.actors, a)
 	}
-	if e.cfg.StateDir != "" {
-		t.restore()
+	if e.checkpointed(pl.Tenant) {
+		if err := t.restore(); err != nil {
+			t.closeAll(false)
+			return nil, err
+		}
 	}
 	if err := t.open(); err != nil {
 		return nil, err
@@ -224,6 +242,9 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 	}
 	t.markTimed()
 	t.endRestoredFinished()
+	if t.ckpt != nil && t.ckpt.fresh {
+		t.ckpt.checkpointFirst()
+	}
 	t.left.Store(int32(len(t.actors)))
 	e.mu.Lock()
 	e.mu.tenants = append(e.mu.tenants, t)

@@ -38,7 +38,7 @@ func testCatalog(t *testing.T) *component.Catalog {
 // testSpecs are the built-in specs and the test-only ones.
 func testSpecs() []*component.Spec {
 	specs := append(connect.Specs(), ops.Specs()...)
-	return append(specs, explodeSpec(), slowSpec(), stallSinkSpec(), pushSourceSpec(), asyncSinkSpec(), lifecycleSinkSpec())
+	return append(specs, explodeSpec(), slowSpec(), stallSinkSpec(), pushSourceSpec(), asyncSinkSpec(), asyncParallelSinkSpec(), lifecycleSinkSpec())
 }
 
 // explodeSpec is a keyed-free stateful transform that panics (or returns

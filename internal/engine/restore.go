@@ -7,20 +7,31 @@ import (
 	"github.com/greenwave/greenwave/internal/component"
 )
 
-// restore sets up the tenant's checkpointing and, when its state directory
-// holds a checkpoint of it, restores every instance that has state in it
-// from there, before anything opens or runs. State is restored only into
+// restore sets up the tenant's checkpointing and, when its checkpoint
+// store or state directory holds a checkpoint of it, restores every
+// instance that has state in it from there, before anything opens or
+// runs. It fails only when a store cannot be read. State is restored only into
 // an instance of the same component with the same fingerprint (name, type,
 // key, options, parallelism); the others start empty, and the log says
 // which and why. A checkpoint file that does not read back whole is
 // skipped for the one before it, with a message saying why.
-func (t *Tenant) restore() {
+func (t *Tenant) restore() error {
 	e := t.e
 	interval := t.Plan.Pipeline.Checkpoint.Interval
 	if interval <= 0 {
 		interval = e.cfg.CheckpointInterval
 	}
-	ck, skipped := loadCheckpoint(e.cfg.StateDir, t.Name)
+	store := e.storeOf(t.Name)
+	var ck *checkpoint
+	var skipped []string
+	if store != nil {
+		var err error
+		if ck, skipped, err = loadStored(store, t.Name); err != nil {
+			return err
+		}
+	} else {
+		ck, skipped = loadCheckpoint(e.cfg.StateDir, t.Name)
+	}
 	for _, s := range skipped {
 		e.logf("tenant %q: cannot use checkpoint %s; trying an older one", t.Name, s)
 	}
@@ -29,8 +40,10 @@ func (t *Tenant) restore() {
 		next = ck.ID + 1
 	}
 	t.ckpt = newTenantCkpt(t, interval, next)
+	t.ckpt.store = store
 	if ck == nil {
-		return
+		t.ckpt.fresh = true
+		return nil
 	}
 	var restored int
 	var empty []string
@@ -75,11 +88,12 @@ func (t *Tenant) restore() {
 	}
 	if ck.Finished {
 		e.logf("tenant %q: finished in an earlier run (checkpoint %d of %s); nothing left to run", t.Name, ck.ID, ck.Time.Format("2006-01-02 15:04:05"))
-		return
+		return nil
 	}
 	msg := fmt.Sprintf("tenant %q: resumed from checkpoint %d of %s: %d instances restored", t.Name, ck.ID, ck.Time.Format("2006-01-02 15:04:05"), restored)
 	if len(empty) > 0 {
 		msg += "; starting empty: " + strings.Join(empty, ", ")
 	}
 	e.logf("%s", msg)
+	return nil
 }

@@ -86,9 +86,25 @@ func (t *Tenant) fail(err error) {
 	}
 	t.mu.Unlock()
 	if !t.failed.Swap(true) {
-		t.e.logf("tenant %q failed: %v", t.Name, err)
+		if !errors.Is(err, ErrAborted) {
+			t.e.logf("tenant %q failed: %v", t.Name, err)
+		}
 		t.wakeAll()
 	}
+}
+
+// ErrAborted is the error of a tenant stopped by Abort.
+var ErrAborted = errors.New("aborted")
+
+// Abort stops the tenant at once, as a crash would, but for its own
+// process: sources read no more, operators are neither flushed nor told
+// that event time is over, nothing drains. Sinks keep what they already
+// received (a file sink writes its buffer; an async sink publishes it) and
+// are closed. Err then reports ErrAborted. A checkpointed tenant resumes
+// from its last checkpoint, wherever it runs next; Abort after Checkpoint
+// hands work over with nothing to redo. Wait on Done.
+func (t *Tenant) Abort() {
+	t.fail(fmt.Errorf("tenant %q: %w", t.Name, ErrAborted))
 }
 
 // actorGone is called by a worker when it drops an actor (finished or
