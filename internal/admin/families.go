@@ -219,6 +219,7 @@ func (b *builder) histogram(f *famSpec, l *metrics.Latency, labels []*dto.LabelP
 	ps := b.bucketPs.take(n, 16*len(bucketBounds))
 	cs := b.counts.take(n+1, 16*(len(bucketBounds)+1))
 	var acc uint64
+	cs[n] = 0 // the slab's elements hold the previous scrape's values
 	for i, c := range l.Buckets {
 		cs[n] += c
 		if i < n {
