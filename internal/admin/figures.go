@@ -3,8 +3,10 @@ package admin
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/metrics"
@@ -22,9 +24,12 @@ import (
 // figureFamily is one greenwave_component_<name> family of a scrape.
 type figureFamily struct {
 	desc   *prometheus.Desc
+	name   string
 	help   string
 	kind   component.FigureKind
 	labels []string // the figure's own label names
+	all    []string // the reserved label names, then labels
+	series int      // how many series it has
 }
 
 // figureSeries is one series to emit.
@@ -59,12 +64,13 @@ func buildFigures(s *metrics.Snapshot) *figureSet {
 				}
 				fam := byName[f.Name]
 				if fam == nil {
-					fam = &figureFamily{help: f.Help, kind: f.Kind}
+					fam = &figureFamily{name: componentFamilyPrefix + f.Name, help: f.Help, kind: f.Kind}
 					for _, l := range f.Labels {
 						fam.labels = append(fam.labels, l.Name)
 					}
 					names := append(append([]string(nil), component.ReservedFigureLabels...), fam.labels...)
-					fam.desc = prometheus.NewDesc(componentFamilyPrefix+f.Name, f.Help, names, nil)
+					fam.all = names
+					fam.desc = prometheus.NewDesc(fam.name, f.Help, names, nil)
 					byName[f.Name] = fam
 					set.families = append(set.families, fam)
 				} else if fam.help != f.Help || fam.kind != f.Kind || !sameLabelNames(fam.labels, f.Labels) {
@@ -72,8 +78,15 @@ func buildFigures(s *metrics.Snapshot) *figureSet {
 				}
 				values := make([]string, 0, 2+len(f.Labels))
 				values = append(values, t.ID, c.Name)
+				valid := true
 				for _, l := range f.Labels {
 					values = append(values, l.Value)
+				}
+				for _, v := range values {
+					valid = valid && utf8.ValidString(v)
+				}
+				if !valid {
+					continue // a label value that is not valid UTF-8
 				}
 				key.Reset()
 				key.WriteString(f.Name)
@@ -86,6 +99,7 @@ func buildFigures(s *metrics.Snapshot) *figureSet {
 				} else {
 					seen[k] = true
 				}
+				fam.series++
 				set.series = append(set.series, figureSeries{fam: fam, value: f.Value, labels: values})
 			}
 		}
@@ -103,16 +117,36 @@ func (set *figureSet) describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-func (set *figureSet) collect(ch chan<- prometheus.Metric) {
-	for _, s := range set.series {
-		vt := prometheus.GaugeValue
-		if s.fam.kind == component.Counter {
-			vt = prometheus.CounterValue
+// build adds the series to b and returns their families (those with a
+// series), in the order of their first figure.
+func (set *figureSet) build(b *builder) []*dto.MetricFamily {
+	byFam := make(map[*figureFamily]*dto.MetricFamily, len(set.families))
+	out := make([]*dto.MetricFamily, 0, len(set.families))
+	for _, f := range set.families {
+		typ := dto.MetricType_GAUGE
+		if f.kind == component.Counter {
+			typ = dto.MetricType_COUNTER
 		}
-		m, err := prometheus.NewConstMetric(s.fam.desc, vt, s.value, s.labels...)
-		if err != nil {
-			continue // a label value that is not valid UTF-8
-		}
-		ch <- m
+		mf := &dto.MetricFamily{Name: &f.name, Help: &f.help, Type: &typ, Metric: make([]*dto.Metric, 0, f.series)}
+		byFam[f] = mf
+		out = append(out, mf)
 	}
+	for _, s := range set.series {
+		ps := make([]*dto.LabelPair, len(s.labels))
+		for i := range s.labels {
+			ps[i] = &dto.LabelPair{Name: &s.fam.all[i], Value: &s.labels[i]}
+		}
+		slices.SortFunc(ps, func(x, y *dto.LabelPair) int { return strings.Compare(x.GetName(), y.GetName()) })
+		m := b.metrics.next(b.chunk)
+		m.Label = ps
+		v := s.value
+		if s.fam.kind == component.Counter {
+			m.Counter = &dto.Counter{Value: &v}
+		} else {
+			m.Gauge = &dto.Gauge{Value: &v}
+		}
+		mf := byFam[s.fam]
+		mf.Metric = append(mf.Metric, m)
+	}
+	return out
 }

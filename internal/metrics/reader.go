@@ -36,19 +36,28 @@ type Reader struct {
 	mu     sync.Mutex
 	prev   *Snapshot
 	prevAt time.Time
-	actors map[actorKey]actorPrev
-	edges  map[actorKey]edgePrev
+	prevs  map[tenantKey]*tenantPrev
+	gen    uint64 // counts the reads of every tenant
 	proc   Process
 }
 
-// actorKey names an actor or an edge of one tenant version.
-type actorKey struct {
+// tenantKey names one tenant version.
+type tenantKey struct {
 	tenant  string
 	version int
-	index   int
+}
+
+// tenantPrev is a tenant version's figures at the previous read, per
+// actor and per edge (by index), and the last read of every tenant that
+// saw it.
+type tenantPrev struct {
+	actors []actorPrev
+	edges  []edgePrev
+	gen    uint64
 }
 
 type actorPrev struct {
+	had            bool // read before
 	busy, bp, idle float64
 	in, out        uint64
 	lat, lag       *hdrhistogram.Snapshot
@@ -56,7 +65,7 @@ type actorPrev struct {
 
 // NewReader returns a reader of src.
 func NewReader(src Source) *Reader {
-	return &Reader{src: src, actors: map[actorKey]actorPrev{}, edges: map[actorKey]edgePrev{}}
+	return &Reader{src: src, prevs: map[tenantKey]*tenantPrev{}}
 }
 
 // SetPrecise sets Precise under the reader's lock.
@@ -101,20 +110,27 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 	if ts == nil {
 		ts = r.src.Tenants()
 	}
-	seen := map[actorKey]bool{}
+	if only == nil {
+		r.gen++
+	}
+	if len(ts) > 0 {
+		s.Tenants = make([]Tenant, 0, len(ts))
+	}
 	for _, t := range ts {
-		s.Tenants = append(s.Tenants, r.tenant(t, dt, seen))
+		k := tenantKey{t.Name, t.Version()}
+		tp := r.prevs[k]
+		if tp == nil {
+			tp = &tenantPrev{}
+			r.prevs[k] = tp
+		}
+		tp.gen = r.gen
+		s.Tenants = append(s.Tenants, r.tenant(t, dt, tp))
 	}
 	if only == nil {
 		// Forget the tenants that are gone.
-		for k := range r.actors {
-			if !seen[k] {
-				delete(r.actors, k)
-			}
-		}
-		for k := range r.edges {
-			if !seen[k] {
-				delete(r.edges, k)
+		for k, tp := range r.prevs {
+			if tp.gen != r.gen {
+				delete(r.prevs, k)
 			}
 		}
 	}
@@ -150,7 +166,7 @@ func rate(cur, prev uint64, dt float64) float64 {
 	return float64(cur-prev) / dt
 }
 
-func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Tenant {
+func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 	var st engine.Stats
 	if r.Precise {
 		st = t.Stats()
@@ -175,15 +191,26 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 	}
 	pl := t.Plan
 	var srcIn, sinkIn float64
+	if len(st.Actors) > 0 {
+		out.Actors = make([]Actor, 0, len(st.Actors))
+	}
+	if len(st.Links) > 0 {
+		out.Edges = make([]Edge, 0, len(st.Links))
+	}
 	for i, as := range st.Actors {
-		k := actorKey{t.Name, t.Version(), i}
-		seen[k] = true
-		prev, had := r.actors[k]
+		if i >= len(tp.actors) {
+			tp.actors = append(tp.actors, actorPrev{})
+		}
+		prev := tp.actors[i]
+		had := prev.had
 		a := Actor{Name: as.Name, Worker: as.Worker, In: as.In, Out: as.Out, Rejected: as.Rejected, Turns: as.Turns,
 			BusySeconds: as.Busy.Seconds(), BackPressuredSeconds: as.BackPressured.Seconds(),
 			InFlight: as.InFlight, Acked: as.Acked, Done: as.Done, Group: as.Name}
 		if i < len(pl.Actors) {
 			pa := pl.Actors[i]
+			if len(pa.Nodes) > 0 {
+				a.Components = make([]string, 0, len(pa.Nodes))
+			}
 			for _, n := range pa.Nodes {
 				a.Components = append(a.Components, n.Name())
 			}
@@ -209,7 +236,7 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 		a.IdleSeconds = max(st.Elapsed.Seconds()-a.BusySeconds-a.BackPressuredSeconds, 0, prev.idle)
 		a.BusySeconds = max(a.BusySeconds, prev.busy)
 		a.BackPressuredSeconds = max(a.BackPressuredSeconds, prev.bp)
-		np := actorPrev{busy: a.BusySeconds, bp: a.BackPressuredSeconds, idle: a.IdleSeconds, in: a.In, out: a.Out}
+		np := actorPrev{had: true, busy: a.BusySeconds, bp: a.BackPressuredSeconds, idle: a.IdleSeconds, in: a.In, out: a.Out}
 		if had && dt > 0 {
 			busy := (a.BusySeconds - prev.busy) / dt
 			bp := (a.BackPressuredSeconds - prev.bp) / dt
@@ -237,7 +264,7 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 		for _, tk := range as.Ticks {
 			a.Ticks = append(a.Ticks, ticksOf(tk))
 		}
-		r.actors[k] = np
+		tp.actors[i] = np
 		out.Actors = append(out.Actors, a)
 	}
 	if dt > 0 {
@@ -246,15 +273,20 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 		out.InPerSec, out.OutPerSec = srcIn, sinkIn
 	}
 	for i, ls := range st.Links {
-		k := actorKey{t.Name, t.Version(), -1 - i}
-		seen[k] = true
-		pe, had := r.edges[k]
+		if i >= len(tp.edges) {
+			tp.edges = append(tp.edges, edgePrev{})
+		}
+		pe := tp.edges[i]
+		had := pe.had
 		e := Edge{Label: ls.Label, From: ls.From, Output: ls.Output, To: ls.To, Partition: ls.Partition, Capacity: ls.Capacity,
 			Policy: ls.Policy, Published: ls.Published, Consumed: ls.Consumed, Dropped: ls.Dropped, Gaps: ls.Gaps,
 			Depth: ls.Depth, Fill: ls.Fill, Batches: trimBatches(ls.Batches), BlockedSeconds: float64(ls.BlockedNanos) / 1e9,
 			Allocated: ls.Allocated, Bytes: ls.Bytes, Closed: ls.Closed}
 		if i < len(pl.Links) {
 			pln := pl.Links[i]
+			if len(pln.Producers) > 0 {
+				e.FromActors = make([]string, 0, len(pln.Producers))
+			}
 			for _, p := range pln.Producers {
 				e.FromActors = append(e.FromActors, p.Name())
 			}
@@ -267,7 +299,7 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, seen map[actorKey]bool) Te
 			e.DroppedPerSec = rate(e.Dropped, pe.dropped, dt)
 			e.PublishedPerSec = rate(e.Published, pe.published, dt)
 		}
-		r.edges[k] = edgePrev{batches: ls.Batches, blocked: e.BlockedSeconds, dropped: e.Dropped, published: e.Published}
+		tp.edges[i] = edgePrev{had: true, batches: ls.Batches, blocked: e.BlockedSeconds, dropped: e.Dropped, published: e.Published}
 		e.Grade = Grade(e.BlockedMsPerSec / 1000)
 		if e.DroppedPerSec > 0 {
 			e.Grade = GradeHigh
@@ -426,6 +458,7 @@ func itoa(i int) string {
 }
 
 type edgePrev struct {
+	had                bool // read before
 	batches            [ring.BatchBuckets]uint64
 	blocked            float64
 	dropped, published uint64
