@@ -165,18 +165,38 @@ func (r *route) fastParts(evs []event.Event) bool {
 	if n > maxFastParts || (len(evs) == 1 && r.parts[0] == broadcast) {
 		return false
 	}
-	var next [maxFastParts]uint64
-	var rings [maxFastParts]*ring.Ring[event.Event]
+	// Each partition's claimed slots as at most two slices (the claim may
+	// wrap around its array's end, or start in an older array), looked up
+	// once per batch rather than once per event.
+	var segA, segB [maxFastParts][]event.Event
 	for p, l := range r.links {
-		if r.done[p] != 0 || r.got[p] != r.total[p] {
+		g := r.got[p]
+		if r.done[p] != 0 || g != r.total[p] {
 			return false
 		}
-		next[p], rings[p] = r.base[p], l.ring
+		if g == 0 {
+			continue
+		}
+		a := l.ring.Segment(r.base[p], g)
+		if len(a) < g {
+			b := l.ring.Segment(r.base[p]+uint64(len(a)), g-len(a))
+			if len(a)+len(b) < g {
+				return false
+			}
+			segB[p] = b
+		}
+		segA[p] = a
 	}
+	var next [maxFastParts]int
 	for i := range evs {
 		p := r.parts[i] % maxFastParts
-		rings[p].Slot(next[p]).CopyFrom(&evs[i])
+		k := next[p]
 		next[p]++
+		if a := segA[p]; k < len(a) {
+			a[k].CopyFrom(&evs[i])
+		} else {
+			segB[p][k-len(a)].CopyFrom(&evs[i])
+		}
 	}
 	return true
 }
