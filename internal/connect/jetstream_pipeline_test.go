@@ -21,7 +21,7 @@ import (
 
 // relayYAML reads stream IN, tags every event and publishes it to OUT.
 const relayYAML = `tenant: relay
-checkpoint: {interval: 50ms}
+checkpoint: {interval: 10ms}
 sources:
   in:
     type: jetstream
@@ -54,9 +54,10 @@ func (l *logBuffer) String() string {
 }
 
 // runRelay runs the relay pipeline on an engine of its own until it
-// finishes, or, with crashAfter, until it has written that many
-// checkpoints, when it is aborted as a crash would end it.
-func runRelay(t *testing.T, n *connect.NATS, state string, crashAfter uint64) (*engine.Tenant, string) {
+// finishes, or, with crashAt, until it has handed that many events to its
+// sink after at least three checkpoints (the first taken at start), when it is aborted as a crash would
+// end it.
+func runRelay(t *testing.T, n *connect.NATS, state string, crashAt uint64) (*engine.Tenant, string) {
 	t.Helper()
 	var log logBuffer
 	cat := builtin.CatalogFor(n)
@@ -86,9 +87,9 @@ func runRelay(t *testing.T, n *connect.NATS, state string, crashAfter uint64) (*
 			return tn, log.String()
 		case <-deadline:
 			t.Fatalf("relay did not finish: %+v\n%s", tn.Stats(), log.String())
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(time.Millisecond):
 		}
-		if crashAfter > 0 && tn.CheckpointStats().Written >= crashAfter {
+		if crashAt > 0 && tn.CheckpointStats().Written >= 3 && tn.Stats().Out >= crashAt {
 			tn.Abort()
 			<-tn.Done()
 			return tn, log.String()
@@ -120,7 +121,7 @@ func TestJetStreamRelayIsExactlyOnceAcrossACrash(t *testing.T) {
 		SubjectTransform: &jetstream.SubjectTransformConfig{Source: "in.*", Destination: "in.{{partition(3,1)}}.{{wildcard(1)}}"}}); err != nil {
 		t.Fatal(err)
 	}
-	const events, perMsg = 60000, 100
+	const events, perMsg = 300000, 100
 	for m := 0; m < events/perMsg; m++ {
 		var b strings.Builder
 		key := fmt.Sprintf("k%d", m%7)
@@ -134,8 +135,8 @@ func TestJetStreamRelayIsExactlyOnceAcrossACrash(t *testing.T) {
 	<-js.PublishAsyncComplete()
 
 	state := t.TempDir()
-	tn, log := runRelay(t, n, state, 3)
-	if !strings.Contains(tn.Err().Error(), "aborted") {
+	tn, log := runRelay(t, n, state, events/4)
+	if tn.Err() == nil || !strings.Contains(tn.Err().Error(), "aborted") {
 		t.Fatalf("first run: %v\n%s", tn.Err(), log)
 	}
 	sent := tn.Stats().Out

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/greenwave/greenwave/internal/component"
-	"github.com/greenwave/greenwave/internal/diag"
 	"github.com/greenwave/greenwave/internal/event"
 )
 
@@ -157,29 +155,7 @@ func newJetstreamSource(ctx *component.Context, n *NATS) (*component.Instance, e
 	if ref.given && s.partition >= ref.partitions {
 		r.Fail(r.At("partition"), "partition %d of %d partitions: use 0 to %d, or -1 for all", s.partition, ref.partitions, ref.partitions-1)
 	}
-	fields, names, known := declaredFields(r)
-	field := func(at component.Path, name string) int {
-		i := slices.Index(names, name)
-		if i < 0 && known {
-			r.Fail(at, "field %s is not in the schema%s", diag.Quote(name), diag.DidYouMean(name, names))
-		}
-		return i
-	}
-	required := map[string]bool{}
-	for i, name := range r.StringList("required") {
-		if field(r.At("required").Index(i), name) >= 0 {
-			required[name] = true
-		}
-	}
-	tsName := r.String("timestamp")
-	if tsName != "" {
-		if i := field(r.At("timestamp"), tsName); i >= 0 {
-			if fields[i].Kind != event.Time {
-				r.Fail(r.At("timestamp"), "field %q is declared %s; the timestamp field must be of kind time", tsName, fields[i].Kind)
-			}
-			required[tsName] = true
-		}
-	}
+	fields, _, _, required, tsName := readDeclared(r)
 	onError := r.String("on_error")
 	if err := r.Err(); err != nil {
 		return nil, err
