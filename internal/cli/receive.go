@@ -19,7 +19,7 @@ import (
 // machine: it counts what it receives and, with --capacity, answers 429
 // to requests beyond that many per second.
 type receiveCmd struct {
-	Addr     string        `default:"127.0.0.1:8080" help:"host:port to listen on."`
+	Addr     string        `default:"127.0.0.1:8088" help:"host:port to listen on."`
 	Capacity float64       `help:"Requests per second it accepts (0: all); beyond, it answers 429 with Retry-After: 1."`
 	For      time.Duration `name:"for" help:"Stop after this long (0: until a signal)."`
 }
