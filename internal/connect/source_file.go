@@ -168,19 +168,7 @@ func newFileSource(ctx *component.Context) (*component.Instance, error) {
 	if typeName == "" {
 		typeName = cmp.Or(ctx.Name, "file")
 	}
-	for i := range fields {
-		fields[i].Required = required[fields[i].Name]
-	}
-	decl, err := event.NewSchema(ctx.Tenant, typeName, fields...)
-	if err != nil {
-		return nil, component.OptErr("schema", "%w", err)
-	}
-	schema, slots, err := bindSchema(ctx.Registry, decl)
-	if err != nil {
-		return nil, component.OptErr("schema", "%w", err)
-	}
-	deadName := cmp.Or(ctx.Name, typeName) + "_dead_letter"
-	dead, deadSlots, err := bindSchema(ctx.Registry, event.MustSchema(ctx.Tenant, deadName, deadLetterFields[:]...))
+	schema, slots, dead, deadSlots, err := bindDeclared(ctx, typeName, fields, required, deadLetterFields[:])
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +241,28 @@ func newFileSource(ctx *component.Context) (*component.Instance, error) {
 // changes nothing), and reports whether every entry was good. Each entry's
 // kind was checked against kindNames by the loader (and by r, for a direct
 // call).
+// bindDeclared marks the required fields, registers the declared schema
+// as typeName and, beside it, the dead-letter schema (named after the
+// component) with deadFields. A schema the registry refuses is an error of
+// the schema option.
+func bindDeclared(ctx *component.Context, typeName string, fields []event.Field, required map[string]bool, deadFields []event.Field) (schema *event.Schema, slots []int, dead *event.Schema, deadSlots []int, err error) {
+	for i := range fields {
+		fields[i].Required = required[fields[i].Name]
+	}
+	decl, err := event.NewSchema(ctx.Tenant, typeName, fields...)
+	if err != nil {
+		return nil, nil, nil, nil, component.OptErr("schema", "%w", err)
+	}
+	if schema, slots, err = bindSchema(ctx.Registry, decl); err != nil {
+		return nil, nil, nil, nil, component.OptErr("schema", "%w", err)
+	}
+	deadName := cmp.Or(ctx.Name, typeName) + "_dead_letter"
+	if dead, deadSlots, err = bindSchema(ctx.Registry, event.MustSchema(ctx.Tenant, deadName, deadFields...)); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return schema, slots, dead, deadSlots, nil
+}
+
 // readDeclared reads the options that declare what a decoded record holds,
 // shared by the file and network sources: the schema (its fields and their
 // names), required and timestamp (itself required, and of kind time).

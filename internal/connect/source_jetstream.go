@@ -161,19 +161,7 @@ func newJetstreamSource(ctx *component.Context, n *NATS) (*component.Instance, e
 		return nil, err
 	}
 	typeName := cmp.Or(r.String("type_name"), ctx.Name, "jetstream")
-	for i := range fields {
-		fields[i].Required = required[fields[i].Name]
-	}
-	decl, err := event.NewSchema(ctx.Tenant, typeName, fields...)
-	if err != nil {
-		return nil, component.OptErr("schema", "%w", err)
-	}
-	schema, slots, err := bindSchema(ctx.Registry, decl)
-	if err != nil {
-		return nil, component.OptErr("schema", "%w", err)
-	}
-	deadName := cmp.Or(ctx.Name, typeName) + "_dead_letter"
-	dead, deadSlots, err := bindSchema(ctx.Registry, event.MustSchema(ctx.Tenant, deadName, jsDeadLetterFields[:]...))
+	schema, slots, dead, deadSlots, err := bindDeclared(ctx, typeName, fields, required, jsDeadLetterFields[:])
 	if err != nil {
 		return nil, err
 	}
