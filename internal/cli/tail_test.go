@@ -67,7 +67,14 @@ func TestTailJSON(t *testing.T) {
 		code, out, errs := runMain("tail", "--json", "ws://"+tb.HTTPAddr()+"/tables/t")
 		done <- fmt.Sprint(code, errs, "\n", out)
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The delete goes in once tail has its snapshot (at seq 3) and is
+	// live, however slow the machine.
+	live := func() bool { st := tb.Stats(); return len(st.Subs) == 1 && st.Subs[0].Live }
+	for deadline := time.Now().Add(10 * time.Second); !live(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("tail was not live within 10s")
+		}
+	}
 	if err := tb.Apply([]serve.Change{{Key: []byte(`["cust-002"]`)}}, 0, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -235,7 +235,9 @@ func TestInstancesShareUnitsAndTakeOverFromADeadOne(t *testing.T) {
 // checkpoints; OUT ends with every event once.
 func TestTakeoverIsExactlyOnce(t *testing.T) {
 	url, js := testServer(t)
-	const events = 40000
+	// Enough events that no unit finishes before the two instances have
+	// split the four partitions between them.
+	const events = 400000
 	feed(t, js, events)
 	a := startInstance(t, url, "a", time.Second, relayYAML(true))
 	b := startInstance(t, url, "b", time.Second, relayYAML(true))
