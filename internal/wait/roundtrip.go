@@ -1,6 +1,7 @@
 package wait
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -47,8 +48,13 @@ func measureRoundTrip() time.Duration {
 	}()
 	times := make([]time.Duration, 0, roundTripRounds)
 	for range roundTripRounds {
-		// Give the other goroutine time to park (and its thread to go
-		// idle), as a worker between two arrivals would.
+		// Wait until the other goroutine has announced its park (an
+		// Unpark before that would be lost and this round would time
+		// out), then give it time to sleep and its thread to go idle, as
+		// a worker between two arrivals would.
+		for ping.state.Load() != stateParking {
+			runtime.Gosched()
+		}
 		for t0 := time.Now(); time.Since(t0) < 50*time.Microsecond; {
 		}
 		pong.Prepare()

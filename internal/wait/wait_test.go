@@ -1,6 +1,8 @@
 package wait
 
 import (
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,7 +101,10 @@ func TestAdaptiveBacksOffWhenPreempted(t *testing.T) {
 }
 
 // TestWaitHonoursTheDeadline: spinning strategies return by the deadline.
+// Adaptive measures the park/wake round trip on first use, once per
+// process; that is done before the clock starts.
 func TestWaitHonoursTheDeadline(t *testing.T) {
+	RoundTrip()
 	for _, s := range []Strategy{BusySpin, Yield, SpinThenPark, Adaptive, Park} {
 		i := NewIdler(s, NewParker())
 		start := time.Now()
@@ -107,5 +112,27 @@ func TestWaitHonoursTheDeadline(t *testing.T) {
 		if el := time.Since(start); el < 3*time.Millisecond || el > time.Second {
 			t.Fatalf("%v: returned after %v for a 3ms deadline", s, el)
 		}
+	}
+}
+
+// TestRoundTripLosesNoWakeOnABusyHost: measuring the round trip on a host
+// whose cores are taken never sends a wake-up before the other goroutine
+// has announced its park, so no round waits out its one-second timeout.
+func TestRoundTripLosesNoWakeOnABusyHost(t *testing.T) {
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 2 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for x := 0; !stop.Load(); x++ {
+			}
+		})
+	}
+	start := time.Now()
+	rt := measureRoundTrip()
+	el := time.Since(start)
+	stop.Store(true)
+	wg.Wait()
+	if el >= time.Second {
+		t.Fatalf("measuring the round trip took %v on a busy host (median %v): a wake-up was lost", el, rt)
 	}
 }
