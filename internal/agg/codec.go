@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"sync"
 
 	"github.com/greenwave/greenwave/internal/event"
 )
@@ -53,6 +54,9 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], crcTable)), nil
 }
 
+// encoders hold the slice headers sketches encode through (see AppendState).
+var encoders = sync.Pool{New: func() any { return new([]byte) }}
+
 // AppendState appends the state of s without the header and checksum of
 // AppendBinary: for callers that keep many Sets of one layout and check
 // the layout (Layout.Fingerprint) and the bytes' integrity once for all of
@@ -69,11 +73,15 @@ func (s *Set) AppendState(dst []byte) ([]byte, error) {
 		at := len(b)
 		b = append(b, 0, 0, 0, 0)
 		if sk := s.quants[i].sk; sk != nil && !sk.IsEmpty() {
-			// Only this block takes enc's address, so a Set without
-			// percentiles encodes without allocating.
-			enc := b
-			sk.Encode(&enc, true)
-			b = enc
+			// The sketch appends through a pointer to a slice; a local's
+			// address would escape and cost an allocation per sketch, so
+			// the pointer comes from a pool.
+			enc := encoders.Get().(*[]byte)
+			*enc = b
+			sk.Encode(enc, true)
+			b = *enc
+			*enc = nil
+			encoders.Put(enc)
 		}
 		binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
