@@ -101,7 +101,7 @@ sinks:
 `},
 		},
 		{
-			Name:    "dispatcher-jitter",
+			Name: "dispatcher-jitter",
 			// Few events a tick: the trap is the late wake-ups, not the
 			// volume, and a host too slow to generate the input (the race
 			// detector on a busy machine) must still show it.
