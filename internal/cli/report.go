@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/connect"
@@ -60,4 +61,26 @@ func writeDispatch(w io.Writer, name string, d dispatch.Stats) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// sinkLosses names, for a tenant's summary line, what its sinks did not
+// deliver: the events an http sink gave up on (dead-lettered or not).
+// Empty when every sink delivered everything.
+func sinkLosses(reports []engine.Report) string {
+	var parts []string
+	for _, r := range reports {
+		v, ok := r.Value.(connect.HTTPSinkStats)
+		if !ok || v.GaveUp == 0 && v.DeadLettered == 0 {
+			continue
+		}
+		p := fmt.Sprintf("%s gave up on %d batches", r.Name, v.GaveUp)
+		if v.DeadLettered > 0 {
+			p += fmt.Sprintf(" (%d events dead-lettered)", v.DeadLettered)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; sinks: " + strings.Join(parts, ", ")
 }

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +78,42 @@ func TestReceive(t *testing.T) {
 	}
 	if !strings.Contains(out, fmt.Sprintf("total: requests %d, events %d", accepted, 2*accepted)) {
 		t.Fatalf("output %q", out)
+	}
+}
+
+// TestSummaryNamesDeadLetters: when an http sink gives up on batches, the
+// tenant's summary line says so and how many events went to dead letters.
+func TestSummaryNamesDeadLetters(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "broken", http.StatusBadRequest) // final: no retry
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "hook.yaml")
+	text := fmt.Sprintf(`tenant: hook
+sources:
+  gen: {type: generate, profile: sequence, count: 30, rate: 0}
+sinks:
+  out:
+    type: http
+    inputs: [gen]
+    url: %s
+    batch: {max_events: 10}
+    on_error: dead_letter
+    dead_letter: {path: dead.jsonl}
+`, srv.URL)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runMain("run", "--status", "off", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "sinks: out gave up on 3 batches (30 events dead-lettered)") {
+		t.Fatalf("summary does not name the dead letters:\n%s", errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "dead.jsonl"))
+	if err != nil || strings.Count(string(b), "\n") != 30 {
+		t.Fatalf("dead letters file: %d lines, %v", strings.Count(string(b), "\n"), err)
 	}
 }

@@ -301,6 +301,7 @@ func (c *runCmd) summarize(w io.Writer, tenants []*engine.Tenant) (failed int) {
 				dl += fmt.Sprintf(" (%d expired)", m.Expired)
 			}
 		}
+		dl += sinkLosses(s.Reports)
 		fmt.Fprintf(w, "tenant %-16s %s in %s: in %d, out %d, dropped %d, rejected %d%s\n",
 			fmt.Sprintf("%q", s.Tenant), state, s.Elapsed.Round(time.Millisecond), s.In, s.Out, s.Dropped, s.Rejected, dl)
 		if s.Err != nil {
