@@ -3,25 +3,27 @@ package cli
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/bench"
 )
 
 type benchCmd struct {
-	Scenario string        `arg:"" help:"Scenario: ${scenarios}." enum:"${scenarios}"`
-	JSON     bool          `help:"One JSON object per line."`
-	Duration time.Duration `default:"1s" help:"Measured time per case and variant."`
-	Runs     int           `default:"3" help:"Runs per case; the median is reported."`
-	Case     string        `help:"Only run cases whose name contains this."`
-	Variant  string        `help:"Only run variants whose name contains this."`
-	Query    string        `help:"Nexmark query (qN) for the nexmark scenario."`
-	Cores    int           `help:"Workers for scenarios that run the engine (0: one per core)."`
-	Events   int64         `help:"Events per run where a scenario counts events instead of time."`
-	Count    int           `help:"Tenants the tenants scenario starts (0: 10000)."`
-	Kills    int           `help:"SIGKILLs the recovery scenario deals (0: 100)."`
-	Spin     time.Duration `help:"How long spin_then_park workers spin before parking (0: the engine's default, 200us)."`
-	Peer     string        `default:"peers/benthos-http/benthos-http" help:"The peer's binary for the latency scenario (built by peers/benthos-http/run.sh); its rows are left out when it is missing."`
+	Scenario   string        `arg:"" help:"Scenario: ${scenarios}." enum:"${scenarios}"`
+	JSON       bool          `help:"One JSON object per line."`
+	Duration   time.Duration `default:"1s" help:"Measured time per case and variant."`
+	Runs       int           `default:"3" help:"Runs per case; the median is reported."`
+	Case       string        `help:"Only run cases whose name contains this."`
+	Variant    string        `help:"Only run variants whose name contains this."`
+	Query      string        `help:"Nexmark query (qN) for the nexmark scenario."`
+	Cores      int           `help:"Workers for scenarios that run the engine (0: one per core)."`
+	Events     int64         `help:"Events per run where a scenario counts events instead of time."`
+	Count      int           `help:"Tenants the tenants scenario starts (0: 10000)."`
+	Kills      int           `help:"SIGKILLs the recovery scenario deals (0: 100)."`
+	Spin       time.Duration `help:"How long spin_then_park workers spin before parking (0: the engine's default, 200us)."`
+	Peer       string        `default:"peers/benthos-http/benthos-http" help:"The peer's binary for the latency scenario (built by peers/benthos-http/run.sh); its rows are left out when it is missing."`
+	CPUProfile string        `name:"cpuprofile" type:"path" help:"Write a CPU profile of this process over the whole bench to this file (go tool pprof reads it); child processes are not in it."`
 }
 
 func (c *benchCmd) Run(g *Globals) error {
@@ -34,6 +36,20 @@ func (c *benchCmd) Run(g *Globals) error {
 	}
 	if err := c.check(); err != nil {
 		return &exitError{code: 2, err: err}
+	}
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--cpuprofile: %w", err)}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("--cpuprofile %q: %w", c.CPUProfile, err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	return bench.Run(c.Scenario, cfg, g.Stdout, c.JSON)
 }

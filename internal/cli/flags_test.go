@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,5 +201,31 @@ sinks:
 				t.Fatalf("exit %d (%v), want %d:\n%s", code, err, c.code, strings.Join(all, "\n"))
 			}
 		})
+	}
+}
+
+// TestBenchCPUProfile: bench --cpuprofile leaves a profile (gzipped, as
+// pprof writes and reads them), and a path it cannot create is a usage
+// error naming the flag.
+func TestBenchCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	code, _, errs := runMain("bench", "ring", "--runs", "1", "--duration", "50ms", "--case", "1p1c", "--cpuprofile", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("the profile is not gzipped: %v", err)
+	}
+	if body, err := io.ReadAll(zr); err != nil || len(body) == 0 {
+		t.Fatalf("the profile's body: %d bytes, %v", len(body), err)
+	}
+	code, _, errs = runMain("bench", "ring", "--runs", "1", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.prof"))
+	if code != 2 || !strings.Contains(errs, "--cpuprofile") {
+		t.Fatalf("exit %d, stderr %q: want a usage error naming --cpuprofile", code, errs)
 	}
 }
