@@ -26,6 +26,10 @@ type NATSConfig struct {
 	// Log receives the embedded server's warnings and errors and the
 	// connections' asynchronous errors (nil: discarded).
 	Log io.Writer
+	// Dialer, when set, opens every connection the components dial, and
+	// their reconnections (nil: the client's own). Tests use it to cut an
+	// instance off the network at one moment, as a crash does.
+	Dialer nats.CustomDialer
 }
 
 // NATS is what the jetstream sources and sinks of one run share: the
@@ -131,6 +135,9 @@ func (n *NATS) dial(ctx context.Context, url, name string) (*nats.Conn, error) {
 		nats.ReconnectWait(100 * time.Millisecond),
 		nats.ReconnectBufSize(64 << 20),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { n.logf("%s: %v", name, err) }),
+	}
+	if n.cfg.Dialer != nil {
+		opts = append(opts, nats.SetCustomDialer(n.cfg.Dialer))
 	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {

@@ -3,7 +3,9 @@ package scaleout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +38,38 @@ func (l *syncLog) String() string {
 	return l.b.String()
 }
 
+// cutDialer dials the instance's every NATS connection, so that a crash
+// can cut them all at one moment: nothing the instance sends after it
+// reaches the server, as after a kill -9.
+type cutDialer struct {
+	mu    sync.Mutex
+	conns []net.Conn
+	cut   bool
+}
+
+func (d *cutDialer) Dial(network, address string) (net.Conn, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cut {
+		return nil, errors.New("the instance has crashed")
+	}
+	c, err := net.DialTimeout(network, address, 2*time.Second)
+	if err == nil {
+		d.conns = append(d.conns, c)
+	}
+	return c, err
+}
+
+// sever closes every connection and refuses new ones.
+func (d *cutDialer) sever() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cut = true
+	for _, c := range d.conns {
+		_ = c.Close()
+	}
+}
+
 // instance is one greenwave instance of a test: an engine and a runner.
 type instance struct {
 	t       *testing.T
@@ -44,16 +78,19 @@ type instance struct {
 	e       *engine.Engine
 	n       *connect.NATS
 	nc      *nats.Conn
+	dialer  *cutDialer
 	log     *syncLog
 	crashed bool
 }
 
 func startInstance(t *testing.T, url, name string, ttl time.Duration, yaml string) *instance {
 	t.Helper()
-	in := &instance{t: t, name: name, log: &syncLog{}}
-	in.n = connect.NewNATS(connect.NATSConfig{URL: url, Log: in.log})
+	in := &instance{t: t, name: name, log: &syncLog{}, dialer: &cutDialer{}}
+	in.n = connect.NewNATS(connect.NATSConfig{URL: url, Log: in.log, Dialer: in.dialer})
 	var r *Runner
-	e, err := engine.New(engine.Config{Workers: 1, Wait: "park", Log: in.log, CheckpointInterval: 100 * time.Millisecond,
+	// A crashed instance's sinks give up waiting for acknowledgements
+	// after CloseTimeout: short, so the test does not wait for the dead.
+	e, err := engine.New(engine.Config{Workers: 1, Wait: "park", Log: in.log, CheckpointInterval: 100 * time.Millisecond, CloseTimeout: time.Second,
 		CheckpointStore: func(tenant string) engine.CheckpointStore {
 			if r == nil {
 				return nil
@@ -64,7 +101,7 @@ func startInstance(t *testing.T, url, name string, ttl time.Duration, yaml strin
 		t.Fatal(err)
 	}
 	in.e = e
-	if in.nc, err = nats.Connect(url, nats.MaxReconnects(-1)); err != nil {
+	if in.nc, err = nats.Connect(url, nats.MaxReconnects(-1), nats.SetCustomDialer(in.dialer)); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -86,16 +123,21 @@ func startInstance(t *testing.T, url, name string, ttl time.Duration, yaml strin
 	return in
 }
 
-// crash ends the instance as kill -9 would: no release, no goodbye.
+// crash ends the instance as kill -9 would: no release, no goodbye, and
+// from this moment nothing it sends reaches the server (its publishes and
+// checkpoints in flight are cut off with it); then its parts are stopped.
 func (in *instance) crash() {
 	in.crashed = true
+	in.dialer.sever()
+	// Requests waiting on the runner's connection fail now instead of at
+	// their timeouts.
+	in.nc.Close()
 	t0 := time.Now()
 	for _, g := range in.r.groups {
 		g.cancel()
 		<-g.loopDone
 	}
 	t1 := time.Now()
-	in.nc.Close()
 	for _, t := range in.r.Tenants() {
 		t.Abort()
 		<-t.Done()
@@ -239,8 +281,11 @@ func TestTakeoverIsExactlyOnce(t *testing.T) {
 	// split the four partitions between them.
 	const events = 400000
 	feed(t, js, events)
-	a := startInstance(t, url, "a", time.Second, relayYAML(true))
-	b := startInstance(t, url, "b", time.Second, relayYAML(true))
+	// A lease long enough that a machine busy with other tests does not
+	// starve a's heartbeats into a takeover before the crash (a live
+	// instance whose lease expired would publish beside b).
+	a := startInstance(t, url, "a", 2*time.Second, relayYAML(true))
+	b := startInstance(t, url, "b", 2*time.Second, relayYAML(true))
 	waitUntil(t, 10*time.Second, "both to run", func() bool { return len(a.running()) == 2 && len(b.running()) == 2 })
 	time.Sleep(300 * time.Millisecond)
 	a.crash()
