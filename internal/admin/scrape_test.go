@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/greenwave/greenwave/internal/admin"
+	"github.com/greenwave/greenwave/internal/bench"
 	"github.com/greenwave/greenwave/internal/builtin"
 	"github.com/greenwave/greenwave/internal/engine"
 )
@@ -21,18 +22,8 @@ func scrapeTenants(t testing.TB, n int) (*admin.Server, func()) {
 	}
 	f := admin.NewFleet(e, builtin.Catalog(), t.TempDir())
 	for i := range n {
-		text := fmt.Sprintf(`tenant: t%d
-sources:
-  gen: {type: generate, profile: sequence, rate: 1, keys: 10}
-transforms:
-  a: {type: count, inputs: [gen], key: [key], emit: update}
-  b: {type: count, inputs: [a], key: [key], emit: update}
-  c: {type: count, inputs: [b], key: [key], emit: update}
-  d: {type: count, inputs: [c], key: [key], emit: update}
-sinks:
-  out: {type: blackhole, inputs: [d]}
-`, i)
-		if _, err := f.Apply(fmt.Sprintf("t%d", i), []byte(text)); err != nil {
+		id := fmt.Sprintf("t%d", i)
+		if _, err := f.Apply(id, []byte(bench.IdleTenant(id))); err != nil {
 			t.Fatal(err)
 		}
 	}

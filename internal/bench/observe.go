@@ -89,6 +89,23 @@ func runObserve(cfg Config) ([]Result, error) {
 	return out, nil
 }
 
+// IdleTenant is the pipeline of an idle tenant with five edges (a source at
+// one event a second, four keyed counts in a row, none fused, and a sink)
+// and six actors, whose figures the scrape timings multiply.
+func IdleTenant(id string) string {
+	return fmt.Sprintf(`tenant: %s
+sources:
+  gen: {type: generate, profile: sequence, rate: 1, keys: 10}
+transforms:
+  a: {type: count, inputs: [gen], key: [key], emit: update}
+  b: {type: count, inputs: [a], key: [key], emit: update}
+  c: {type: count, inputs: [b], key: [key], emit: update}
+  d: {type: count, inputs: [c], key: [key], emit: update}
+sinks:
+  out: {type: blackhole, inputs: [d]}
+`, id)
+}
+
 // observeFleet starts an engine with an admin fleet of idle tenants (five
 // edges each, as the scrape timing tests use).
 func observeFleet(workers, idle int) (*engine.Engine, *admin.Fleet, func(), error) {
@@ -104,18 +121,8 @@ func observeFleet(workers, idle int) (*engine.Engine, *admin.Fleet, func(), erro
 	stop := func() { e.Stop(30 * time.Second); e.Close(); os.RemoveAll(dir) }
 	f := admin.NewFleet(e, builtin.Catalog(), dir)
 	for i := range idle {
-		text := fmt.Sprintf(`tenant: idle%d
-sources:
-  gen: {type: generate, profile: sequence, rate: 1, keys: 10}
-transforms:
-  a: {type: count, inputs: [gen], key: [key], emit: update}
-  b: {type: count, inputs: [a], key: [key], emit: update}
-  c: {type: count, inputs: [b], key: [key], emit: update}
-  d: {type: count, inputs: [c], key: [key], emit: update}
-sinks:
-  out: {type: blackhole, inputs: [d]}
-`, i)
-		if _, err := f.Apply(fmt.Sprintf("idle%d", i), []byte(text)); err != nil {
+		id := fmt.Sprintf("idle%d", i)
+		if _, err := f.Apply(id, []byte(IdleTenant(id))); err != nil {
 			stop()
 			return nil, nil, nil, err
 		}
