@@ -94,9 +94,9 @@ func httpSourceSpec() *component.Spec {
 			"queue, from which the pipeline takes it; never for an event that was not. Other answers: 400 (a body " +
 			"with no good record, or malformed gzip), 401 (token), 404 (path), 405 (not POST), 413 (max_body), 415 " +
 			"(another content type or encoding), 429 (rate_limit), 503 (queue full past timeout, or stopping), " +
-			"504 (request_reply without a reply in time; the body says the event was accepted, so that a client does not send it again; "+
-			"`ack: durable` without a commit within ack_timeout, the body saying the events were accepted but are not known to be durable). "+
-			"With `ack: durable` a request is answered 200 once a committed checkpoint holds its events, 503 when ack_max_waiting "+
+			"504 (request_reply without a reply in time; the body says the event was accepted, so that a client does not send it again; " +
+			"`ack: durable` without a commit within ack_timeout, the body saying the events were accepted but are not known to be durable). " +
+			"With `ack: durable` a request is answered 200 once a committed checkpoint holds its events, 503 when ack_max_waiting " +
 			"requests wait already or when the source stops before a checkpoint holds them (send them again). Retry-After is in whole seconds, rounded up, never 0. " +
 			"A stop stops accepting connections, answers the requests in flight, and the pipeline then drains " +
 			"every accepted event. The server runs on goroutines of its own, never on a worker.",

@@ -72,11 +72,11 @@ type tcpSource struct {
 	durable    bool
 	durableAck durableSetup
 	commits    *inbox.Commits
-	idle   time.Duration
-	batch  int
-	reject func(error)
-	wake   func()
-	side   func(e *event.Event) int
+	idle       time.Duration
+	batch      int
+	reject     func(error)
+	wake       func()
+	side       func(e *event.Event) int
 
 	q        *inbox.Inbox
 	ln       net.Listener

@@ -84,6 +84,7 @@ func (d *durableAcks) run() {
 	var b []byte
 	for batch := range d.batches {
 		err := d.s.commits.Wait(batch.end, batch.deadline)
+		d.s.commits.Release(len(batch.acks))
 		if !broken {
 			for _, a := range batch.acks {
 				b = appendDurableAck(b[:0], a, err, d.s.durableAck.timeout)
@@ -96,7 +97,6 @@ func (d *durableAcks) run() {
 				broken = true
 			}
 		}
-		d.s.commits.Release(len(batch.acks))
 	}
 	if !broken {
 		_ = d.bw.Flush()
