@@ -273,8 +273,11 @@ func (s *httpSource) Read(out *component.Output, max int) (component.ReadResult,
 func (s *httpSource) Stop() {
 	s.stopOne.Do(func() {
 		if s.commits != nil {
-			// No checkpoint is taken while the tenant stops: requests
+			// No checkpoint is begun while the tenant stops: requests
 			// waiting for one are told now, and Shutdown need not wait.
+			// (A round the engine began just before the stop may still
+			// reach the source and commit: requests it holds that were
+			// told 503 meanwhile are then sent twice.)
 			s.commits.Abandon(errSourceStopping)
 		}
 		if s.srv == nil {
