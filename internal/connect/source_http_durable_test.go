@@ -171,3 +171,27 @@ func TestHTTPDurableValidation(t *testing.T) {
 		t.Fatalf("ack: durable with checkpoints every second: %v", err)
 	}
 }
+
+// Under ack: durable one Read hands the pipeline whole requests, even past
+// batch, so that no checkpoint (taken between two Reads) holds part of
+// one; under enqueued, Read stops at batch.
+func TestHTTPDurableReadsWholeRequests(t *testing.T) {
+	for _, ack := range []string{"enqueued", "durable"} {
+		th := startHTTP(t, map[string]any{"ack": ack, "batch": int64(2), "ack_timeout": 100 * time.Millisecond})
+		body := strings.Repeat(`{"user":"a","n":1}`+"\n", 5)
+		ans := postAsync(t, th.url, body)
+		waitAccepted(t, th, 5)
+		var out component.Output
+		if _, err := th.src.Read(&out, 1000); err != nil {
+			t.Fatal(err)
+		}
+		want := 2
+		if ack == "durable" {
+			want = 5
+		}
+		if out.Len() != want {
+			t.Fatalf("ack %s: the first Read handed over %d of a request's 5 events, want %d", ack, out.Len(), want)
+		}
+		gotAnswer(t, ans)
+	}
+}
