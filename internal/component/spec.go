@@ -138,7 +138,30 @@ type Context struct {
 	Ack func(n int, err error)
 	// CloseTimeout bounds what Close may wait for (a network flush).
 	CloseTimeout time.Duration
+	// Checkpoints says whether the run checkpoints the tenant, for a
+	// component that needs checkpoints (a source that acknowledges input
+	// once a checkpoint holding it has committed) and reports an error
+	// without them. CheckpointsUnknown when the file is checked without a
+	// run (greenwave validate), which cannot know.
+	Checkpoints Checkpoints
+	// CheckpointInterval is the time between the tenant's checkpoints
+	// when Checkpoints is CheckpointsOn (0 otherwise).
+	CheckpointInterval time.Duration
 }
+
+// Checkpoints says whether a run checkpoints a tenant (Context.Checkpoints).
+type Checkpoints uint8
+
+const (
+	// CheckpointsUnknown: the file is checked without a run.
+	CheckpointsUnknown Checkpoints = iota
+	// CheckpointsOff: the run keeps no checkpoints (no state directory,
+	// no store).
+	CheckpointsOff
+	// CheckpointsOn: the run checkpoints the tenant every
+	// Context.CheckpointInterval.
+	CheckpointsOn
+)
 
 // Registry is the part of the type registry instances use.
 type Registry interface {

@@ -19,6 +19,7 @@ import (
 const (
 	modeIngest       = "ingest"
 	modeRequestReply = "request_reply"
+	ackEnqueued      = "enqueued"
 	// requestIDField is the int field mode request_reply adds to the
 	// schema, which a reply sink reads to find the waiting request.
 	requestIDField = "request_id"
@@ -34,6 +35,13 @@ func httpSourceSpec() *component.Spec {
 				"`request_reply`: a request holds one event, and is answered 200 with the row a `reply` sink " +
 				"receives for it (the schema gets an int field `request_id` that the pipeline must keep), or 504 " +
 				"when reply_timeout passes first."},
+		{Name: "ack", Type: component.Enum, Default: ackEnqueued, Enum: []string{ackEnqueued, ackDurable},
+			Doc: "Mode ingest: when a request is answered. `enqueued`: 202 once its events are in the source's queue; a crash " +
+				"before the next checkpoint loses them, and the client cannot know. `durable`: 200 (the body says " +
+				"`\"durable\": true`) only once a checkpoint holding every event of the request has committed, which takes up " +
+				"to a checkpoint interval; a crash before that leaves the request unanswered, and the client sends it again. " +
+				"Needs checkpoints (`run --state-dir`): without them it is an error. A request then holds at most `queue` " +
+				"events (413 otherwise), and no checkpoint holds part of one."},
 	}
 	opts = append(opts, decodeOptions()...)
 	opts = append(opts,
@@ -46,6 +54,10 @@ func httpSourceSpec() *component.Spec {
 				"under `block`). Past it the request is answered 503 with Retry-After, and none of its events " +
 				"were accepted (a body larger than `queue` is queued in parts: the 503 body then says how many " +
 				"were)."},
+	)
+	opts = append(opts, durableOptions("requests", 4096, "a request that finds them all waiting is answered 503 with a "+
+		"JSON reason and Retry-After (the checkpoint interval, in whole seconds rounded up), its events not accepted.")...)
+	opts = append(opts,
 		component.Option{Name: "reply_timeout", Type: component.Duration, Default: time.Second, HasMin: true, Min: float64(time.Millisecond),
 			Doc: "Mode request_reply: how long a request waits for its reply before it is answered 504 (counted)."},
 		component.Option{Name: "rate_limit", Type: component.Float, Default: float64(0), HasMin: true,
@@ -82,7 +94,10 @@ func httpSourceSpec() *component.Spec {
 			"queue, from which the pipeline takes it; never for an event that was not. Other answers: 400 (a body " +
 			"with no good record, or malformed gzip), 401 (token), 404 (path), 405 (not POST), 413 (max_body), 415 " +
 			"(another content type or encoding), 429 (rate_limit), 503 (queue full past timeout, or stopping), " +
-			"504 (request_reply without a reply in time; the body says the event was accepted, so that a client does not send it again). Retry-After is in whole seconds, rounded up, never 0. " +
+			"504 (request_reply without a reply in time; the body says the event was accepted, so that a client does not send it again; " +
+			"`ack: durable` without a commit within ack_timeout, the body saying the events were accepted but are not known to be durable). " +
+			"With `ack: durable` a request is answered 200 once a committed checkpoint holds its events, 503 when ack_max_waiting " +
+			"requests wait already or when the source stops before a checkpoint holds them (send them again). Retry-After is in whole seconds, rounded up, never 0. " +
 			"A stop stops accepting connections, answers the requests in flight, and the pipeline then drains " +
 			"every accepted event. The server runs on goroutines of its own, never on a worker.",
 		Options:     opts,
@@ -99,6 +114,8 @@ type httpSource struct {
 	listen       netListen
 	dec          *netDecoding
 	requestReply bool
+	durable      bool
+	ack          durableSetup
 	maxBody      int64
 	timeout      time.Duration
 	replyTimeout time.Duration
@@ -116,6 +133,7 @@ type httpSource struct {
 	q       *inbox.Inbox
 	side    func(e *event.Event) int
 	replies *replyTable
+	commits *inbox.Commits // ack: durable
 	srv     *http.Server
 	ln      net.Listener
 	served  chan struct{} // closed when Serve returns
@@ -134,6 +152,12 @@ func newHTTPSource(ctx *component.Context) (*component.Instance, error) {
 		r.Fail(r.At("path"), "%q must start with /", s.path)
 	}
 	s.requestReply = r.String("mode") == modeRequestReply
+	if s.durable = r.String("ack") == ackDurable; s.durable {
+		if s.requestReply {
+			r.Fail(r.At("ack"), "%q applies to mode %s: mode %s answers with the pipeline's result", ackDurable, modeIngest, modeRequestReply)
+		}
+		s.ack = readDurable(r, ctx, r.At("ack"))
+	}
 	s.maxBody = r.Size("max_body")
 	s.timeout = r.Duration("timeout")
 	s.replyTimeout = r.Duration("reply_timeout")
@@ -168,7 +192,10 @@ func newHTTPSource(ctx *component.Context) (*component.Instance, error) {
 		s.limiter = newRateLimiter(rate, burst, time.Now())
 	}
 	if !ctx.Validating {
-		s.q = inbox.New(inbox.Config{Capacity: int(queue), Width: dec.maxWidth(), Wake: ctx.Wake})
+		s.q = inbox.New(inbox.Config{Capacity: int(queue), Width: dec.maxWidth(), Wake: ctx.Wake, Whole: s.durable})
+		if s.durable {
+			s.commits = s.ack.commits()
+		}
 		if s.requestReply {
 			s.replies = newReplyTable()
 		}
@@ -245,6 +272,14 @@ func (s *httpSource) Read(out *component.Output, max int) (component.ReadResult,
 // the queue and reports Done.
 func (s *httpSource) Stop() {
 	s.stopOne.Do(func() {
+		if s.commits != nil {
+			// No checkpoint is begun while the tenant stops: requests
+			// waiting for one are told now, and Shutdown need not wait.
+			// (A round the engine began just before the stop may still
+			// reach the source and commit: requests it holds that were
+			// told 503 meanwhile are then sent twice.)
+			s.commits.Abandon(errSourceStopping)
+		}
 		if s.srv == nil {
 			s.stopped.Store(true)
 			s.wake()
@@ -271,6 +306,9 @@ func (s *httpSource) Close() error {
 	if s.replies != nil {
 		s.replies.close()
 	}
+	if s.commits != nil {
+		s.commits.Close()
+	}
 	if s.srv != nil {
 		err := s.srv.Close()
 		<-s.served
@@ -280,4 +318,30 @@ func (s *httpSource) Close() error {
 		}
 	}
 	return nil
+}
+
+// The http source takes part in checkpoints so that, under ack: durable,
+// it knows which of its events a committed checkpoint holds. Its position
+// is empty: what it had not answered, its clients send again.
+
+// Snapshot (component.Checkpointer) records nothing.
+func (s *httpSource) Snapshot(dst []byte) ([]byte, error) { return dst, nil }
+
+// Restore (component.Checkpointer) has nothing to restore.
+func (s *httpSource) Restore([]byte) error { return nil }
+
+// Checkpointing (component.CheckpointNumbered) notes that checkpoint id
+// holds every event the source has handed the pipeline.
+func (s *httpSource) Checkpointing(id uint64) {
+	if s.commits != nil {
+		s.commits.Mark(id, s.q.Taken())
+	}
+}
+
+// Committed (component.Committer) answers the requests whose events
+// checkpoint id holds.
+func (s *httpSource) Committed(id uint64) {
+	if s.commits != nil {
+		s.commits.Commit(id)
+	}
 }

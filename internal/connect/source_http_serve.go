@@ -56,6 +56,9 @@ type HTTPStats struct {
 	ConnWaits uint64
 	// Queue is the source's queue: fill, refusals, waits.
 	Queue inbox.Stats
+	// Durable holds the waits for checkpoints under ack: durable (nil
+	// otherwise).
+	Durable *inbox.CommitStats
 }
 
 // Stats returns the source's figures. Safe from any goroutine.
@@ -69,6 +72,10 @@ func (s *httpSource) Stats() HTTPStats {
 	})
 	if s.q != nil {
 		st.Queue = s.q.Stats()
+	}
+	if s.commits != nil {
+		d := s.commits.Stats()
+		st.Durable = &d
 	}
 	return st
 }
@@ -163,12 +170,59 @@ func (s *httpSource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requestReplyOne(w, q)
 		return
 	}
-	accepted, err := s.put(q.evs[:q.n], start.Add(s.timeout))
+	if s.durable {
+		s.putDurable(w, q, start)
+		return
+	}
+	accepted, _, err := s.put(q.evs[:q.n], start.Add(s.timeout))
 	if err != nil {
 		s.refuse(w, q, accepted, err)
 		return
 	}
 	s.answer(w, q, http.StatusAccepted, s.good(q, accepted))
+}
+
+// putDurable queues a request's events under ack: durable and answers once
+// a committed checkpoint holds them all: 200; or 503 when too many
+// requests wait already (nothing accepted), or when the source stops
+// before a checkpoint holds them (send them again); or 504 past
+// ack_timeout (accepted, not known to be durable).
+func (s *httpSource) putDurable(w http.ResponseWriter, q *request, start time.Time) {
+	if q.n > s.q.Cap() {
+		w.Header().Set("Connection", "close")
+		s.fail(w, http.StatusRequestEntityTooLarge, "with ack: durable a request holds at most queue (%d) events, and this one holds %d: send fewer per request", s.q.Cap(), q.n)
+		return
+	}
+	if err := s.commits.Reserve(1, time.Time{}); err != nil {
+		if errors.Is(err, inbox.ErrBusy) {
+			w.Header().Set("Retry-After", retryAfter(s.ack.interval))
+			s.fail(w, http.StatusServiceUnavailable, "%d requests (ack_max_waiting) wait for a checkpoint already: nothing was accepted; retry after the next checkpoint", s.commits.Stats().Max)
+			return
+		}
+		s.refuse(w, q, 0, inbox.ErrClosed)
+		return
+	}
+	defer s.commits.Release(1)
+	accepted, end, err := s.put(q.evs[:q.n], start.Add(s.timeout))
+	if err != nil {
+		s.refuse(w, q, accepted, err)
+		return
+	}
+	good := s.good(q, accepted)
+	err = s.commits.Wait(end, time.Now().Add(s.ack.timeout))
+	switch {
+	case err == nil:
+		s.answerWith(w, q, http.StatusOK, good, `"durable":true`)
+	case errors.Is(err, inbox.ErrNotDurable):
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Connection", "close")
+		s.answerWith(w, q, http.StatusServiceUnavailable, 0, `"durable":false,"error":`+
+			string(appendJSONString(nil, "the events are not durable: "+err.Error()+"; send them again")))
+	default:
+		s.answerWith(w, q, http.StatusGatewayTimeout, good, `"durable":false,"error":`+
+			string(appendJSONString(nil, fmt.Sprintf("no checkpoint holding the events committed within ack_timeout (%v); "+
+				"they were accepted and may still be committed, so sending them again may duplicate them", s.ack.timeout))))
+	}
 }
 
 // readBody reads the whole body into q.body, at most max_body bytes
@@ -258,19 +312,23 @@ func (s *httpSource) good(q *request, k int) int {
 }
 
 // put queues evs, in parts of at most the queue's capacity, each waiting
-// for room until deadline; it returns how many were queued.
-func (s *httpSource) put(evs []event.Event, deadline time.Time) (int, error) {
+// for room until deadline; it returns how many were queued and the end
+// position of the last part (inbox.Inbox.Put).
+func (s *httpSource) put(evs []event.Event, deadline time.Time) (int, uint64, error) {
 	done := 0
+	var end uint64
 	for done < len(evs) {
 		part := evs[done:min(len(evs), done+s.q.Cap())]
-		if err := s.q.Put(part, deadline); err != nil {
+		e, err := s.q.Put(part, deadline)
+		if err != nil {
 			s.stats.refused.Add(uint64(len(evs) - done))
-			return done, err
+			return done, end, err
 		}
+		end = e
 		done += len(part)
 		s.stats.accepted.Add(uint64(len(part)))
 	}
-	return done, nil
+	return done, end, nil
 }
 
 // refuse answers a request whose events did not all fit: 503.
@@ -302,7 +360,7 @@ func (s *httpSource) requestReplyOne(w http.ResponseWriter, q *request) {
 		return
 	}
 	e.Set(s.dec.ridSlot, event.IntValue(rid))
-	if _, err := s.put(q.evs[:1], time.Now().Add(s.timeout)); err != nil {
+	if _, _, err := s.put(q.evs[:1], time.Now().Add(s.timeout)); err != nil {
 		s.replies.cancel(rid)
 		s.refuse(w, q, 0, err)
 		return
@@ -343,6 +401,12 @@ func (s *httpSource) requestReplyOne(w http.ResponseWriter, q *request) {
 
 // answer writes the JSON summary of a request with the given status.
 func (s *httpSource) answer(w http.ResponseWriter, q *request, status, accepted int) {
+	s.answerWith(w, q, status, accepted, "")
+}
+
+// answerWith writes the JSON summary of a request with the given status
+// and extra members (a JSON object's members, without braces) after it.
+func (s *httpSource) answerWith(w http.ResponseWriter, q *request, status, accepted int, extra string) {
 	s.stats.count(status)
 	b := q.answer[:0]
 	b = append(b, `{"accepted":`...)
@@ -360,7 +424,12 @@ func (s *httpSource) answer(w http.ResponseWriter, q *request, status, accepted 
 		b = appendJSONString(b, e.Err.Error())
 		b = append(b, '}')
 	}
-	b = append(b, "]}\n"...)
+	b = append(b, ']')
+	if extra != "" {
+		b = append(b, ',')
+		b = append(b, extra...)
+	}
+	b = append(b, "}\n"...)
 	q.answer = b
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
@@ -435,5 +504,8 @@ func (st HTTPStats) AppendFigures(dst []component.Figure) []component.Figure {
 		c("http_source_reply_timeouts_total", "request_reply requests answered 504.", float64(st.ReplyTimeouts)),
 		c("http_source_connection_waits_total", "Connections that waited for max_connections.", float64(st.ConnWaits)),
 	)
+	if st.Durable != nil {
+		dst = st.Durable.AppendFigures(dst, "http_source_", "requests", "requests")
+	}
 	return st.Queue.AppendFigures(dst)
 }

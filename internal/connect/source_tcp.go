@@ -25,9 +25,18 @@ func tcpSourceSpec() *component.Spec {
 	opts := []component.Option{addressOption("127.0.0.1:9000")}
 	opts = append(opts, decodeOptions()...)
 	opts = append(opts,
-		component.Option{Name: "ack", Type: component.Enum, Default: ackNone, Enum: []string{ackNone, ackLine},
+		component.Option{Name: "ack", Type: component.Enum, Default: ackNone, Enum: []string{ackNone, ackLine, ackDurable},
 			Doc: "`line` answers every line on the connection, in order, once it is in the source's queue: " +
-				"`ok <n>` or, for a bad line, `error <n>: <message>`, n counting the connection's lines from 1."},
+				"`ok <n>` or, for a bad line, `error <n>: <message>`, n counting the connection's lines from 1; a crash " +
+				"before the next checkpoint loses the lines answered `ok`. `durable` answers the same way, but only once a " +
+				"checkpoint holding the line's event has committed (up to a checkpoint interval later; the connection is read " +
+				"on meanwhile): a line answered `ok` survives a crash, and a crash before the commit leaves its line " +
+				"unanswered, for the client to send again. A line not known to be durable within ack_timeout is answered " +
+				"`error <n>: ...` saying so. Needs checkpoints (`run --state-dir`): without them it is an error."},
+	)
+	opts = append(opts, durableOptions("lines", 1<<18, "when they are, connections are not read until "+
+		"a commit answers some (TCP backpressure).")...)
+	opts = append(opts,
 		maxConnectionsOption(),
 		tlsOption(),
 		component.Option{Name: "idle_timeout", Type: component.Duration, Default: 5 * time.Minute, HasMin: true,
@@ -58,12 +67,16 @@ func tcpSourceSpec() *component.Spec {
 type tcpSource struct {
 	listen netListen
 	dec    *netDecoding
-	ack    bool
-	idle   time.Duration
-	batch  int
-	reject func(error)
-	wake   func()
-	side   func(e *event.Event) int
+	ack    bool // ack: line or durable
+	// durable is set for ack: durable, with commits and durableAck.
+	durable    bool
+	durableAck durableSetup
+	commits    *inbox.Commits
+	idle       time.Duration
+	batch      int
+	reject     func(error)
+	wake       func()
+	side       func(e *event.Event) int
 
 	q        *inbox.Inbox
 	ln       net.Listener
@@ -81,7 +94,11 @@ func newTCPSource(ctx *component.Context) (*component.Instance, error) {
 	r := component.NewReader(tcpSourceSpec(), ctx.Options)
 	s := &tcpSource{reject: ctx.Reject, wake: ctx.Wake, open: map[net.Conn]struct{}{}}
 	s.listen = readNetListen(r, ctx.Dir)
-	s.ack = r.String("ack") == ackLine
+	ack := r.String("ack")
+	s.ack = ack != ackNone
+	if s.durable = ack == ackDurable; s.durable {
+		s.durableAck = readDurable(r, ctx, r.At("ack"))
+	}
 	s.idle = r.Duration("idle_timeout")
 	queue := r.Int("queue")
 	s.batch = int(r.Int("batch"))
@@ -94,7 +111,10 @@ func newTCPSource(ctx *component.Context) (*component.Instance, error) {
 	}
 	s.dec, s.side = dec, dec.side
 	if !ctx.Validating {
-		s.q = inbox.New(inbox.Config{Capacity: int(queue), Width: dec.maxWidth(), Wake: ctx.Wake})
+		s.q = inbox.New(inbox.Config{Capacity: int(queue), Width: dec.maxWidth(), Wake: ctx.Wake, Whole: s.durable})
+		if s.durable {
+			s.commits = s.durableAck.commits()
+		}
 	}
 	return &component.Instance{Source: s, Schema: dec.schema, SideSchemas: []*event.Schema{dec.dead}}, nil
 }
@@ -144,7 +164,7 @@ func (s *tcpSource) accept() {
 	}
 }
 
-// tcpAck is one line's answer under ack: line.
+// tcpAck is one line's answer under ack: line or durable.
 type tcpAck struct {
 	line int64
 	err  error
@@ -152,7 +172,8 @@ type tcpAck struct {
 
 // serve reads one connection: it decodes the lines that have arrived (at
 // most batch), queues them, waiting as long as it takes for room (the
-// client's writes block meanwhile), and answers them under ack: line.
+// client's writes block meanwhile), and answers them under ack: line, or
+// hands them to the connection's durableAcks under ack: durable.
 func (s *tcpSource) serve(c net.Conn) {
 	defer s.conns.Done()
 	defer func() {
@@ -164,7 +185,12 @@ func (s *tcpSource) serve(c net.Conn) {
 	from := "tcp from " + c.RemoteAddr().String()
 	lr := newLineReader(c)
 	var bw *bufio.Writer
-	if s.ack {
+	var da *durableAcks
+	switch {
+	case s.durable:
+		da = s.startDurableAcks(c)
+		defer da.finish()
+	case s.ack:
 		bw = bufio.NewWriter(c)
 	}
 	dec := s.dec.decoder()
@@ -177,8 +203,13 @@ func (s *tcpSource) serve(c net.Conn) {
 		ackb []byte
 	)
 	flush := func() bool {
+		if da != nil {
+			ok := da.queue(evs[:n], acks)
+			n, acks = 0, acks[:0]
+			return ok
+		}
 		if n > 0 {
-			if !s.putAll(evs[:n]) {
+			if _, ok := s.putAll(evs[:n]); !ok {
 				return false
 			}
 			s.accepted.Add(uint64(n))
@@ -269,15 +300,16 @@ func lineBuffered(r *bufio.Reader) bool {
 }
 
 // putAll queues evs, waiting for room as long as it takes (Close wakes
-// it); false when the source closed first.
-func (s *tcpSource) putAll(evs []event.Event) bool {
+// it), and returns their end position (inbox.Inbox.Put); false when the
+// source closed first.
+func (s *tcpSource) putAll(evs []event.Event) (uint64, bool) {
 	for {
-		err := s.q.Put(evs, time.Now().Add(time.Hour))
+		end, err := s.q.Put(evs, time.Now().Add(time.Hour))
 		if err == nil {
-			return true
+			return end, true
 		}
 		if errors.Is(err, inbox.ErrClosed) {
-			return false
+			return 0, false
 		}
 	}
 }
@@ -301,6 +333,10 @@ func (s *tcpSource) Read(out *component.Output, max int) (component.ReadResult, 
 // taken.
 func (s *tcpSource) Stop() {
 	s.stopOne.Do(func() {
+		if s.commits != nil {
+			// No checkpoint is taken while the tenant stops.
+			s.commits.Abandon(errSourceStopping)
+		}
 		s.interrupt()
 		go func() {
 			s.conns.Wait()
@@ -329,6 +365,9 @@ func (s *tcpSource) Close() error {
 	if s.q != nil {
 		s.q.Close()
 	}
+	if s.commits != nil {
+		s.commits.Close()
+	}
 	s.interrupt()
 	s.mu.Lock()
 	for c := range s.open {
@@ -346,6 +385,9 @@ type TCPStats struct {
 	// max_connections.
 	Accepted, Rejected, Connections, ConnWaits uint64
 	Queue                                      inbox.Stats
+	// Durable holds the waits for checkpoints under ack: durable (nil
+	// otherwise), in lines.
+	Durable *inbox.CommitStats
 }
 
 // Stats returns the source's figures. Safe from any goroutine.
@@ -353,6 +395,10 @@ func (s *tcpSource) Stats() TCPStats {
 	st := TCPStats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Connections: s.connections.Load(), ConnWaits: s.connWaits.Load()}
 	if s.q != nil {
 		st.Queue = s.q.Stats()
+	}
+	if s.commits != nil {
+		d := s.commits.Stats()
+		st.Durable = &d
 	}
 	return st
 }
@@ -368,5 +414,8 @@ func (s *tcpSource) AppendFigures(dst []component.Figure) []component.Figure {
 		c("tcp_source_connections_total", "Connections accepted.", float64(st.Connections)),
 		c("tcp_source_connection_waits_total", "Connections that waited for max_connections.", float64(st.ConnWaits)),
 	)
+	if st.Durable != nil {
+		dst = st.Durable.AppendFigures(dst, "tcp_source_", "lines", "batches of lines")
+	}
 	return st.Queue.AppendFigures(dst)
 }

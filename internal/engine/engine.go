@@ -94,8 +94,9 @@ func (e *Engine) Compile(p *spec.Pipeline) (*plan.Plan, error) {
 	if e.mu.load == nil {
 		e.mu.load = make([]int, len(e.workers))
 	}
+	ck, interval := e.checkpoints(p)
 	pl, err := plan.Compile(p, plan.Options{Workers: len(e.workers), FirstWorker: e.mu.next, WorkerLoad: e.mu.load, Registry: e.reg, Now: e.cfg.Now,
-		RingPerProducer: e.checkpointed(p.Tenant)})
+		RingPerProducer: e.checkpointed(p.Tenant), Checkpoints: ck, CheckpointInterval: interval})
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +108,19 @@ func (e *Engine) Compile(p *spec.Pipeline) (*plan.Plan, error) {
 // in a store of its own, or in the state directory.
 func (e *Engine) checkpointed(tenant string) bool {
 	return e.cfg.StateDir != "" || e.storeOf(tenant) != nil
+}
+
+// checkpoints says how the run checkpoints the pipeline's tenant, for
+// the components' Context.
+func (e *Engine) checkpoints(p *spec.Pipeline) (component.Checkpoints, time.Duration) {
+	if !e.checkpointed(p.Tenant) {
+		return component.CheckpointsOff, 0
+	}
+	interval := p.Checkpoint.Interval
+	if interval <= 0 {
+		interval = e.cfg.CheckpointInterval
+	}
+	return component.CheckpointsOn, interval
 }
 
 // storeOf returns the tenant's checkpoint store, nil for the state
@@ -135,6 +149,7 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 		t.weight = pl.Weight
 	}
 	opt := plan.Options{Workers: len(e.workers), Registry: e.reg, Now: e.cfg.Now}
+	opt.Checkpoints, opt.CheckpointInterval = e.checkpoints(pl.Pipeline)
 
 	byPlan := map[*plan.Actor]*actor{}
 	for _, pa := range pl.Actors {

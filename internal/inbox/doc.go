@@ -14,4 +14,11 @@
 // The consumer, the source's actor, takes events in batches no larger than
 // it asks for, so a burst from many connections reaches the pipeline in
 // small batches instead of one large drain.
+//
+// A source that answers its clients only once their events are durable
+// (`ack: durable`) keeps a Commits beside its inbox: every Put returns the
+// position its events end at, the source marks the position it has taken
+// up to at each checkpoint's snapshot, and a producer waits until a
+// committed checkpoint's mark reaches its end. Config.Whole makes Take hand
+// out whole Puts, so that no checkpoint holds part of a request.
 package inbox

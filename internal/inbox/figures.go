@@ -17,3 +17,23 @@ func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
 		component.CounterOf("inbox_wait_seconds_total", "Time puts waited for room in the source's queue, counted when the wait ends.", s.WaitTime.Seconds()),
 	)
 }
+
+// AppendFigures appends the figures of a Commits, named
+// <prefix>durable_*: the units waiting (a gauge named after unit, such as
+// "requests"), the bound, the waits that ended durable, timed out or were
+// abandoned, the Reserves refused, and the 0.5 and 0.99 quantiles of the
+// durable waits' durations. what names one wait in the help ("requests",
+// "batches of lines").
+func (s CommitStats) AppendFigures(dst []component.Figure, prefix, unit, what string) []component.Figure {
+	g, c := component.GaugeOf, component.CounterOf
+	return append(dst,
+		g(prefix+"durable_waiting_"+unit, "With ack: durable, "+unit+" waiting for a checkpoint to commit their events.", float64(s.Waiting)),
+		g(prefix+"durable_waiting_limit_"+unit, "With ack: durable, the most "+unit+" that may wait for a checkpoint at once.", float64(s.Max)),
+		c(prefix+"durable_committed_total", "With ack: durable, "+what+" acknowledged once a committed checkpoint held their events.", float64(s.Durable)),
+		c(prefix+"durable_timeouts_total", "With ack: durable, "+what+" whose wait for a checkpoint timed out (ack_timeout).", float64(s.Timeouts)),
+		c(prefix+"durable_abandoned_total", "With ack: durable, "+what+" told that no checkpoint will hold their events (the source stopped).", float64(s.NotDurable)),
+		c(prefix+"durable_busy_total", "With ack: durable, "+what+" refused because ack_max_waiting were waiting already.", float64(s.Busy)),
+		g(prefix+"durable_wait_seconds", "With ack: durable, quantile of the time from queueing events to the commit of a checkpoint holding them.", s.P50.Seconds(), "quantile", "0.5"),
+		g(prefix+"durable_wait_seconds", "With ack: durable, quantile of the time from queueing events to the commit of a checkpoint holding them.", s.P99.Seconds(), "quantile", "0.99"),
+	)
+}

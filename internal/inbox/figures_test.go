@@ -10,10 +10,10 @@ import (
 // The figures say what Stats says: fill, accepted, refused, waits.
 func TestFigures(t *testing.T) {
 	q := New(Config{Capacity: 8, Width: 1})
-	if err := q.Put(batch(1, 2, 3, 4, 5, 6), time.Time{}); err != nil {
+	if _, err := q.Put(batch(1, 2, 3, 4, 5, 6), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	_ = q.Put(batch(7, 8, 9), time.Now().Add(5*time.Millisecond)) // waits, then refused
+	_, _ = q.Put(batch(7, 8, 9), time.Now().Add(5*time.Millisecond)) // waits, then refused
 	got := map[string]float64{}
 	for _, f := range q.Stats().AppendFigures(nil) {
 		if err := component.CheckFigure(f); err != nil {

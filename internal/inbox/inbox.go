@@ -29,6 +29,11 @@ type Config struct {
 	// Wake is called after each Put that queued events (the source's
 	// Context.Wake). Nil: nobody is woken.
 	Wake func()
+	// Whole makes Take hand out whole Puts: it may return more than it
+	// was asked for, up to the end of the Put its last event belongs to,
+	// so that a checkpoint taken between two Takes never holds part of a
+	// Put (a request the client would send again whole).
+	Whole bool
 }
 
 // Inbox is a bounded multi-producer, single-consumer queue of events.
@@ -38,8 +43,12 @@ type Config struct {
 // any goroutine. After Close, Put refuses and waiting Puts return; Take
 // still returns what was queued before.
 type Inbox struct {
-	r    *ring.Ring[event.Event]
-	wake func()
+	r     *ring.Ring[event.Event]
+	wake  func()
+	whole bool
+	// taken is the position after the last event Take moved: written by
+	// the consumer, read by anyone (Taken).
+	taken atomic.Uint64
 
 	// room is closed and replaced when the consumer frees slots while
 	// producers wait (waiters > 0).
@@ -56,7 +65,7 @@ type Inbox struct {
 func New(cfg Config) *Inbox {
 	width := max(cfg.Width, 1)
 	initial := min(max(cfg.Capacity, 2), 64)
-	q := &Inbox{wake: cfg.Wake, room: make(chan struct{})}
+	q := &Inbox{wake: cfg.Wake, whole: cfg.Whole, room: make(chan struct{})}
 	q.r = ring.Make(ring.Config[event.Event]{
 		Capacity: cfg.Capacity, Initial: initial, Policy: ring.Block, MultiProducer: true,
 		Init: func(slots []event.Event) {
@@ -75,25 +84,28 @@ func (q *Inbox) Cap() int { return q.r.Cap() }
 // producers and the consumer run).
 func (q *Inbox) Len() int { return q.r.Len() }
 
-// Put copies evs into the inbox, all of them or none. When there is no room
-// it waits until the consumer frees enough or until deadline (a zero
-// deadline does not wait), and then returns ErrFull with nothing queued;
-// after Close it returns ErrClosed. len(evs) must be at most Cap: callers
-// split larger batches. The events are copied; evs may be reused once Put
-// returns.
-func (q *Inbox) Put(evs []event.Event, deadline time.Time) error {
+// Put copies evs into the inbox, all of them or none, and returns their
+// end: the position after the last of them. Every event ever put has a
+// position, counting from 0 in the order Take hands them out; an event is
+// taken once Taken is past its position. When there is no room Put waits
+// until the consumer frees enough or until deadline (a zero deadline does
+// not wait), and then returns ErrFull with nothing queued; after Close it
+// returns ErrClosed. len(evs) must be at most Cap: callers split larger
+// batches. The events are copied; evs may be reused once Put returns. A
+// Put of nothing returns 0.
+func (q *Inbox) Put(evs []event.Event, deadline time.Time) (end uint64, err error) {
 	n := len(evs)
 	if n == 0 {
-		return nil
+		return 0, nil
 	}
 	if n > q.r.Cap() {
 		panic("BUG: inbox: Put of more events than the capacity")
 	}
 	if q.closed.Load() {
-		return ErrClosed
+		return 0, ErrClosed
 	}
-	if q.tryPut(evs) {
-		return nil
+	if end, ok := q.tryPut(evs); ok {
+		return end, nil
 	}
 	start := time.Now()
 	q.waits.Add(1)
@@ -106,11 +118,11 @@ func (q *Inbox) Put(evs []event.Event, deadline time.Time) error {
 	}()
 	for {
 		if q.closed.Load() {
-			return q.refuse(n, ErrClosed)
+			return 0, q.refuse(n, ErrClosed)
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return q.refuse(n, ErrFull)
+			return 0, q.refuse(n, ErrFull)
 		}
 		q.mu.Lock()
 		room := q.room
@@ -118,9 +130,9 @@ func (q *Inbox) Put(evs []event.Event, deadline time.Time) error {
 		q.mu.Unlock()
 		// Try again once registered: a Take between the failed try and
 		// the registration saw no waiter and signalled nothing.
-		if q.tryPut(evs) {
+		if end, ok := q.tryPut(evs); ok {
 			q.waiters.Add(-1)
-			return nil
+			return end, nil
 		}
 		if timer == nil {
 			timer = time.NewTimer(left)
@@ -141,36 +153,53 @@ func (q *Inbox) refuse(n int, err error) error {
 	return err
 }
 
+// putEnd marks, in the Seq of an inbox slot (which no edge has numbered
+// yet), the last event of a Put.
+const putEnd = 1
+
 // tryPut claims n slots at once and copies evs in, or claims nothing.
-func (q *Inbox) tryPut(evs []event.Event) bool {
+func (q *Inbox) tryPut(evs []event.Event) (uint64, bool) {
 	n := len(evs)
 	pos, ok := q.r.TryClaim(n)
 	if !ok {
-		return false
+		return 0, false
 	}
 	for done := 0; done < n; {
 		seg := q.r.Segment(pos+uint64(done), n-done)
 		for i := range seg {
 			seg[i].CopyFrom(&evs[done+i])
+			seg[i].Seq = 0
 		}
 		done += len(seg)
 	}
+	q.r.Slot(pos + uint64(n) - 1).Seq = putEnd
 	q.r.Publish(pos, n)
 	q.accepted.Add(uint64(n))
 	if q.wake != nil {
 		q.wake()
 	}
-	return true
+	return pos + uint64(n), true
 }
 
 // Take moves up to max queued events into out, oldest first. side, when
 // set, routes each event: it returns the index of the side output of out
 // the event goes to (a dead letter), or -1 for out itself. It returns how
-// many events it moved. Consumer side: one goroutine at a time.
+// many events it moved: more than max under Config.Whole when the Put of
+// the max-th event goes on. Consumer side: one goroutine at a time.
 func (q *Inbox) Take(out *component.Output, max int, side func(e *event.Event) int) int {
 	moved := 0
-	for moved < max {
-		pos, n := q.r.Poll(max - moved)
+	atEnd := true // the last event moved ends its Put
+	for {
+		want := max - moved
+		if want <= 0 {
+			if !q.whole || atEnd {
+				break
+			}
+			// A Put is published whole, so the rest of it is there: one
+			// event at a time, to stop at its end.
+			want = 1
+		}
+		pos, n := q.r.Poll(want)
 		if n == 0 {
 			break
 		}
@@ -182,16 +211,25 @@ func (q *Inbox) Take(out *component.Output, max int, side func(e *event.Event) i
 					dst = out.Side(k)
 				}
 			}
-			dst.Emit(&seg[i])
+			e := dst.Next()
+			e.CopyFrom(&seg[i])
+			e.Seq = 0
 		}
+		atEnd = seg[n-1].Seq == putEnd
 		q.r.Release(pos, n)
 		moved += n
+		q.taken.Store(pos + uint64(n))
 	}
 	if moved > 0 && q.waiters.Load() > 0 {
 		q.signal()
 	}
 	return moved
 }
+
+// Taken returns the position after the last event Take moved: every event
+// whose Put ended at or before it has been taken. Safe from any goroutine;
+// exact on the consumer's.
+func (q *Inbox) Taken() uint64 { return q.taken.Load() }
 
 // signal wakes every producer waiting for room.
 func (q *Inbox) signal() {

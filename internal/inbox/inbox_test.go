@@ -31,13 +31,13 @@ func takeAll(q *Inbox) []int64 {
 
 func TestPutIsAllOrNothing(t *testing.T) {
 	q := New(Config{Capacity: 8, Width: 1})
-	if err := q.Put(batch(1, 2, 3, 4, 5), time.Time{}); err != nil {
+	if _, err := q.Put(batch(1, 2, 3, 4, 5), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := q.Put(batch(6, 7, 8, 9), time.Time{}); !errors.Is(err, ErrFull) {
+	if _, err := q.Put(batch(6, 7, 8, 9), time.Time{}); !errors.Is(err, ErrFull) {
 		t.Fatalf("Put of 4 into 3 free slots: %v, want ErrFull", err)
 	}
-	if err := q.Put(batch(6, 7, 8), time.Time{}); err != nil {
+	if _, err := q.Put(batch(6, 7, 8), time.Time{}); err != nil {
 		t.Fatalf("Put of 3 into 3 free slots: %v", err)
 	}
 	got := takeAll(q)
@@ -58,18 +58,18 @@ func TestPutIsAllOrNothing(t *testing.T) {
 
 func TestPutWaitsForRoomUntilTheDeadline(t *testing.T) {
 	q := New(Config{Capacity: 4, Width: 1})
-	if err := q.Put(batch(1, 2, 3, 4), time.Time{}); err != nil {
+	if _, err := q.Put(batch(1, 2, 3, 4), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if err := q.Put(batch(5), start.Add(60*time.Millisecond)); !errors.Is(err, ErrFull) {
+	if _, err := q.Put(batch(5), start.Add(60*time.Millisecond)); !errors.Is(err, ErrFull) {
 		t.Fatalf("Put into a full inbox: %v, want ErrFull", err)
 	}
 	if el := time.Since(start); el < 60*time.Millisecond {
 		t.Fatalf("Put gave up after %v, before its deadline of 60ms", el)
 	}
 	done := make(chan error)
-	go func() { done <- q.Put(batch(5, 6), time.Now().Add(10*time.Second)) }()
+	go func() { _, err := q.Put(batch(5, 6), time.Now().Add(10*time.Second)); done <- err }()
 	time.Sleep(20 * time.Millisecond)
 	var out component.Output
 	if n := q.Take(&out, 2, nil); n != 2 {
@@ -93,9 +93,9 @@ func TestPutWaitsForRoomUntilTheDeadline(t *testing.T) {
 
 func TestCloseWakesWaitingPuts(t *testing.T) {
 	q := New(Config{Capacity: 2, Width: 1})
-	_ = q.Put(batch(1, 2), time.Time{})
+	_, _ = q.Put(batch(1, 2), time.Time{})
 	done := make(chan error)
-	go func() { done <- q.Put(batch(3), time.Now().Add(time.Minute)) }()
+	go func() { _, err := q.Put(batch(3), time.Now().Add(time.Minute)); done <- err }()
 	time.Sleep(10 * time.Millisecond)
 	q.Close()
 	select {
@@ -106,7 +106,7 @@ func TestCloseWakesWaitingPuts(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close did not wake a waiting Put")
 	}
-	if err := q.Put(batch(4), time.Time{}); !errors.Is(err, ErrClosed) {
+	if _, err := q.Put(batch(4), time.Time{}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Put after Close: %v, want ErrClosed", err)
 	}
 	if got := takeAll(q); len(got) != 2 {
@@ -118,9 +118,9 @@ func TestWakePerPut(t *testing.T) {
 	var wakes atomic.Int64
 	q := New(Config{Capacity: 16, Width: 1, Wake: func() { wakes.Add(1) }})
 	for i := range 5 {
-		_ = q.Put(batch(int64(i)), time.Time{})
+		_, _ = q.Put(batch(int64(i)), time.Time{})
 	}
-	_ = q.Put(batch(make([]int64, 20)...)[:16], time.Time{}) // does not fit: no wake
+	_, _ = q.Put(batch(make([]int64, 20)...)[:16], time.Time{}) // does not fit: no wake
 	if w := wakes.Load(); w != 5 {
 		t.Fatalf("%d wakes for 5 queued Puts", w)
 	}
@@ -139,7 +139,7 @@ func TestConcurrentProducers(t *testing.T) {
 			defer wg.Done()
 			for b := range perProducer {
 				base := int64(p)<<32 | int64(b)*size
-				if err := q.Put(batch(base, base+1, base+2), time.Now().Add(time.Minute)); err != nil {
+				if _, err := q.Put(batch(base, base+1, base+2), time.Now().Add(time.Minute)); err != nil {
 					t.Errorf("producer %d: %v", p, err)
 					return
 				}

@@ -165,6 +165,10 @@ type Options struct {
 	// then be aligned per producer (a shared ring would interleave one
 	// producer's events after its barrier with another's before).
 	RingPerProducer bool
+	// Checkpoints and CheckpointInterval are handed to the components in
+	// their Context (see there).
+	Checkpoints        component.Checkpoints
+	CheckpointInterval time.Duration
 }
 
 // Compile builds the logical DAG (checking every component against real
@@ -301,6 +305,7 @@ func buildWith(pl *Plan, n *Node, instance, parallelism int, opt Options, valida
 		Key: c.Key, Instance: instance, Parallelism: parallelism,
 		Registry: opt.Registry, Reject: hooks.Reject, Now: opt.Now, Validating: validating,
 		Wake: hooks.Wake, Ack: hooks.Ack, CloseTimeout: hooks.CloseTimeout,
+		Checkpoints: opt.Checkpoints, CheckpointInterval: opt.CheckpointInterval,
 	}
 	for _, e := range n.Inputs {
 		ctx.Inputs = append(ctx.Inputs, e.Schema())
