@@ -207,15 +207,15 @@ func (t *Table) makeRoom(b int64) error {
 func (t *Table) upsert(key, data []byte, old *row, now int64) {
 	t.w.seq++
 	seq := t.w.seq
-	hashed := RowHash(key, data)
+	keyHash, hashed := hashKeyRow(key, data)
 	sum := t.w.sum + hashed
 	if old != nil {
 		sum -= old.hash
 	}
 	every := t.cfg.ChecksumEvery
 	buf := make([]byte, 0, deltaSize(seq, len(key), len(data))+len(deltaChecksum)+checksumDigits+2)
-	buf, keyAt, rowAt := appendDelta(buf, seq, key, data, every > 0 && seq%every == 0, sum)
-	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf}
+	buf, keyAt, rowAt, sumAt := appendDelta(buf, seq, key, data, every > 0 && seq%every == 0, sum)
+	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf, KeyHash: keyHash, Sum: sum, sumAt: sumAt, keyLen: int32(len(key))}
 	r := &row{msg: m, key: buf[keyAt : keyAt+len(key)], data: buf[rowAt : rowAt+len(data)], hash: hashed, live: true}
 	r.size = int64(len(key)+len(buf)) + rowOverhead
 	t.w.sum = sum
@@ -241,7 +241,7 @@ func (t *Table) delete(r *row) {
 	t.w.sum -= r.hash
 	every := t.cfg.ChecksumEvery
 	buf := make([]byte, 0, deltaSize(seq, len(r.key), -1)+len(deltaChecksum)+checksumDigits+2)
-	buf, _, _ = appendDelta(buf, seq, r.key, nil, every > 0 && seq%every == 0, t.w.sum)
+	buf, _, _, sumAt := appendDelta(buf, seq, r.key, nil, every > 0 && seq%every == 0, t.w.sum)
 	r.live = false
 	delete(t.w.index, string(r.key))
 	t.w.count--
@@ -249,7 +249,8 @@ func (t *Table) delete(r *row) {
 	if t.w.fifo != nil {
 		t.w.fifoStale++
 	}
-	t.w.ops = append(t.w.ops, op{del: r, msg: &Msg{Kind: KindDelta, Seq: seq, Data: buf}})
+	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf, KeyHash: r.msg.KeyHash, Sum: t.w.sum, sumAt: sumAt, keyLen: int32(len(r.key))}
+	t.w.ops = append(t.w.ops, op{del: r, msg: m})
 }
 
 // touch records an update of r for evict_oldest and ttl.

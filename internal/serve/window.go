@@ -81,3 +81,22 @@ func (w *window) appendFrom(dst []*Msg, seq uint64) (_ []*Msg, from uint64) {
 	}
 	return dst, from
 }
+
+// appendRange appends the messages from seq from to seq to (both held,
+// to at most the published head) to dst. ok is false, and dst as it was,
+// when the window no longer holds every one of them.
+func (w *window) appendRange(dst []*Msg, from, to uint64) (_ []*Msg, ok bool) {
+	if from < w.first.Load() || to > w.head.Load() {
+		return dst, false
+	}
+	start := len(dst)
+	for s := from; s <= to; s++ {
+		m := w.slot(s).Load()
+		if m == nil || m.Seq != s {
+			clear(dst[start:])
+			return dst[:start], false
+		}
+		dst = append(dst, m)
+	}
+	return dst, true
+}
