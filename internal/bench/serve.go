@@ -179,6 +179,7 @@ sinks:
 	final := tb.Stats()
 	notConverged := n - sum.Ends[final.Checksum+" "+strconv.FormatUint(final.Seq, 10)]
 	msgs := st.Messages - st0.Messages
+	deltas := st.DeltasSent - st0.DeltasSent
 	res := Result{Bench: "serve", Variant: variant,
 		EventsPerSec: float64(in) / el.Seconds(), NsPerEvent: float64(cpu.Nanoseconds()) / float64(max(in, 1)),
 		Extra: map[string]any{
@@ -187,6 +188,12 @@ sinks:
 			"stalled":           float64(stalled),
 			"msgs_per_sec":      float64(msgs) / el.Seconds(),
 			"msgs_per_cpu_s":    float64(msgs) / max(cpu.Seconds(), 1e-9),
+			"deltas_per_sec":    float64(deltas) / el.Seconds(),
+			"deltas_per_cpu_s":  float64(deltas) / max(cpu.Seconds(), 1e-9),
+			"frames_sent":       float64(st.FramesSent - st0.FramesSent),
+			"frames_built":      float64(st.FramesBuilt - st0.FramesBuilt),
+			"conflated":         float64(st.Conflated - st0.Conflated),
+			"mib_per_sec":       float64(st.BytesWritten-st0.BytesWritten) / (1 << 20) / el.Seconds(),
 			"cpu_per_sec":       cpu.Seconds() / el.Seconds(),
 			"fast_with_gaps":    float64(sum.FastWithGaps),
 			"stalled_resynced":  float64(sum.StalledResynced),

@@ -27,21 +27,6 @@ func RowHash(key, row []byte) uint64 {
 	return h
 }
 
-// hashKeyRow returns the FNV-1a hash of the key text alone and the row's
-// share of the checksum (RowHash), in one pass over the key.
-func hashKeyRow(key, row []byte) (keyHash, rowHash uint64) {
-	h := uint64(fnvOffset)
-	for _, c := range key {
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	keyHash = h
-	h = (h ^ '\n') * fnvPrime
-	for _, c := range row {
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	return keyHash, h
-}
-
 // FormatChecksum writes a checksum as the protocol does.
 func FormatChecksum(sum uint64) string { return string(appendChecksum(nil, sum)) }
 

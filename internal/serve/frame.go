@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"strconv"
 )
 
@@ -26,82 +25,131 @@ const (
 	deltaBody = len(`{"type":"delta",`)
 )
 
-// framer builds the frames of one writer pass: it caches them by the
-// sequence number they start from, so subscribers at the same place share
-// one encoding. It is used by one goroutine at a time (a writer, or with
-// Writers 0 a subscriber's goroutine).
+// framer builds the frames of the writer passes of one writer (or, with
+// Writers 0, of one subscriber's goroutine) and caches them, so that
+// subscribers at the same place share one encoding. Every frame ends at a
+// pass's head; a subscriber in sync starts at the previous head, so one
+// frame a pass serves them all. A subscriber that skipped passes (still
+// writing) starts elsewhere: to keep those few starting points shared,
+// such a subscriber is brought first to the latest checkpoint (a head
+// taken every checkpointPasses passes; frames ending there are kept
+// across passes) and then to the head with the frame every subscriber
+// past the checkpoint shares. It is not safe for concurrent use.
 type framer struct {
 	// max is the most sequence numbers one frame covers; a longer range
 	// becomes several frames, each conflated on its own (so that each
 	// ends at a state of the table).
 	max int
-	// head is the pass's last sequence number: every frame ends there.
-	head  uint64
-	cache []framed
-	raw   []*Msg
-	kept  []*Msg
-	seen  map[uint64]int32 // key hash -> index in kept (newest first)
+	// head is the pass's last sequence number; ckpt the latest
+	// checkpoint (0: none), passes the passes since it.
+	head, ckpt uint64
+	passes     int
+	cache      []framed
+	raw        []*Msg
+	kept       []*Msg
+	// Conflation marks, by key id (one key per id within the window):
+	// stamp[id] == gen when kept holds a delta of that id.
+	stamp []uint32
+	gen   uint32
 
 	// Figures of the frames built, for the hub's counters.
 	built, conflated, bytes uint64
 }
 
+// checkpointPasses is how many passes apart checkpoints are.
+const checkpointPasses = 8
+
 type framed struct {
-	from uint64
-	msgs []*Msg
+	from, to uint64
+	msgs     []*Msg
 }
 
 func newFramer(max int) *framer {
-	return &framer{max: max, seen: map[uint64]int32{}}
+	return &framer{max: max}
 }
 
-// reset starts a pass whose frames end at head.
+// reset starts a pass whose frames end at head. Frames ending at the
+// checkpoint stay cached; the others go.
 func (f *framer) reset(head uint64) {
-	clear(f.cache)
-	f.cache = f.cache[:0]
 	f.head = head
-}
-
-// frames returns the frames that bring a subscriber from from-1 to the
-// pass's head, built at most once per pass; ok is false when the window
-// no longer holds the delta from (the subscriber must resync).
-func (f *framer) frames(w *window, from uint64) (_ []*Msg, ok bool) {
-	for i := range f.cache {
-		if f.cache[i].from == from {
-			return f.cache[i].msgs, true
+	f.passes++
+	if f.passes >= checkpointPasses || f.ckpt > head {
+		f.ckpt, f.passes = head, 0
+	}
+	n := 0
+	for _, e := range f.cache {
+		if e.to == f.ckpt {
+			f.cache[n] = e
+			n++
 		}
 	}
+	clear(f.cache[n:])
+	f.cache = f.cache[:n]
+}
+
+// appendFrames appends to dst the frames that bring a subscriber from
+// from-1 to the pass's head; ok is false (dst as it was) when the window
+// no longer holds every delta they need (the subscriber must resync).
+func (f *framer) appendFrames(dst []*Msg, w *window, from uint64) (_ []*Msg, ok bool) {
 	if from > f.head {
 		panic("BUG: serve: a frame asked for beyond the pass's head")
 	}
+	n := len(dst)
+	if from <= f.ckpt && f.ckpt < f.head {
+		if dst, ok = f.get(dst, w, from, f.ckpt); !ok {
+			return dst[:n], false
+		}
+		from = f.ckpt + 1
+	}
+	if dst, ok = f.get(dst, w, from, f.head); !ok {
+		clear(dst[n:])
+		return dst[:n], false
+	}
+	return dst, true
+}
+
+// get appends the frames from..to, built once and cached.
+func (f *framer) get(dst []*Msg, w *window, from, to uint64) (_ []*Msg, ok bool) {
+	for i := range f.cache {
+		if e := &f.cache[i]; e.from == from && e.to == to {
+			return append(dst, e.msgs...), true
+		}
+	}
 	var out []*Msg
-	for a := from; a <= f.head; {
-		b := min(f.head, a+uint64(f.max)-1)
+	for a := from; a <= to; {
+		b := min(to, a+uint64(f.max)-1)
 		raw, ok := w.appendRange(f.raw[:0], a, b)
 		f.raw = raw
 		if !ok {
-			return nil, false
+			return dst, false
 		}
 		out = append(out, f.build(a, b, raw))
 		clear(f.raw)
 		a = b + 1
 	}
-	f.cache = append(f.cache, framed{from: from, msgs: out})
-	return out, true
+	f.cache = append(f.cache, framed{from: from, to: to, msgs: out})
+	return append(dst, out...), true
 }
 
 // build encodes the frame a..b from its deltas raw (a..b in order).
 func (f *framer) build(a, b uint64, raw []*Msg) *Msg {
 	kept := f.kept[:0]
-	clear(f.seen)
+	f.gen++
+	if f.gen == 0 { // wrapped: old marks could match
+		clear(f.stamp)
+		f.gen = 1
+	}
 	size := len(framePrefix) + len(frameSeq) + len(frameChecksum) + len(frameDeltas) + len(frameEnd) + 2*20 + checksumDigits
 	for i := len(raw) - 1; i >= 0; i-- {
 		m := raw[i]
-		if j, dup := f.seen[m.KeyHash]; dup && bytes.Equal(kept[j].key(), m.key()) {
-			continue // a later delta of the same key is in the frame
-		} else if !dup {
-			f.seen[m.KeyHash] = int32(len(kept))
+		id := int(m.keyID)
+		if id >= len(f.stamp) {
+			f.stamp = append(f.stamp, make([]uint32, id+1-len(f.stamp)+len(f.stamp)/2)...)
 		}
+		if f.stamp[id] == f.gen {
+			continue // a later delta of the same key is in the frame
+		}
+		f.stamp[id] = f.gen
 		kept = append(kept, m)
 		size += len(m.Data) - deltaBody + 2
 	}

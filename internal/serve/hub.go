@@ -183,7 +183,6 @@ func (h *hub) fillFrames(subs []*Sub, f *framer, force bool) {
 			s.poke()
 		}
 	}
-	f.reset(0)
 	if f.built > 0 {
 		h.framesBuilt.Add(f.built)
 		h.conflated.Add(f.conflated)

@@ -40,14 +40,15 @@ type Msg struct {
 	Seq  uint64
 	Data []byte
 
-	// Set on deltas only, for the frames built from them: KeyHash is the
-	// FNV-1a hash of the key text (conflation finds a key's later change
-	// by it), Sum the table's checksum after the change, and sumAt the
-	// offset in Data of the checksum the delta carries (0: none).
-	KeyHash uint64
-	Sum     uint64
-	sumAt   int32
-	keyLen  int32
+	// Set on deltas only, for the frames built from them: Sum is the
+	// table's checksum after the change, keyID the key's dense id in the
+	// table (conflation finds a key's later change by it: within the
+	// window an id stands for one key), sumAt the offset in Data of the
+	// checksum the delta carries (0: none).
+	Sum    uint64
+	keyID  uint32
+	sumAt  int32
+	keyLen int32
 	// From is, on a frame, the first sequence number it covers.
 	From uint64
 }

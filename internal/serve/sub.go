@@ -151,22 +151,21 @@ func (s *Sub) fillFrames(f *framer, force bool) bool {
 		s.mu.Unlock()
 		return ready
 	}
-	var frames []*Msg
 	ok := next >= s.h.t.window.first.Load()
 	if ok && len(s.mu.queue) > 0 && !force {
 		s.mu.Unlock()
 		return true
 	}
+	n := len(s.mu.queue)
 	if ok {
-		frames, ok = f.frames(s.h.t.window, next)
+		s.mu.queue, ok = f.appendFrames(s.mu.queue, s.h.t.window, next)
 	}
 	if !ok {
 		s.overflowLocked(f.head)
 		s.mu.Unlock()
 		return s.afterOverflow()
 	}
-	for _, m := range frames {
-		s.mu.queue = append(s.mu.queue, m)
+	for _, m := range s.mu.queue[n:] {
 		s.mu.bytes += m.Size()
 	}
 	s.mu.next = f.head + 1
