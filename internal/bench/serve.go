@@ -99,7 +99,10 @@ func serveLoad(subs, rate int, variant string, d time.Duration, workers int, exe
 	if variant == "writers=0" {
 		writers = 0
 	}
-	e, err := engine.New(engine.Config{Workers: workers})
+	// Stopping waits for every subscriber to get its last frames (a
+	// thousand on one core take a while); the default 5 s would cut
+	// the slowest off.
+	e, err := engine.New(engine.Config{Workers: workers, CloseTimeout: 60 * time.Second})
 	if err != nil {
 		return Result{}, err
 	}
@@ -110,7 +113,8 @@ func serveLoad(subs, rate int, variant string, d time.Duration, workers int, exe
 sources:
   gen: {type: generate, profile: sequence, rate: %d, keys: 1000}
 sinks:
-  %s: {type: serve, inputs: [gen], key: [key], address: "127.0.0.1:0", writers: %d, max_subscribers: %d, write_timeout: 1m}
+  %s: {type: serve, inputs: [gen], key: [key], address: "127.0.0.1:0", writers: %d, max_subscribers: %d, write_timeout: 1m,
+       retain: 200000, retain_bytes: 64MiB}
 `, rate, table, writers, subs+16))
 	if err != nil {
 		return Result{}, err
@@ -216,14 +220,21 @@ sinks:
 
 // run subscribes and applies every message until the server closes the
 // stream; a stalled client reads nothing until release is closed.
-func (c *benchClient) run(url string, release chan struct{}, dialed *atomic.Int64) error {
+//
+// Every client dials before any reads (dialed counts the dials done,
+// failed or not, and all is closed when they are): a client that reads
+// is busy as long as it is behind, and a thousand of them on one core
+// would leave the later dials waiting for the scheduler for longer than
+// the table's window holds.
+func (c *benchClient) run(url string, release chan struct{}, d *dials) error {
 	ctx := context.Background()
 	ws, _, err := websocket.Dial(ctx, url, nil)
+	d.done()
 	if err != nil {
 		return err
 	}
 	defer ws.CloseNow()
-	dialed.Add(1)
+	<-d.all
 	ws.SetReadLimit(64 << 20)
 	if c.stalled {
 		<-release
@@ -241,6 +252,27 @@ func (c *benchClient) run(url string, release chan struct{}, dialed *atomic.Int6
 		if _, err := c.r.ApplyRaw(raw); err != nil {
 			return err
 		}
+	}
+}
+
+// dials counts the clients' dials and closes all when n are done.
+type dials struct {
+	n, count atomic.Int64
+	all      chan struct{}
+}
+
+func newDials(n int) *dials {
+	d := &dials{all: make(chan struct{})}
+	d.n.Store(int64(n))
+	if n == 0 {
+		close(d.all)
+	}
+	return d
+}
+
+func (d *dials) done() {
+	if d.count.Add(1) == d.n.Load() {
+		close(d.all)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/greenwave/greenwave/internal/serve"
 	"github.com/greenwave/greenwave/internal/serve/client"
@@ -56,14 +55,14 @@ type inProcess struct {
 
 func startClients(url string, n, stalled int) *inProcess {
 	p := &inProcess{rel: make(chan struct{})}
-	var dialed atomic.Int64
+	dialed := newDials(n)
 	for i := range n {
 		c := &benchClient{r: client.NewReplica(), stalled: i < stalled}
 		p.clients = append(p.clients, c)
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			c.err = c.run(url, p.rel, &dialed)
+			c.err = c.run(url, p.rel, dialed)
 		}()
 	}
 	return p

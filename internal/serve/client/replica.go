@@ -169,13 +169,20 @@ func (r *Replica) del(key []byte) {
 	}
 }
 
+// put sets key's row, reusing the memory of the row it replaces when it
+// fits (a row's text is the replica's own, never shared).
 func (r *Replica) put(key, row []byte) {
-	if old, ok := r.Rows[string(key)]; ok {
+	old, ok := r.Rows[string(key)]
+	if ok {
 		r.Sum -= serve.RowHash(key, old)
 	}
-	row = append([]byte(nil), row...)
-	r.Rows[string(key)] = row
-	r.Sum += serve.RowHash(key, row)
+	if ok && cap(old) >= len(row) {
+		old = append(old[:0], row...)
+	} else {
+		old = append([]byte(nil), row...)
+	}
+	r.Rows[string(key)] = old
+	r.Sum += serve.RowHash(key, old)
 }
 
 func (r *Replica) verify(text string, seq uint64) error {
