@@ -84,7 +84,7 @@ func DefaultConfig(name string) Config {
 		Progress: time.Second, MaxSubscribers: 4096,
 		QueueMessages: 16_384, QueueBytes: 8 << 20,
 		WriteTimeout: 30 * time.Second, Writers: 1,
-		Frames: true, FrameInterval: 10 * time.Millisecond, FrameMax: 65536,
+		Frames: true, FrameInterval: 10 * time.Millisecond, FrameMax: 1 << 20,
 	}
 }
 

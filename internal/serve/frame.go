@@ -33,8 +33,8 @@ const (
 // writing) starts elsewhere: to keep those few starting points shared,
 // such a subscriber is brought first to the latest checkpoint (a head
 // taken every checkpointPasses passes; frames ending there are kept
-// across passes) and then to the head with the frame every subscriber
-// past the checkpoint shares. It is not safe for concurrent use.
+// across passes), where the others that lag land too, and from there
+// on shares their frames. It is not safe for concurrent use.
 type framer struct {
 	// max is the most sequence numbers one frame covers; a longer range
 	// becomes several frames, each conflated on its own (so that each
@@ -88,24 +88,19 @@ func (f *framer) reset(head uint64) {
 }
 
 // appendFrames appends to dst the frames that bring a subscriber from
-// from-1 to the pass's head; ok is false (dst as it was) when the window
-// no longer holds every delta they need (the subscriber must resync).
+// from-1 to the pass's head, or, when from is at or before the latest
+// checkpoint, to the checkpoint: a lagging subscriber then lands where
+// every other one served since the checkpoint lands, and they share their
+// next frames. ok is false (dst as it was) when the window no longer holds
+// every delta they need (the subscriber must resync).
 func (f *framer) appendFrames(dst []*Msg, w *window, from uint64) (_ []*Msg, ok bool) {
 	if from > f.head {
 		panic("BUG: serve: a frame asked for beyond the pass's head")
 	}
-	n := len(dst)
 	if from <= f.ckpt && f.ckpt < f.head {
-		if dst, ok = f.get(dst, w, from, f.ckpt); !ok {
-			return dst[:n], false
-		}
-		from = f.ckpt + 1
+		return f.get(dst, w, from, f.ckpt)
 	}
-	if dst, ok = f.get(dst, w, from, f.head); !ok {
-		clear(dst[n:])
-		return dst[:n], false
-	}
-	return dst, true
+	return f.get(dst, w, from, f.head)
 }
 
 // get appends the frames from..to, built once and cached.

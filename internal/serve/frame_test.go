@@ -99,10 +99,22 @@ func TestFramesConflateToTheHead(t *testing.T) {
 			f := newFramer(1 + rng.IntN(30))
 			for range 30 {
 				f.reset(head)
+				clear(f.cache)
+				f.cache = f.cache[:0]
+				f.ckpt = uint64(rng.IntN(int(head)))
 				from := 1 + uint64(rng.IntN(int(head)))
 				msgs, ok := f.appendFrames(nil, tb.window, from)
 				if !ok {
 					t.Fatalf("frames from %d: the window holds 1..%d", from, head)
+				}
+				if end := msgs[len(msgs)-1].Seq; end < head {
+					// Brought to the checkpoint: the next pass's frames
+					// go on from there to the head.
+					if more, ok := f.appendFrames(msgs, tb.window, end+1); ok {
+						msgs = more
+					} else {
+						t.Fatalf("frames from %d: the window holds 1..%d", end+1, head)
+					}
 				}
 				copy := maps.Clone(states[from-1])
 				at := from - 1
@@ -136,6 +148,13 @@ func TestFramesConflateToTheHead(t *testing.T) {
 				}
 				if at != head {
 					t.Fatalf("frames from %d end at %d, head %d", from, at, head)
+				}
+				stops := false
+				for _, m := range msgs {
+					stops = stops || m.Seq == f.ckpt
+				}
+				if from <= f.ckpt && f.ckpt < head && !stops {
+					t.Fatalf("frames from %d, before the checkpoint %d, do not stop there", from, f.ckpt)
 				}
 			}
 		})

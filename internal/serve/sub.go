@@ -168,8 +168,9 @@ func (s *Sub) fillFrames(f *framer, force bool) bool {
 	for _, m := range s.mu.queue[n:] {
 		s.mu.bytes += m.Size()
 	}
-	s.mu.next = f.head + 1
-	s.nextHint.Store(f.head + 1)
+	end := s.mu.queue[len(s.mu.queue)-1].Seq
+	s.mu.next = end + 1
+	s.nextHint.Store(end + 1)
 	s.mu.Unlock()
 	return true
 }
