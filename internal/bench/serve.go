@@ -90,6 +90,12 @@ type benchClient struct {
 	err      error
 	msgs     uint64
 	lastProg uint64
+	// measuring is set when the measured time starts; the client then
+	// notes its gaps and snapshots so far (based), so that the summary
+	// tells gaps while every client dialed from gaps under load.
+	measuring           *atomic.Bool
+	based               bool
+	baseGaps, baseSnaps uint64
 }
 
 // serveLoad runs the pipeline with subs subscribers (none for variant
@@ -155,6 +161,7 @@ sinks:
 	st0 := tb.Stats()
 	a0 := tn.Stats().Actors
 	in0, cpu0, t0 := tn.In(), cpuTime(), time.Now()
+	cs.measure()
 	time.Sleep(d)
 	el := time.Since(t0)
 	cpu := cpuTime() - cpu0
@@ -200,6 +207,7 @@ sinks:
 			"mib_per_sec":       float64(st.BytesWritten-st0.BytesWritten) / (1 << 20) / el.Seconds(),
 			"cpu_per_sec":       cpu.Seconds() / el.Seconds(),
 			"fast_with_gaps":    float64(sum.FastWithGaps),
+			"fast_gaps_before":  float64(sum.FastGapsBefore),
 			"stalled_resynced":  float64(sum.StalledResynced),
 			"not_converged":     float64(notConverged),
 			"clients_in":        clientsIn(exe, n),
@@ -249,6 +257,9 @@ func (c *benchClient) run(url string, release chan struct{}, d *dials) error {
 			return err
 		}
 		c.msgs++
+		if !c.based && c.measuring.Load() {
+			c.based, c.baseGaps, c.baseSnaps = true, c.r.Gaps, c.r.Snapshots
+		}
 		if _, err := c.r.ApplyRaw(raw); err != nil {
 			return err
 		}

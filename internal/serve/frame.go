@@ -120,6 +120,9 @@ func (f *framer) get(dst []*Msg, w *window, from, to uint64) (_ []*Msg, ok bool)
 		}
 		out = append(out, f.build(a, b, raw))
 		clear(f.raw)
+		if cap(f.raw) > 1<<16 {
+			f.raw = nil // a long catch-up's scratch is not kept
+		}
 		a = b + 1
 	}
 	f.cache = append(f.cache, framed{from: from, to: to, msgs: out})
