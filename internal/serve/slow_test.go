@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -21,6 +22,19 @@ type follower struct {
 	synced atomic.Bool
 	cancel context.CancelFunc
 	done   chan error
+	// broken counts the recoveries from a broken promise: a sequence
+	// discontinuity, a checksum mismatch or a message out of place.
+	broken    atomic.Int64
+	lastBreak atomic.Pointer[error]
+}
+
+// checkUnbroken fails the test if the follower saw the stream break a
+// promise (it recovers by itself, which would hide it).
+func (f *follower) checkUnbroken(t *testing.T, what string) {
+	t.Helper()
+	if n := f.broken.Load(); n > 0 {
+		t.Fatalf("%s: %d broken promises, the last: %v", what, n, *f.lastBreak.Load())
+	}
 }
 
 func follow(t *testing.T, url string, onApplied func()) *follower {
@@ -33,6 +47,11 @@ func follow(t *testing.T, url string, onApplied func()) *follower {
 			f.synced.Store(r.Synced)
 			if onApplied != nil {
 				onApplied()
+			}
+		}, OnRecover: func(err error, _ bool) {
+			if errors.Is(err, client.ErrDiscontinuity) || errors.Is(err, client.ErrChecksum) || errors.Is(err, client.ErrProtocol) {
+				f.broken.Add(1)
+				f.lastBreak.Store(&err)
 			}
 		}})
 	}()
@@ -120,6 +139,7 @@ func TestStalledSubscriber(t *testing.T) {
 			bigRows(t, tb, 1_000_000, 10, 50, 100)
 			fast.caughtUp(t, tb)
 			fast.stop()
+			fast.checkUnbroken(t, "the fast subscriber")
 			if c.frames && fast.r.Frames == 0 {
 				t.Fatal("the fast subscriber got no frame")
 			}
@@ -210,6 +230,7 @@ func TestRandomDropsConverge(t *testing.T) {
 			for i, f := range followers {
 				f.caughtUp(t, tb)
 				f.stop()
+				f.checkUnbroken(t, fmt.Sprintf("follower %d", i))
 				if len(f.r.Rows) != len(want.Rows) || f.r.Sum != want.Sum {
 					t.Fatalf("follower %d: %d rows, checksum %x; table %d rows, %x", i, len(f.r.Rows), f.r.Sum, len(want.Rows), want.Sum)
 				}
