@@ -366,10 +366,10 @@ func (s *Sub) Run() error {
 				s.c.close()
 				return nil
 			case takeIdle:
-				if s.w != nil && s.h.t.cfg.Frames && s.nextHint.Load() <= s.h.t.window.head.Load() {
+				if s.h.t.cfg.Frames && s.nextHint.Load() <= s.h.t.window.head.Load() {
 					// It skipped passes while it wrote: ask for its
-					// catch-up frame.
-					s.w.poke()
+					// catch-up frame (from its writer, or itself).
+					s.h.kick(s)
 				}
 			case takeMore:
 				if err := s.write(out); err != nil {
