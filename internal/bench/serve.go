@@ -90,6 +90,12 @@ type benchClient struct {
 	err      error
 	msgs     uint64
 	lastProg uint64
+	// measuring is set when the measured time starts; the client then
+	// notes its gaps and snapshots so far (based), so that the summary
+	// tells gaps while every client dialed from gaps under load.
+	measuring           *atomic.Bool
+	based               bool
+	baseGaps, baseSnaps uint64
 }
 
 // serveLoad runs the pipeline with subs subscribers (none for variant
@@ -99,7 +105,10 @@ func serveLoad(subs, rate int, variant string, d time.Duration, workers int, exe
 	if variant == "writers=0" {
 		writers = 0
 	}
-	e, err := engine.New(engine.Config{Workers: workers})
+	// Stopping waits for every subscriber to get its last frames (a
+	// thousand on one core take a while); the default 5 s would cut
+	// the slowest off.
+	e, err := engine.New(engine.Config{Workers: workers, CloseTimeout: 60 * time.Second})
 	if err != nil {
 		return Result{}, err
 	}
@@ -110,7 +119,8 @@ func serveLoad(subs, rate int, variant string, d time.Duration, workers int, exe
 sources:
   gen: {type: generate, profile: sequence, rate: %d, keys: 1000}
 sinks:
-  %s: {type: serve, inputs: [gen], key: [key], address: "127.0.0.1:0", writers: %d, max_subscribers: %d, write_timeout: 1m}
+  %s: {type: serve, inputs: [gen], key: [key], address: "127.0.0.1:0", writers: %d, max_subscribers: %d, write_timeout: 1m,
+       retain: 200000, retain_bytes: 64MiB}
 `, rate, table, writers, subs+16))
 	if err != nil {
 		return Result{}, err
@@ -151,6 +161,7 @@ sinks:
 	st0 := tb.Stats()
 	a0 := tn.Stats().Actors
 	in0, cpu0, t0 := tn.In(), cpuTime(), time.Now()
+	cs.measure()
 	time.Sleep(d)
 	el := time.Since(t0)
 	cpu := cpuTime() - cpu0
@@ -179,6 +190,7 @@ sinks:
 	final := tb.Stats()
 	notConverged := n - sum.Ends[final.Checksum+" "+strconv.FormatUint(final.Seq, 10)]
 	msgs := st.Messages - st0.Messages
+	deltas := st.DeltasSent - st0.DeltasSent
 	res := Result{Bench: "serve", Variant: variant,
 		EventsPerSec: float64(in) / el.Seconds(), NsPerEvent: float64(cpu.Nanoseconds()) / float64(max(in, 1)),
 		Extra: map[string]any{
@@ -187,8 +199,15 @@ sinks:
 			"stalled":           float64(stalled),
 			"msgs_per_sec":      float64(msgs) / el.Seconds(),
 			"msgs_per_cpu_s":    float64(msgs) / max(cpu.Seconds(), 1e-9),
+			"deltas_per_sec":    float64(deltas) / el.Seconds(),
+			"deltas_per_cpu_s":  float64(deltas) / max(cpu.Seconds(), 1e-9),
+			"frames_sent":       float64(st.FramesSent - st0.FramesSent),
+			"frames_built":      float64(st.FramesBuilt - st0.FramesBuilt),
+			"conflated":         float64(st.Conflated - st0.Conflated),
+			"mib_per_sec":       float64(st.BytesWritten-st0.BytesWritten) / (1 << 20) / el.Seconds(),
 			"cpu_per_sec":       cpu.Seconds() / el.Seconds(),
 			"fast_with_gaps":    float64(sum.FastWithGaps),
+			"fast_gaps_before":  float64(sum.FastGapsBefore),
 			"stalled_resynced":  float64(sum.StalledResynced),
 			"not_converged":     float64(notConverged),
 			"clients_in":        clientsIn(exe, n),
@@ -209,14 +228,21 @@ sinks:
 
 // run subscribes and applies every message until the server closes the
 // stream; a stalled client reads nothing until release is closed.
-func (c *benchClient) run(url string, release chan struct{}, dialed *atomic.Int64) error {
+//
+// Every client dials before any reads (dialed counts the dials done,
+// failed or not, and all is closed when they are): a client that reads
+// is busy as long as it is behind, and a thousand of them on one core
+// would leave the later dials waiting for the scheduler for longer than
+// the table's window holds.
+func (c *benchClient) run(url string, release chan struct{}, d *dials) error {
 	ctx := context.Background()
 	ws, _, err := websocket.Dial(ctx, url, nil)
+	d.done()
 	if err != nil {
 		return err
 	}
 	defer ws.CloseNow()
-	dialed.Add(1)
+	<-d.all
 	ws.SetReadLimit(64 << 20)
 	if c.stalled {
 		<-release
@@ -231,9 +257,33 @@ func (c *benchClient) run(url string, release chan struct{}, dialed *atomic.Int6
 			return err
 		}
 		c.msgs++
+		if !c.based && c.measuring.Load() {
+			c.based, c.baseGaps, c.baseSnaps = true, c.r.Gaps, c.r.Snapshots
+		}
 		if _, err := c.r.ApplyRaw(raw); err != nil {
 			return err
 		}
+	}
+}
+
+// dials counts the clients' dials and closes all when n are done.
+type dials struct {
+	n, count atomic.Int64
+	all      chan struct{}
+}
+
+func newDials(n int) *dials {
+	d := &dials{all: make(chan struct{})}
+	d.n.Store(int64(n))
+	if n == 0 {
+		close(d.all)
+	}
+	return d
+}
+
+func (d *dials) done() {
+	if d.count.Add(1) == d.n.Load() {
+		close(d.all)
 	}
 }
 
@@ -261,7 +311,8 @@ func readInto(ws *websocket.Conn, buf *[]byte) ([]byte, error) {
 }
 
 // firstDelta measures, on a table of rows rows changing every
-// millisecond, the time from dialing to the first delta received, five
+// millisecond, the time from dialing to the first delta received (in a
+// frame, the default, or alone), five
 // times; P50Ns is the median, MaxNs the slowest.
 func firstDelta(rows int) (Result, error) {
 	cfg := serve.DefaultConfig("first_delta" + strconv.FormatInt(time.Now().UnixNano()%1e6, 10))
@@ -308,7 +359,7 @@ func firstDelta(rows int) (Result, error) {
 				return Result{}, err
 			}
 			bytesRead += len(raw)
-			if bytes.HasPrefix(raw, []byte(`{"type":"delta"`)) {
+			if bytes.HasPrefix(raw, []byte(`{"type":"frame"`)) || bytes.HasPrefix(raw, []byte(`{"type":"delta"`)) {
 				break
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -20,17 +21,23 @@ import (
 // table closed: how each replica ended, by "<checksum> <seq>", and what
 // went wrong.
 type ClientSummary struct {
-	Ends            map[string]int `json:"ends"`
-	FastWithGaps    int            `json:"fast_with_gaps"`
-	StalledResynced int            `json:"stalled_resynced"`
-	Errors          int            `json:"errors"`
-	FirstError      string         `json:"first_error,omitempty"`
+	Ends map[string]int `json:"ends"`
+	// FastWithGaps counts the subscribers (not stalled) that saw a gap or
+	// a second snapshot from the start of the measured time on;
+	// FastGapsBefore those that saw one before (while the others dialed).
+	FastWithGaps    int    `json:"fast_with_gaps"`
+	FastGapsBefore  int    `json:"fast_gaps_before"`
+	StalledResynced int    `json:"stalled_resynced"`
+	Errors          int    `json:"errors"`
+	FirstError      string `json:"first_error,omitempty"`
 }
 
 // clientSet is a set of subscribers: in this process, or in a child
 // process (so that their goroutines do not share this process's cores
 // with the pipeline under test, as remote clients would not).
 type clientSet interface {
+	// measure marks the start of the measured time.
+	measure()
 	release()
 	wait() (ClientSummary, error)
 	abort()
@@ -48,26 +55,29 @@ func clientsIn(exe string, n int) string {
 
 // inProcess runs the clients as goroutines of this process.
 type inProcess struct {
-	clients []*benchClient
-	rel     chan struct{}
-	once    sync.Once
-	wg      sync.WaitGroup
+	clients   []*benchClient
+	measuring atomic.Bool
+	rel       chan struct{}
+	once      sync.Once
+	wg        sync.WaitGroup
 }
 
 func startClients(url string, n, stalled int) *inProcess {
 	p := &inProcess{rel: make(chan struct{})}
-	var dialed atomic.Int64
+	dialed := newDials(n)
 	for i := range n {
-		c := &benchClient{r: client.NewReplica(), stalled: i < stalled}
+		c := &benchClient{r: client.NewReplica(), stalled: i < stalled, measuring: &p.measuring}
 		p.clients = append(p.clients, c)
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			c.err = c.run(url, p.rel, &dialed)
+			c.err = c.run(url, p.rel, dialed)
 		}()
 	}
 	return p
 }
+
+func (p *inProcess) measure() { p.measuring.Store(true) }
 
 func (p *inProcess) release() { p.once.Do(func() { close(p.rel) }) }
 
@@ -88,8 +98,21 @@ func summarize(cs []*benchClient) ClientSummary {
 				s.FirstError = c.err.Error()
 			}
 		}
-		if !c.stalled && (c.r.Gaps > 0 || c.r.Snapshots > 1) {
-			s.FastWithGaps++
+		if !c.stalled {
+			// Every subscriber takes one snapshot to start (one still
+			// reading it when the measured time starts has none yet).
+			gaps, snaps := c.r.Gaps, c.r.Snapshots
+			if c.based {
+				if c.baseGaps > 0 || c.baseSnaps > 1 {
+					s.FastGapsBefore++
+				}
+				gaps, snaps = gaps-c.baseGaps, snaps-min(snaps, max(c.baseSnaps, 1))
+			} else {
+				snaps = max(snaps, 1) - 1
+			}
+			if gaps > 0 || snaps > 0 {
+				s.FastWithGaps++
+			}
 		}
 		if c.stalled && c.r.Gaps > 0 {
 			s.StalledResynced++
@@ -106,7 +129,18 @@ func summarize(cs []*benchClient) ClientSummary {
 func RunClients(url string, n, stalled int, in io.Reader, out io.Writer) error {
 	p := startClients(url, n, stalled)
 	go func() {
-		_, _ = bufio.NewReader(in).ReadString('\n')
+		// "measure" starts the measured time; "release" (or the end
+		// of in) releases the stalled clients.
+		rd := bufio.NewReader(in)
+		for {
+			line, err := rd.ReadString('\n')
+			if strings.TrimSpace(line) == "measure" {
+				p.measure()
+			}
+			if err != nil || strings.TrimSpace(line) == "release" {
+				break
+			}
+		}
 		p.release()
 	}()
 	p.wg.Wait()
@@ -144,6 +178,8 @@ func startChildClients(exe, url string, n, stalled int) (*child, error) {
 	}
 	return &child{cmd: cmd, stdin: stdin, out: out}, nil
 }
+
+func (c *child) measure() { _, _ = io.WriteString(c.stdin, "measure\n") }
 
 func (c *child) release() {
 	c.once.Do(func() {

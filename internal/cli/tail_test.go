@@ -91,9 +91,10 @@ func TestTailJSON(t *testing.T) {
 		lines[2] != `{"type":"snapshot_end","seq":3,"checksum":"`+lastChecksum(t, lines[1:])+`"}` {
 		t.Fatalf("output:\n%s", got)
 	}
-	if !strings.Contains(got, `{"type":"delta","seq":4,"op":"delete","key":["cust-002"]}`) ||
+	if !strings.Contains(got, `{"type":"frame","from":4,"seq":4,"checksum":"`) ||
+		!strings.Contains(got, `,"deltas":[{"seq":4,"op":"delete","key":["cust-002"]}]}`) ||
 		!strings.HasPrefix(lines[len(lines)-1], `{"type":"progress","seq":4,`) {
-		t.Fatalf("output:\n%s\nwant the delete delta and a final progress message", got)
+		t.Fatalf("output:\n%s\nwant a frame of the delete delta and a final progress message", got)
 	}
 }
 

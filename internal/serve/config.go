@@ -61,6 +61,14 @@ type Config struct {
 	// WriteTimeout, when > 0, closes a subscriber one of whose writes
 	// takes longer.
 	WriteTimeout time.Duration
+	// Frames sends subscribers that are live frames (one message per
+	// writer pass carrying every delta since their last one, conflated by
+	// key) instead of a message per delta. FrameInterval is the least
+	// time between two writer passes (0: a pass per batch of the sink);
+	// FrameMax the most sequence numbers one frame covers.
+	Frames        bool
+	FrameInterval time.Duration
+	FrameMax      int
 	// Writers is the number of fan-out goroutines; 0 gives every
 	// subscriber a goroutine of its own that the sink wakes (the naive
 	// layout). Pin locks each writer to a CPU of its own.
@@ -76,6 +84,7 @@ func DefaultConfig(name string) Config {
 		Progress: time.Second, MaxSubscribers: 4096,
 		QueueMessages: 16_384, QueueBytes: 8 << 20,
 		WriteTimeout: 30 * time.Second, Writers: 1,
+		Frames: true, FrameInterval: 10 * time.Millisecond, FrameMax: 1 << 20,
 	}
 }
 
@@ -97,6 +106,10 @@ func (c *Config) check() error {
 		return fmt.Errorf("table %q: max_subscribers must be at least 1, got %d", c.Name, c.MaxSubscribers)
 	case c.QueueMessages < 1 || c.QueueBytes < 1:
 		return fmt.Errorf("table %q: queue bounds must be at least 1, got %d messages and %d bytes", c.Name, c.QueueMessages, c.QueueBytes)
+	case c.Frames && c.FrameMax < 1:
+		return fmt.Errorf("table %q: frame_max must be at least 1, got %d", c.Name, c.FrameMax)
+	case c.FrameInterval < 0:
+		return fmt.Errorf("table %q: frame_interval must not be negative, got %v", c.Name, c.FrameInterval)
 	case c.Writers < 0:
 		return fmt.Errorf("table %q: writers must not be negative, got %d", c.Name, c.Writers)
 	}

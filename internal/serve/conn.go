@@ -83,7 +83,7 @@ func (w *wsConn) abort() {
 }
 
 // sseConn writes messages as Server-Sent Events, each message one event
-// (`data: <json>`; deltas and snapshot ends also carry `id: <seq>`, so a
+// (`data: <json>`; frames, deltas and snapshot ends also carry `id: <seq>`, so a
 // browser's EventSource resumes with Last-Event-ID), every batch in one
 // write.
 type sseConn struct {
@@ -95,7 +95,7 @@ type sseConn struct {
 func (s *sseConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
 	b := s.buf[:0]
 	for _, m := range msgs {
-		if m.Kind == KindDelta || m.Kind == KindSnapshotEnd {
+		if m.Kind == KindDelta || m.Kind == KindFrame || m.Kind == KindSnapshotEnd {
 			b = append(b, "id: "...)
 			b = appendUint(b, m.Seq)
 			b = append(b, '\n')

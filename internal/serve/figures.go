@@ -29,6 +29,11 @@ func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
 		c("serve_dropped_deltas_total", "Deltas subscribers did not get one by one (replaced by a resync).", float64(s.Drops)),
 		c("serve_messages_total", "Messages written to subscribers.", float64(s.Messages)),
 		c("serve_written_bytes_total", "Bytes written to subscribers.", float64(s.BytesWritten)),
+		c("serve_frames_built_total", "Frames encoded (once each, for every subscriber at the frame's start).", float64(s.FramesBuilt)),
+		c("serve_frame_conflated_deltas_total", "Deltas left out of frames because a later change of the same key is in them.", float64(s.Conflated)),
+		c("serve_frame_bytes_total", "Bytes of the frames encoded.", float64(s.FrameBytes)),
+		c("serve_frames_written_total", "Frames written to subscribers.", float64(s.FramesSent)),
+		c("serve_delivered_deltas_total", "Deltas delivered to subscribers: one per delta message, a frame's whole range.", float64(s.DeltasSent)),
 		g("serve_max_lag_deltas", "The most deltas a subscriber is behind the table's head.", float64(s.MaxLag)),
 	)
 	for _, sub := range s.Subs {

@@ -39,6 +39,10 @@ type hub struct {
 	running sync.WaitGroup         // subscribers' goroutines
 
 	subscribed, resyncs, disconnects, drops, msgs, bytes atomic.Uint64
+	// Frames: built (encoded once, however many subscribers get them),
+	// the deltas conflation left out of them, their bytes; frames
+	// written; deltas delivered (one per delta message, a frame's range).
+	framesBuilt, conflated, frameBytes, framesSent, deltasSent atomic.Uint64
 }
 
 // writer is one fan-out goroutine: it moves new deltas into the queues of
@@ -51,6 +55,7 @@ type writer struct {
 	done   chan struct{}
 	subs   atomic.Pointer[[]*Sub]
 	buf    []*Msg
+	fr     *framer // with Frames
 	// pinErr is set when pinning was asked for and failed.
 	pinErr atomic.Pointer[error]
 }
@@ -65,6 +70,9 @@ func (h *hub) init(t *Table) {
 	for i := range t.cfg.Writers {
 		w := &writer{h: h, i: i, notify: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 		w.subs.Store(&empty)
+		if t.cfg.Frames {
+			w.fr = newFramer(t.cfg.FrameMax)
+		}
 		h.writers = append(h.writers, w)
 		go w.run()
 	}
@@ -83,8 +91,9 @@ func (h *hub) publish(head uint64) {
 		return
 	}
 	limit := uint64(h.t.cfg.QueueMessages)
+	first := h.t.window.first.Load()
 	for _, s := range *h.subs.Load() {
-		if n := s.nextHint.Load(); n <= head && head-n >= limit {
+		if n := s.nextHint.Load(); n <= head && (h.t.cfg.Frames && n < first || !h.t.cfg.Frames && head-n >= limit) {
 			s.lagged(head)
 		}
 		s.poke()
@@ -118,16 +127,67 @@ func (w *writer) run() {
 	}
 	tk := time.NewTicker(cfg.Progress)
 	defer tk.Stop()
+	// With frames, passes are at least FrameInterval apart: a wake-up
+	// sooner arms the timer for the rest of the interval, so a quiet
+	// table's first change still goes out at once and a busy table's
+	// changes go out every interval, conflated.
+	pace := time.NewTimer(time.Hour)
+	pace.Stop()
+	armed := false
+	var last time.Time
+	pass := func() {
+		if w.fr != nil {
+			w.h.fillFrames(*w.subs.Load(), w.fr, false)
+			last = time.Now()
+			return
+		}
+		w.buf = w.h.fill(*w.subs.Load(), w.buf)
+	}
 	for {
 		select {
 		case <-w.notify:
-			w.buf = w.h.fill(*w.subs.Load(), w.buf)
+			if w.fr != nil && !armed {
+				if d := cfg.FrameInterval - time.Since(last); d > 0 {
+					pace.Reset(d)
+					armed = true
+					continue
+				}
+			}
+			if !armed {
+				pass()
+			}
+		case <-pace.C:
+			armed = false
+			pass()
 		case <-tk.C:
-			w.buf = w.h.fill(*w.subs.Load(), w.buf)
+			pass()
 			w.h.progress(*w.subs.Load())
 		case <-w.stop:
+			pace.Stop()
 			return
 		}
+	}
+}
+
+// fillFrames queues for each of subs that is live and has nothing queued
+// the frames that bring it to the table's head: one encoding per starting
+// point, shared by every subscriber there (force: queue them even behind
+// what it has queued, as the table closes).
+func (h *hub) fillFrames(subs []*Sub, f *framer, force bool) {
+	if len(subs) == 0 {
+		return
+	}
+	f.reset(h.t.window.head.Load())
+	for _, s := range subs {
+		if s.fillFrames(f, force) {
+			s.poke()
+		}
+	}
+	if f.built > 0 {
+		h.framesBuilt.Add(f.built)
+		h.conflated.Add(f.conflated)
+		h.frameBytes.Add(f.bytes)
+		f.built, f.conflated, f.bytes = 0, 0, 0
 	}
 }
 
@@ -179,8 +239,16 @@ func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
 	return buf[:0]
 }
 
-// fillOne fills one subscriber's queue from its own goroutine (Writers 0).
+// fillOne fills one subscriber's queue from its own goroutine (Writers 0),
+// building its frames itself.
 func (h *hub) fillOne(s *Sub) {
+	if h.t.cfg.Frames {
+		if s.framer == nil {
+			s.framer = newFramer(h.t.cfg.FrameMax)
+		}
+		h.fillFrames([]*Sub{s}, s.framer, false)
+		return
+	}
 	s.scratch = h.fill([]*Sub{s}, s.scratch)
 }
 
@@ -307,9 +375,11 @@ func (h *hub) shutdown(timeout time.Duration) bool {
 		<-w.done
 	}
 	subs := *h.subs.Load()
-	var buf []*Msg
-	buf = h.fill(subs, buf)
-	_ = buf
+	if h.t.cfg.Frames {
+		h.fillFrames(subs, newFramer(h.t.cfg.FrameMax), true)
+	} else {
+		h.fill(subs, nil)
+	}
 	msg, head := h.progressMsg()
 	for _, s := range subs {
 		s.finish(msg, head)

@@ -16,9 +16,10 @@ const (
 	KindProgress
 	KindGap
 	KindError
+	KindFrame
 )
 
-var kindNames = [...]string{"delta", "snapshot", "snapshot_end", "progress", "gap", "error"}
+var kindNames = [...]string{"delta", "snapshot", "snapshot_end", "progress", "gap", "error", "frame"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -35,9 +36,39 @@ type Msg struct {
 	Kind Kind
 	// Seq is the sequence number the message carries: a delta's own, a
 	// snapshot's, the head a progress message reports, the last missed
-	// sequence of a gap.
+	// sequence of a gap, the last sequence a frame covers.
 	Seq  uint64
 	Data []byte
+
+	// Set on deltas only, for the frames built from them: Sum is the
+	// table's checksum after the change, keyID the key's dense id in the
+	// table (conflation finds a key's later change by it: within the
+	// window an id stands for one key), sumAt the offset in Data of the
+	// checksum the delta carries (0: none).
+	Sum    uint64
+	keyID  uint32
+	sumAt  int32
+	keyLen int32
+	// From is, on a frame, the first sequence number it covers.
+	From uint64
+}
+
+// key returns a delta's key text.
+func (m *Msg) key() []byte {
+	at := len(deltaPrefix) + digits(m.Seq) + len(deltaUpsert)
+	return m.Data[at : at+int(m.keyLen)]
+}
+
+// Deltas is how many sequence numbers the message brings a subscriber
+// forward: 1 for a delta, the range for a frame, 0 otherwise.
+func (m *Msg) Deltas() uint64 {
+	switch m.Kind {
+	case KindDelta:
+		return 1
+	case KindFrame:
+		return m.Seq - m.From + 1
+	}
+	return 0
 }
 
 // Size is the bytes the message counts against a subscriber's queue.
@@ -78,7 +109,7 @@ func digits(u uint64) int {
 // With sum set (withSum), the message carries the table's checksum after
 // the change. It returns the extended buffer and the offsets of the key
 // and row texts within it.
-func appendDelta(dst []byte, seq uint64, key, row []byte, withSum bool, sum uint64) (out []byte, keyAt, rowAt int) {
+func appendDelta(dst []byte, seq uint64, key, row []byte, withSum bool, sum uint64) (out []byte, keyAt, rowAt int, sumAt int32) {
 	dst = append(dst, deltaPrefix...)
 	dst = strconv.AppendUint(dst, seq, 10)
 	if row == nil {
@@ -95,11 +126,12 @@ func appendDelta(dst []byte, seq uint64, key, row []byte, withSum bool, sum uint
 		dst = append(dst, row...)
 	}
 	if withSum {
+		sumAt = int32(len(dst))
 		dst = append(dst, deltaChecksum...)
 		dst = appendChecksum(dst, sum)
 		dst = append(dst, '"')
 	}
-	return append(dst, '}'), keyAt, rowAt
+	return append(dst, '}'), keyAt, rowAt, sumAt
 }
 
 // progressMsg builds {"type":"progress","seq":N,"watermark":W}: the table

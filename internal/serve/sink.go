@@ -23,6 +23,8 @@ const (
 	whenSlowDisconnect = "disconnect"
 	stateFail          = "fail"
 	stateEvict         = "evict_oldest"
+	deliveryFrames     = "frames"
+	deliveryDeltas     = "deltas"
 )
 
 // Spec returns the spec of the serve sink.
@@ -36,9 +38,10 @@ func Spec() *component.Spec {
 			"Server-Sent Events stream at `/tables/<name>/stream` (`?from=SEQ` resumes), and `GET /tables` lists " +
 			"the tables; `/` is a page that shows them updating. Each row changed by an event (a new row, or a " +
 			"re-emitted one with other values; an identical row changes nothing) becomes a delta with the next " +
-			"sequence number and the row's absolute values, encoded once for every subscriber; a row removed by " +
-			"ttl or evict_oldest becomes a delete delta. The sink never waits for a subscriber: each has a " +
-			"bounded queue, and one that falls behind is resynced (a gap message, then a fresh snapshot) or " +
+			"sequence number and the row's absolute values; a row removed by ttl or evict_oldest becomes a delete " +
+			"delta. Live subscribers get frames (delivery): every delta since their last message in one message, " +
+			"conflated by key, encoded once for all of them. The sink never waits for a subscriber: each has a " +
+			"bounded backlog, and one that falls behind is resynced (a gap message, then a fresh snapshot) or " +
 			"disconnected per when_slow, without slowing the pipeline or the others. Sinks of a run may share " +
 			"an address; the table is named after the sink. When the tenant stops, every subscriber gets its " +
 			"last deltas and a final progress message, and its connection is closed cleanly.",
@@ -66,10 +69,12 @@ func Spec() *component.Spec {
 			{Name: "max_subscribers", Type: component.Int, Default: int64(d.MaxSubscribers), Min: 1, Max: 1 << 20, HasMin: true, HasMax: true,
 				Doc: "The most subscribers at once; one more is refused (HTTP 503, or an error line over TCP)."},
 			{Name: "queue_messages", Type: component.Int, Default: int64(d.QueueMessages), Min: 1, Max: 1 << 24, HasMin: true, HasMax: true,
-				Doc: "The most messages a subscriber's queue holds before when_slow applies."},
+				Doc: "With delivery: deltas, the most messages a subscriber's queue holds before when_slow applies. " +
+					"With frames a subscriber has at most its next frames queued; it is slow when the deltas it has " +
+					"not had leave the window (retain, retain_bytes)."},
 			{Name: "queue_bytes", Type: component.Size, Default: d.QueueBytes, Min: 1, HasMin: true,
-				Doc: "The most bytes a subscriber's queue holds before when_slow applies (a snapshot being sent " +
-					"does not count: it is shared, not queued)."},
+				Doc: "With delivery: deltas, the most bytes a subscriber's queue holds before when_slow applies (a " +
+					"snapshot being sent does not count: it is shared, not queued)."},
 			{Name: "when_slow", Type: component.Enum, Enum: []string{whenSlowResync, whenSlowDisconnect}, Default: whenSlowResync,
 				Doc: "What a subscriber's queue overflow does. `resync`: the queue is dropped (counted as drops) and, " +
 					"when the subscriber reads again, it gets a gap message naming the deltas it missed and a fresh " +
@@ -77,6 +82,19 @@ func Spec() *component.Spec {
 			{Name: "write_timeout", Type: component.Duration, Default: d.WriteTimeout, Min: 0, HasMin: true,
 				Doc: "A subscriber one of whose writes takes longer is disconnected; 0: never. Under resync a " +
 					"subscriber that stalls for less than this resyncs when it reads again."},
+			{Name: "delivery", Type: component.Enum, Enum: []string{deliveryFrames, deliveryDeltas}, Default: deliveryFrames,
+				Doc: "How a live subscriber gets changes. `frames`: one message per writer pass (at most every " +
+					"frame_interval) carrying every delta since its last message, conflated by key (only a key's last " +
+					"change is in it) and the table's checksum after it; the frame is encoded once and the same bytes go " +
+					"to every subscriber at the same sequence number, and one still writing its last frame gets one " +
+					"frame covering everything since. `deltas`: one message per delta (every change seen, queue_messages " +
+					"and queue_bytes bound each subscriber's queue)."},
+			{Name: "frame_interval", Type: component.Duration, Default: d.FrameInterval, Min: 0, HasMin: true,
+				Doc: "With delivery: frames, the least time between two writer passes: a change after a quiet spell " +
+					"goes out at once, a busy table's changes every interval, conflated. 0: a pass per batch of the sink."},
+			{Name: "frame_max", Type: component.Int, Default: int64(d.FrameMax), Min: 1, Max: 1 << 24, HasMin: true, HasMax: true,
+				Doc: "With delivery: frames, the most sequence numbers one frame covers; a subscriber further behind " +
+					"gets several frames, each conflated on its own."},
 			{Name: "writers", Type: component.Int, Default: int64(d.Writers), Min: 0, Max: 64, HasMin: true, HasMax: true,
 				Doc: "Fan-out goroutines that move each new batch of deltas into the subscribers' queues (each " +
 					"connection writes from its own goroutine). 0 gives every subscriber its own goroutine, woken by " +
@@ -175,6 +193,9 @@ func newSink(ctx *component.Context) (*component.Instance, error) {
 		cfg.Policy = Disconnect
 	}
 	cfg.WriteTimeout = r.Duration("write_timeout")
+	cfg.Frames = r.String("delivery") == deliveryFrames
+	cfg.FrameInterval = r.Duration("frame_interval")
+	cfg.FrameMax = int(r.Int("frame_max"))
 	cfg.Writers = int(r.Int("writers"))
 	cfg.Pin = r.Bool("pin_writers")
 	cfg.MaxRows = r.Int("max_rows")

@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -21,6 +22,19 @@ type follower struct {
 	synced atomic.Bool
 	cancel context.CancelFunc
 	done   chan error
+	// broken counts the recoveries from a broken promise: a sequence
+	// discontinuity, a checksum mismatch or a message out of place.
+	broken    atomic.Int64
+	lastBreak atomic.Pointer[error]
+}
+
+// checkUnbroken fails the test if the follower saw the stream break a
+// promise (it recovers by itself, which would hide it).
+func (f *follower) checkUnbroken(t *testing.T, what string) {
+	t.Helper()
+	if n := f.broken.Load(); n > 0 {
+		t.Fatalf("%s: %d broken promises, the last: %v", what, n, *f.lastBreak.Load())
+	}
 }
 
 func follow(t *testing.T, url string, onApplied func()) *follower {
@@ -33,6 +47,11 @@ func follow(t *testing.T, url string, onApplied func()) *follower {
 			f.synced.Store(r.Synced)
 			if onApplied != nil {
 				onApplied()
+			}
+		}, OnRecover: func(err error, _ bool) {
+			if errors.Is(err, client.ErrDiscontinuity) || errors.Is(err, client.ErrChecksum) || errors.Is(err, client.ErrProtocol) {
+				f.broken.Add(1)
+				f.lastBreak.Store(&err)
 			}
 		}})
 	}()
@@ -67,20 +86,26 @@ func bigRows(t *testing.T, tb *serve.Table, from, n, keys, size int) {
 	}
 }
 
-// A subscriber that stops reading overflows its queue and, under resync,
-// gets a gap message and a fresh snapshot once it reads again, and
-// converges; under disconnect it is closed. A subscriber that keeps
-// reading sees no gap either way.
+// A subscriber that stops reading falls behind its bound (with frames:
+// the deltas it has not had leave the window; with deltas: its queue
+// overflows) and, under resync, gets a gap message and a fresh snapshot
+// once it reads again, and converges; under disconnect it is closed. A
+// subscriber that keeps reading sees no gap either way.
 func TestStalledSubscriber(t *testing.T) {
 	for _, c := range []struct {
 		policy  serve.Policy
 		writers int
-	}{{serve.Resync, 1}, {serve.Resync, 0}, {serve.Disconnect, 2}} {
-		t.Run(fmt.Sprintf("%v/writers=%d", c.policy, c.writers), func(t *testing.T) {
+		frames  bool
+	}{{serve.Resync, 1, true}, {serve.Resync, 0, true}, {serve.Disconnect, 2, true},
+		{serve.Resync, 1, false}, {serve.Resync, 0, false}, {serve.Disconnect, 2, false}} {
+		t.Run(fmt.Sprintf("%v/writers=%d/frames=%v", c.policy, c.writers, c.frames), func(t *testing.T) {
 			cfg := testConfig("slow")
-			cfg.Policy, cfg.Writers = c.policy, c.writers
+			cfg.Policy, cfg.Writers, cfg.Frames = c.policy, c.writers, c.frames
 			cfg.QueueMessages = 64
 			cfg.Retain = 100_000
+			if c.frames {
+				cfg.Retain = 64
+			}
 			cfg.RetainBytes = 1 << 30
 			tb := newTable(t, cfg)
 			bigRows(t, tb, 0, 10, 50, 100)
@@ -114,6 +139,10 @@ func TestStalledSubscriber(t *testing.T) {
 			bigRows(t, tb, 1_000_000, 10, 50, 100)
 			fast.caughtUp(t, tb)
 			fast.stop()
+			fast.checkUnbroken(t, "the fast subscriber")
+			if c.frames && fast.r.Frames == 0 {
+				t.Fatal("the fast subscriber got no frame")
+			}
 			if fast.r.Gaps != 0 || fast.r.Snapshots != 1 {
 				t.Fatalf("the fast subscriber saw %d gaps and %d snapshots, want 0 and 1", fast.r.Gaps, fast.r.Snapshots)
 			}
@@ -151,11 +180,12 @@ func TestStalledSubscriber(t *testing.T) {
 	}
 }
 
-// Randomized: a client that reads at random speeds, with a small queue,
-// is resynced now and then; whatever happened, once it has caught up its
-// rows and checksum equal the table's.
+// Randomized: a client that reads at random speeds, with a small window
+// and queue, is resynced now and then; whatever happened — frames of any
+// size and pace, or single deltas — once it has caught up its rows and
+// checksum equal the table's.
 func TestRandomDropsConverge(t *testing.T) {
-	for seed := uint64(1); seed <= 3; seed++ {
+	for seed := uint64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 99))
 			cfg := testConfig("rand")
@@ -164,6 +194,9 @@ func TestRandomDropsConverge(t *testing.T) {
 			cfg.ChecksumEvery = uint64(3 + rng.IntN(10))
 			cfg.MaxRows, cfg.Evict = 120, true
 			cfg.Writers = rng.IntN(3)
+			cfg.Frames = seed%3 != 0
+			cfg.FrameInterval = time.Duration(rng.IntN(3)) * time.Millisecond
+			cfg.FrameMax = 1 + rng.IntN(40)
 			tb := newTable(t, cfg)
 			var mu sync.Mutex
 			crng := rand.New(rand.NewPCG(seed, 7))
@@ -197,6 +230,7 @@ func TestRandomDropsConverge(t *testing.T) {
 			for i, f := range followers {
 				f.caughtUp(t, tb)
 				f.stop()
+				f.checkUnbroken(t, fmt.Sprintf("follower %d", i))
 				if len(f.r.Rows) != len(want.Rows) || f.r.Sum != want.Sum {
 					t.Fatalf("follower %d: %d rows, checksum %x; table %d rows, %x", i, len(f.r.Rows), f.r.Sum, len(want.Rows), want.Sum)
 				}
@@ -207,7 +241,10 @@ func TestRandomDropsConverge(t *testing.T) {
 				}
 			}
 			st := tb.Stats()
-			t.Logf("seed %d: %d deltas, %d resyncs, %d drops", seed, st.Deltas, st.Resyncs, st.Drops)
+			t.Logf("seed %d (frames %v): %d deltas, %d resyncs, %d drops, %d frames, %d conflated", seed, cfg.Frames, st.Deltas, st.Resyncs, st.Drops, st.FramesSent, st.Conflated)
+			if cfg.Frames && (st.FramesSent == 0 || st.DeltasSent == 0) {
+				t.Fatalf("frames on, but %d frames and %d deltas written", st.FramesSent, st.DeltasSent)
+			}
 		})
 	}
 }
@@ -218,7 +255,7 @@ func TestRandomDropsConverge(t *testing.T) {
 func TestStopResyncsAnOverflowedSubscriber(t *testing.T) {
 	cfg := testConfig("stop-slow")
 	cfg.QueueMessages = 64
-	cfg.Retain = 100_000
+	cfg.Retain = 256
 	cfg.RetainBytes = 1 << 30
 	tb := newTable(t, cfg)
 	bigRows(t, tb, 0, 10, 50, 100)

@@ -33,11 +33,17 @@ type Stats struct {
 	Subscribers                             int
 	Subscribed, Resyncs, Disconnects, Drops uint64
 	Messages, BytesWritten                  uint64
-	MaxLag                                  uint64
-	Writers                                 int
-	Subs                                    []SubStats
-	PinError                                string        `json:",omitempty"`
-	Elapsed                                 time.Duration `json:"-"`
+	// With frames: FramesBuilt frames encoded (each once, for every
+	// subscriber at its starting point), Conflated the deltas left out of
+	// them for a later change of the same key, FrameBytes their bytes,
+	// FramesSent the frames written to subscribers. DeltasSent counts the
+	// deltas delivered: one per delta message, a frame's whole range.
+	FramesBuilt, Conflated, FrameBytes, FramesSent, DeltasSent uint64
+	MaxLag                                                     uint64
+	Writers                                                    int
+	Subs                                                       []SubStats
+	PinError                                                   string        `json:",omitempty"`
+	Elapsed                                                    time.Duration `json:"-"`
 }
 
 // SubStats is one subscriber's figures.
@@ -70,6 +76,8 @@ func (t *Table) Stats() Stats {
 	h := &t.hub
 	s.Subscribed, s.Resyncs, s.Disconnects, s.Drops = h.subscribed.Load(), h.resyncs.Load(), h.disconnects.Load(), h.drops.Load()
 	s.Messages, s.BytesWritten = h.msgs.Load(), h.bytes.Load()
+	s.FramesBuilt, s.Conflated, s.FrameBytes = h.framesBuilt.Load(), h.conflated.Load(), h.frameBytes.Load()
+	s.FramesSent, s.DeltasSent = h.framesSent.Load(), h.deltasSent.Load()
 	s.Writers = len(h.writers)
 	for _, w := range h.writers {
 		if e := w.pinErr.Load(); e != nil {

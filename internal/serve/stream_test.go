@@ -1,7 +1,10 @@
 package serve_test
 
 import (
+	"bufio"
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,3 +64,38 @@ func keys(r *client.Replica) []string {
 }
 
 var _ = time.Second
+
+// Over Server-Sent Events a frame carries `id: <its last seq>`, so a
+// browser's EventSource that reconnects resumes after it (Last-Event-ID).
+func TestSSEFrameID(t *testing.T) {
+	tb := newTable(t, testConfig("sse"))
+	put(t, tb, 1, 10)
+	resp, err := http.Get(sseURL(tb) + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	lastID := ""
+	sent := false
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasPrefix(line, "id: "):
+			lastID = strings.TrimSpace(line[4:])
+		case strings.HasPrefix(line, `data: {"type":"snapshot_end"`) && !sent:
+			put(t, tb, 2, 20, 1, 11) // seq 2 and 3: one frame 2..3
+			sent = true
+		case strings.HasPrefix(line, `data: {"type":"frame"`):
+			if !strings.Contains(line, `"from":2,"seq":3,`) || lastID != "3" {
+				t.Fatalf("frame %s after id %q, want a frame 2..3 with id 3", line, lastID)
+			}
+			return
+		}
+	}
+	t.Fatal("no frame within 10s")
+}

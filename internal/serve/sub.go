@@ -73,8 +73,11 @@ type Sub struct {
 	msgs, bytes            atomic.Uint64
 	drops, resyncs         atomic.Uint64
 	disconnected, finished atomic.Bool
-	// scratch for Writers 0, where the goroutine fills its own queue.
-	scratch []*Msg
+	// scratch and framer for Writers 0, where the goroutine fills its
+	// own queue.
+	scratch  []*Msg
+	framer   *framer
+	lastFill time.Time
 }
 
 // ErrSlow is the error of a subscriber disconnected by policy.
@@ -128,11 +131,60 @@ func (s *Sub) fill(msgs []*Msg, start, first, head uint64) (ready, again bool) {
 	return true, false
 }
 
+// fillFrames queues the frames (built by f, for its pass) that bring the
+// subscriber to the pass's head, when it is live, behind, and has nothing
+// queued (force: even then). A subscriber still writing its last frame
+// gets one frame covering everything since at a later pass: that is its
+// conflation. It reports whether the subscriber has something to write.
+// A subscriber whose next delta has left the window is slow: its policy
+// applies.
+func (s *Sub) fillFrames(f *framer, force bool) bool {
+	s.mu.Lock()
+	if s.mu.state != stateLive {
+		ready := s.mu.state == stateSnapshot
+		s.mu.Unlock()
+		return ready
+	}
+	next := s.mu.next
+	if next > f.head {
+		ready := len(s.mu.queue) > 0
+		s.mu.Unlock()
+		return ready
+	}
+	ok := next >= s.h.t.window.first.Load()
+	if ok && len(s.mu.queue) > 0 && !force {
+		s.mu.Unlock()
+		return true
+	}
+	n := len(s.mu.queue)
+	if ok {
+		s.mu.queue, ok = f.appendFrames(s.mu.queue, s.h.t.window, next)
+	}
+	if !ok {
+		s.overflowLocked(f.head)
+		s.mu.Unlock()
+		return s.afterOverflow()
+	}
+	for _, m := range s.mu.queue[n:] {
+		s.mu.bytes += m.Size()
+	}
+	end := s.mu.queue[len(s.mu.queue)-1].Seq
+	s.mu.next = end + 1
+	s.nextHint.Store(end + 1)
+	s.mu.Unlock()
+	return true
+}
+
 // lagged applies the policy to a subscriber (Writers 0) whose deltas
-// not yet queued, up to head, exceed its queue bound.
+// not yet queued, up to head, exceed its queue bound (with frames: have
+// left the window).
 func (s *Sub) lagged(head uint64) {
 	s.mu.Lock()
-	if s.mu.state != stateLive || head+1-s.mu.next <= uint64(s.h.t.cfg.QueueMessages) {
+	behind := head+1-s.mu.next > uint64(s.h.t.cfg.QueueMessages)
+	if s.h.t.cfg.Frames {
+		behind = s.mu.next < s.h.t.window.first.Load()
+	}
+	if s.mu.state != stateLive || !behind {
 		s.mu.Unlock()
 		return
 	}
@@ -314,6 +366,11 @@ func (s *Sub) Run() error {
 				s.c.close()
 				return nil
 			case takeIdle:
+				if s.h.t.cfg.Frames && s.nextHint.Load() <= s.h.t.window.head.Load() {
+					// It skipped passes while it wrote: ask for its
+					// catch-up frame (from its writer, or itself).
+					s.h.kick(s)
+				}
 			case takeMore:
 				if err := s.write(out); err != nil {
 					s.mu.Lock()
@@ -338,6 +395,16 @@ func (s *Sub) Run() error {
 			return s.failure()
 		}
 		if s.w == nil {
+			if cfg := &s.h.t.cfg; cfg.Frames {
+				// Its own frames, paced as the writers pace theirs.
+				if d := cfg.FrameInterval - time.Since(s.lastFill); d > 0 {
+					select {
+					case <-time.After(d):
+					case <-s.ctx.Done():
+					}
+				}
+				s.lastFill = time.Now()
+			}
 			s.h.fillOne(s)
 		}
 	}
@@ -409,8 +476,21 @@ func (s *Sub) write(out []*Msg) error {
 	}
 	s.msgs.Add(uint64(len(out)))
 	s.h.msgs.Add(uint64(len(out)))
+	var frames, deltas uint64
+	for _, m := range out {
+		if m.Kind == KindFrame {
+			frames++
+		}
+		deltas += m.Deltas()
+	}
+	if frames > 0 {
+		s.h.framesSent.Add(frames)
+	}
+	if deltas > 0 {
+		s.h.deltasSent.Add(deltas)
+	}
 	for i := len(out) - 1; i >= 0; i-- {
-		if k := out[i].Kind; k == KindDelta || k == KindSnapshotEnd || k == KindProgress {
+		if k := out[i].Kind; k == KindDelta || k == KindFrame || k == KindSnapshotEnd || k == KindProgress {
 			s.sent.Store(out[i].Seq)
 			break
 		}

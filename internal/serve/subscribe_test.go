@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,31 +17,66 @@ import (
 	"github.com/greenwave/greenwave/internal/serve/client"
 )
 
-// ?from inside the window resumes with the next delta and no snapshot;
+// ?from inside the window resumes with the next delta and no snapshot
+// (with frames: one frame from there to the head, conflated by key);
 // from older than the window gets a gap message and a snapshot.
 func TestResumeFrom(t *testing.T) {
+	for _, frames := range []bool{true, false} {
+		t.Run(fmt.Sprintf("frames=%v", frames), func(t *testing.T) {
+			testResumeFrom(t, frames)
+		})
+	}
+}
+
+func testResumeFrom(t *testing.T, frames bool) {
 	cfg := testConfig("r")
 	cfg.Retain = 5
+	cfg.Frames = frames
 	tb := newTable(t, cfg)
 	for i := range 20 {
-		put(t, tb, i%4, i)
+		put(t, tb, i%4, i) // seq i+1 sets key i%4
 	}
 	for _, url := range []string{wsURL(tb), sseURL(tb), tcpURL(tb)} {
 		s, err := client.Open(context.Background(), url, u64(17))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms := collect(t, s, 3)
-		if ms[0].Type != "delta" || ms[0].Seq != 18 || ms[2].Seq != 20 {
-			t.Fatalf("%s from 17: got %s %d ... %d, want deltas 18..20", url, ms[0].Type, ms[0].Seq, ms[2].Seq)
+		if frames {
+			m := collect(t, s, 1)[0]
+			if m.Type != "frame" || m.From != 18 || m.Seq != 20 || len(m.Deltas) != 3 || m.Deltas[0].Seq != 18 || m.Deltas[2].Seq != 20 {
+				t.Fatalf("%s from 17: got %+v, want a frame 18..20 of deltas 18, 19, 20", url, m)
+			}
+		} else {
+			ms := collect(t, s, 3)
+			if ms[0].Type != "delta" || ms[0].Seq != 18 || ms[2].Seq != 20 {
+				t.Fatalf("%s from 17: got %s %d ... %d, want deltas 18..20", url, ms[0].Type, ms[0].Seq, ms[2].Seq)
+			}
 		}
 		s.Close()
+
+		if frames {
+			// 16..20 changes key 3 twice (16 and 20): only 20 is sent.
+			s, err := client.Open(context.Background(), url, u64(15))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := collect(t, s, 1)[0]
+			var seqs []uint64
+			for _, d := range m.Deltas {
+				seqs = append(seqs, d.Seq)
+			}
+			if m.Type != "frame" || m.From != 16 || m.Seq != 20 || fmt.Sprint(seqs) != "[17 18 19 20]" ||
+				string(m.Deltas[3].Key) != "[3]" || string(m.Deltas[3].Row) != `{"k":3,"v":19}` {
+				t.Fatalf("%s from 15: got %+v (deltas %v), want a frame 16..20 of deltas 17..20", url, m, seqs)
+			}
+			s.Close()
+		}
 
 		s, err = client.Open(context.Background(), url, u64(3))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms = collect(t, s, 3)
+		ms := collect(t, s, 3)
 		if ms[0].Type != "gap" || ms[0].From != 4 || ms[0].To != 20 || ms[1].Type != "snapshot" || ms[2].Type != "snapshot_end" {
 			t.Fatalf("%s from 3: got %+v, want a gap 4..20 and a snapshot", url, ms[0])
 		}
@@ -56,8 +92,12 @@ func TestResumeFrom(t *testing.T) {
 		t.Fatalf("from the head: got %s %d, want progress 20", m.Type, m.Seq)
 	}
 	put(t, tb, 9, 9)
-	if m := nextOf(t, s, "delta"); m.Seq != 21 {
-		t.Fatalf("got delta %d, want 21", m.Seq)
+	kind := "delta"
+	if frames {
+		kind = "frame"
+	}
+	if m := nextOf(t, s, kind); m.Seq != 21 || frames && m.From != 21 {
+		t.Fatalf("got %s %d, want 21", kind, m.Seq)
 	}
 }
 
@@ -144,10 +184,14 @@ func TestBadRequests(t *testing.T) {
 // Stopping the table sends each subscriber its last deltas and a final
 // progress message, then closes the connection cleanly.
 func TestGracefulStop(t *testing.T) {
-	for _, writers := range []int{1, 0} {
+	for _, c := range []struct {
+		writers int
+		frames  bool
+	}{{1, true}, {0, true}, {1, false}, {0, false}} {
+		writers := c.writers
 		cfg := testConfig("g")
 		cfg.Progress = time.Hour // only the final progress
-		cfg.Writers = writers
+		cfg.Writers, cfg.Frames = writers, c.frames
 		tb, err := serve.NewTable(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -171,9 +215,13 @@ func TestGracefulStop(t *testing.T) {
 		}
 		for i, s := range streams {
 			ms := collect(t, s, 2)
-			if ms[0].Type != "delta" || ms[0].Seq != 2 || ms[1].Type != "progress" || ms[1].Seq != 2 {
-				t.Fatalf("writers %d stream %d: last messages %s %d, %s %d; want delta 2, progress 2",
-					writers, i, ms[0].Type, ms[0].Seq, ms[1].Type, ms[1].Seq)
+			kind := "delta"
+			if c.frames {
+				kind = "frame"
+			}
+			if ms[0].Type != kind || ms[0].Seq != 2 || ms[1].Type != "progress" || ms[1].Seq != 2 {
+				t.Fatalf("writers %d stream %d: last messages %s %d, %s %d; want %s 2, progress 2",
+					writers, i, ms[0].Type, ms[0].Seq, ms[1].Type, ms[1].Seq, kind)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			_, err := s.Next(ctx)

@@ -32,10 +32,20 @@ type Table struct {
 	// w is owned by the goroutine that calls Apply and Expire.
 	w struct {
 		index map[string]*row
-		seq   uint64 // last sequence number given
-		count int64
-		bytes int64
-		sum   uint64
+		// The rows' dense key ids (conflation indexes by them). Within
+		// the window an id stands for one key: a deleted key's id is
+		// held (parked, by key) until its delete leaves the window, and
+		// the key takes it back if it returns before; then it is free
+		// for any new key.
+		freeIDs []uint32
+		nextID  uint32
+		parked  map[string]parkedID
+		parkedQ []parkedID
+		parkedH int
+		seq     uint64 // last sequence number given
+		count   int64
+		bytes   int64
+		sum     uint64
 		// recency of updates, for evict_oldest and ttl (nil when neither).
 		fifo      []recent
 		fifoHead  int
@@ -82,6 +92,15 @@ type row struct {
 	gen       uint64 // recency generation (Apply goroutine)
 	touched   int64  // unix nanoseconds of its last update
 	live      bool
+	id        uint32 // dense key id (Apply goroutine)
+}
+
+// parkedID is a deleted key's id, held until the delete at seq leaves the
+// window.
+type parkedID struct {
+	seq uint64
+	key string
+	id  uint32
 }
 
 type recent struct {
@@ -214,9 +233,22 @@ func (t *Table) upsert(key, data []byte, old *row, now int64) {
 	}
 	every := t.cfg.ChecksumEvery
 	buf := make([]byte, 0, deltaSize(seq, len(key), len(data))+len(deltaChecksum)+checksumDigits+2)
-	buf, keyAt, rowAt := appendDelta(buf, seq, key, data, every > 0 && seq%every == 0, sum)
-	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf}
-	r := &row{msg: m, key: buf[keyAt : keyAt+len(key)], data: buf[rowAt : rowAt+len(data)], hash: hashed, live: true}
+	buf, keyAt, rowAt, sumAt := appendDelta(buf, seq, key, data, every > 0 && seq%every == 0, sum)
+	var id uint32
+	if old != nil {
+		id = old.id
+	} else if p, ok := t.w.parked[string(key)]; ok {
+		id = p.id
+		delete(t.w.parked, string(key))
+	} else if n := len(t.w.freeIDs); n > 0 {
+		id = t.w.freeIDs[n-1]
+		t.w.freeIDs = t.w.freeIDs[:n-1]
+	} else {
+		id = t.w.nextID
+		t.w.nextID++
+	}
+	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf, keyID: id, Sum: sum, sumAt: sumAt, keyLen: int32(len(key))}
+	r := &row{msg: m, key: buf[keyAt : keyAt+len(key)], data: buf[rowAt : rowAt+len(data)], hash: hashed, live: true, id: id}
 	r.size = int64(len(key)+len(buf)) + rowOverhead
 	t.w.sum = sum
 	t.w.bytes += r.size
@@ -241,7 +273,7 @@ func (t *Table) delete(r *row) {
 	t.w.sum -= r.hash
 	every := t.cfg.ChecksumEvery
 	buf := make([]byte, 0, deltaSize(seq, len(r.key), -1)+len(deltaChecksum)+checksumDigits+2)
-	buf, _, _ = appendDelta(buf, seq, r.key, nil, every > 0 && seq%every == 0, t.w.sum)
+	buf, _, _, sumAt := appendDelta(buf, seq, r.key, nil, every > 0 && seq%every == 0, t.w.sum)
 	r.live = false
 	delete(t.w.index, string(r.key))
 	t.w.count--
@@ -249,7 +281,34 @@ func (t *Table) delete(r *row) {
 	if t.w.fifo != nil {
 		t.w.fifoStale++
 	}
-	t.w.ops = append(t.w.ops, op{del: r, msg: &Msg{Kind: KindDelta, Seq: seq, Data: buf}})
+	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf, keyID: r.id, Sum: t.w.sum, sumAt: sumAt, keyLen: int32(len(r.key))}
+	if t.w.parked == nil {
+		t.w.parked = map[string]parkedID{}
+	}
+	p := parkedID{seq: seq, key: string(r.key), id: r.id}
+	t.w.parked[p.key] = p
+	t.w.parkedQ = append(t.w.parkedQ, p)
+	t.w.ops = append(t.w.ops, op{del: r, msg: m})
+}
+
+// releaseIDs frees the ids of deleted keys whose delete has left the
+// window (unless the key came back and took its id again).
+func (t *Table) releaseIDs() {
+	first := t.window.first.Load()
+	q := t.w.parkedQ
+	for t.w.parkedH < len(q) && q[t.w.parkedH].seq < first {
+		p := q[t.w.parkedH]
+		q[t.w.parkedH] = parkedID{}
+		t.w.parkedH++
+		if cur, ok := t.w.parked[p.key]; ok && cur.seq == p.seq {
+			delete(t.w.parked, p.key)
+			t.w.freeIDs = append(t.w.freeIDs, p.id)
+		}
+	}
+	if t.w.parkedH > 1024 && t.w.parkedH*2 > len(q) {
+		n := copy(q, q[t.w.parkedH:])
+		t.w.parkedQ, t.w.parkedH = q[:n], 0
+	}
 }
 
 // touch records an update of r for evict_oldest and ttl.
@@ -314,6 +373,7 @@ func (t *Table) commit(eventTime int64) {
 		t.window.push(ops[i].msg)
 	}
 	t.window.publish(t.w.seq)
+	t.releaseIDs()
 	t.mu.Lock()
 	rows := t.mu.rows
 	for i := range ops {

@@ -81,3 +81,29 @@ func (w *window) appendFrom(dst []*Msg, seq uint64) (_ []*Msg, from uint64) {
 	}
 	return dst, from
 }
+
+// appendRange appends the messages from seq from to seq to (both held,
+// to at most the published head) to dst. ok is false, and dst as it was,
+// when the window no longer holds every one of them by the end of the
+// read.
+func (w *window) appendRange(dst []*Msg, from, to uint64) (_ []*Msg, ok bool) {
+	if from < w.first.Load() || to > w.head.Load() {
+		return dst, false
+	}
+	start := len(dst)
+	for s := from; s <= to; s++ {
+		m := w.slot(s).Load()
+		if m == nil || m.Seq != s {
+			clear(dst[start:])
+			return dst[:start], false
+		}
+		dst = append(dst, m)
+	}
+	if from < w.first.Load() {
+		// Evicted while we read: its key ids may have been released
+		// and reused within the range read (see Table.releaseIDs).
+		clear(dst[start:])
+		return dst[:start], false
+	}
+	return dst, true
+}

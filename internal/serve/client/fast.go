@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
-
-	"github.com/greenwave/greenwave/internal/serve"
 )
 
 // ApplyRaw applies one message's text. Deltas and snapshot parts in the
@@ -23,10 +21,7 @@ func (r *Replica) ApplyRaw(raw []byte) (*Message, error) {
 			return nil, fmt.Errorf("%w: delta %d after %d", ErrDiscontinuity, d.seq, r.Seq)
 		}
 		if d.row == nil {
-			if old, ok := r.Rows[string(d.key)]; ok {
-				r.Sum -= serve.RowHash(d.key, old)
-				delete(r.Rows, string(d.key))
-			}
+			r.del(d.key)
 		} else {
 			r.put(d.key, d.row)
 		}
@@ -40,6 +35,9 @@ func (r *Replica) ApplyRaw(raw []byte) (*Message, error) {
 		return nil, nil
 	}
 	if ok, err := r.applySnapshotPart(raw); ok {
+		return nil, err
+	}
+	if ok, err := r.applyFrame(raw); ok {
 		return nil, err
 	}
 	m, err := Decode(raw)
@@ -225,4 +223,114 @@ func objectEnd(b []byte) int {
 		}
 	}
 	return -1
+}
+
+var (
+	fPrefix = []byte(`{"type":"frame","from":`)
+	fSeq    = []byte(`,"seq":`)
+	fSum    = []byte(`,"checksum":"`)
+	fDeltas = []byte(`","deltas":[`)
+	fDelta  = []byte(`{"seq":`)
+)
+
+// applyFrame applies a frame in the form the server writes it
+// ({"type":"frame","from":A,"seq":B,"checksum":"…","deltas":[{"seq":N,
+// "op":…,"key":K,"row":R},…]}) without a JSON decoder; ok is false when it
+// is not in that form (nothing is applied then). The frame is checked
+// whole before any of it is applied.
+func (r *Replica) applyFrame(b []byte) (ok bool, err error) {
+	if !bytes.HasPrefix(b, fPrefix) || !bytes.HasSuffix(b, []byte("]}")) {
+		return false, nil
+	}
+	b = b[len(fPrefix) : len(b)-2]
+	from, b, ok := cutUint(b)
+	if !ok || !bytes.HasPrefix(b, fSeq) {
+		return false, nil
+	}
+	to, b, ok := cutUint(b[len(fSeq):])
+	if !ok || !bytes.HasPrefix(b, fSum) || len(b) < len(fSum)+16+len(fDeltas) {
+		return false, nil
+	}
+	sum := b[len(fSum) : len(fSum)+16]
+	b = b[len(fSum)+16:]
+	if !bytes.HasPrefix(b, fDeltas) {
+		return false, nil
+	}
+	b = b[len(fDeltas):]
+	ds := r.frame[:0]
+	prev := from - 1
+	for len(b) > 0 {
+		if len(ds) > 0 {
+			if b[0] != ',' {
+				return false, nil
+			}
+			b = b[1:]
+		}
+		if !bytes.HasPrefix(b, fDelta) {
+			return false, nil
+		}
+		var seq uint64
+		seq, b, ok = cutUint(b[len(fDelta):])
+		if !ok {
+			return false, nil
+		}
+		upsert := bytes.HasPrefix(b, dUpsert)
+		if !upsert && !bytes.HasPrefix(b, dDelete) {
+			return false, nil
+		}
+		b = b[len(dUpsert):]
+		end := keyEnd(b)
+		if end < 0 {
+			return false, nil
+		}
+		d := delta{seq: seq, key: b[:end]}
+		b = b[end:]
+		if upsert {
+			if !bytes.HasPrefix(b, dRow) {
+				return false, nil
+			}
+			b = b[len(dRow):]
+			end = objectEnd(b)
+			if end < 0 {
+				return false, nil
+			}
+			d.row, b = b[:end], b[end:]
+		}
+		if len(b) == 0 || b[0] != '}' {
+			return false, nil
+		}
+		b = b[1:]
+		if seq <= prev || seq > to {
+			r.frame = ds[:0]
+			return true, fmt.Errorf("%w: frame %d..%d holds delta %d after %d", ErrProtocol, from, to, seq, prev)
+		}
+		prev = seq
+		ds = append(ds, d)
+	}
+	r.frame = ds[:0]
+	if err := r.checkFrame(from, to); err != nil {
+		return true, err
+	}
+	for _, d := range ds {
+		if d.row == nil {
+			r.del(d.key)
+		} else {
+			r.put(d.key, d.row)
+		}
+	}
+	clear(ds)
+	return true, r.endFrame(to, uint64(len(ds)), string(sum))
+}
+
+// cutUint reads the decimal number at the start of b.
+func cutUint(b []byte) (uint64, []byte, bool) {
+	i := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 20 {
+		return 0, b, false
+	}
+	u, err := strconv.ParseUint(string(b[:i]), 10, 64)
+	return u, b[i:], err == nil
 }

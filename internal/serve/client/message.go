@@ -14,6 +14,7 @@ type Message struct {
 	Key       json.RawMessage `json:"key,omitempty"`
 	Row       json.RawMessage `json:"row,omitempty"`
 	Rows      []Entry         `json:"rows,omitempty"`
+	Deltas    []Delta         `json:"deltas,omitempty"`
 	Checksum  string          `json:"checksum,omitempty"`
 	From      uint64          `json:"from,omitempty"`
 	To        uint64          `json:"to,omitempty"`
@@ -25,6 +26,14 @@ type Message struct {
 type Entry struct {
 	Key json.RawMessage `json:"key"`
 	Row json.RawMessage `json:"row"`
+}
+
+// Delta is one change of a frame: an upsert (Row set) or a delete.
+type Delta struct {
+	Seq uint64          `json:"seq"`
+	Op  string          `json:"op"`
+	Key json.RawMessage `json:"key"`
+	Row json.RawMessage `json:"row,omitempty"`
 }
 
 // Decode decodes one message.

@@ -34,12 +34,14 @@ type Replica struct {
 	// Watermark is the latest progress message's watermark, if any.
 	Watermark string
 
-	// Figures: deltas applied, snapshots completed, gaps announced by the
-	// server, checksums verified.
-	Deltas, Snapshots, Gaps, Verified uint64
+	// Figures: deltas applied (in delta messages and frames), frames
+	// applied, snapshots completed, gaps announced by the server,
+	// checksums verified.
+	Deltas, Frames, Snapshots, Gaps, Verified uint64
 
 	building bool
 	snapSeq  uint64
+	frame    []delta // scratch of ApplyRaw's frames
 }
 
 // NewReplica returns an empty replica.
@@ -82,10 +84,7 @@ func (r *Replica) Apply(m *Message) error {
 		case "upsert":
 			r.put(m.Key, m.Row)
 		case "delete":
-			if old, ok := r.Rows[string(m.Key)]; ok {
-				r.Sum -= serve.RowHash(m.Key, old)
-				delete(r.Rows, string(m.Key))
-			}
+			r.del(m.Key)
 		default:
 			return fmt.Errorf("%w: delta %d has op %q", ErrProtocol, m.Seq, m.Op)
 		}
@@ -96,6 +95,28 @@ func (r *Replica) Apply(m *Message) error {
 				return err
 			}
 		}
+	case "frame":
+		if err := r.checkFrame(m.From, m.Seq); err != nil {
+			return err
+		}
+		prev := m.From - 1
+		for _, d := range m.Deltas {
+			if d.Seq <= prev || d.Seq > m.Seq {
+				return fmt.Errorf("%w: frame %d..%d holds delta %d after %d", ErrProtocol, m.From, m.Seq, d.Seq, prev)
+			}
+			if d.Op != "upsert" && d.Op != "delete" {
+				return fmt.Errorf("%w: delta %d has op %q", ErrProtocol, d.Seq, d.Op)
+			}
+			prev = d.Seq
+		}
+		for _, d := range m.Deltas {
+			if d.Op == "upsert" {
+				r.put(d.Key, d.Row)
+			} else {
+				r.del(d.Key)
+			}
+		}
+		return r.endFrame(m.Seq, uint64(len(m.Deltas)), m.Checksum)
 	case "progress":
 		if m.Watermark != nil {
 			r.Watermark = *m.Watermark
@@ -114,13 +135,54 @@ func (r *Replica) Apply(m *Message) error {
 	return nil
 }
 
-func (r *Replica) put(key, row []byte) {
+// checkFrame checks that a frame from..to follows the replica.
+func (r *Replica) checkFrame(from, to uint64) error {
+	if !r.Synced || r.building {
+		return fmt.Errorf("%w: frame %d..%d before a snapshot", ErrProtocol, from, to)
+	}
+	if from != r.Seq+1 {
+		return fmt.Errorf("%w: frame %d..%d after %d", ErrDiscontinuity, from, to, r.Seq)
+	}
+	if to < from {
+		return fmt.Errorf("%w: frame %d..%d ends before it starts", ErrProtocol, from, to)
+	}
+	return nil
+}
+
+// endFrame moves the replica to the frame's end, to, and verifies the
+// frame's checksum (a frame always carries one).
+func (r *Replica) endFrame(to, deltas uint64, sum string) error {
+	r.Seq = to
+	r.Deltas += deltas
+	r.Frames++
+	if sum == "" {
+		r.Synced = false
+		return fmt.Errorf("%w: frame ending at %d has no checksum", ErrProtocol, to)
+	}
+	return r.verify(sum, to)
+}
+
+func (r *Replica) del(key []byte) {
 	if old, ok := r.Rows[string(key)]; ok {
 		r.Sum -= serve.RowHash(key, old)
+		delete(r.Rows, string(key))
 	}
-	row = append([]byte(nil), row...)
-	r.Rows[string(key)] = row
-	r.Sum += serve.RowHash(key, row)
+}
+
+// put sets key's row, reusing the memory of the row it replaces when it
+// fits (a row's text is the replica's own, never shared).
+func (r *Replica) put(key, row []byte) {
+	old, ok := r.Rows[string(key)]
+	if ok {
+		r.Sum -= serve.RowHash(key, old)
+	}
+	if ok && cap(old) >= len(row) {
+		old = append(old[:0], row...)
+	} else {
+		old = append([]byte(nil), row...)
+	}
+	r.Rows[string(key)] = old
+	r.Sum += serve.RowHash(key, old)
 }
 
 func (r *Replica) verify(text string, seq uint64) error {
