@@ -145,11 +145,18 @@ func TestAgreesWithAnIndependentClient(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("loadgen p50 %v p99 %v; independent p50 %v p99 %v", time.Duration(r.P50), time.Duration(r.P99), ip50, ip99)
+	// Within a factor, or a few milliseconds apart: on a busy machine
+	// either client's goroutines can be scheduled that much late, while
+	// a wrong measurement (the server's 20 ms missed, or counted twice) is
+	// far outside both.
 	within := func(a, b time.Duration, f float64) bool {
+		if d := a - b; d < 5*time.Millisecond && d > -5*time.Millisecond {
+			return true
+		}
 		return float64(a) <= f*float64(b) && float64(b) <= f*float64(a)
 	}
 	if !within(time.Duration(r.P50), ip50, 1.2) || !within(time.Duration(r.P99), ip99, 3) {
-		t.Fatalf("loadgen p50 %v p99 %v; independent client p50 %v p99 %v: p50 more than 20%% or p99 more than 3 times apart",
+		t.Fatalf("loadgen p50 %v p99 %v; independent client p50 %v p99 %v: p50 more than 20%% (and 5 ms) or p99 more than 3 times apart",
 			time.Duration(r.P50), time.Duration(r.P99), ip50, ip99)
 	}
 }
