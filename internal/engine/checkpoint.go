@@ -28,16 +28,27 @@ import (
 // runs on a worker but the snapshots themselves, which are memory copies.
 //
 // A round in progress is never abandoned: under back-pressure the barriers
-// move with the data (aligned checkpoints), and the next round waits.
+// move with the data (aligned checkpoints), and the next round waits. A
+// round still running after the tenant's aligned timeout goes unaligned:
+// the barriers pass the data queued ahead of them, which the snapshots
+// record as in-flight input (unaligned.go).
 
 // DefaultCheckpointInterval is the time between checkpoints when neither
 // the run nor the file sets one.
 const DefaultCheckpointInterval = 10 * time.Second
 
+// DefaultAlignedTimeout is how long a checkpoint round stays aligned
+// before it goes unaligned when neither the run nor the file sets it.
+const DefaultAlignedTimeout = time.Second
+
 // tenantCkpt is one tenant's checkpointing.
 type tenantCkpt struct {
 	t        *Tenant
 	interval time.Duration
+	// alignedTimeout is how long a round stays aligned (0: always).
+	alignedTimeout time.Duration
+	// unaligned is the id of the newest round switched to unaligned.
+	unaligned atomic.Uint64
 	// fingerprints say, per node, what its state must match to be
 	// restored (name, type, key, options, parallelism).
 	fingerprints map[*plan.Node]string
@@ -76,6 +87,10 @@ type tenantCkpt struct {
 	written, failed atomic.Uint64
 	lastBytes       atomic.Int64
 	lastDuration    atomic.Int64 // ns from the round's start to durable
+	// Unaligned checkpoints written, and the in-flight input they held.
+	unalignedWritten  atomic.Uint64
+	inflightBytes     atomic.Uint64
+	lastInflightBytes atomic.Int64
 }
 
 // CheckpointStats are a tenant's checkpoint figures.
@@ -89,6 +104,14 @@ type CheckpointStats struct {
 	LastBytes    int64
 	LastDuration time.Duration
 	Interval     time.Duration
+	// Unaligned counts the checkpoints written that went unaligned;
+	// InflightBytes is the in-flight input they recorded, in bytes, and
+	// LastInflightBytes that of the newest checkpoint (0 when aligned).
+	// AlignedTimeout is how long a round stays aligned (0: always).
+	Unaligned         uint64
+	InflightBytes     uint64
+	LastInflightBytes int64
+	AlignedTimeout    time.Duration
 }
 
 func newTenantCkpt(t *Tenant, interval time.Duration, next uint64) *tenantCkpt {
@@ -257,11 +280,36 @@ func (c *tenantCkpt) complete(id uint64) {
 		return x.Instance - y.Instance
 	})
 	started := c.mu.started
+	unaligned := c.unaligned.Load() == id
 	c.mu.queued = id
 	c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
 	c.mu.lastEnd = time.Now()
 	c.mu.Unlock()
-	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started})
+	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started, unaligned: unaligned})
+}
+
+// alignTimeout switches the running round to unaligned once it has run
+// for the aligned timeout, and wakes the operator actors, which may now
+// snapshot before the barriers reach them.
+func (c *tenantCkpt) alignTimeout(now time.Time) {
+	if c.alignedTimeout <= 0 {
+		return
+	}
+	c.mu.Lock()
+	id := c.mu.running
+	late := id != 0 && c.unaligned.Load() < id && now.Sub(c.mu.started) >= c.alignedTimeout
+	if late {
+		c.unaligned.Store(id)
+	}
+	c.mu.Unlock()
+	if !late {
+		return
+	}
+	for _, a := range c.t.actors {
+		if !a.isSource() {
+			a.wake(nil)
+		}
+	}
 }
 
 // checkpointFirst begins the first checkpoint of a tenant that has none
@@ -304,9 +352,10 @@ type ckQueue struct {
 
 // writeJob is a checkpoint waiting for the writer.
 type writeJob struct {
-	c       *tenantCkpt
-	ck      *checkpoint
-	started time.Time
+	c         *tenantCkpt
+	ck        *checkpoint
+	started   time.Time
+	unaligned bool
 }
 
 // checkpointer starts rounds for the checkpointed tenants and writes the
@@ -337,8 +386,12 @@ func (e *Engine) checkpointer() {
 			}
 		case now := <-tick.C:
 			for _, t := range e.Tenants() {
-				if c := t.ckpt; c != nil && c.due(now) {
-					c.begin(now)
+				if c := t.ckpt; c != nil {
+					if c.due(now) {
+						c.begin(now)
+					} else {
+						c.alignTimeout(now)
+					}
 				}
 			}
 		}
@@ -372,6 +425,12 @@ func (e *Engine) write(job writeJob) {
 	}
 	c.written.Add(1)
 	c.lastBytes.Store(n)
+	inflight := job.ck.inflightBytes()
+	c.lastInflightBytes.Store(inflight)
+	if job.unaligned {
+		c.unalignedWritten.Add(1)
+		c.inflightBytes.Add(uint64(inflight))
+	}
 	c.lastDuration.Store(int64(time.Since(job.started)))
 	c.committed.Store(job.ck.ID)
 	if h := c.hold.Load(); h != 0 && job.ck.ID >= h {
@@ -484,5 +543,7 @@ func (t *Tenant) CheckpointStats() CheckpointStats {
 		return CheckpointStats{}
 	}
 	return CheckpointStats{Committed: c.committed.Load(), Written: c.written.Load(), Failed: c.failed.Load(),
-		LastBytes: c.lastBytes.Load(), LastDuration: time.Duration(c.lastDuration.Load()), Interval: c.interval}
+		LastBytes: c.lastBytes.Load(), LastDuration: time.Duration(c.lastDuration.Load()), Interval: c.interval,
+		Unaligned: c.unalignedWritten.Load(), InflightBytes: c.inflightBytes.Load(),
+		LastInflightBytes: c.lastInflightBytes.Load(), AlignedTimeout: c.alignedTimeout}
 }

@@ -73,7 +73,10 @@ type entry struct {
 	Instance    int    `json:"instance"`
 	Fingerprint string `json:"fingerprint"`
 	// Finished marks an actor that had finished: it restarts finished.
-	Finished bool  `json:"finished,omitempty"`
+	Finished bool `json:"finished,omitempty"`
+	// Inflight marks the input an unaligned snapshot recorded as in flight
+	// into the instance (unaligned.go), beside the instance's state.
+	Inflight bool  `json:"inflight,omitempty"`
 	Offset   int64 `json:"offset"`
 	Length   int64 `json:"length"`
 	data     []byte
@@ -92,12 +95,35 @@ func (c *checkpoint) index() {
 	c.byKey = make(map[string]*entry, len(c.Entries))
 	for i := range c.Entries {
 		e := &c.Entries[i]
-		c.byKey[entryKey(e.Node, e.Instance)] = e
+		k := entryKey(e.Node, e.Instance)
+		if e.Inflight {
+			k += inflightKey
+		}
+		c.byKey[k] = e
 	}
 }
 
+// inflightKey tells an in-flight entry's key from its instance's.
+const inflightKey = "#inflight"
+
 func (c *checkpoint) lookup(node string, instance int) *entry {
 	return c.byKey[entryKey(node, instance)]
+}
+
+// lookupInflight finds the in-flight input recorded for an instance.
+func (c *checkpoint) lookupInflight(node string, instance int) *entry {
+	return c.byKey[entryKey(node, instance)+inflightKey]
+}
+
+// inflightBytes is the bytes of in-flight input the checkpoint holds.
+func (c *checkpoint) inflightBytes() int64 {
+	var n int64
+	for _, e := range c.Entries {
+		if e.Inflight {
+			n += int64(len(e.data))
+		}
+	}
+	return n
 }
 
 // size is the bytes of state the checkpoint holds.

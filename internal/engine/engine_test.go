@@ -38,7 +38,7 @@ func testCatalog(t *testing.T) *component.Catalog {
 // testSpecs are the built-in specs and the test-only ones.
 func testSpecs() []*component.Spec {
 	specs := append(connect.Specs(), ops.Specs()...)
-	return append(specs, explodeSpec(), slowSpec(), stallSinkSpec(), pushSourceSpec(), asyncSinkSpec(), asyncParallelSinkSpec(), lifecycleSinkSpec())
+	return append(specs, explodeSpec(), slowSpec(), slowIOSpec(), stallSinkSpec(), pushSourceSpec(), asyncSinkSpec(), asyncParallelSinkSpec(), lifecycleSinkSpec())
 }
 
 // explodeSpec is a keyed-free stateful transform that panics (or returns
@@ -91,6 +91,14 @@ func slowSpec() *component.Spec {
 			return &component.Instance{Operator: &slow{d: ctx.Options.Duration("sleep")}, Schema: ctx.Inputs[0]}, nil
 		},
 	}
+}
+
+// slowIOSpec is slow on a goroutine of its own (IO), so its sleeps hold up
+// no other actor: a back-pressured pipeline whose source runs at full rate.
+func slowIOSpec() *component.Spec {
+	s := slowSpec()
+	s.Type, s.IO, s.Doc = "slow_io", true, "test: sleeps per batch on its own goroutine"
+	return s
 }
 
 type slow struct{ d time.Duration }
