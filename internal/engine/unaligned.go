@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/greenwave/greenwave/internal/agg"
 	"github.com/greenwave/greenwave/internal/event"
@@ -17,7 +18,8 @@ import (
 // its barrier is due, the edge sequence number the barrier takes (link.annID
 // and annSeq), even when the ring has no room for the barrier yet. An actor
 // whose every input has delivered the barrier, announced it, or ended
-// snapshots at once; it reads ahead (polls without processing) the events
+// snapshots at once (an input whose producers have all finished counts as
+// announced at its end); it reads ahead (polls without processing) the events
 // before each announced barrier that it has not processed, and records them
 // with its state: they are input its state has not seen, which the
 // upstream snapshots count as sent. It then forwards its barrier (announced
@@ -48,6 +50,20 @@ func readAheadOK(l *link) bool {
 	return l.policy != ring.DropOldest && !l.ring.MultiProducer()
 }
 
+// cut returns the sequence number below which the events on l precede
+// barrier id: the one its producer announced, or, when every producer has
+// finished (they send no barrier), the end of the ring. ok is false when
+// neither is known yet.
+func (l *link) cut(id uint64) (seq uint64, ok bool) {
+	if l.annID.Load() >= id {
+		return l.annSeq.Load(), true
+	}
+	if l.producersLeft.Load() == 0 {
+		return math.MaxUint64, true
+	}
+	return 0, false
+}
+
 // unalignedDue returns the id of the unaligned round the actor can
 // snapshot now, or 0. Operator actors only, between batches.
 func (a *actor) unalignedDue() uint64 {
@@ -64,7 +80,7 @@ func (a *actor) unalignedDue() uint64 {
 		if l.barrierAt >= id || (len(l.held) == 0 && l.ring.Drained()) {
 			continue
 		}
-		if !readAheadOK(l) || l.annID.Load() < id {
+		if _, ok := l.cut(id); !ok || !readAheadOK(l) {
 			return 0
 		}
 	}
@@ -78,14 +94,14 @@ func (a *actor) unalignedDue() uint64 {
 func (a *actor) snapshotUnaligned(id uint64) error {
 	for _, in := range a.ins {
 		l := in.l
-		if l.barrierAt >= id || l.annID.Load() < id {
+		b, ok := l.cut(id)
+		if l.barrierAt >= id || !ok {
 			continue
 		}
-		b := l.annSeq.Load()
 		for l.nextSeq < b {
 			pos, n := l.ring.Poll(a.t.e.cfg.Budget)
 			if n == 0 {
-				break // the last events before the barrier were dropped
+				break // the last events before the barrier were dropped, or the ring is drained
 			}
 			a.noteSeq(l, pos, l.ring.Segment(pos, n))
 			l.held = append(l.held, span{pos, n})
@@ -112,10 +128,10 @@ func (a *actor) inflight(id uint64) []byte {
 	}
 	for _, in := range a.ins {
 		l := in.l
-		if l.barrierAt >= id || l.annID.Load() < id {
+		before, ok := l.cut(id)
+		if l.barrierAt >= id || !ok {
 			continue
 		}
-		before := l.annSeq.Load()
 		for _, sp := range l.held {
 			evs := l.ring.Segment(sp.pos, sp.n)
 			k := 0

@@ -13,18 +13,18 @@ import (
 // slowSeqPipeline is seqPipeline with a slow transform before the sink:
 // with a small budget it passes at most 16 events per sleep, so the ring
 // before it fills and holds hundreds of events ahead of every barrier.
-func slowSeqPipeline(count int, sleep, alignedTimeout string) string {
+func slowSeqPipeline(count, parallelism int, sleep, alignedTimeout string) string {
 	return fmt.Sprintf(`tenant: seq
 checkpoint: {aligned_timeout: %s}
 sources:
   gen: {type: generate, profile: sequence, count: %d, rate: 100000, keys: 50, seed: 5}
 transforms:
   keyed: {type: key_by, inputs: [gen], key: [key], buffer: {capacity: 256}}
-  per_key: {type: count, inputs: [keyed], key: [key], emit: update, buffer: {capacity: 256}}
+  per_key: {type: count, inputs: [keyed], key: [key], parallelism: %d, emit: update, buffer: {capacity: 256}}
   slow: {type: slow_io, inputs: [per_key], sleep: %s, buffer: {capacity: 512}}
 sinks:
   out: {type: file, inputs: [slow], path: counts.jsonl, flush_every: 0s, buffer: {capacity: 256}}
-`, alignedTimeout, count, sleep)
+`, alignedTimeout, count, parallelism, sleep)
 }
 
 // checkpointUnderLoad runs the slow pipeline until its rings are full and
@@ -37,7 +37,7 @@ func checkpointUnderLoad(t *testing.T, alignedTimeout string) engine.CheckpointS
 		t.Fatal(err)
 	}
 	defer e.Close()
-	tn := start(t, e, parse(t, cat, "seq", slowSeqPipeline(0, "40ms", alignedTimeout)))
+	tn := start(t, e, parse(t, cat, "seq", slowSeqPipeline(0, 1, "40ms", alignedTimeout)))
 	time.Sleep(time.Second) // the rings fill
 	want := tn.CheckpointStats().Written + 2
 	deadline := time.Now().Add(30 * time.Second)
@@ -76,12 +76,20 @@ func TestUnalignedCheckpointPassesBackPressure(t *testing.T) {
 // every 50ms, its rounds going unaligned after 20ms, is torn down mid-run
 // again and again; each run resumes from the newest checkpoint, replaying
 // the in-flight events it recorded. At the end every key's counts run
-// 1..n exactly once.
+// 1..n exactly once. With two count instances, the slow transform has two
+// inputs, and the count instances take their input from partitioned
+// routes.
 func TestUnalignedCheckpointSurvivesACrash(t *testing.T) {
+	for _, par := range []int{1, 2} {
+		t.Run(fmt.Sprintf("parallelism-%d", par), func(t *testing.T) { unalignedCrashes(t, par) })
+	}
+}
+
+func unalignedCrashes(t *testing.T, par int) {
 	cat := testCatalog(t)
 	dir, state := t.TempDir(), t.TempDir()
 	const n = 6000
-	yaml := slowSeqPipeline(n, "5ms", "20ms")
+	yaml := slowSeqPipeline(n, par, "5ms", "20ms")
 	var unaligned uint64
 	replayed := 0
 	for round := 0; ; round++ {
