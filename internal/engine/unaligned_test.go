@@ -3,6 +3,7 @@ package engine_test
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +127,72 @@ func unalignedCrashes(t *testing.T, par int) {
 	if unaligned == 0 || replayed == 0 {
 		t.Fatalf("%d unaligned checkpoints, %d runs replayed in-flight events: the test did not test them", unaligned, replayed)
 	}
+}
+
+// BenchmarkCheckpointUnderBackPressure measures checkpoint durations of a
+// back-pressured pipeline (a keyed count feeding a transform that passes
+// 64 events per 32ms, about 2,000 a second, behind rings of the default
+// 4,096 slots), aligned and unaligned after 200ms, in alternating runs:
+// the median from barriers to durable, over three checkpoints taken once
+// the ring before the slow transform is full, and the in-flight bytes of
+// the last.
+//
+//	go test -run '^$' -bench CheckpointUnderBackPressure -benchtime 3x ./internal/engine/
+func BenchmarkCheckpointUnderBackPressure(b *testing.B) {
+	const yaml = `tenant: bp
+checkpoint: {interval: 500ms, aligned_timeout: %s}
+sources:
+  gen: {type: generate, profile: sequence, rate: 200000, keys: 1000, seed: 5}
+transforms:
+  per_key: {type: count, inputs: [gen], key: [key], parallelism: 2, emit: update}
+  slow: {type: slow_io, inputs: [per_key], sleep: 32ms}
+sinks:
+  out: {type: file, inputs: [slow], path: counts.jsonl, flush_every: 1s}
+`
+	cat := testCatalog(b)
+	var ms [2][]float64
+	var inflight [2]int64
+	for range b.N {
+		for mode, timeout := range []string{"0s", "200ms"} {
+			e, err := engine.New(engine.Config{Workers: 2, Budget: 64, Log: testLog{b}, StateDir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			tn := start(b, e, parse(b, cat, "bp", fmt.Sprintf(yaml, timeout)))
+			full := func() bool {
+				for _, l := range tn.Stats().Links {
+					if l.To == "slow" && l.Fill >= 0.9 {
+						return true
+					}
+				}
+				return false
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for !full() && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			var d []float64
+			seen := tn.CheckpointStats().Written
+			for len(d) < 3 && time.Now().Before(deadline) {
+				if s := tn.CheckpointStats(); s.Written > seen {
+					seen = s.Written
+					d = append(d, float64(s.LastDuration)/1e6)
+					inflight[mode] = s.LastInflightBytes
+				}
+				time.Sleep(time.Millisecond)
+			}
+			e.Close()
+			if len(d) < 3 {
+				b.Fatalf("aligned_timeout %s: %d checkpoints in a minute", timeout, len(d))
+			}
+			slices.Sort(d)
+			ms[mode] = append(ms[mode], d[1])
+			b.Logf("aligned_timeout %s: checkpoint durations %v ms, last in-flight %d bytes", timeout, d, inflight[mode])
+		}
+	}
+	for mode, name := range []string{"aligned", "unaligned"} {
+		slices.Sort(ms[mode])
+		b.ReportMetric(ms[mode][len(ms[mode])/2], name+"_ms")
+	}
+	b.ReportMetric(float64(inflight[1]), "unaligned_inflight_bytes")
 }
