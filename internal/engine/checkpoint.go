@@ -67,6 +67,11 @@ type tenantCkpt struct {
 		pending  map[*actor]bool // actors yet to report in the running round
 		entries  []entry
 		finished map[*actor]bool
+		// late are the actors that finished after reporting their
+		// snapshot in the running round: the round records that snapshot,
+		// not that they finished (what they sent after it is not in the
+		// round's other snapshots, and a restart must send it again).
+		late map[*actor]bool
 	}
 	committed atomic.Uint64 // the newest durable checkpoint
 	// hold, when not 0, is the id of a tenant's first checkpoint, taken
@@ -198,7 +203,7 @@ func (c *tenantCkpt) begin(now time.Time) {
 	c.mu.next++
 	c.mu.running, c.mu.started = id, now
 	c.mu.pending = map[*actor]bool{}
-	c.mu.entries = nil
+	c.mu.entries, c.mu.late = nil, nil
 	var sources []*actor
 	for _, a := range t.actors {
 		if c.mu.finished[a] {
@@ -238,19 +243,27 @@ func (c *tenantCkpt) report(a *actor, id uint64, entries []entry) {
 }
 
 // finish records that an actor finished: it answers no more barriers, and
-// restarts finished. An actor that ends because its tenant is stopping has
+// restarts finished — unless it had reported its snapshot in the running
+// round, which then records that snapshot (the others' snapshots do not
+// hold what it sent after it), and only later rounds say it finished. An actor that ends because its tenant is stopping has
 // not finished its input: the round in progress is abandoned (a restart
 // resumes from the previous checkpoint) and nothing is recorded.
 func (c *tenantCkpt) finish(a *actor) {
 	c.mu.Lock()
 	if c.t.stopping.Load() {
-		c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
+		c.mu.running, c.mu.pending, c.mu.entries, c.mu.late = 0, nil, nil, nil
 		c.mu.Unlock()
 		return
 	}
 	c.mu.finished[a] = true
 	id := c.mu.running
 	wasPending := id != 0 && c.mu.pending[a]
+	if id != 0 && !wasPending {
+		if c.mu.late == nil {
+			c.mu.late = map[*actor]bool{}
+		}
+		c.mu.late[a] = true
+	}
 	delete(c.mu.pending, a)
 	done := wasPending && len(c.mu.pending) == 0
 	c.mu.Unlock()
@@ -268,11 +281,14 @@ func (c *tenantCkpt) complete(id uint64) {
 	}
 	ck := &checkpoint{manifest: manifest{Tenant: c.t.Name, ID: id, Time: time.Now(), Entries: c.mu.entries}}
 	for a := range c.mu.finished {
+		if c.mu.late[a] {
+			continue
+		}
 		for _, n := range a.p.Nodes {
 			ck.Entries = append(ck.Entries, entry{Node: n.Name(), Instance: a.p.Instance, Fingerprint: c.fingerprints[n], Finished: true})
 		}
 	}
-	ck.Finished = len(c.mu.finished) == len(c.t.actors)
+	ck.Finished = len(c.mu.finished) == len(c.t.actors) && len(c.mu.late) == 0
 	slices.SortFunc(ck.Entries, func(x, y entry) int {
 		if x.Node != y.Node {
 			return strings.Compare(x.Node, y.Node)
@@ -282,7 +298,7 @@ func (c *tenantCkpt) complete(id uint64) {
 	started := c.mu.started
 	unaligned := c.unaligned.Load() == id
 	c.mu.queued = id
-	c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
+	c.mu.running, c.mu.pending, c.mu.entries, c.mu.late = 0, nil, nil, nil
 	c.mu.lastEnd = time.Now()
 	c.mu.Unlock()
 	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started, unaligned: unaligned})
