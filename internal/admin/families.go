@@ -136,7 +136,7 @@ func (b *builder) reset(s *metrics.Snapshot) {
 		edges += len(s.Tenants[i].Edges)
 	}
 	tenants := len(s.Tenants)
-	b.chunk = 12*tenants + 6*actors + 9*edges + 16*len(s.Workers) + 16
+	b.chunk = 18*tenants + 6*actors + 9*edges + 16*len(s.Workers) + 16
 	for _, sl := range []interface{ reset() }{&b.metrics, &b.values, &b.counters, &b.gauges, &b.strs, &b.pairs,
 		&b.labels, &b.hists, &b.buckets, &b.bucketPs, &b.counts} {
 		sl.reset()
@@ -305,6 +305,14 @@ func (b *builder) tenant(t *metrics.Tenant) {
 	b.add(dTenantLimit, float64(t.Memory.Limit), ls)
 	b.add(dTenantEvicted, float64(t.Memory.Evicted), ls)
 	b.add(dTenantExpired, float64(t.Memory.Expired), ls)
+	if c := t.Checkpoints; c != nil {
+		b.add(dCkWritten, float64(c.Written), ls)
+		b.add(dCkFailed, float64(c.Failed), ls)
+		b.add(dCkUnaligned, float64(c.Unaligned), ls)
+		b.add(dCkInflight, float64(c.InflightBytes), ls)
+		b.add(dCkBytes, float64(c.LastBytes), ls)
+		b.add(dCkDuration, c.LastDurationSeconds, ls)
+	}
 	for j := range t.Actors {
 		a := &t.Actors[j]
 		if !utf8.ValidString(a.Name) || repeatsActor(t.Actors[:j], a.Name) {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/greenwave/greenwave/internal/admin"
@@ -51,5 +52,40 @@ func TestRepeatedScrapesHoldFreshFigures(t *testing.T) {
 	p2, _ := value(second, "greenwave_tenant_events_in_total", "tenant", "acme")
 	if p1 <= 0 || p2 < p1 || p2 > float64(after.In) {
 		t.Errorf("events in: first %v, second %v, model later %v", p1, p2, after.In)
+	}
+}
+
+// A checkpointed tenant's checkpoint figures are exported per tenant; a
+// tenant that is not checkpointed has no checkpoint series.
+func TestCheckpointFamilies(t *testing.T) {
+	snap := metrics.Snapshot{Tenants: []metrics.Tenant{
+		{ID: "ck", State: "running", Checkpoints: &metrics.Checkpoints{Written: 7, Failed: 1, Unaligned: 3,
+			InflightBytes: 4096, LastBytes: 900, LastDurationSeconds: 0.25}},
+		{ID: "plain", State: "running"},
+	}}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(&admin.Collector{Snap: &snap})
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams := map[string]*dto.MetricFamily{}
+	for _, f := range mfs {
+		fams[f.GetName()] = f
+	}
+	for name, want := range map[string]float64{
+		"greenwave_tenant_checkpoints_total":                7,
+		"greenwave_tenant_checkpoints_failed_total":         1,
+		"greenwave_tenant_checkpoints_unaligned_total":      3,
+		"greenwave_tenant_checkpoint_inflight_bytes_total":  4096,
+		"greenwave_tenant_checkpoint_last_bytes":            900,
+		"greenwave_tenant_checkpoint_last_duration_seconds": 0.25,
+	} {
+		if got, ok := value(fams, name, "tenant", "ck"); !ok || got != want {
+			t.Errorf("%s{tenant=ck} = %v (present %v), want %v", name, got, ok, want)
+		}
+		if _, ok := value(fams, name, "tenant", "plain"); ok {
+			t.Errorf("%s has a series for the tenant that is not checkpointed", name)
+		}
 	}
 }

@@ -39,6 +39,7 @@ type runCmd struct {
 	Edges       bool          `help:"Also print every edge's figures (fill, max batch, drops, gaps, blocked time) with each log line and at exit, and each sink's latency."`
 	StateDir    string        `name:"state-dir" placeholder:"DIR" help:"Checkpoint every tenant's state here and resume from it at start: operators' state, sources' positions and sinks' committed output survive a crash."`
 	Checkpoint  time.Duration `name:"checkpoint-interval" default:"10s" help:"Time between checkpoints when a pipeline file sets none (with --state-dir or --instance)."`
+	Aligned     time.Duration `name:"checkpoint-aligned-timeout" default:"1s" help:"How long a checkpoint waits for its barriers to come through the data queued ahead of them before they pass it (the queued events are saved with the checkpoint), when a pipeline file sets none; 0 keeps checkpoints aligned."`
 	HTTP        string        `name:"http" placeholder:"ADDR" help:"Serve the admin server (console, JSON API, /metrics, pprof) on this address; a bare port listens on 127.0.0.1. With --http the run goes on when every tenant has finished, until a signal or --for, since tenants can be added."`
 	TokenFile   string        `name:"http-token-file" placeholder:"FILE" help:"Require this file's bearer token on every admin request but /healthz and /readyz."`
 	Watch       bool          `help:"Watch the folders given: a file that is added or changed adds or replaces its tenant (validated first, the old version drained), a file removed removes it. The run goes on until a signal or --for."`
@@ -66,6 +67,8 @@ func (c *runCmd) check() error {
 		return fmt.Errorf("--stop-timeout must be a positive duration, got %q", c.StopTimeout)
 	case c.Checkpoint < 10*time.Millisecond:
 		return fmt.Errorf("--checkpoint-interval must be at least 10ms, got %q", c.Checkpoint)
+	case c.Aligned < 0:
+		return fmt.Errorf("--checkpoint-aligned-timeout must not be negative, got %q (0 keeps checkpoints aligned)", c.Aligned)
 	case c.TokenFile != "" && c.HTTP == "":
 		return fmt.Errorf("--http-token-file %q needs --http", c.TokenFile)
 	case c.Instance != "" && c.NATS == "":
@@ -104,7 +107,7 @@ func (c *runCmd) Run(g *Globals) error {
 		return c.runInstance(g, files, n)
 	}
 	e, err := engine.New(engine.Config{Workers: c.Workers, Wait: c.Wait, SpinFor: c.Spin, Pin: c.Pin, Budget: c.Budget, Log: g.Stderr,
-		StateDir: c.StateDir, CheckpointInterval: c.Checkpoint})
+		StateDir: c.StateDir, CheckpointInterval: c.Checkpoint, CheckpointAlignedTimeout: c.alignedTimeout()})
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -446,3 +449,11 @@ func humanRate(f float64) string {
 }
 
 func humanCount(n uint64) string { return humanRate(float64(n)) }
+
+// alignedTimeout is --checkpoint-aligned-timeout as engine.Config takes it.
+func (c *runCmd) alignedTimeout() time.Duration {
+	if c.Aligned == 0 {
+		return -1 // stay aligned
+	}
+	return c.Aligned
+}

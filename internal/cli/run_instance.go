@@ -25,7 +25,7 @@ import (
 func (c *runCmd) runInstance(g *Globals, files []string, n *connect.NATS) error {
 	var r *scaleout.Runner
 	e, err := engine.New(engine.Config{Workers: c.Workers, Wait: c.Wait, SpinFor: c.Spin, Pin: c.Pin, Budget: c.Budget, Log: g.Stderr,
-		CheckpointInterval: c.Checkpoint,
+		CheckpointInterval: c.Checkpoint, CheckpointAlignedTimeout: c.alignedTimeout(),
 		CheckpointStore: func(tenant string) engine.CheckpointStore {
 			if r == nil {
 				return nil

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,6 +127,12 @@ type actor struct {
 	barrierDone             uint64
 	barrierOut, barrierSent uint64
 	aligning, snapDue       uint64
+	// snapped is the newest checkpoint the actor snapshotted; inflightDue
+	// the unaligned one whose snapshot records the input it read ahead;
+	// replay the in-flight input restored from a checkpoint, processed
+	// before any other (unaligned.go).
+	snapped, inflightDue uint64
+	replay               []replayBatch
 	// restoredFinished: the checkpoint it was restored from says it had
 	// finished.
 	restoredFinished bool
@@ -309,8 +316,14 @@ func (a *actor) stepOperator() (bool, error) {
 	if ok, err := a.checkAlignment(); ok || err != nil {
 		return true, err
 	}
+	if id := a.unalignedDue(); id != 0 {
+		return true, a.snapshotUnaligned(id)
+	}
 	if a.asyncFull() {
 		return false, nil // an acknowledgement wakes the actor
+	}
+	if len(a.replay) > 0 {
+		return true, a.replayNext()
 	}
 	for k := 0; k < len(a.ins); k++ {
 		idx := (a.nextIn + k) % len(a.ins)
@@ -321,10 +334,11 @@ func (a *actor) stepOperator() (bool, error) {
 		r := in.l.ring
 		var pos uint64
 		var n int
-		held := in.l.heldN > 0
+		held := len(in.l.held) > 0
 		if held {
-			pos, n = in.l.heldPos, in.l.heldN
-			in.l.heldN = 0
+			sp := in.l.held[0]
+			in.l.held = in.l.held[:copy(in.l.held, in.l.held[1:])]
+			pos, n = sp.pos, sp.n
 		} else {
 			pos, n = r.Poll(a.t.e.cfg.Budget)
 		}
@@ -417,7 +431,8 @@ func hasControl(evs []event.Event) bool {
 // A checkpoint barrier ends the batch: the events behind it belong to the
 // next checkpoint, so they stay in the ring (held: polled, not released)
 // and are processed once the barrier has arrived on every input and the
-// actor's state has been snapshotted (see barrier.go).
+// actor's state has been snapshotted (see barrier.go). A barrier whose
+// checkpoint the actor already snapshotted unaligned is passed over.
 func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event, held bool) error {
 	head := a.stages[0]
 	wa, _ := head.op.(component.WatermarkAware)
@@ -452,10 +467,18 @@ func (a *actor) mixedBatch(in input, pos uint64, evs []event.Event, held bool) e
 		}
 		if i < len(evs) && evs[i].Schema == event.BarrierSchema {
 			in.l.ctlSeen.Add(1)
-			barrier = uint64(evs[i].Time)
-			in.l.barrierAt = barrier
+			id := uint64(evs[i].Time)
+			in.l.barrierAt = max(in.l.barrierAt, id)
+			if id <= a.snapped {
+				// An unaligned snapshot for it was taken: the barrier had
+				// passed these events already (unaligned.go).
+				start = i + 1
+				continue
+			}
+			barrier = id
 			if rest := len(evs) - (i + 1); rest > 0 {
-				in.l.heldPos, in.l.heldN = pos+uint64(i+1), rest
+				// Held ahead of any span read before: they come first.
+				in.l.held = slices.Insert(in.l.held, 0, span{pos + uint64(i+1), rest})
 			}
 			evs = evs[:i+1]
 			break
@@ -711,6 +734,9 @@ func (a *actor) ready(now time.Time) bool {
 	}
 	if a.snapDue != 0 {
 		return !a.awaitingAcks()
+	}
+	if len(a.replay) > 0 || a.unalignedDue() != 0 {
+		return true
 	}
 	drained := true
 	for _, in := range a.ins {

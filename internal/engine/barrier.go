@@ -22,6 +22,10 @@ import (
 // Every producer of a checkpointed tenant has a ring of its own to each
 // consumer (plan.Options.RingPerProducer), so aligning per ring is aligning
 // per producer.
+//
+// A round that takes longer than the tenant's aligned timeout goes
+// unaligned: barriers then pass the events queued ahead of them, which
+// are recorded with the snapshots instead (unaligned.go).
 
 // blocked reports whether input l waits for the other inputs' barriers.
 func (a *actor) blocked(l *link) bool { return a.aligning != 0 && l.barrierAt >= a.aligning }
@@ -118,6 +122,14 @@ func (a *actor) snapshot(id uint64) error {
 			return a.stageErr(i, err)
 		}
 	}
+	if a.inflightDue == id {
+		if data := a.inflight(id); data != nil {
+			head := a.p.Head()
+			entries = append(entries, entry{Node: head.Name(), Instance: a.p.Instance, Fingerprint: ck.fingerprints[head], Inflight: true, data: data})
+		}
+	}
+	a.inflightDue = 0
+	a.snapped = id
 	if len(a.outs) > 0 {
 		a.barrierOut = id
 	}
@@ -155,4 +167,5 @@ func (a *actor) barrierDue() bool { return a.barrierOut > a.barrierSent }
 func (a *actor) setBarrier(ctl *event.Event) {
 	ctl.Schema, ctl.Time = event.BarrierSchema, int64(a.barrierOut)
 	a.barrierSent = a.barrierOut
+	a.announceBarrier(a.barrierOut)
 }

@@ -28,16 +28,27 @@ import (
 // runs on a worker but the snapshots themselves, which are memory copies.
 //
 // A round in progress is never abandoned: under back-pressure the barriers
-// move with the data (aligned checkpoints), and the next round waits.
+// move with the data (aligned checkpoints), and the next round waits. A
+// round still running after the tenant's aligned timeout goes unaligned:
+// the barriers pass the data queued ahead of them, which the snapshots
+// record as in-flight input (unaligned.go).
 
 // DefaultCheckpointInterval is the time between checkpoints when neither
 // the run nor the file sets one.
 const DefaultCheckpointInterval = 10 * time.Second
 
+// DefaultAlignedTimeout is how long a checkpoint round stays aligned
+// before it goes unaligned when neither the run nor the file sets it.
+const DefaultAlignedTimeout = time.Second
+
 // tenantCkpt is one tenant's checkpointing.
 type tenantCkpt struct {
 	t        *Tenant
 	interval time.Duration
+	// alignedTimeout is how long a round stays aligned (0: always).
+	alignedTimeout time.Duration
+	// unaligned is the id of the newest round switched to unaligned.
+	unaligned atomic.Uint64
 	// fingerprints say, per node, what its state must match to be
 	// restored (name, type, key, options, parallelism).
 	fingerprints map[*plan.Node]string
@@ -56,6 +67,11 @@ type tenantCkpt struct {
 		pending  map[*actor]bool // actors yet to report in the running round
 		entries  []entry
 		finished map[*actor]bool
+		// late are the actors that finished after reporting their
+		// snapshot in the running round: the round records that snapshot,
+		// not that they finished (what they sent after it is not in the
+		// round's other snapshots, and a restart must send it again).
+		late map[*actor]bool
 	}
 	committed atomic.Uint64 // the newest durable checkpoint
 	// hold, when not 0, is the id of a tenant's first checkpoint, taken
@@ -76,6 +92,10 @@ type tenantCkpt struct {
 	written, failed atomic.Uint64
 	lastBytes       atomic.Int64
 	lastDuration    atomic.Int64 // ns from the round's start to durable
+	// Unaligned checkpoints written, and the in-flight input they held.
+	unalignedWritten  atomic.Uint64
+	inflightBytes     atomic.Uint64
+	lastInflightBytes atomic.Int64
 }
 
 // CheckpointStats are a tenant's checkpoint figures.
@@ -89,6 +109,14 @@ type CheckpointStats struct {
 	LastBytes    int64
 	LastDuration time.Duration
 	Interval     time.Duration
+	// Unaligned counts the checkpoints written that went unaligned;
+	// InflightBytes is the in-flight input they recorded, in bytes, and
+	// LastInflightBytes that of the newest checkpoint (0 when aligned).
+	// AlignedTimeout is how long a round stays aligned (0: always).
+	Unaligned         uint64
+	InflightBytes     uint64
+	LastInflightBytes int64
+	AlignedTimeout    time.Duration
 }
 
 func newTenantCkpt(t *Tenant, interval time.Duration, next uint64) *tenantCkpt {
@@ -175,7 +203,7 @@ func (c *tenantCkpt) begin(now time.Time) {
 	c.mu.next++
 	c.mu.running, c.mu.started = id, now
 	c.mu.pending = map[*actor]bool{}
-	c.mu.entries = nil
+	c.mu.entries, c.mu.late = nil, nil
 	var sources []*actor
 	for _, a := range t.actors {
 		if c.mu.finished[a] {
@@ -215,19 +243,27 @@ func (c *tenantCkpt) report(a *actor, id uint64, entries []entry) {
 }
 
 // finish records that an actor finished: it answers no more barriers, and
-// restarts finished. An actor that ends because its tenant is stopping has
+// restarts finished — unless it had reported its snapshot in the running
+// round, which then records that snapshot (the others' snapshots do not
+// hold what it sent after it), and only later rounds say it finished. An actor that ends because its tenant is stopping has
 // not finished its input: the round in progress is abandoned (a restart
 // resumes from the previous checkpoint) and nothing is recorded.
 func (c *tenantCkpt) finish(a *actor) {
 	c.mu.Lock()
 	if c.t.stopping.Load() {
-		c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
+		c.mu.running, c.mu.pending, c.mu.entries, c.mu.late = 0, nil, nil, nil
 		c.mu.Unlock()
 		return
 	}
 	c.mu.finished[a] = true
 	id := c.mu.running
 	wasPending := id != 0 && c.mu.pending[a]
+	if id != 0 && !wasPending {
+		if c.mu.late == nil {
+			c.mu.late = map[*actor]bool{}
+		}
+		c.mu.late[a] = true
+	}
 	delete(c.mu.pending, a)
 	done := wasPending && len(c.mu.pending) == 0
 	c.mu.Unlock()
@@ -245,11 +281,14 @@ func (c *tenantCkpt) complete(id uint64) {
 	}
 	ck := &checkpoint{manifest: manifest{Tenant: c.t.Name, ID: id, Time: time.Now(), Entries: c.mu.entries}}
 	for a := range c.mu.finished {
+		if c.mu.late[a] {
+			continue
+		}
 		for _, n := range a.p.Nodes {
 			ck.Entries = append(ck.Entries, entry{Node: n.Name(), Instance: a.p.Instance, Fingerprint: c.fingerprints[n], Finished: true})
 		}
 	}
-	ck.Finished = len(c.mu.finished) == len(c.t.actors)
+	ck.Finished = len(c.mu.finished) == len(c.t.actors) && len(c.mu.late) == 0
 	slices.SortFunc(ck.Entries, func(x, y entry) int {
 		if x.Node != y.Node {
 			return strings.Compare(x.Node, y.Node)
@@ -257,11 +296,36 @@ func (c *tenantCkpt) complete(id uint64) {
 		return x.Instance - y.Instance
 	})
 	started := c.mu.started
+	unaligned := c.unaligned.Load() == id
 	c.mu.queued = id
-	c.mu.running, c.mu.pending, c.mu.entries = 0, nil, nil
+	c.mu.running, c.mu.pending, c.mu.entries, c.mu.late = 0, nil, nil, nil
 	c.mu.lastEnd = time.Now()
 	c.mu.Unlock()
-	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started})
+	c.t.e.queueCheckpoint(writeJob{c: c, ck: ck, started: started, unaligned: unaligned})
+}
+
+// alignTimeout switches the running round to unaligned once it has run
+// for the aligned timeout, and wakes the operator actors, which may now
+// snapshot before the barriers reach them.
+func (c *tenantCkpt) alignTimeout(now time.Time) {
+	if c.alignedTimeout <= 0 {
+		return
+	}
+	c.mu.Lock()
+	id := c.mu.running
+	late := id != 0 && c.unaligned.Load() < id && now.Sub(c.mu.started) >= c.alignedTimeout
+	if late {
+		c.unaligned.Store(id)
+	}
+	c.mu.Unlock()
+	if !late {
+		return
+	}
+	for _, a := range c.t.actors {
+		if !a.isSource() {
+			a.wake(nil)
+		}
+	}
 }
 
 // checkpointFirst begins the first checkpoint of a tenant that has none
@@ -304,9 +368,10 @@ type ckQueue struct {
 
 // writeJob is a checkpoint waiting for the writer.
 type writeJob struct {
-	c       *tenantCkpt
-	ck      *checkpoint
-	started time.Time
+	c         *tenantCkpt
+	ck        *checkpoint
+	started   time.Time
+	unaligned bool
 }
 
 // checkpointer starts rounds for the checkpointed tenants and writes the
@@ -337,8 +402,12 @@ func (e *Engine) checkpointer() {
 			}
 		case now := <-tick.C:
 			for _, t := range e.Tenants() {
-				if c := t.ckpt; c != nil && c.due(now) {
-					c.begin(now)
+				if c := t.ckpt; c != nil {
+					if c.due(now) {
+						c.begin(now)
+					} else {
+						c.alignTimeout(now)
+					}
 				}
 			}
 		}
@@ -372,6 +441,12 @@ func (e *Engine) write(job writeJob) {
 	}
 	c.written.Add(1)
 	c.lastBytes.Store(n)
+	inflight := job.ck.inflightBytes()
+	c.lastInflightBytes.Store(inflight)
+	if job.unaligned {
+		c.unalignedWritten.Add(1)
+		c.inflightBytes.Add(uint64(inflight))
+	}
 	c.lastDuration.Store(int64(time.Since(job.started)))
 	c.committed.Store(job.ck.ID)
 	if h := c.hold.Load(); h != 0 && job.ck.ID >= h {
@@ -484,5 +559,7 @@ func (t *Tenant) CheckpointStats() CheckpointStats {
 		return CheckpointStats{}
 	}
 	return CheckpointStats{Committed: c.committed.Load(), Written: c.written.Load(), Failed: c.failed.Load(),
-		LastBytes: c.lastBytes.Load(), LastDuration: time.Duration(c.lastDuration.Load()), Interval: c.interval}
+		LastBytes: c.lastBytes.Load(), LastDuration: time.Duration(c.lastDuration.Load()), Interval: c.interval,
+		Unaligned: c.unalignedWritten.Load(), InflightBytes: c.inflightBytes.Load(),
+		LastInflightBytes: c.lastInflightBytes.Load(), AlignedTimeout: c.alignedTimeout}
 }

@@ -20,6 +20,9 @@ import (
 //	the entries' bytes, one after another
 //	crc32c of everything above (4) "KCWG"
 //
+// The version is 2 when the checkpoint holds in-flight input (an unaligned
+// one: entries marked inflight), 1 otherwise.
+//
 // It is written to a temporary name in the same directory, synced, renamed
 // into place and the directory synced, so a crash leaves either the whole
 // file or none; the checksum catches a file damaged since. The newest
@@ -29,8 +32,11 @@ const (
 	checkpointMagic   = "GWCK"
 	checkpointTrailer = "KCWG"
 	checkpointVersion = 1
-	checkpointSuffix  = ".gwck"
-	keepCheckpoints   = 2
+	// inflightVersion marks a file with in-flight input (an unaligned
+	// checkpoint), which a reader of version 1 only would take for state.
+	inflightVersion  = 2
+	checkpointSuffix = ".gwck"
+	keepCheckpoints  = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -73,7 +79,10 @@ type entry struct {
 	Instance    int    `json:"instance"`
 	Fingerprint string `json:"fingerprint"`
 	// Finished marks an actor that had finished: it restarts finished.
-	Finished bool  `json:"finished,omitempty"`
+	Finished bool `json:"finished,omitempty"`
+	// Inflight marks the input an unaligned snapshot recorded as in flight
+	// into the instance (unaligned.go), beside the instance's state.
+	Inflight bool  `json:"inflight,omitempty"`
 	Offset   int64 `json:"offset"`
 	Length   int64 `json:"length"`
 	data     []byte
@@ -92,12 +101,35 @@ func (c *checkpoint) index() {
 	c.byKey = make(map[string]*entry, len(c.Entries))
 	for i := range c.Entries {
 		e := &c.Entries[i]
-		c.byKey[entryKey(e.Node, e.Instance)] = e
+		k := entryKey(e.Node, e.Instance)
+		if e.Inflight {
+			k += inflightKey
+		}
+		c.byKey[k] = e
 	}
 }
 
+// inflightKey tells an in-flight entry's key from its instance's.
+const inflightKey = "#inflight"
+
 func (c *checkpoint) lookup(node string, instance int) *entry {
 	return c.byKey[entryKey(node, instance)]
+}
+
+// lookupInflight finds the in-flight input recorded for an instance.
+func (c *checkpoint) lookupInflight(node string, instance int) *entry {
+	return c.byKey[entryKey(node, instance)+inflightKey]
+}
+
+// inflightBytes is the bytes of in-flight input the checkpoint holds.
+func (c *checkpoint) inflightBytes() int64 {
+	var n int64
+	for _, e := range c.Entries {
+		if e.Inflight {
+			n += int64(len(e.data))
+		}
+	}
+	return n
 }
 
 // size is the bytes of state the checkpoint holds.
@@ -122,7 +154,13 @@ func (c *checkpoint) encode() ([]byte, error) {
 	}
 	b := make([]byte, 0, 9+len(m)+int(off)+8)
 	b = append(b, checkpointMagic...)
-	b = append(b, checkpointVersion)
+	version := byte(checkpointVersion)
+	for _, e := range c.Entries {
+		if e.Inflight {
+			version = inflightVersion
+		}
+	}
+	b = append(b, version)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(m)))
 	b = append(b, m...)
 	for _, e := range c.Entries {
@@ -144,8 +182,8 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	if got, want := crc32.Checksum(body, castagnoli), binary.LittleEndian.Uint32(b[len(b)-8:]); got != want {
 		return nil, fmt.Errorf("checksum mismatch (%08x, want %08x)", got, want)
 	}
-	if v := b[4]; v != checkpointVersion {
-		return nil, fmt.Errorf("version %d, this greenwave reads %d", v, checkpointVersion)
+	if v := b[4]; v != checkpointVersion && v != inflightVersion {
+		return nil, fmt.Errorf("version %d, this greenwave reads %d and %d", v, checkpointVersion, inflightVersion)
 	}
 	mlen := int(binary.LittleEndian.Uint32(b[5:9]))
 	if 9+mlen > len(body) {

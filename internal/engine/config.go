@@ -50,6 +50,10 @@ type Config struct {
 	// CheckpointInterval is the time between a tenant's checkpoints when
 	// its file sets none (0: DefaultCheckpointInterval).
 	CheckpointInterval time.Duration
+	// CheckpointAlignedTimeout is how long a checkpoint round stays
+	// aligned before it goes unaligned, when the tenant's file sets
+	// nothing (0: DefaultAlignedTimeout; negative: rounds stay aligned).
+	CheckpointAlignedTimeout time.Duration
 	// CheckpointStore, when set, is asked at Compile and Run for a store
 	// of the tenant's checkpoints; a tenant it gives one is checkpointed
 	// there (with or without StateDir), the others as StateDir says. It is
@@ -93,5 +97,8 @@ func (c *Config) defaults() {
 	}
 	if c.CheckpointInterval <= 0 {
 		c.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if c.CheckpointAlignedTimeout == 0 {
+		c.CheckpointAlignedTimeout = DefaultAlignedTimeout
 	}
 }

@@ -26,7 +26,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // testCatalog is the built-in catalog plus test-only transforms.
-func testCatalog(t *testing.T) *component.Catalog {
+func testCatalog(t testing.TB) *component.Catalog {
 	t.Helper()
 	c, err := component.NewCatalog(testSpecs()...)
 	if err != nil {
@@ -38,7 +38,7 @@ func testCatalog(t *testing.T) *component.Catalog {
 // testSpecs are the built-in specs and the test-only ones.
 func testSpecs() []*component.Spec {
 	specs := append(connect.Specs(), ops.Specs()...)
-	return append(specs, explodeSpec(), slowSpec(), stallSinkSpec(), pushSourceSpec(), asyncSinkSpec(), asyncParallelSinkSpec(), lifecycleSinkSpec())
+	return append(specs, explodeSpec(), slowSpec(), slowIOSpec(), stallSinkSpec(), pushSourceSpec(), asyncSinkSpec(), asyncParallelSinkSpec(), lifecycleSinkSpec())
 }
 
 // explodeSpec is a keyed-free stateful transform that panics (or returns
@@ -93,6 +93,14 @@ func slowSpec() *component.Spec {
 	}
 }
 
+// slowIOSpec is slow on a goroutine of its own (IO), so its sleeps hold up
+// no other actor: a back-pressured pipeline whose source runs at full rate.
+func slowIOSpec() *component.Spec {
+	s := slowSpec()
+	s.Type, s.IO, s.Doc = "slow_io", true, "test: sleeps per batch on its own goroutine"
+	return s
+}
+
 type slow struct{ d time.Duration }
 
 func (s *slow) Process(_ int, in []event.Event, out *component.Output) error {
@@ -104,7 +112,7 @@ func (s *slow) Process(_ int, in []event.Event, out *component.Output) error {
 }
 func (s *slow) Flush(*component.Output) error { return nil }
 
-func parse(t *testing.T, cat *component.Catalog, name, yaml string) *spec.Pipeline {
+func parse(t testing.TB, cat *component.Catalog, name, yaml string) *spec.Pipeline {
 	t.Helper()
 	p, err := spec.Parse(name+".yaml", []byte(yaml), cat)
 	if err != nil {
@@ -124,14 +132,14 @@ func newEngine(t *testing.T, workers int, strategy string) *engine.Engine {
 	return e
 }
 
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
 
-func start(t *testing.T, e *engine.Engine, p *spec.Pipeline) *engine.Tenant {
+func start(t testing.TB, e *engine.Engine, p *spec.Pipeline) *engine.Tenant {
 	t.Helper()
 	pl, err := e.Compile(p)
 	if err != nil {

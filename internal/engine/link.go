@@ -32,11 +32,19 @@ type link struct {
 	// the difference keeps those out of the event drop counts.
 	ctlSent, ctlSeen atomic.Uint64
 	// Checkpoints (consumer side): the latest barrier seen on this link,
-	// and the polled events behind it, held until every input's barrier is
-	// in (see barrier.go).
+	// and the polled slots not yet processed, oldest first: the events
+	// behind a barrier, held until every input's barrier is in, and those
+	// an unaligned snapshot read ahead (see barrier.go). Each span lies
+	// within one Poll's range.
 	barrierAt uint64
-	heldPos   uint64
-	heldN     int
+	held      []span
+	// Checkpoints (producer side, read by the consumer): the newest
+	// barrier the producer has sent or is sending on this link, and the
+	// edge sequence number it takes; every event before it in the ring has
+	// a smaller one. Set when the barrier is due, even if the ring has no
+	// room for it yet (annSeq first, then annID), so that an unaligned
+	// round can pass a full ring (unaligned.go).
+	annID, annSeq atomic.Uint64
 
 	// blocked is the time the single producer waited for room, counted
 	// while it waits (a shared ring's producers add finished waits to the
@@ -77,6 +85,12 @@ func newLink(pl *plan.Link, width int) *link {
 	l := &link{p: pl, ring: r, policy: policy, inWm: event.MinWatermark, width: width}
 	l.producersLeft.Store(int32(len(pl.Producers)))
 	return l
+}
+
+// span is a range of polled ring positions.
+type span struct {
+	pos uint64
+	n   int
 }
 
 // initialRingSlots is the slots an edge's ring starts with.

@@ -41,6 +41,11 @@ func (t *Tenant) restore() error {
 	}
 	t.ckpt = newTenantCkpt(t, interval, next)
 	t.ckpt.store = store
+	t.ckpt.alignedTimeout = t.Plan.Pipeline.Checkpoint.AlignedTimeout
+	if t.ckpt.alignedTimeout == 0 {
+		t.ckpt.alignedTimeout = e.cfg.CheckpointAlignedTimeout
+	}
+	t.ckpt.alignedTimeout = max(t.ckpt.alignedTimeout, 0)
 	if ck == nil {
 		t.ckpt.fresh = true
 		return nil
@@ -84,6 +89,8 @@ func (t *Tenant) restore() error {
 		if allFinished {
 			a.restoredFinished = true
 			t.ckpt.mu.finished[a] = true
+		} else if msg := t.restoreInflight(ck, a); msg != "" {
+			empty = append(empty, msg)
 		}
 	}
 	if ck.Finished {
@@ -91,9 +98,51 @@ func (t *Tenant) restore() error {
 		return nil
 	}
 	msg := fmt.Sprintf("tenant %q: resumed from checkpoint %d of %s: %d instances restored", t.Name, ck.ID, ck.Time.Format("2006-01-02 15:04:05"), restored)
+	inflight := 0
+	for _, a := range t.actors {
+		for _, rb := range a.replay {
+			inflight += len(rb.evs)
+		}
+	}
+	if inflight > 0 {
+		msg += fmt.Sprintf(", %d in-flight events to replay", inflight)
+	}
 	if len(empty) > 0 {
 		msg += "; starting empty: " + strings.Join(empty, ", ")
 	}
 	e.logf("%s", msg)
 	return nil
+}
+
+// restoreInflight sets up the replay of the in-flight input an unaligned
+// checkpoint recorded for operator actor a, if any. It returns what the
+// log should say when that input cannot be replayed (and is dropped), or "".
+func (t *Tenant) restoreInflight(ck *checkpoint, a *actor) string {
+	if a.isSource() {
+		return ""
+	}
+	head := a.p.Head()
+	en := ck.lookupInflight(head.Name(), a.p.Instance)
+	if en == nil {
+		return ""
+	}
+	name := fmt.Sprintf("%s %q", head.Comp.Kind, head.Name())
+	if a.p.Parallelism > 1 {
+		name += fmt.Sprintf(" #%d", a.p.Instance)
+	}
+	if en.Fingerprint != t.ckpt.fingerprints[head] {
+		return name + " in-flight input (its configuration changed)"
+	}
+	ports := map[int]bool{}
+	for _, pl := range t.Plan.Links {
+		if pl.Consumer == a.p {
+			ports[pl.Edge.Port] = true
+		}
+	}
+	rb, err := decodeInflight(t.e.reg, en.data, ports)
+	if err != nil {
+		return fmt.Sprintf("%s in-flight input (cannot restore: %v)", name, err)
+	}
+	a.replay = rb
+	return ""
 }

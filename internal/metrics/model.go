@@ -85,6 +85,26 @@ type Tenant struct {
 	// source's requests, a dispatcher's queue, a served table's
 	// subscribers), per instance.
 	Components []Component `json:"components,omitempty"`
+	// Checkpoints are the tenant's checkpoint figures; nil when the
+	// tenant is not checkpointed.
+	Checkpoints *Checkpoints `json:"checkpoints,omitempty"`
+}
+
+// Checkpoints are a checkpointed tenant's figures (engine.CheckpointStats).
+type Checkpoints struct {
+	// Committed is the id of the newest durable checkpoint.
+	Committed uint64 `json:"committed"`
+	Written   uint64 `json:"written_total"`
+	Failed    uint64 `json:"failed_total"`
+	// Unaligned counts the checkpoints written that went unaligned;
+	// InflightBytes the in-flight input they recorded.
+	Unaligned     uint64 `json:"unaligned_total"`
+	InflightBytes uint64 `json:"inflight_bytes_total"`
+	// The newest checkpoint: its size, its in-flight input, and the time
+	// from its barriers to its being durable.
+	LastBytes           int64   `json:"last_bytes"`
+	LastInflightBytes   int64   `json:"last_inflight_bytes"`
+	LastDurationSeconds float64 `json:"last_duration_seconds"`
 }
 
 // Component is one component instance's own figures (component.Figurer):

@@ -181,6 +181,11 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 	if st.Err != nil {
 		out.Error = st.Err.Error()
 	}
+	if cs := t.CheckpointStats(); cs.Interval > 0 {
+		out.Checkpoints = &Checkpoints{Committed: cs.Committed, Written: cs.Written, Failed: cs.Failed,
+			Unaligned: cs.Unaligned, InflightBytes: cs.InflightBytes, LastBytes: cs.LastBytes,
+			LastInflightBytes: cs.LastInflightBytes, LastDurationSeconds: cs.LastDuration.Seconds()}
+	}
 	for _, o := range st.Operators {
 		out.Operators = append(out.Operators, OperatorState{Name: o.Name, Keys: o.Keys, MaxKeys: o.MaxKeys,
 			Bytes: o.Bytes, MaxBytes: o.MaxBytes, Evicted: o.Evicted, Expired: o.Expired})

@@ -458,3 +458,27 @@ sinks:
 		t.Errorf("parallelism on key_by: %v", err)
 	}
 }
+
+// TestCheckpointAlignedTimeout: absent takes the run's (0), a duration is
+// kept, `0s` says checkpoints stay aligned (negative), and a negative
+// value is an error at its position.
+func TestCheckpointAlignedTimeout(t *testing.T) {
+	const pipe = "sources:\n  a: {type: generate}\nsinks:\n  out: {type: blackhole, inputs: [a]}\n"
+	for _, tt := range []struct {
+		checkpoint string
+		want       time.Duration
+	}{
+		{"checkpoint: {interval: 2s}\n", 0},
+		{"checkpoint: {aligned_timeout: 250ms}\n", 250 * time.Millisecond},
+		{"checkpoint: {aligned_timeout: 0s}\n", -1},
+	} {
+		p := mustParse(t, "ck.yaml", tt.checkpoint+pipe)
+		if got := p.Checkpoint.AlignedTimeout; got != tt.want {
+			t.Errorf("%q: AlignedTimeout %v, want %v", tt.checkpoint, got, tt.want)
+		}
+	}
+	_, err := Parse("ck.yaml", []byte("checkpoint: {aligned_timeout: -1s}\n"+pipe), testCatalog(t))
+	if err == nil || !strings.Contains(err.Error(), "ck.yaml:1:") || !strings.Contains(err.Error(), "aligned_timeout") {
+		t.Fatalf("negative aligned_timeout: %v", err)
+	}
+}

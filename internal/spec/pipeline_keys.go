@@ -32,6 +32,11 @@ func PipelineOptions() []component.Option {
 			Options: []component.Option{
 				{Name: "interval", Type: component.Duration, Default: time.Duration(0), HasMin: true,
 					Doc: "Time between two checkpoints, such as `2s`; 0 takes the run's `--checkpoint-interval` (10s)."},
+				{Name: "aligned_timeout", Type: component.Duration, HasMin: true,
+					Doc: "How long a checkpoint waits for its barriers to come through the data queued ahead of them " +
+						"(aligned) before they pass it (unaligned: the queued events are saved with the checkpoint and " +
+						"replayed on restore), such as `500ms`. Absent: the run's `--checkpoint-aligned-timeout` (1s); " +
+						"`0s`: checkpoints stay aligned."},
 			}},
 	}
 }
@@ -49,6 +54,10 @@ func topLevelKeys() []string {
 type Checkpoint struct {
 	// Interval between checkpoints (0: the run's default).
 	Interval time.Duration
+	// AlignedTimeout is how long a round stays aligned before it goes
+	// unaligned (0: the run's default; negative: the file says `0s`,
+	// rounds stay aligned).
+	AlignedTimeout time.Duration
 }
 
 // Limits caps a tenant's resources (`limits:`); zero values set no cap.
@@ -77,7 +86,14 @@ func (l *loader) pipelineKey(p *Pipeline, s *scope, e entry) {
 		p.Limits.Memory = lim.Size("memory")
 		p.Limits.MemoryPos = p.PathPos(path.Key("memory"))
 	case "checkpoint":
-		p.Checkpoint.Interval = v.(component.Options).Duration("interval")
+		o := v.(component.Options)
+		p.Checkpoint.Interval = o.Duration("interval")
+		if o.Given("aligned_timeout") {
+			p.Checkpoint.AlignedTimeout = o.Duration("aligned_timeout")
+			if p.Checkpoint.AlignedTimeout == 0 {
+				p.Checkpoint.AlignedTimeout = -1
+			}
+		}
 	}
 }
 
