@@ -596,3 +596,52 @@ sinks:
 		t.Fatalf("after Remove: %d tenants", len(e.Tenants()))
 	}
 }
+
+// TestCloseWaitsForIOComponents: a tenant's I/O components run on
+// goroutines of their own; Close returns only once they are done (so that
+// nothing of a closed engine writes any more, as a restart in the same
+// process needs), and no later than CloseTimeout when one stays blocked.
+func TestCloseWaitsForIOComponents(t *testing.T) {
+	cat := testCatalog(t)
+	for _, blocked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("blocked-%v", blocked), func(t *testing.T) {
+			id := t.Name()
+			st := newStall()
+			defer register(id, st)()
+			e, err := engine.New(engine.Config{Workers: 1, Wait: "park", CloseTimeout: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := parse(t, cat, "stalled", fmt.Sprintf(`tenant: stalled
+sources:
+  flood: {type: generate, profile: sequence, rate: 0}
+sinks:
+  out: {type: stall, inputs: [flood], id: %q, buffer: {capacity: 64}}
+`, id))
+			tn := start(t, e, p)
+			<-st.entered // the sink is blocked in its write
+			if !blocked {
+				// The write ends a while after Close is called.
+				time.AfterFunc(100*time.Millisecond, func() { close(st.release) })
+			}
+			begin := time.Now()
+			e.Close()
+			took := time.Since(begin)
+			if blocked {
+				defer close(st.release)
+				if took < 300*time.Millisecond || took > 5*time.Second {
+					t.Fatalf("Close returned after %v with a sink blocked for good, want its CloseTimeout (300ms)", took)
+				}
+				return
+			}
+			select {
+			case <-tn.Done():
+			default:
+				t.Fatalf("Close returned after %v while the tenant's sink still ran", took)
+			}
+			if took < 90*time.Millisecond {
+				t.Fatalf("Close returned after %v, before the sink's write ended", took)
+			}
+		})
+	}
+}

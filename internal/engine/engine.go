@@ -419,7 +419,11 @@ func (e *Engine) Stop(timeout time.Duration) bool {
 
 // Close stops the workers once they have no actors left and waits for
 // them. Call Stop first for a graceful end; tenants still running when
-// Close is called are failed.
+// Close is called are failed. It also waits, for at most CloseTimeout, for
+// the goroutines of the tenants' I/O components (a failed file sink writes
+// what it holds, then closes its file): when Close returns, nothing of a
+// tenant writes any more, unless one of them was still blocked then (that
+// is logged).
 func (e *Engine) Close() {
 	e.mu.Lock()
 	if e.mu.closed {
@@ -445,8 +449,24 @@ func (e *Engine) Close() {
 		for _, w := range e.workers {
 			<-w.done
 		}
+		e.awaitTenants(e.cfg.CloseTimeout)
 		<-e.monitorDone
 		<-e.checkpointerDone
+	}
+}
+
+// awaitTenants waits up to d for every tenant to be done: with the workers
+// gone, what can still run is the tenants' dedicated I/O goroutines.
+func (e *Engine) awaitTenants(d time.Duration) {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for _, t := range e.Tenants() {
+		select {
+		case <-t.Done():
+		case <-deadline.C:
+			e.logf("engine closed with tenant %q's I/O still running after %v", t.Name, d)
+			return
+		}
 	}
 }
 
