@@ -94,15 +94,44 @@ func newGroup(r *Runner, tenant string, units []Unit) *group {
 func (g *group) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.ctx, g.cancel = ctx, cancel
-	w, err := g.r.kv.Watch(ctx, "*."+g.tenant+".*")
-	if err != nil {
-		g.r.logf("cannot watch the leases of %q: %v", g.tenant, err)
+	go g.loop(ctx)
+}
+
+// watch starts a watcher of the group's keys. It tries again every
+// heartbeat while the bucket cannot serve one (a cluster that lost a
+// node), and returns nil only when ctx ends. The watcher lives until ctx
+// ends or stop is called; each attempt is bounded by attemptTimeout.
+func (g *group) watch(ctx context.Context) (w jetstream.KeyWatcher, stop func()) {
+	for failures := 0; ; failures++ {
+		wctx, cancel := context.WithCancel(ctx)
+		timer := time.AfterFunc(attemptTimeout, cancel)
+		w, err := g.r.kv.Watch(wctx, "*."+g.tenant+".*")
+		if !timer.Stop() && err == nil {
+			// Timed out just as it succeeded: its context is cancelled,
+			// which ends it.
+			_ = w.Stop()
+			err = context.DeadlineExceeded
+		}
+		if err == nil {
+			return w, func() { _ = w.Stop(); cancel() }
+		}
+		cancel()
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		if failures%10 == 0 {
+			g.r.logf("cannot watch the leases of %q (trying again): %v", g.tenant, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(g.r.cfg.Heartbeat):
+		}
 	}
-	go g.loop(ctx, w)
 }
 
 // loop applies what the watcher sees and steps every heartbeat.
-func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
+func (g *group) loop(ctx context.Context) {
 	renewDone := make(chan struct{})
 	go g.renew(ctx, renewDone)
 	defer func() {
@@ -115,20 +144,33 @@ func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
 	// current value (a nil entry marks the end of them).
 	ready := false
 	var updates <-chan jetstream.KeyValueEntry
-	if w != nil {
-		updates = w.Updates()
-		defer w.Stop()
+	var stopWatch func()
+	rewatch := func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+		var w jetstream.KeyWatcher
+		w, stopWatch = g.watch(ctx)
+		updates = nil
+		if w != nil {
+			updates = w.Updates()
+		}
 	}
+	defer func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+	}()
+	rewatch()
 	// drain applies the updates that arrived while the loop was busy (a
 	// unit starting), so that no key looks unchanged for longer than it
-	// was.
-	drain := func() {
+	// was. It reports false when the watcher ended.
+	drain := func() bool {
 		for {
 			select {
 			case e, ok := <-updates:
 				if !ok {
-					updates = nil
-					return
+					return false
 				}
 				if e == nil {
 					ready = true
@@ -136,7 +178,7 @@ func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
 				}
 				g.observe(e)
 			default:
-				return
+				return true
 			}
 		}
 	}
@@ -146,18 +188,26 @@ func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
 			return
 		case e, ok := <-updates:
 			if !ok {
-				updates = nil
+				// The watcher ended (its subscription closed): a new one
+				// delivers every key's current value again.
+				g.r.logf("the watcher of the leases of %q ended: watching again", g.tenant)
+				rewatch()
 				continue
 			}
 			if e == nil {
 				ready = true
-				drain()
-				g.step(ctx)
+				if drain() {
+					g.step(ctx)
+				}
 				continue
 			}
 			g.observe(e)
 		case <-tick.C:
-			drain()
+			if !drain() {
+				g.r.logf("the watcher of the leases of %q ended: watching again", g.tenant)
+				rewatch()
+				continue
+			}
 			if ready {
 				g.step(ctx)
 			}
