@@ -58,8 +58,31 @@ type unit struct {
 
 	// Owned by the group's goroutine.
 	tenant   *engine.Tenant
-	failures int
+	started  time.Time // when tenant started
+	failures int       // in a row (see failed)
 	retryAt  time.Time
+}
+
+// Waits before a unit that failed is started again.
+const (
+	retryUnitFirst = 2 * time.Second
+	retryUnitMax   = 30 * time.Second
+)
+
+// failed records that the unit failed (to start, or while running) at now
+// and sets when to start it again: 2 s after its first failure in a row,
+// doubling up to 30 s. A unit that ran for longer than the longest wait
+// before it failed starts the count afresh: a cluster that loses a node
+// now and then fails a long-running unit now and then, and each time it is
+// back within seconds.
+func (u *unit) failed(now time.Time, running bool) time.Duration {
+	if running && !u.started.IsZero() && now.Sub(u.started) > retryUnitMax {
+		u.failures = 0
+	}
+	u.failures++
+	wait := min(retryUnitFirst<<min(u.failures-1, 4), retryUnitMax)
+	u.retryAt = now.Add(wait)
+	return wait
 }
 
 // group shares one pipeline's units among the instances.
@@ -538,13 +561,11 @@ func (g *group) run(u *unit) {
 		g.r.mu.Lock()
 		delete(g.r.stores, u.Name)
 		g.r.mu.Unlock()
-		u.failures++
-		wait := min(time.Duration(1<<min(u.failures, 5))*time.Second, 30*time.Second)
-		u.retryAt = g.r.cfg.Now().Add(wait)
+		wait := u.failed(g.r.cfg.Now(), false)
 		g.r.logf("cannot start %s (trying again in %v): %v", u.Name, wait, err)
 		return
 	}
-	u.tenant = t
+	u.tenant, u.started = t, g.r.cfg.Now()
 	g.mu.Lock()
 	g.running = append(g.running, t)
 	g.mu.Unlock()
@@ -585,9 +606,7 @@ func (g *group) reap(ctx context.Context, now time.Time) {
 				g.finish(ctx, u)
 				continue
 			}
-			u.failures++
-			wait := min(time.Duration(1<<min(u.failures, 5))*time.Second, 30*time.Second)
-			u.retryAt = now.Add(wait)
+			wait := u.failed(now, true)
 			g.r.logf("%s failed (starting it again in %v): %v", u.Name, wait, err)
 			continue
 		}

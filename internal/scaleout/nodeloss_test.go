@@ -2,6 +2,7 @@ package scaleout
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,36 @@ func TestNewGivesUpWhenItsContextEnds(t *testing.T) {
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("New returned %v after its context ended", took-time.Second)
+	}
+}
+
+// TestAUnitThatRanAWhileWaitsLittleAfterItFails: the waits before a
+// failed unit starts again double from 2 s up to 30 s while it fails in a
+// row, and start again from 2 s once it has run for longer than that: a
+// unit that a cluster's node failures fail now and then is not left
+// waiting 30 s each time.
+func TestAUnitThatRanAWhileWaitsLittleAfterItFails(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	u := &unit{}
+	var got []time.Duration
+	now := t0
+	for range 6 { // fails to start six times in a row
+		got = append(got, u.failed(now, false))
+		now = u.retryAt
+	}
+	want := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second}
+	if !slices.Equal(got, want) {
+		t.Fatalf("waits %v, want %v", got, want)
+	}
+	u.started = now // starts, runs 10 s, fails: still in a row
+	if w := u.failed(now.Add(10*time.Second), true); w != 30*time.Second {
+		t.Fatalf("after 10 s of running: wait %v, want 30s", w)
+	}
+	u.started = now.Add(time.Minute) // runs for a minute, fails
+	if w := u.failed(now.Add(2*time.Minute), true); w != 2*time.Second {
+		t.Fatalf("after a minute of running: wait %v, want 2s", w)
+	}
+	if w := u.failed(now.Add(2*time.Minute+2*time.Second), false); w != 4*time.Second {
+		t.Fatalf("then failing to start: wait %v, want 4s", w)
 	}
 }
