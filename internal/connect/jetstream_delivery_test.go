@@ -1,6 +1,8 @@
 package connect
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/greenwave/greenwave/internal/component"
 )
 
 // stealNext sends a pull request for one message of stream S's consumer
@@ -100,5 +104,57 @@ func TestJetStreamSourceReadsALastDeliveryLostOnTheWay(t *testing.T) {
 	rest, _, _ := readN(t, s, woken, 100, 2)
 	if got := ns(t, inst, append(first, rest...)); !slices.Equal(got, []int64{0, 1, 2}) {
 		t.Fatalf("read %v, want [0 1 2]", got)
+	}
+}
+
+// TestJetStreamSourceGivesUpAConsumerAnotherTookOver: a source whose
+// consumer another source replaced (an instance that took its partition
+// over) fails, and never creates the consumer again for itself: the
+// consumer stays the newcomer's.
+func TestJetStreamSourceGivesUpAConsumerAnotherTookOver(t *testing.T) {
+	n, js := testNATS(t)
+	createStream(t, js, 1)
+	opts := jsSourceOpts(map[string]any{"partitions": int64(1), "stop_at_end": false})
+	a, _, wokenA := openSourceWith(t, n, opts, nil, nil, func(s *jsSource) { s.quietCheck = 100 * time.Millisecond })
+	publishLines(t, js, "a", `{"n":0}`)
+	readN(t, a, wokenA, 100, 1)
+	b, instB, wokenB := openSource(t, n, opts, nil, nil)
+	var out component.Output
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := a.Read(&out, 100)
+		if err != nil {
+			if !strings.Contains(err.Error(), `consumer "acme-events" of stream "S" was deleted while the source read it`) {
+				t.Fatalf("a: %v", err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a read on after b replaced its consumer")
+		}
+		select {
+		case <-wokenA:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// Had a missed the notice of the deletion (a node failure can swallow
+	// it), its checks would still find the consumer someone else's.
+	if _, err := a.quiet(0); !errors.Is(err, jetstream.ErrConsumerDeleted) {
+		t.Errorf("a's quiet check: %v, want the consumer deleted", err)
+	}
+	if _, err := a.recreate(a.ccfg, new(bool)); !errors.Is(err, errTakenOver) {
+		t.Errorf("a's restart: %v, want errTakenOver", err)
+	}
+	c, err := js.Consumer(context.Background(), "S", "acme-events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.CachedInfo().Config.Metadata[jsReaderKey]; got != b.reader {
+		t.Fatalf("the consumer is %q's, want b's (%q)", got, b.reader)
+	}
+	publishLines(t, js, "a", `{"n":1}`)
+	got, _, _ := readN(t, b, wokenB, 100, 2)
+	if ns := ns(t, instB, got); !slices.Equal(ns, []int64{0, 1}) {
+		t.Fatalf("b read %v, want [0 1]", ns)
 	}
 }

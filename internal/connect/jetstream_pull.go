@@ -141,7 +141,7 @@ func (s *jsSource) pull() {
 // the last one published). A consumer that cannot be asked is taken as
 // fine: the next message or check tells.
 func (s *jsSource) quiet(delivered uint64) (more bool, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), jsRestartTimeout)
+	ctx, cancel := context.WithTimeout(s.life, jsRestartTimeout)
 	defer cancel()
 	c, err := s.js.Consumer(ctx, s.ref.name, s.consumer)
 	switch {
@@ -202,7 +202,7 @@ var errTakenOver = errors.New("the consumer was replaced")
 // be the one this source created, with cfg. *deleted records that an
 // earlier attempt deleted it (a consumer not found is then no surprise).
 func (s *jsSource) recreate(cfg jetstream.ConsumerConfig, deleted *bool) (jetstream.MessagesContext, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), jsRestartTimeout)
+	ctx, cancel := context.WithTimeout(s.life, jsRestartTimeout)
 	defer cancel()
 	old, err := s.js.Consumer(ctx, s.ref.name, s.consumer)
 	switch {

@@ -119,14 +119,17 @@ type jsSource struct {
 	partLines int64
 
 	// Set by Open.
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	ccfg   jetstream.ConsumerConfig // the consumer as Open created it
-	queue  chan jetstream.Msg
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	fatal  atomic.Pointer[error]
-	closed bool
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	ccfg  jetstream.ConsumerConfig // the consumer as Open created it
+	queue chan jetstream.Msg
+	stop  chan struct{}
+	// life is cancelled by Close: it ends the pull goroutine's requests.
+	life       context.Context
+	cancelLife context.CancelFunc
+	wg         sync.WaitGroup
+	fatal      atomic.Pointer[error]
+	closed     bool
 	// The pull goroutine's iterator; itMu guards it: the pull goroutine
 	// replaces it when it starts the consumer again, Close stops it.
 	itMu   sync.Mutex
@@ -304,6 +307,7 @@ func (s *jsSource) openConsumer(ctx context.Context, js jetstream.JetStream) err
 	s.it = it
 	s.queue = make(chan jetstream.Msg, s.fetch)
 	s.stop = make(chan struct{})
+	s.life, s.cancelLife = context.WithCancel(context.Background())
 	s.acks.start(&s.wg, s.stop)
 	s.wg.Add(1)
 	go s.pull()
@@ -428,6 +432,7 @@ func (s *jsSource) Close() error {
 	s.closed = true
 	if s.stop != nil {
 		close(s.stop)
+		s.cancelLife()
 		s.itMu.Lock()
 		s.it.Stop()
 		s.itMu.Unlock()
