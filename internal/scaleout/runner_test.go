@@ -86,25 +86,35 @@ func startInstance(t *testing.T, url, name string, ttl time.Duration, yaml strin
 	return in
 }
 
-// crash ends the instance as kill -9 would: no release, no goodbye.
+// crash ends the instance as kill -9 would: no release, no goodbye, and
+// nothing published after its leases stop being renewed. An aborted
+// tenant's async sinks still publish what they hold (a process killed
+// would not), so the tenants end first, while the leases are still
+// renewed: otherwise, on a busy machine, another instance could take a
+// unit over and read its output back while the aborted sink still
+// publishes. The loop cannot start them again meanwhile: it waits at
+// least 2 s after a unit fails.
 func (in *instance) crash() {
 	in.crashed = true
 	t0 := time.Now()
+	tenants := in.r.Tenants()
+	for _, t := range tenants {
+		t.Abort()
+	}
+	for _, t := range tenants {
+		<-t.Done()
+	}
+	t1 := time.Now()
 	for _, g := range in.r.groups {
 		g.cancel()
 		<-g.loopDone
 	}
-	t1 := time.Now()
-	in.nc.Close()
-	for _, t := range in.r.Tenants() {
-		t.Abort()
-		<-t.Done()
-	}
 	t2 := time.Now()
+	in.nc.Close()
 	in.e.Close()
 	t3 := time.Now()
 	in.n.Close()
-	in.t.Logf("crash: loop %v, tenants %v, engine %v, nats %v", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), time.Since(t3))
+	in.t.Logf("crash: tenants %v, loop %v, engine %v, nats %v", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), time.Since(t3))
 }
 
 func (in *instance) close() {
