@@ -23,11 +23,13 @@ import (
 // Deliveries are numbered (the consumer sequence, which a redelivery also
 // advances), so the pull goroutine checks that each message is the next
 // one. At a gap, or when the pull has stayed quiet while the consumer says
-// it delivered more, or when the iterator ends on an error the client does
-// not ride out, it creates the consumer afresh to deliver from the stream
-// sequence after the last message it queued. A consumer found recreated
-// by someone else (its metadata names another reader), or deleted, means
-// another instance has taken the partition over: that is fatal.
+// it delivered more (asked 5 s after the last message, then at doubling
+// intervals up to a minute, twice in a row), or when the iterator ends on
+// an error the client does not ride out, it creates the consumer afresh to
+// deliver from the stream sequence after the last message it queued. A
+// consumer found recreated by someone else (its metadata names another
+// reader), or deleted, means another instance has taken the partition
+// over: that is fatal.
 const (
 	// jsPullExpiry is how long one pull request waits on the server; the
 	// client then sends another. A pull request lost with a consumer's
@@ -37,6 +39,9 @@ const (
 	// asks the consumer whether it delivered one that did not arrive
 	// (the default of jsSource.quietCheck).
 	jsQuietCheck = 5 * time.Second
+	// jsQuietCheckMax is the longest wait between quiet checks of a source
+	// whose checks found nothing: an idle source asks once a minute.
+	jsQuietCheckMax = time.Minute
 	// jsRestartTimeout bounds one attempt at creating the consumer again;
 	// attempts go on (a cluster electing leaders) until Close.
 	jsRestartTimeout = 5 * time.Second
@@ -87,9 +92,14 @@ func (s *jsSource) pull() {
 	// a second check that still finds more restarts the consumer, so that
 	// a message merely on its way when the first one asked does not.
 	suspect := uint64(0)
+	// wait is how long Next waits before a quiet check: quietCheck after
+	// a message, doubling while the checks find nothing, up to
+	// jsQuietCheckMax, so that an idle source asks rarely.
+	wait := s.quietCheck
 	for {
-		m, err := it.Next(jetstream.NextMaxWait(s.quietCheck))
+		m, err := it.Next(jetstream.NextMaxWait(wait))
 		if err == nil {
+			wait = s.quietCheck
 			md, merr := m.Metadata()
 			if merr != nil {
 				continue // not a JetStream message
@@ -116,6 +126,8 @@ func (s *jsSource) pull() {
 					suspect = 0
 					if more {
 						suspect = delivered + 1
+					} else {
+						wait = min(2*wait, max(jsQuietCheckMax, s.quietCheck))
 					}
 					continue
 				}
@@ -132,7 +144,7 @@ func (s *jsSource) pull() {
 		if it = s.restart(last+1, err); it == nil {
 			return
 		}
-		delivered, suspect = 0, 0
+		delivered, suspect, wait = 0, 0, s.quietCheck
 	}
 }
 
