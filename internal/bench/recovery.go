@@ -229,6 +229,11 @@ func runRecoveryInstances(cfg Config, name string) (Result, error) {
 	if len(res.Missing) > 0 {
 		r.Extra["missing_ids"] = fmt.Sprint(res.Missing)
 	}
+	if res.NotInStream >= 0 {
+		// Of the ids lost, those the stream never held (lost publishing);
+		// the rest were lost reading.
+		r.Extra["lost_not_in_stream"] = res.NotInStream
+	}
 	if res.KeptDir != "" {
 		r.Extra["kept"] = res.KeptDir
 	}

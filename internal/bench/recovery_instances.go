@@ -45,6 +45,10 @@ type InstancesResult struct {
 	KeptDir string
 	// Missing holds the first few ids never written.
 	Missing []int64
+	// NotInStream counts the ids lost that stream IN does not hold either
+	// (lost before the stream: on the generator's side); the others were
+	// lost between the stream and the files. -1: not looked at.
+	NotInStream int64
 	// TakeoverMs: per instance kill, from the kill until no unit is held
 	// by the dead instance.
 	TakeoverMs []float64
@@ -176,7 +180,82 @@ func RecoveryInstances(exe string, kills int, maxGap time.Duration, nodes bool, 
 	rows, lost, dup, err := countIDs(work, events)
 	res.Rows, res.Lost, res.Duplicated = rows, lost, dup
 	res.Missing = missingIDs(work, events, 8)
+	res.NotInStream = -1
+	if err == nil && lost > 0 {
+		if inStream, serr := streamIDs(js, events); serr == nil {
+			res.NotInStream = notIn(work, events, inStream)
+		} else if progress != nil {
+			progress(fmt.Sprintf("bench recovery: cannot read stream IN back: %v", serr))
+		}
+	}
 	return res, err
+}
+
+// streamIDs reads stream IN from its start and marks the ids [0, events)
+// its messages hold.
+func streamIDs(js jetstream.JetStream, events int64) ([]bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := js.Stream(ctx, "IN")
+	if err != nil {
+		return nil, err
+	}
+	last := st.CachedInfo().State.LastSeq
+	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return nil, err
+	}
+	seen := make([]bool, events)
+	for reached := uint64(0); reached < last; {
+		batch, err := oc.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, err
+		}
+		for m := range batch.Messages() {
+			if md, err := m.Metadata(); err == nil {
+				reached = max(reached, md.Sequence.Stream)
+			}
+			for _, line := range bytes.Split(m.Data(), []byte("\n")) {
+				var r struct{ ID int64 }
+				if json.Unmarshal(line, &r) == nil && r.ID >= 0 && r.ID < events {
+					seen[r.ID] = true
+				}
+			}
+		}
+		if err := batch.Error(); err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	return seen, nil
+}
+
+// notIn counts the ids that neither the partition files of dir nor
+// inStream hold.
+func notIn(dir string, events int64, inStream []bool) int64 {
+	written := make([]bool, events)
+	files, _ := filepath.Glob(filepath.Join(dir, "out-p*.jsonl"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			var r struct{ ID int64 }
+			if json.Unmarshal(line, &r) == nil && r.ID >= 0 && r.ID < events {
+				written[r.ID] = true
+			}
+		}
+	}
+	n := int64(0)
+	for id := range written {
+		if !written[id] && !inStream[id] {
+			n++
+		}
+	}
+	return n
 }
 
 // missingIDs lists up to n ids that no partition file holds.

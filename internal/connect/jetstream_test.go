@@ -56,6 +56,12 @@ func jsSourceOpts(extra map[string]any) map[string]any {
 // Wake calls.
 func openSource(t *testing.T, n *NATS, opts map[string]any, restore []byte, rej *rejects) (*jsSource, *component.Instance, chan struct{}) {
 	t.Helper()
+	return openSourceWith(t, n, opts, restore, rej, nil)
+}
+
+// openSourceWith is openSource with a change to the source before Open.
+func openSourceWith(t *testing.T, n *NATS, opts map[string]any, restore []byte, rej *rejects, before func(*jsSource)) (*jsSource, *component.Instance, chan struct{}) {
+	t.Helper()
 	ctx, _ := newCtx(t, "events", opts)
 	ctx.Now = time.Now
 	woken := make(chan struct{}, 1)
@@ -74,6 +80,9 @@ func openSource(t *testing.T, n *NATS, opts map[string]any, restore []byte, rej 
 		if err := s.Restore(restore); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if before != nil {
+		before(s)
 	}
 	octx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

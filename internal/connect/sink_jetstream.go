@@ -129,7 +129,7 @@ func (s *jsSink) MaxInFlight() int { return s.maxInFlight }
 func (s *jsSink) Open(ctx context.Context) error {
 	nc, js, err := s.nats.jsOpen(ctx, s.ref.url, s.connName,
 		jetstream.WithPublishAsyncMaxPending(max(s.maxInFlight, 256)),
-		jetstream.WithPublishAsyncTimeout(5*time.Second))
+		jetstream.WithPublishAsyncTimeout(min(5*time.Second, s.pubTimeout)))
 	if err != nil {
 		return err
 	}

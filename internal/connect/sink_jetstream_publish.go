@@ -27,11 +27,14 @@ type flight struct {
 
 // publisher publishes a sink's messages in order on one goroutine and
 // awaits their acknowledgements, also in order, on another, reporting
-// each message's events with ack. A message the stream does not
-// acknowledge (a server gone, a cluster electing a leader) is published
-// again with the same Nats-Msg-Id until the stream takes it or the publish
-// timeout passes; the stream keeps one copy. send never blocks: the engine
-// bounds what is in flight (component.Async).
+// each message's events with ack once the stream has acknowledged it. A
+// message the stream does not acknowledge (a server gone, a cluster
+// electing a leader) is published again with the same Nats-Msg-Id until
+// the stream takes it or the publish timeout passes; the stream keeps one
+// copy. A message given up on is reported as an error with no events
+// (ack(0, err)): the tenant fails with its events still in flight, so no
+// checkpoint covers them. send never blocks: the engine bounds what is in
+// flight (component.Async).
 type publisher struct {
 	nc      *nats.Conn
 	js      jetstream.JetStream
@@ -133,10 +136,17 @@ func (p *publisher) await() {
 		case <-p.stop:
 			return
 		}
-		if seq > p.maxSeq.Load() {
-			p.maxSeq.Store(seq)
+		if err != nil {
+			// Not acknowledged: the tenant fails, and the message's events
+			// stay in flight, so that no checkpoint can cover them (a
+			// restart publishes them again).
+			p.ack(0, err)
+		} else {
+			if seq > p.maxSeq.Load() {
+				p.maxSeq.Store(seq)
+			}
+			p.ack(fl.m.n, nil)
 		}
-		p.ack(fl.m.n, err)
 		p.mu.Lock()
 		p.pending--
 		if p.pending == 0 {
@@ -153,7 +163,9 @@ func (p *publisher) retry(m *outMsg) (uint64, error) {
 	deadline := time.Now().Add(p.timeout)
 	wait := 50 * time.Millisecond
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Each attempt waits at most 5 s for its answer (a request parked on
+		// a node that went away is not answered), and not past the deadline.
+		ctx, cancel := context.WithTimeout(context.Background(), max(min(5*time.Second, time.Until(deadline)), 100*time.Millisecond))
 		pa, err := p.js.PublishMsg(ctx, p.natsMsg(m), p.opts(m)...)
 		cancel()
 		if err == nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -117,13 +119,25 @@ type jsSource struct {
 	partLines int64
 
 	// Set by Open.
-	nc     *nats.Conn
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	ccfg  jetstream.ConsumerConfig // the consumer as Open created it
+	queue chan jetstream.Msg
+	stop  chan struct{}
+	// life is cancelled by Close: it ends the pull goroutine's requests.
+	life       context.Context
+	cancelLife context.CancelFunc
+	wg         sync.WaitGroup
+	fatal      atomic.Pointer[error]
+	closed     bool
+	// The pull goroutine's iterator; itMu guards it: the pull goroutine
+	// replaces it when it starts the consumer again, Close stops it.
+	itMu   sync.Mutex
 	it     jetstream.MessagesContext
-	queue  chan jetstream.Msg
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	fatal  atomic.Pointer[error]
-	closed bool
+	reader string // names this Open's consumers (their metadata)
+	from   uint64 // the stream sequence the current consumer delivers from
+	// quietCheck is jsQuietCheck (tests shorten it).
+	quietCheck time.Duration
 
 	// The message being read.
 	cur        jetstream.Msg
@@ -145,7 +159,7 @@ func newJetstreamSource(ctx *component.Context, n *NATS) (*component.Instance, e
 	s := &jsSource{
 		nats: n, ref: ref, partition: int(r.Int("partition")), consumer: r.String("consumer"),
 		start: r.String("start"), stopAtEnd: r.Bool("stop_at_end"), fetch: int(r.Int("fetch")),
-		now: ctx.Now, reject: ctx.Reject, wake: ctx.Wake, tsSlot: -1,
+		now: ctx.Now, reject: ctx.Reject, wake: ctx.Wake, tsSlot: -1, quietCheck: jsQuietCheck,
 	}
 	if s.consumer == "" {
 		s.consumer = defaultConsumer(ctx.Tenant, ctx.Name)
@@ -277,55 +291,27 @@ func (s *jsSource) openConsumer(ctx context.Context, js jetstream.JetStream) err
 	case s.start == "new":
 		cfg.DeliverPolicy = jetstream.DeliverNewPolicy
 	}
-	cons, err := js.CreateConsumer(ctx, s.ref.name, cfg)
+	s.js, s.ccfg = js, cfg
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	s.reader = s.connName + " " + hex.EncodeToString(id[:])
+	cons, err := s.createConsumer(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("cannot create consumer %q of stream %q: %w", s.consumer, s.ref.name, err)
+		return err
 	}
 	s.endSeen = cons.CachedInfo().NumPending == 0
-	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(s.fetch, 64<<20))
+	it, err := cons.Messages(s.pullOpts()...)
 	if err != nil {
 		return fmt.Errorf("cannot pull from consumer %q of stream %q: %w", s.consumer, s.ref.name, err)
 	}
 	s.it = it
 	s.queue = make(chan jetstream.Msg, s.fetch)
 	s.stop = make(chan struct{})
+	s.life, s.cancelLife = context.WithCancel(context.Background())
 	s.acks.start(&s.wg, s.stop)
 	s.wg.Add(1)
 	go s.pull()
 	return nil
-}
-
-// pull moves delivered messages into the queue, waking the actor for
-// each, until Close. A transient error (a server gone, a missed
-// heartbeat) is ridden out by the iterator; a deleted consumer is fatal.
-func (s *jsSource) pull() {
-	defer s.wg.Done()
-	for {
-		m, err := s.it.Next()
-		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return
-			}
-			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
-				err := fmt.Errorf("consumer %q of stream %q was deleted while the source read it (has another instance taken its partition over?)", s.consumer, s.ref.name)
-				s.fatal.Store(&err)
-				s.wake()
-				return
-			}
-			select {
-			case <-s.stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-			continue
-		}
-		select {
-		case s.queue <- m:
-			s.wake()
-		case <-s.stop:
-			return
-		}
-	}
 }
 
 // Read decodes the lines of the queued messages, up to max events.
@@ -446,7 +432,10 @@ func (s *jsSource) Close() error {
 	s.closed = true
 	if s.stop != nil {
 		close(s.stop)
+		s.cancelLife()
+		s.itMu.Lock()
 		s.it.Stop()
+		s.itMu.Unlock()
 		s.wg.Wait()
 	}
 	if s.nc != nil {

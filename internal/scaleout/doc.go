@@ -43,4 +43,15 @@
 // that lost its lease cannot record a checkpoint, so whoever took the unit
 // over resumes from the newest checkpoint of the one who held the lease
 // when it was written: fencing without a clock.
+//
+// # Node failures
+//
+// A cluster that has lost a node answers some requests with errors until
+// it has elected new leaders or the node is back (no quorum, no suitable
+// peers to place a replica on, no responders). New (the buckets), Add (a
+// stream's partitions) and each pipeline's lease watcher try again with
+// back-off meanwhile, instead of failing the instance; a watcher that ends
+// is started again. A unit that fails is started again after 2 s, doubling
+// to 30 s while it fails in a row; one that had run for longer than 30 s
+// starts the count afresh.
 package scaleout

@@ -58,8 +58,31 @@ type unit struct {
 
 	// Owned by the group's goroutine.
 	tenant   *engine.Tenant
-	failures int
+	started  time.Time // when tenant started
+	failures int       // in a row (see failed)
 	retryAt  time.Time
+}
+
+// Waits before a unit that failed is started again.
+const (
+	retryUnitFirst = 2 * time.Second
+	retryUnitMax   = 30 * time.Second
+)
+
+// failed records that the unit failed (to start, or while running) at now
+// and sets when to start it again: 2 s after its first failure in a row,
+// doubling up to 30 s. A unit that ran for longer than the longest wait
+// before it failed starts the count afresh: a cluster that loses a node
+// now and then fails a long-running unit now and then, and each time it is
+// back within seconds.
+func (u *unit) failed(now time.Time, running bool) time.Duration {
+	if running && !u.started.IsZero() && now.Sub(u.started) > retryUnitMax {
+		u.failures = 0
+	}
+	u.failures++
+	wait := min(retryUnitFirst<<min(u.failures-1, 4), retryUnitMax)
+	u.retryAt = now.Add(wait)
+	return wait
 }
 
 // group shares one pipeline's units among the instances.
@@ -94,15 +117,44 @@ func newGroup(r *Runner, tenant string, units []Unit) *group {
 func (g *group) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.ctx, g.cancel = ctx, cancel
-	w, err := g.r.kv.Watch(ctx, "*."+g.tenant+".*")
-	if err != nil {
-		g.r.logf("cannot watch the leases of %q: %v", g.tenant, err)
+	go g.loop(ctx)
+}
+
+// watch starts a watcher of the group's keys. It tries again every
+// heartbeat while the bucket cannot serve one (a cluster that lost a
+// node), and returns nil only when ctx ends. The watcher lives until ctx
+// ends or stop is called; each attempt is bounded by attemptTimeout.
+func (g *group) watch(ctx context.Context) (w jetstream.KeyWatcher, stop func()) {
+	for failures := 0; ; failures++ {
+		wctx, cancel := context.WithCancel(ctx)
+		timer := time.AfterFunc(attemptTimeout, cancel)
+		w, err := g.r.kv.Watch(wctx, "*."+g.tenant+".*")
+		if !timer.Stop() && err == nil {
+			// Timed out just as it succeeded: its context is cancelled,
+			// which ends it.
+			_ = w.Stop()
+			err = context.DeadlineExceeded
+		}
+		if err == nil {
+			return w, func() { _ = w.Stop(); cancel() }
+		}
+		cancel()
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		if failures%10 == 0 {
+			g.r.logf("cannot watch the leases of %q (trying again): %v", g.tenant, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(g.r.cfg.Heartbeat):
+		}
 	}
-	go g.loop(ctx, w)
 }
 
 // loop applies what the watcher sees and steps every heartbeat.
-func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
+func (g *group) loop(ctx context.Context) {
 	renewDone := make(chan struct{})
 	go g.renew(ctx, renewDone)
 	defer func() {
@@ -115,20 +167,33 @@ func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
 	// current value (a nil entry marks the end of them).
 	ready := false
 	var updates <-chan jetstream.KeyValueEntry
-	if w != nil {
-		updates = w.Updates()
-		defer w.Stop()
+	var stopWatch func()
+	rewatch := func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+		var w jetstream.KeyWatcher
+		w, stopWatch = g.watch(ctx)
+		updates = nil
+		if w != nil {
+			updates = w.Updates()
+		}
 	}
+	defer func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+	}()
+	rewatch()
 	// drain applies the updates that arrived while the loop was busy (a
 	// unit starting), so that no key looks unchanged for longer than it
-	// was.
-	drain := func() {
+	// was. It reports false when the watcher ended.
+	drain := func() bool {
 		for {
 			select {
 			case e, ok := <-updates:
 				if !ok {
-					updates = nil
-					return
+					return false
 				}
 				if e == nil {
 					ready = true
@@ -136,7 +201,7 @@ func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
 				}
 				g.observe(e)
 			default:
-				return
+				return true
 			}
 		}
 	}
@@ -146,18 +211,26 @@ func (g *group) loop(ctx context.Context, w jetstream.KeyWatcher) {
 			return
 		case e, ok := <-updates:
 			if !ok {
-				updates = nil
+				// The watcher ended (its subscription closed): a new one
+				// delivers every key's current value again.
+				g.r.logf("the watcher of the leases of %q ended: watching again", g.tenant)
+				rewatch()
 				continue
 			}
 			if e == nil {
 				ready = true
-				drain()
-				g.step(ctx)
+				if drain() {
+					g.step(ctx)
+				}
 				continue
 			}
 			g.observe(e)
 		case <-tick.C:
-			drain()
+			if !drain() {
+				g.r.logf("the watcher of the leases of %q ended: watching again", g.tenant)
+				rewatch()
+				continue
+			}
 			if ready {
 				g.step(ctx)
 			}
@@ -488,13 +561,11 @@ func (g *group) run(u *unit) {
 		g.r.mu.Lock()
 		delete(g.r.stores, u.Name)
 		g.r.mu.Unlock()
-		u.failures++
-		wait := min(time.Duration(1<<min(u.failures, 5))*time.Second, 30*time.Second)
-		u.retryAt = g.r.cfg.Now().Add(wait)
+		wait := u.failed(g.r.cfg.Now(), false)
 		g.r.logf("cannot start %s (trying again in %v): %v", u.Name, wait, err)
 		return
 	}
-	u.tenant = t
+	u.tenant, u.started = t, g.r.cfg.Now()
 	g.mu.Lock()
 	g.running = append(g.running, t)
 	g.mu.Unlock()
@@ -535,9 +606,7 @@ func (g *group) reap(ctx context.Context, now time.Time) {
 				g.finish(ctx, u)
 				continue
 			}
-			u.failures++
-			wait := min(time.Duration(1<<min(u.failures, 5))*time.Second, 30*time.Second)
-			u.retryAt = now.Add(wait)
+			wait := u.failed(now, true)
 			g.r.logf("%s failed (starting it again in %v): %v", u.Name, wait, err)
 			continue
 		}

@@ -96,7 +96,10 @@ type Runner struct {
 }
 
 // New connects an instance to the buckets (creating them when needed). e
-// runs the units; its Config.CheckpointStore must ask StoreFor.
+// runs the units; its Config.CheckpointStore must ask StoreFor. While the
+// cluster cannot serve the buckets (a node down, leaders being elected) it
+// tries again with back-off until ctx ends, and then returns the last
+// error.
 func New(ctx context.Context, e *engine.Engine, nc *nats.Conn, cfg Config) (*Runner, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
@@ -112,25 +115,25 @@ func New(ctx context.Context, e *engine.Engine, nc *nats.Conn, cfg Config) (*Run
 			replicas = 3
 		}
 	}
-	kv, err := js.KeyValue(ctx, LeaseBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LeaseBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
-			Description: "greenwave: which instance runs which unit"})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, LeaseBucket)
-		}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(cfg.Log, "greenwave: instance %s: "+format+"\n", append([]any{cfg.Instance}, args...)...)
 	}
+	// A cluster that lost a node cannot place or elect the buckets'
+	// replicas until it is back or has new leaders: wait that out (ctx
+	// bounds the wait) rather than fail the instance.
+	var kv jetstream.KeyValue
+	err = retry(ctx, logf, fmt.Sprintf("cannot open the lease bucket %q", LeaseBucket), func(ctx context.Context) (err error) {
+		kv, err = openKV(ctx, js, replicas)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the lease bucket %q: %w", LeaseBucket, err)
 	}
-	obs, err := js.ObjectStore(ctx, CheckpointBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		obs, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: CheckpointBucket, Storage: jetstream.FileStorage, Replicas: replicas,
-			Description: "greenwave: checkpoints of units"})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			obs, err = js.ObjectStore(ctx, CheckpointBucket)
-		}
-	}
+	var obs jetstream.ObjectStore
+	err = retry(ctx, logf, fmt.Sprintf("cannot open the checkpoint store %q", CheckpointBucket), func(ctx context.Context) (err error) {
+		obs, err = openObjectStore(ctx, js, replicas)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the checkpoint store %q: %w", CheckpointBucket, err)
 	}
@@ -151,6 +154,33 @@ func New(ctx context.Context, e *engine.Engine, nc *nats.Conn, cfg Config) (*Run
 	}
 	return &Runner{cfg: cfg, e: e, nc: nc, js: js, kv: kv, obs: obs, incarnation: hex.EncodeToString(b[:]),
 		life: life, stores: map[string]*Store{}, done: make(chan struct{})}, nil
+}
+
+// openKV opens the lease bucket, creating it when it does not exist.
+func openKV(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, LeaseBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LeaseBucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+			Description: "greenwave: which instance runs which unit"})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(ctx, LeaseBucket)
+		}
+	}
+	return kv, err
+}
+
+// openObjectStore opens the checkpoint store, creating it when it does not
+// exist.
+func openObjectStore(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.ObjectStore, error) {
+	obs, err := js.ObjectStore(ctx, CheckpointBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		obs, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: CheckpointBucket, Storage: jetstream.FileStorage, Replicas: replicas,
+			Description: "greenwave: checkpoints of units"})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			obs, err = js.ObjectStore(ctx, CheckpointBucket)
+		}
+	}
+	return obs, err
 }
 
 // Add splits a pipeline into units (see Split) that the instances of the
@@ -178,8 +208,17 @@ func (r *Runner) partitions(ctx context.Context, c *spec.Component) (int, error)
 	if o.Given("partitions") || o.String("url") != "" {
 		return int(o.Int("partitions")), nil
 	}
-	st, err := r.js.Stream(ctx, o.String("stream"))
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
+	var st jetstream.Stream
+	notFound := false
+	err := retry(ctx, r.logf, fmt.Sprintf("cannot look up stream %q", o.String("stream")), func(ctx context.Context) (err error) {
+		st, err = r.js.Stream(ctx, o.String("stream"))
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			notFound = true
+			return nil
+		}
+		return err
+	})
+	if notFound {
 		return int(o.Int("partitions")), nil
 	}
 	if err != nil {

@@ -125,7 +125,8 @@ func startInstance(t *testing.T, url, name string, ttl time.Duration, yaml strin
 
 // crash ends the instance as kill -9 would: no release, no goodbye, and
 // from this moment nothing it sends reaches the server (its publishes and
-// checkpoints in flight are cut off with it); then its parts are stopped.
+// checkpoints in flight are cut off with it, as a killed process's are);
+// then its parts are stopped: the tenants first, then the lease loops.
 func (in *instance) crash() {
 	in.crashed = true
 	in.dialer.sever()
@@ -133,20 +134,23 @@ func (in *instance) crash() {
 	// their timeouts.
 	in.nc.Close()
 	t0 := time.Now()
+	tenants := in.r.Tenants()
+	for _, t := range tenants {
+		t.Abort()
+	}
+	for _, t := range tenants {
+		<-t.Done()
+	}
+	t1 := time.Now()
 	for _, g := range in.r.groups {
 		g.cancel()
 		<-g.loopDone
-	}
-	t1 := time.Now()
-	for _, t := range in.r.Tenants() {
-		t.Abort()
-		<-t.Done()
 	}
 	t2 := time.Now()
 	in.e.Close()
 	t3 := time.Now()
 	in.n.Close()
-	in.t.Logf("crash: loop %v, tenants %v, engine %v, nats %v", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), time.Since(t3))
+	in.t.Logf("crash: tenants %v, loop %v, engine %v, nats %v", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), time.Since(t3))
 }
 
 func (in *instance) close() {
