@@ -296,8 +296,12 @@ func TestHTTPOversizeBodyRefusedBeforeItIsRead(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("endless body: %d, want 413", resp.StatusCode)
 	}
-	if n := body.n.Load(); n > 1<<20 {
-		t.Fatalf("the server read %d bytes of an endless body with max_body 1024", n)
+	// The client counts what it sent, which includes what the loopback's
+	// socket buffers took in before the answer came (a few MB when the
+	// machine is busy); a server reading the endless body would never
+	// have answered.
+	if n := body.n.Load(); n > 32<<20 {
+		t.Fatalf("the client sent %d bytes of an endless body with max_body 1024 before the 413", n)
 	}
 }
 
