@@ -390,13 +390,69 @@ func appendValue(b []byte, v event.Value) []byte {
 type decoder struct {
 	b   []byte
 	err error
+	// subject names what is decoded in errors ("" : aggregate state).
+	subject string
 }
 
 func (d *decoder) fail(what string) {
 	if d.err == nil {
-		d.err = fmt.Errorf("malformed aggregate state: %s", what)
+		subject := d.subject
+		if subject == "" {
+			subject = "aggregate state"
+		}
+		d.err = fmt.Errorf("malformed %s: %s", subject, what)
 	}
 	d.b = nil
+}
+
+// Reader reads an encoding made of this package's values (AppendValue) and
+// encoding/binary's varints and little-endian words, for other packages'
+// state encodings. The first problem sticks: Err reports it, naming the
+// subject, and every later read returns a zero value. A Reader is not safe
+// for concurrent use.
+type Reader struct{ d decoder }
+
+// NewReader reads b; subject names it in errors ("in-flight events").
+func NewReader(b []byte, subject string) *Reader {
+	return &Reader{d: decoder{b: b, subject: subject}}
+}
+
+// Uvarint reads an unsigned varint.
+func (r *Reader) Uvarint() uint64 { return r.d.uvarint() }
+
+// Varint reads a signed varint.
+func (r *Reader) Varint() int64 { return r.d.varint() }
+
+// U64 reads a little-endian 64-bit word.
+func (r *Reader) U64() uint64 { return r.d.u64() }
+
+// Str reads a length-prefixed string (a copy: it does not retain b).
+func (r *Reader) Str() string { return r.d.str() }
+
+// Value reads a value AppendValue wrote.
+func (r *Reader) Value() event.Value { return r.d.value() }
+
+// Count reads a count of items that take at least one byte each, checked
+// against the bytes left before anything is allocated for it.
+func (r *Reader) Count() int {
+	v := r.d.uvarint()
+	if v > uint64(len(r.d.b)) {
+		r.d.fail("count beyond the data")
+		return 0
+	}
+	return int(v)
+}
+
+// Fail records a problem the caller found (what it read is out of range).
+func (r *Reader) Fail(what string) { r.d.fail(what) }
+
+// Err reports the first problem, or bytes left over once the caller says
+// it has read everything (end true).
+func (r *Reader) Err(end bool) error {
+	if end && r.d.err == nil && len(r.d.b) > 0 {
+		r.d.fail(fmt.Sprintf("%d trailing bytes", len(r.d.b)))
+	}
+	return r.d.err
 }
 
 func (d *decoder) u8() byte {

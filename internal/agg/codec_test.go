@@ -271,3 +271,30 @@ func TestDecodeForeignDistinctSketch(t *testing.T) {
 		}
 	}
 }
+
+// TestReader: a Reader reads back varints, words, strings and values; a
+// count larger than the bytes left, a truncation or bytes left over at
+// the end is an error naming the subject, and reads after it give zeros.
+func TestReader(t *testing.T) {
+	b := binary.AppendUvarint(nil, 2)
+	b = binary.AppendVarint(b, -7)
+	b = binary.LittleEndian.AppendUint64(b, 42)
+	b = appendString(b, "cdn")
+	b = AppendValue(b, event.IntValue(5))
+	r := NewReader(b, "test state")
+	if c, v, w, s, x := r.Count(), r.Varint(), r.U64(), r.Str(), r.Value(); c != 2 || v != -7 || w != 42 || s != "cdn" || x != event.IntValue(5) {
+		t.Fatalf("read %d %d %d %q %v", c, v, w, s, x)
+	}
+	if err := r.Err(true); err != nil {
+		t.Fatal(err)
+	}
+	r = NewReader(append(b, 0), "test state")
+	r.Count()
+	if err := r.Err(true); err == nil || !strings.Contains(err.Error(), "malformed test state") {
+		t.Fatalf("trailing bytes: %v", err)
+	}
+	r = NewReader(binary.AppendUvarint(nil, 1000), "test state")
+	if n := r.Count(); n != 0 || r.Err(false) == nil || r.U64() != 0 {
+		t.Fatalf("a count beyond the data: %d, %v", n, r.Err(false))
+	}
+}

@@ -228,11 +228,11 @@ func appendString(b []byte, s string) []byte {
 // input ports are ports; the types are looked up by name in this run's
 // registry.
 func decodeInflight(reg *registry.Registry, data []byte, ports map[int]bool) ([]replayBatch, error) {
-	d := inflightDecoder{b: data}
-	ids := make([]uint32, d.count())
+	d := agg.NewReader(data, "in-flight events")
+	ids := make([]uint32, d.Count())
 	for i := range ids {
-		tenant, name := d.str(), d.str()
-		if d.err != nil {
+		tenant, name := d.Str(), d.Str()
+		if d.Err(false) != nil {
 			break
 		}
 		s := reg.Lookup(tenant, name)
@@ -241,118 +241,37 @@ func decodeInflight(reg *registry.Registry, data []byte, ports map[int]bool) ([]
 		}
 		ids[i] = s.ID
 	}
-	nb := d.count()
+	nb := d.Count()
 	var out []replayBatch
 	for range nb {
-		port := int(d.uvarint())
-		if d.err == nil && !ports[port] {
+		port := int(d.Uvarint())
+		if d.Err(false) == nil && !ports[port] {
 			return nil, fmt.Errorf("in-flight events for input %d, which the operator does not have", port)
 		}
-		n := d.count()
+		n := d.Count()
 		evs := make([]event.Event, n)
 		for i := range evs {
 			e := &evs[i]
-			if k := d.uvarint(); k > uint64(len(ids)) {
-				d.fail("type out of range")
+			if k := d.Uvarint(); k > uint64(len(ids)) {
+				d.Fail("type out of range")
 			} else if k > 0 {
 				e.Schema = ids[k-1]
 			}
-			e.Time, e.Created, e.Key = d.varint(), d.varint(), d.u64()
-			e.Fields = make([]event.Value, d.count())
+			e.Time, e.Created, e.Key = d.Varint(), d.Varint(), d.U64()
+			e.Fields = make([]event.Value, d.Count())
 			for k := range e.Fields {
-				e.Fields[k] = d.value()
+				e.Fields[k] = d.Value()
 			}
 		}
-		if d.err != nil {
+		if d.Err(false) != nil {
 			break
 		}
 		out = append(out, replayBatch{port: port, evs: evs})
 	}
-	if d.err == nil && len(d.b) > 0 {
-		d.fail(fmt.Sprintf("%d trailing bytes", len(d.b)))
-	}
-	if d.err != nil {
-		return nil, fmt.Errorf("malformed in-flight events: %w", d.err)
+	if err := d.Err(true); err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// inflightDecoder reads an encoding; the first problem sticks in err and
-// makes every later read return zero values.
-type inflightDecoder struct {
-	b   []byte
-	err error
-}
-
-func (d *inflightDecoder) fail(what string) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%s", what)
-	}
-	d.b = nil
-}
-
-func (d *inflightDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("truncated")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *inflightDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail("truncated")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *inflightDecoder) u64() uint64 {
-	if len(d.b) < 8 {
-		d.fail("truncated")
-		return 0
-	}
-	v := binary.LittleEndian.Uint64(d.b)
-	d.b = d.b[8:]
-	return v
-}
-
-// count reads a count of items taking at least one byte each, checked
-// against the bytes left before anything is allocated for it.
-func (d *inflightDecoder) count() int {
-	v := d.uvarint()
-	if v > uint64(len(d.b)) {
-		d.fail("count beyond the data")
-		return 0
-	}
-	return int(v)
-}
-
-func (d *inflightDecoder) str() string {
-	n := d.count()
-	if d.err != nil {
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
-}
-
-func (d *inflightDecoder) value() event.Value {
-	if d.err != nil {
-		return event.Value{}
-	}
-	v, rest, err := agg.ReadValue(d.b)
-	if err != nil {
-		d.fail(err.Error())
-		return event.Value{}
-	}
-	d.b = rest
-	return v
 }
 
 // replayNext processes the next batch of restored in-flight input, as if
