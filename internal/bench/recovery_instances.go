@@ -232,9 +232,9 @@ func streamIDs(js jetstream.JetStream, events int64) ([]bool, error) {
 	return seen, nil
 }
 
-// notIn counts the ids that neither the partition files of dir nor
-// inStream hold.
-func notIn(dir string, events int64, inStream []bool) int64 {
+// writtenIDs marks the ids below events that the partition files of dir
+// hold.
+func writtenIDs(dir string, events int64) []bool {
 	written := make([]bool, events)
 	files, _ := filepath.Glob(filepath.Join(dir, "out-p*.jsonl"))
 	for _, name := range files {
@@ -249,9 +249,15 @@ func notIn(dir string, events int64, inStream []bool) int64 {
 			}
 		}
 	}
+	return written
+}
+
+// notIn counts the ids that neither the partition files of dir nor
+// inStream hold.
+func notIn(dir string, events int64, inStream []bool) int64 {
 	n := int64(0)
-	for id := range written {
-		if !written[id] && !inStream[id] {
+	for id, ok := range writtenIDs(dir, events) {
+		if !ok && !inStream[id] {
 			n++
 		}
 	}
@@ -260,22 +266,8 @@ func notIn(dir string, events int64, inStream []bool) int64 {
 
 // missingIDs lists up to n ids that no partition file holds.
 func missingIDs(dir string, events int64, n int) []int64 {
-	seen := make([]bool, events)
-	files, _ := filepath.Glob(filepath.Join(dir, "out-p*.jsonl"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			continue
-		}
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			var r struct{ ID int64 }
-			if json.Unmarshal(line, &r) == nil && r.ID >= 0 && r.ID < events {
-				seen[r.ID] = true
-			}
-		}
-	}
 	var out []int64
-	for id, ok := range seen {
+	for id, ok := range writtenIDs(dir, events) {
 		if !ok && len(out) < n {
 			out = append(out, int64(id))
 		}
