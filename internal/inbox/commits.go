@@ -79,12 +79,8 @@ func NewCommits(limit int) *Commits {
 // Abandon cause or ErrClosed once the source stops. Each successful
 // Reserve is undone by Release(n).
 func (c *Commits) Reserve(n int, deadline time.Time) error {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	var timer waitTimer
+	defer timer.stop()
 	for {
 		c.mu.Lock()
 		switch {
@@ -107,15 +103,7 @@ func (c *Commits) Reserve(n int, deadline time.Time) error {
 			c.busy.Add(1)
 			return ErrBusy
 		}
-		if timer == nil {
-			timer = time.NewTimer(left)
-		} else {
-			timer.Reset(left)
-		}
-		select {
-		case <-room:
-		case <-timer.C:
-		}
+		timer.wait(room, left)
 	}
 }
 
@@ -140,12 +128,8 @@ func (c *Commits) Release(n int) {
 // no checkpoint will hold them.
 func (c *Commits) Wait(end uint64, deadline time.Time) error {
 	start := time.Now()
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	var timer waitTimer
+	defer timer.stop()
 	for {
 		c.mu.Lock()
 		if end <= c.mu.committed {
@@ -166,15 +150,7 @@ func (c *Commits) Wait(end uint64, deadline time.Time) error {
 			c.timeouts.Add(1)
 			return ErrTimeout
 		}
-		if timer == nil {
-			timer = time.NewTimer(left)
-		} else {
-			timer.Reset(left)
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-		}
+		timer.wait(ch, left)
 	}
 }
 

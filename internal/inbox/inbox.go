@@ -110,12 +110,8 @@ func (q *Inbox) Put(evs []event.Event, deadline time.Time) (end uint64, err erro
 	start := time.Now()
 	q.waits.Add(1)
 	defer func() { q.waitNanos.Add(uint64(time.Since(start))) }()
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	var timer waitTimer
+	defer timer.stop()
 	for {
 		if q.closed.Load() {
 			return 0, q.refuse(n, ErrClosed)
@@ -134,15 +130,7 @@ func (q *Inbox) Put(evs []event.Event, deadline time.Time) (end uint64, err erro
 			q.waiters.Add(-1)
 			return end, nil
 		}
-		if timer == nil {
-			timer = time.NewTimer(left)
-		} else {
-			timer.Reset(left)
-		}
-		select {
-		case <-room:
-		case <-timer.C:
-		}
+		timer.wait(room, left)
 		q.waiters.Add(-1)
 	}
 }
