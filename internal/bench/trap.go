@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/admin"
@@ -108,11 +109,23 @@ func RunTrap(s traps.Scenario, cfg Config) (TrapRow, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	// retired counts the events of the versions a replace retired: a
+	// new version's count starts at zero.
+	var retired atomic.Uint64
 	if s.Drive != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.Drive(ctx, func(text string) error { _, err := fleet.Apply(first, []byte(text)); return err })
+			s.Drive(ctx, func(text string) error {
+				old, _ := fleet.Get(first)
+				if _, err := fleet.Apply(first, []byte(text)); err != nil {
+					return err
+				}
+				if old.Tenant != nil {
+					retired.Add(old.Tenant.In())
+				}
+				return nil
+			})
 		}()
 	}
 	row := TrapRow{Bench: "trap", Case: s.Name, Variant: "doctor", DoctorTraps: []string{}, SecondsToName: -1}
@@ -156,6 +169,7 @@ func RunTrap(s traps.Scenario, cfg Config) (TrapRow, error) {
 	for _, t := range fleet.Tenants() {
 		in1 += t.In()
 	}
+	in1 += retired.Load()
 	row.EventsPerSec = float64(in1-min(in0, in1)) / row.Watched
 	row.Findings = fs
 	if row.Findings == nil {

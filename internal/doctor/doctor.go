@@ -298,12 +298,15 @@ func (d *Doctor) latencyInversion() []Finding {
 		if lo <= 0 || hi < rateSpread*lo {
 			continue
 		}
+		// Split at the geometric mean of the extremes: a sample that
+		// straddles a change of rate (or a replace's drain) lands on
+		// one side and the medians below outvote it.
+		split := math.Sqrt(lo * hi)
 		var low, high []point
 		for _, p := range pts {
-			switch {
-			case p.rate <= lo*1.5:
+			if p.rate < split {
 				low = append(low, p)
-			case p.rate >= hi/1.5:
+			} else {
 				high = append(high, p)
 			}
 		}
