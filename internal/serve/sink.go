@@ -164,7 +164,12 @@ type sink struct {
 	now      func() time.Time
 	closeFor time.Duration
 	stopped  bool
+	// restored is the state Restore decoded, installed by Open.
+	restored *tableState
 }
+
+// The serve sink's table is checkpointed.
+var _ component.Checkpointer = (*sink)(nil)
 
 // span locates one event's key and row texts in the sink's buffer.
 type span struct{ k0, k1, r1 int }
@@ -259,11 +264,42 @@ func (s *sink) Open(context.Context) error {
 	if err != nil {
 		return err
 	}
+	if st := s.restored; st != nil {
+		s.restored = nil
+		if err := t.install(st); err != nil {
+			t.Close(0)
+			return err
+		}
+	}
 	if err := t.Serve(s.addr, s.tcpAddr); err != nil {
 		t.Close(0)
 		return err
 	}
 	s.t = t
+	return nil
+}
+
+// Snapshot appends the table's state (component.Checkpointer): its
+// sequence number, rows, checksum and what ttl and evict_oldest need (see
+// Table.AppendState). It runs on the sink's actor between batches and
+// does no I/O.
+func (s *sink) Snapshot(dst []byte) ([]byte, error) {
+	if s.t == nil {
+		return nil, fmt.Errorf("table %q: not opened", s.cfg.Name)
+	}
+	return s.t.AppendState(dst), nil
+}
+
+// Restore decodes and checks a Snapshot's state (component.Checkpointer);
+// Open builds the table from it, at the saved sequence number with an
+// empty window and a new session, before it serves it. An error (another
+// version, damaged bytes) leaves the sink to start empty.
+func (s *sink) Restore(src []byte) error {
+	st, err := decodeState(src)
+	if err != nil {
+		return fmt.Errorf("table %q: %w", s.cfg.Name, err)
+	}
+	s.restored = st
 	return nil
 }
 
