@@ -90,7 +90,8 @@ type tableState struct {
 	watermark        int64
 	evicted, expired uint64
 	rows             []*row // in the table's row order
-	order            []int  // row indexes, least recently updated first (nil: none saved)
+	index            map[string]*row
+	order            []int // row indexes, least recently updated first (nil: none saved)
 	bytes            int64
 }
 
@@ -124,7 +125,7 @@ func decodeState(src []byte) (*tableState, error) {
 	st := &tableState{seq: d.Uvarint(), sum: d.U64(), watermark: d.Varint(), evicted: d.Uvarint(), expired: d.Uvarint()}
 	n := d.Count() // each row takes at least 4 bytes
 	st.rows = make([]*row, 0, n/4)
-	seen := make(map[string]struct{}, n/4)
+	st.index = make(map[string]*row, n/4)
 	var sum uint64
 	for range n {
 		key, data := d.Bytes(), d.Bytes()
@@ -144,11 +145,11 @@ func decodeState(src []byte) (*tableState, error) {
 		copy(buf, key)
 		copy(buf[len(key):], data)
 		r := &row{key: buf[:len(key)], data: buf[len(key):], touched: touched, size: int64(size), live: true}
-		if _, dup := seen[string(r.key)]; dup {
+		if _, dup := st.index[string(r.key)]; dup {
 			d.Fail(fmt.Sprintf("key %.64q repeated", r.key))
 			break
 		}
-		seen[string(r.key)] = struct{}{}
+		st.index[string(r.key)] = r
 		r.hash = RowHash(r.key, r.data)
 		sum += r.hash
 		st.bytes += r.size
@@ -197,8 +198,8 @@ func (t *Table) install(st *tableState) error {
 	for i, r := range st.rows {
 		r.pos = i
 		r.id = uint32(i)
-		t.w.index[string(r.key)] = r
 	}
+	t.w.index = st.index
 	t.w.nextID = uint32(len(st.rows))
 	if t.w.fifo != nil {
 		order := st.order

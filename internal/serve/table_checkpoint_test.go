@@ -329,3 +329,22 @@ func TestRestoredTableResume(t *testing.T) {
 		t.Fatalf("after the restore: frame %d..%d, want %d..%d", m.From, m.Seq, S+1, S+1)
 	}
 }
+
+// AppendState into a buffer large enough allocates nothing, however many
+// rows the table holds.
+func TestAppendStateDoesNotAllocate(t *testing.T) {
+	cfg := testConfig("alloc")
+	cfg.TTL = time.Hour
+	tb, err := serve.NewTable(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tb.Close(time.Second)
+	for i := range 1000 {
+		applyAt(t, tb, time.Now(), i, i)
+	}
+	buf := tb.AppendState(nil)
+	if n := testing.AllocsPerRun(20, func() { buf = tb.AppendState(buf[:0]) }); n != 0 {
+		t.Fatalf("AppendState of 1000 rows: %v allocations, want 0", n)
+	}
+}
