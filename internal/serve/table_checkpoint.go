@@ -22,14 +22,15 @@ import (
 //	crc32c(4, little-endian) of everything before it
 //
 // touched is the processing time (the sink's clock) of the row's last
-// update, absolute, so a restored row expires ttl after that update, not
-// after the restore; size is the row's share of max_state as it was
-// counted, so the restored table fills up and evicts as the old one would
-// have: by the wall clock, however long the restart took, so rows whose
-// ttl passed while the process was down are deleted at the restored sink's
-// first tick, as delete deltas S+1, S+2, …. The key ids, recency
-// generations and the window of recent deltas are not kept: a restored
-// table starts with an empty window at its sequence number.
+// update, absolute: a restored row expires ttl after that update by the
+// wall clock, however long the restart took, not ttl after the restore, so
+// rows whose ttl passed while the process was down are deleted at the
+// restored sink's first tick, as delete deltas S+1, S+2, …. size is the
+// row's share of max_state as it was counted (with the delta that set it),
+// so the restored table fills up and evicts as the old one would have. The
+// key ids, recency generations and the window of recent deltas are not
+// kept: a restored table starts with an empty window at its sequence
+// number, each row holding a copy of its key and row texts.
 const stateVersion = 1
 
 // ErrBadState is wrapped by the error of RestoreState given bytes that are
