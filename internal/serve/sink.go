@@ -288,7 +288,7 @@ func (s *sink) Open(context.Context) error {
 // does no I/O.
 func (s *sink) Snapshot(dst []byte) ([]byte, error) {
 	if s.t == nil {
-		return nil, fmt.Errorf("table %q: not opened", s.cfg.Name)
+		return dst, fmt.Errorf("table %q: not opened", s.cfg.Name)
 	}
 	return s.t.AppendState(dst), nil
 }
