@@ -429,6 +429,19 @@ func (r *Reader) U64() uint64 { return r.d.u64() }
 // Str reads a length-prefixed string (a copy: it does not retain b).
 func (r *Reader) Str() string { return r.d.str() }
 
+// Bytes reads a length-prefixed string (a uvarint length, then the
+// bytes) as a slice of b, without copying: valid as long as b is.
+func (r *Reader) Bytes() []byte {
+	n := r.d.uvarint()
+	if n > uint64(len(r.d.b)) {
+		r.d.fail("truncated string")
+		return nil
+	}
+	s := r.d.b[:n:n]
+	r.d.b = r.d.b[n:]
+	return s
+}
+
 // Value reads a value AppendValue wrote.
 func (r *Reader) Value() event.Value { return r.d.value() }
 

@@ -272,7 +272,8 @@ func TestDecodeForeignDistinctSketch(t *testing.T) {
 	}
 }
 
-// TestReader: a Reader reads back varints, words, strings and values; a
+// TestReader: a Reader reads back varints, words, strings (copied, or as
+// slices of its input) and values; a
 // count larger than the bytes left, a truncation or bytes left over at
 // the end is an error naming the subject, and reads after it give zeros.
 func TestReader(t *testing.T) {
@@ -296,5 +297,16 @@ func TestReader(t *testing.T) {
 	r = NewReader(binary.AppendUvarint(nil, 1000), "test state")
 	if n := r.Count(); n != 0 || r.Err(false) == nil || r.U64() != 0 {
 		t.Fatalf("a count beyond the data: %d, %v", n, r.Err(false))
+	}
+	// Bytes reads a string as a slice of the input; a length past the
+	// end is an error.
+	b = appendString(appendString(nil, "row"), "")
+	r = NewReader(b, "test state")
+	if s, e := r.Bytes(), r.Bytes(); string(s) != "row" || len(e) != 0 || &s[0] != &b[1] || r.Err(true) != nil {
+		t.Fatalf("read %q %q, %v", s, e, r.Err(true))
+	}
+	r = NewReader(appendString(nil, "row")[:3], "test state")
+	if s := r.Bytes(); s != nil || r.Err(false) == nil || !strings.Contains(r.Err(false).Error(), "truncated") {
+		t.Fatalf("a truncated string: %q, %v", s, r.Err(false))
 	}
 }

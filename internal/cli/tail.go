@@ -17,12 +17,13 @@ import (
 )
 
 type tailCmd struct {
-	URL   string        `arg:"" help:"The table: ws://host:port/tables/<name> (WebSocket), http://host:port/tables/<name> (Server-Sent Events) or tcp://host:port/<name> (line protocol)."`
-	JSON  bool          `help:"Print every protocol message as received, one per line, instead of the table."`
-	From  int64         `default:"-1" help:"Resume after this sequence number (-1: start with a snapshot)."`
-	For   time.Duration `name:"for" help:"Stop after this long (0: until the table closes or a signal)."`
-	Every time.Duration `default:"100ms" help:"How often the table is redrawn on a terminal."`
-	Rows  int           `default:"0" help:"Show at most this many rows (0: as many as the terminal has lines, or all)."`
+	URL     string        `arg:"" help:"The table: ws://host:port/tables/<name> (WebSocket), http://host:port/tables/<name> (Server-Sent Events) or tcp://host:port/<name> (line protocol)."`
+	JSON    bool          `help:"Print every protocol message as received, one per line, instead of the table."`
+	From    int64         `default:"-1" help:"Resume after this sequence number (-1: start with a snapshot)."`
+	Session string        `help:"With --from: the table session the sequence number belongs to (snapshot_end's session); a table of another session answers with a snapshot."`
+	For     time.Duration `name:"for" help:"Stop after this long (0: until the table closes or a signal)."`
+	Every   time.Duration `default:"100ms" help:"How often the table is redrawn on a terminal."`
+	Rows    int           `default:"0" help:"Show at most this many rows (0: as many as the terminal has lines, or all)."`
 }
 
 func (c *tailCmd) Run(g *Globals) error {
@@ -47,6 +48,7 @@ func (c *tailCmd) Run(g *Globals) error {
 	if c.From >= 0 {
 		from := uint64(c.From)
 		opts.From = &from
+		opts.Session = c.Session
 	}
 	opts.MaxRetries = 20
 	opts.OnRecover = func(err error, resume bool) {

@@ -88,7 +88,7 @@ func TestTailJSON(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(got), "\n")
 	if lines[0] != "0" || !strings.HasPrefix(lines[1], `{"type":"snapshot","seq":3,"rows":[`) ||
-		lines[2] != `{"type":"snapshot_end","seq":3,"checksum":"`+lastChecksum(t, lines[1:])+`"}` {
+		lines[2] != `{"type":"snapshot_end","seq":3,"checksum":"`+lastChecksum(t, lines[1:])+`","session":"`+tb.Session()+`"}` {
 		t.Fatalf("output:\n%s", got)
 	}
 	if !strings.Contains(got, `{"type":"frame","from":4,"seq":4,"checksum":"`) ||

@@ -83,13 +83,15 @@ func (w *wsConn) abort() {
 }
 
 // sseConn writes messages as Server-Sent Events, each message one event
-// (`data: <json>`; frames, deltas and snapshot ends also carry `id: <seq>`, so a
-// browser's EventSource resumes with Last-Event-ID), every batch in one
-// write.
+// (`data: <json>`; frames, deltas and snapshot ends also carry
+// `id: <seq>/<session>`, so a browser's EventSource resumes with
+// Last-Event-ID, a resume into another session getting a snapshot),
+// every batch in one write.
 type sseConn struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
-	buf []byte
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	session string
+	buf     []byte
 }
 
 func (s *sseConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
@@ -98,6 +100,8 @@ func (s *sseConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
 		if m.Kind == KindDelta || m.Kind == KindFrame || m.Kind == KindSnapshotEnd {
 			b = append(b, "id: "...)
 			b = appendUint(b, m.Seq)
+			b = append(b, '/')
+			b = append(b, s.session...)
 			b = append(b, '\n')
 		}
 		b = append(b, "data: "...)

@@ -20,6 +20,11 @@
 // comparison: every subscriber's goroutine is woken by the sink and reads
 // the window itself.
 //
+// The sink is checkpointed (table_checkpoint.go): a restarted run serves
+// the table as of its checkpoint, in a new session, so that a client
+// resuming across the restart gets a snapshot rather than deltas that do
+// not follow its copy.
+//
 // Tables are served over HTTP (one server per address, shared by the
 // tables of the process that name it): a JSON snapshot, a WebSocket or
 // Server-Sent Events stream, and a plain TCP line protocol. The protocol is

@@ -61,6 +61,7 @@ type tableInfo struct {
 	Name        string    `json:"name"`
 	Tenant      string    `json:"tenant"`
 	Key         []string  `json:"key"`
+	Session     string    `json:"session"`
 	Seq         uint64    `json:"seq"`
 	Rows        int64     `json:"rows"`
 	Subscribers int       `json:"subscribers"`
@@ -71,7 +72,7 @@ func (t *Table) info() tableInfo {
 	first := t.window.first.Load()
 	seq := t.window.head.Load()
 	ret := [2]uint64{min(first, seq+1), seq}
-	return tableInfo{Name: t.cfg.Name, Tenant: t.cfg.Tenant, Key: t.cfg.Key, Seq: seq, Rows: t.pub.rows.Load(),
+	return tableInfo{Name: t.cfg.Name, Tenant: t.cfg.Tenant, Key: t.cfg.Key, Session: t.session, Seq: seq, Rows: t.pub.rows.Load(),
 		Subscribers: len(*t.hub.subs.Load()), Retained: ret}
 }
 
@@ -117,16 +118,21 @@ func (s *server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(append(snap.AppendJSON(make([]byte, 0, 64+chunkBytes(snap.rows))), '\n'))
 }
 
-// parseFrom reads ?from=SEQ (or, for SSE reconnects, Last-Event-ID).
-func parseFrom(r *http.Request) (*uint64, error) {
-	v, name := r.URL.Query().Get("from"), "from"
-	if !r.URL.Query().Has("from") {
-		if v = r.Header.Get("Last-Event-ID"); v == "" {
-			return nil, nil
+// parseFrom reads ?from=SEQ&session=X (or, for SSE reconnects,
+// Last-Event-ID: SEQ/SESSION, or SEQ as servers before sessions wrote it).
+func parseFrom(r *http.Request) (*uint64, string, error) {
+	q := r.URL.Query()
+	if !q.Has("from") {
+		v := r.Header.Get("Last-Event-ID")
+		if v == "" {
+			return nil, "", nil
 		}
-		name = "Last-Event-ID"
+		seq, session, _ := strings.Cut(v, "/")
+		from, err := parseSeq("Last-Event-ID", seq)
+		return from, session, err
 	}
-	return parseSeq(name, v)
+	from, err := parseSeq("from", q.Get("from"))
+	return from, q.Get("session"), err
 }
 
 func parseSeq(name, v string) (*uint64, error) {
@@ -145,8 +151,6 @@ func subscribeStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrTooMany), errors.Is(err, ErrClosed):
 		return http.StatusServiceUnavailable
-	case errors.Is(err, ErrFromAhead):
-		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
 }
@@ -158,17 +162,17 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request) {
 	if t == nil {
 		return
 	}
-	from, err := parseFrom(r)
+	from, session, err := parseFrom(r)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
 		return
 	}
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		s.serveWebSocket(w, r, t, from)
+		s.serveWebSocket(w, r, t, from, session)
 		return
 	}
-	c := &sseConn{w: w, rc: http.NewResponseController(w)}
-	sub, err := t.subscribe(r.Context(), c, from, r.RemoteAddr, "sse")
+	c := &sseConn{w: w, rc: http.NewResponseController(w), session: t.session}
+	sub, err := t.subscribe(r.Context(), c, from, session, r.RemoteAddr, "sse")
 	if err != nil {
 		httpError(w, subscribeStatus(err), err)
 		return
@@ -183,13 +187,13 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request) {
 	_ = sub.Run()
 }
 
-func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request, t *Table, from *uint64) {
+func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request, t *Table, from *uint64, session string) {
 	c := &wsConn{}
 	// Subscribe before the upgrade, so that a refusal is an HTTP status
 	// with its reason.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sub, err := t.subscribe(ctx, c, from, r.RemoteAddr, "websocket")
+	sub, err := t.subscribe(ctx, c, from, session, r.RemoteAddr, "websocket")
 	if err != nil {
 		httpError(w, subscribeStatus(err), err)
 		return

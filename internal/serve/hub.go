@@ -16,9 +16,8 @@ import (
 // Errors of Subscribe; the HTTP and TCP front ends turn them into
 // statuses and error messages.
 var (
-	ErrClosed    = errors.New("table is closed")
-	ErrTooMany   = errors.New("too many subscribers")
-	ErrFromAhead = errors.New("from is ahead of the table's sequence")
+	ErrClosed  = errors.New("table is closed")
+	ErrTooMany = errors.New("too many subscribers")
 )
 
 // hub is a table's subscribers and its fan-out writers.
@@ -282,9 +281,13 @@ func (h *hub) progressMsg() (*Msg, uint64) {
 // Subscribe adds a subscriber that writes to c. With from nil it starts
 // with a snapshot; with from set it resumes after delta *from, from the
 // window when it still holds the next delta, else with a gap message and
-// a snapshot. The caller runs the subscriber's Run on the connection's
-// goroutine. ctx ends the subscription.
-func (t *Table) subscribe(ctx context.Context, c conn, from *uint64, remote, transport string) (*Sub, error) {
+// a snapshot. A resume whose session is set and is not the table's (the
+// table restarted since the client's copy), or whose from is ahead of the
+// table (a copy of another run, from a client that sends no session),
+// gets a gap message from 1 and a snapshot: none of this session's deltas
+// follow that copy. The caller runs the subscriber's Run on the
+// connection's goroutine. ctx ends the subscription.
+func (t *Table) subscribe(ctx context.Context, c conn, from *uint64, session, remote, transport string) (*Sub, error) {
 	h := &t.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -304,9 +307,10 @@ func (t *Table) subscribe(ctx context.Context, c conn, from *uint64, remote, tra
 		first := t.window.first.Load()
 		head := t.window.head.Load()
 		switch f := *from; {
-		case f > head:
-			s.cancel()
-			return nil, fmt.Errorf("table %q: %w: from %d, sequence %d", t.cfg.Name, ErrFromAhead, f, head)
+		case session != "" && session != t.session, f > head:
+			s.mu.gapFrom, s.mu.taken = 1, 0
+			s.resyncs.Add(1)
+			h.resyncs.Add(1)
 		case f+1 >= first || f == head:
 			s.mu.state = stateLive
 			s.mu.next, s.mu.taken = f+1, f

@@ -35,7 +35,7 @@ func Spec() *component.Spec {
 		Kind: component.KindSink,
 		Doc: "Keeps a live table — the latest row per `key` — and serves it over HTTP as a snapshot plus a " +
 			"stream of sequenced deltas (docs/serve-protocol.md): `GET /tables/<name>/snapshot`, a WebSocket or " +
-			"Server-Sent Events stream at `/tables/<name>/stream` (`?from=SEQ` resumes), and `GET /tables` lists " +
+			"Server-Sent Events stream at `/tables/<name>/stream` (`?from=SEQ&session=X` resumes), and `GET /tables` lists " +
 			"the tables; `/` is a page that shows them updating. Each row changed by an event (a new row, or a " +
 			"re-emitted one with other values; an identical row changes nothing) becomes a delta with the next " +
 			"sequence number and the row's absolute values; a row removed by ttl or evict_oldest becomes a delete " +
@@ -44,7 +44,9 @@ func Spec() *component.Spec {
 			"bounded backlog, and one that falls behind is resynced (a gap message, then a fresh snapshot) or " +
 			"disconnected per when_slow, without slowing the pipeline or the others. Sinks of a run may share " +
 			"an address; the table is named after the sink. When the tenant stops, every subscriber gets its " +
-			"last deltas and a final progress message, and its connection is closed cleanly.",
+			"last deltas and a final progress message, and its connection is closed cleanly. With a state directory " +
+			"the table is in every checkpoint: a restart serves it as of the checkpoint (rows, checksum, sequence " +
+			"number, update times), in a new session, and a subscriber that resumes gets a gap and a snapshot.",
 		Options: []component.Option{
 			{Name: "key", Type: component.StringList, Required: true,
 				Doc: "The fields whose values identify a row: a later event with the same values replaces it. " +
@@ -112,7 +114,8 @@ func Spec() *component.Spec {
 					"deleted (each a delete delta) to make room."},
 			{Name: "ttl", Type: component.Duration, Min: float64(time.Millisecond), HasMin: true,
 				Doc: "Deletes a row not updated for this long (by processing time), as a delete delta; checked " +
-					"every tenth of the ttl (10ms to 1s). Unset: rows stay until replaced."},
+					"every tenth of the ttl (10ms to 1s). After a restart a row still expires ttl after its last update " +
+					"(by the wall clock, the downtime included). Unset: rows stay until replaced."},
 		},
 		MaxInputs: 0,
 		Claims:    claims,
@@ -164,7 +167,12 @@ type sink struct {
 	now      func() time.Time
 	closeFor time.Duration
 	stopped  bool
+	// restored is the state Restore decoded, installed by Open.
+	restored *tableState
 }
+
+// The serve sink's table is checkpointed.
+var _ component.Checkpointer = (*sink)(nil)
 
 // span locates one event's key and row texts in the sink's buffer.
 type span struct{ k0, k1, r1 int }
@@ -259,11 +267,42 @@ func (s *sink) Open(context.Context) error {
 	if err != nil {
 		return err
 	}
+	if st := s.restored; st != nil {
+		s.restored = nil
+		if err := t.install(st); err != nil {
+			t.Close(0)
+			return err
+		}
+	}
 	if err := t.Serve(s.addr, s.tcpAddr); err != nil {
 		t.Close(0)
 		return err
 	}
 	s.t = t
+	return nil
+}
+
+// Snapshot appends the table's state (component.Checkpointer): its
+// sequence number, rows, checksum and what ttl and evict_oldest need (see
+// Table.AppendState). It runs on the sink's actor between batches and
+// does no I/O.
+func (s *sink) Snapshot(dst []byte) ([]byte, error) {
+	if s.t == nil {
+		return dst, fmt.Errorf("table %q: not opened", s.cfg.Name)
+	}
+	return s.t.AppendState(dst), nil
+}
+
+// Restore decodes and checks a Snapshot's state (component.Checkpointer);
+// Open builds the table from it, at the saved sequence number with an
+// empty window and a new session, before it serves it. An error (another
+// version, damaged bytes) leaves the sink to start empty.
+func (s *sink) Restore(src []byte) error {
+	st, err := decodeState(src)
+	if err != nil {
+		return fmt.Errorf("table %q: %w", s.cfg.Name, err)
+	}
+	s.restored = st
 	return nil
 }
 

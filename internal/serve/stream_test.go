@@ -65,8 +65,9 @@ func keys(r *client.Replica) []string {
 
 var _ = time.Second
 
-// Over Server-Sent Events a frame carries `id: <its last seq>`, so a
-// browser's EventSource that reconnects resumes after it (Last-Event-ID).
+// Over Server-Sent Events a frame carries `id: <its last seq>/<session>`,
+// so a browser's EventSource that reconnects resumes after it
+// (Last-Event-ID) within the table's session.
 func TestSSEFrameID(t *testing.T) {
 	tb := newTable(t, testConfig("sse"))
 	put(t, tb, 1, 10)
@@ -91,8 +92,8 @@ func TestSSEFrameID(t *testing.T) {
 			put(t, tb, 2, 20, 1, 11) // seq 2 and 3: one frame 2..3
 			sent = true
 		case strings.HasPrefix(line, `data: {"type":"frame"`):
-			if !strings.Contains(line, `"from":2,"seq":3,`) || lastID != "3" {
-				t.Fatalf("frame %s after id %q, want a frame 2..3 with id 3", line, lastID)
+			if want := "3/" + tb.Session(); !strings.Contains(line, `"from":2,"seq":3,`) || lastID != want {
+				t.Fatalf("frame %s after id %q, want a frame 2..3 with id %q", line, lastID, want)
 			}
 			return
 		}

@@ -317,6 +317,15 @@ func (s *Sub) take(prev []*Msg) ([]*Msg, takeResult) {
 			s.mu.Unlock()
 			return nil, takeStop
 		}
+		if s.mu.closing && !closing {
+			// The table began closing while the snapshot was taken:
+			// finish found the subscriber taking it and queued no final
+			// progress, and the writers, stopped, queue no delta after
+			// it. Take the table's last state instead.
+			s.mu.state = stateSnapshot
+			s.mu.Unlock()
+			return s.take(out)
+		}
 		s.mu.state = stateLive
 		s.mu.next, s.mu.taken, s.mu.gapFrom = snap.Seq+1, snap.Seq, 0
 		s.nextHint.Store(snap.Seq + 1)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,10 @@ const rowOverhead = 160
 // is safe from any goroutine.
 type Table struct {
 	cfg Config
+	// session names this run of the table (16 hex digits, new for every
+	// table made, fresh or restored): sequence numbers of another session
+	// are not comparable with this one's.
+	session string
 
 	// w is owned by the goroutine that calls Apply and Expire.
 	w struct {
@@ -127,7 +132,7 @@ func NewTable(cfg Config) (*Table, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	t := &Table{cfg: cfg}
+	t := &Table{cfg: cfg, session: string(appendChecksum(nil, rand.Uint64()))}
 	t.w.index = map[string]*row{}
 	if cfg.Evict || cfg.TTL > 0 {
 		t.w.fifo = []recent{}
@@ -139,6 +144,13 @@ func NewTable(cfg Config) (*Table, error) {
 
 // Name returns the table's name.
 func (t *Table) Name() string { return t.cfg.Name }
+
+// Session returns the table's session: 16 hex digits that differ for
+// every table made, so that a client resuming with ?from=SEQ&session=X
+// after a restart (when the sequence numbers after the checkpoint are
+// given again, perhaps to other changes) gets a snapshot instead of
+// deltas that do not follow its copy.
+func (t *Table) Session() string { return t.session }
 
 // Config returns the table's configuration.
 func (t *Table) Config() Config { return t.cfg }
@@ -414,6 +426,7 @@ func (t *Table) commit(eventTime int64) {
 type Snapshot struct {
 	Seq      uint64
 	Checksum uint64
+	Session  string
 	rows     []*row
 	taken    time.Time
 
@@ -433,7 +446,7 @@ func (t *Table) Snapshot() *Snapshot {
 	if s := t.mu.snap; s != nil && s.Seq == t.mu.seq {
 		return s
 	}
-	s := &Snapshot{Seq: t.mu.seq, Checksum: t.mu.sum, rows: slices.Clone(t.mu.rows), taken: time.Now()}
+	s := &Snapshot{Seq: t.mu.seq, Checksum: t.mu.sum, Session: t.session, rows: slices.Clone(t.mu.rows), taken: time.Now()}
 	t.mu.snap = s
 	return s
 }
@@ -462,7 +475,8 @@ func (s *Snapshot) Len() int { return len(s.rows) }
 
 // Messages returns the snapshot as protocol messages: one or more
 // {"type":"snapshot"} messages of at most 1000 rows, then
-// {"type":"snapshot_end"}. They are encoded once per snapshot.
+// {"type":"snapshot_end"} (with the checksum and the session). They are
+// encoded once per snapshot.
 func (s *Snapshot) Messages() []*Msg {
 	s.once.Do(func() {
 		rows := s.rows
@@ -479,18 +493,22 @@ func (s *Snapshot) Messages() []*Msg {
 		b := append([]byte(`{"type":"snapshot_end","seq":`), appendUint(nil, s.Seq)...)
 		b = append(b, `,"checksum":"`...)
 		b = appendChecksum(b, s.Checksum)
+		b = append(b, `","session":"`...)
+		b = append(b, s.Session...)
 		s.msgs = append(s.msgs, &Msg{Kind: KindSnapshotEnd, Seq: s.Seq, Data: append(b, `"}`...)})
 	})
 	return s.msgs
 }
 
 // AppendJSON appends the snapshot as the document GET .../snapshot
-// returns: {"seq":S,"checksum":"...","rows":[{"key":K,"row":R},...]}.
+// returns: {"seq":S,"checksum":"...","session":"...","rows":[{"key":K,"row":R},...]}.
 func (s *Snapshot) AppendJSON(b []byte) []byte {
 	b = append(b, `{"seq":`...)
 	b = appendUint(b, s.Seq)
 	b = append(b, `,"checksum":"`...)
 	b = appendChecksum(b, s.Checksum)
+	b = append(b, `","session":"`...)
+	b = append(b, s.Session...)
 	b = append(b, `","rows":`...)
 	b = appendRows(b, s.rows)
 	return append(b, '}')

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// The TCP line protocol: the client sends one line, `<table>` or
-// `<table> <from>`, and reads the same messages as over WebSocket, one
+// The TCP line protocol: the client sends one line, `<table>`,
+// `<table> <from>` or `<table> <from> <session>`, and reads the same messages as over WebSocket, one
 // JSON object per line. A refused request gets one
 // {"type":"error","error":"..."} line and the connection is closed.
 
@@ -37,13 +37,13 @@ func (s *server) serveTCP(c net.Conn) {
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	line, err := bufio.NewReaderSize(c, maxRequestLine+1).ReadSlice('\n')
 	if err != nil {
-		refuse(c, fmt.Errorf("bad request: want one line `<table> [from]` of at most %d bytes: %w", maxRequestLine, err))
+		refuse(c, fmt.Errorf("bad request: want one line `<table> [from [session]]` of at most %d bytes: %w", maxRequestLine, err))
 		return
 	}
 	_ = c.SetReadDeadline(time.Time{})
 	fields := strings.Fields(string(line))
-	if len(fields) == 0 || len(fields) > 2 {
-		refuse(c, fmt.Errorf("bad request %q: want `<table> [from]`", strings.TrimSpace(string(line))))
+	if len(fields) == 0 || len(fields) > 3 {
+		refuse(c, fmt.Errorf("bad request %q: want `<table> [from [session]]`", strings.TrimSpace(string(line))))
 		return
 	}
 	t, err := s.table(fields[0])
@@ -52,15 +52,19 @@ func (s *server) serveTCP(c net.Conn) {
 		return
 	}
 	var from *uint64
-	if len(fields) == 2 {
+	var session string
+	if len(fields) >= 2 {
 		if from, err = parseSeq("from", fields[1]); err != nil {
 			refuse(c, err)
 			return
 		}
 	}
+	if len(fields) == 3 {
+		session = fields[2]
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sub, err := t.subscribe(ctx, &tcpConn{c: c}, from, c.RemoteAddr().String(), "tcp")
+	sub, err := t.subscribe(ctx, &tcpConn{c: c}, from, session, c.RemoteAddr().String(), "tcp")
 	if err != nil {
 		refuse(c, err)
 		return

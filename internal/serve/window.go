@@ -53,6 +53,16 @@ func (w *window) push(m *Msg) {
 	w.bytes += m.Size()
 }
 
+// restart makes an empty window start after seq: the next push is seq+1.
+// Only before anything is pushed or read (a restored table).
+func (w *window) restart(seq uint64) {
+	if w.n != 0 || w.head.Load() != 0 {
+		panic("BUG: serve: a window restarted after use")
+	}
+	w.first.Store(seq + 1)
+	w.head.Store(seq)
+}
+
 // publish makes the pushed messages up to head visible to readers.
 func (w *window) publish(head uint64) {
 	w.head.Store(head)

@@ -14,6 +14,10 @@ type Options struct {
 	// server's snapshot, unless the window still holds the next delta —
 	// use it with a replica that holds the table as of From).
 	From *uint64
+	// Session is the table session From belongs to (the session of the
+	// snapshot the replica was built from): a table of another session
+	// answers with a snapshot. Empty: the server takes From as it is.
+	Session string
 	// OnMessage, when set, gets every message's text as received, before
 	// it is applied.
 	OnMessage func(raw []byte)
@@ -34,20 +38,22 @@ type Options struct {
 // Follow subscribes to rawURL and applies every message to r until the
 // server ends the stream cleanly (the table closed: it returns nil) or
 // ctx ends (it returns nil too). It recovers by itself: a broken
-// connection or a sequence discontinuity resumes after r.Seq (the
-// server's window, or its gap and snapshot), a checksum mismatch
+// connection or a sequence discontinuity resumes after r.Seq within
+// r.Session (the server's window, or its gap and snapshot when the
+// window no longer holds the next delta or the table restarted since),
+// a checksum mismatch
 // resubscribes for a fresh snapshot. It returns an error when the server
 // refuses the subscription (an HTTP error other than 503, or an error
 // message) or MaxRetries connections in a row fail.
 func Follow(ctx context.Context, rawURL string, r *Replica, o Options) error {
-	from := o.From
+	from, session := o.From, o.Session
 	retry := o.Retry
 	if retry <= 0 {
 		retry = 500 * time.Millisecond
 	}
 	failed := 0
 	for {
-		s, err := Open(ctx, rawURL, from)
+		s, err := OpenSession(ctx, rawURL, from, session)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -87,7 +93,7 @@ func Follow(ctx context.Context, rawURL string, r *Replica, o Options) error {
 			from = nil
 			if r.Synced {
 				seq := r.Seq
-				from = &seq
+				from, session = &seq, r.Session
 			}
 			if o.OnRecover != nil {
 				o.OnRecover(err, from != nil)

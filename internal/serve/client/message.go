@@ -16,6 +16,7 @@ type Message struct {
 	Rows      []Entry         `json:"rows,omitempty"`
 	Deltas    []Delta         `json:"deltas,omitempty"`
 	Checksum  string          `json:"checksum,omitempty"`
+	Session   string          `json:"session,omitempty"`
 	From      uint64          `json:"from,omitempty"`
 	To        uint64          `json:"to,omitempty"`
 	Watermark *string         `json:"watermark,omitempty"`

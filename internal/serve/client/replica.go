@@ -33,6 +33,10 @@ type Replica struct {
 	Synced bool
 	// Watermark is the latest progress message's watermark, if any.
 	Watermark string
+	// Session is the table's session as of the last snapshot: a resume
+	// sends it, so that a table that restarted since answers with a
+	// snapshot instead of deltas that do not follow this copy.
+	Session string
 
 	// Figures: deltas applied (in delta messages and frames), frames
 	// applied, snapshots completed, gaps announced by the server,
@@ -68,6 +72,7 @@ func (r *Replica) Apply(m *Message) error {
 		}
 		r.building = false
 		r.Seq = m.Seq
+		r.Session = m.Session
 		if err := r.verify(m.Checksum, m.Seq); err != nil {
 			return err
 		}

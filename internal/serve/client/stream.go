@@ -34,13 +34,23 @@ type Stream interface {
 // For WebSocket and SSE the URL may name the table (/tables/<name>) or
 // its stream (/tables/<name>/stream).
 func Open(ctx context.Context, rawURL string, from *uint64) (Stream, error) {
+	return OpenSession(ctx, rawURL, from, "")
+}
+
+// OpenSession is Open resuming within a session: with from and session
+// set, a server whose table is of another session (it restarted since the
+// copy at from was made) answers with a gap message and a snapshot.
+func OpenSession(ctx context.Context, rawURL string, from *uint64, session string) (Stream, error) {
+	if from == nil {
+		session = ""
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("bad URL %q: %w", rawURL, err)
 	}
 	switch u.Scheme {
 	case "ws", "wss", "http", "https":
-		u = streamURL(u, from)
+		u = streamURL(u, from, session)
 	case "tcp":
 	default:
 		return nil, fmt.Errorf("bad URL %q: scheme %q is not ws, wss, http, https or tcp", rawURL, u.Scheme)
@@ -88,6 +98,9 @@ func Open(ctx context.Context, rawURL string, from *uint64) (Stream, error) {
 	req := table
 	if from != nil {
 		req += " " + strconv.FormatUint(*from, 10)
+		if session != "" {
+			req += " " + session
+		}
 	}
 	if _, err := io.WriteString(c, req+"\n"); err != nil {
 		c.Close()
@@ -99,16 +112,20 @@ func Open(ctx context.Context, rawURL string, from *uint64) (Stream, error) {
 	return s, nil
 }
 
-// streamURL points u at the table's stream, with ?from.
-func streamURL(u *url.URL, from *uint64) *url.URL {
+// streamURL points u at the table's stream, with ?from and ?session.
+func streamURL(u *url.URL, from *uint64, session string) *url.URL {
 	v := *u
 	if !strings.HasSuffix(v.Path, "/stream") {
 		v.Path = strings.TrimSuffix(v.Path, "/") + "/stream"
 	}
 	q := v.Query()
 	q.Del("from")
+	q.Del("session")
 	if from != nil {
 		q.Set("from", strconv.FormatUint(*from, 10))
+	}
+	if session != "" {
+		q.Set("session", session)
 	}
 	v.RawQuery = q.Encode()
 	return &v
