@@ -14,9 +14,20 @@ func TestDispatchProbeJudgesTheQueue(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the live dispatcher for 3 s")
 	}
-	low, err := liveProbe(sim.Uniform, 1.5, false, 0.5*dispatchConsumer, 1500*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
+	// The probe is live: a host that starves the dispatcher's goroutine
+	// for a while (the race detector beside other tests) does make its
+	// queue grow. Up to three tries, so that a judgement that is wrong
+	// every time fails and one starved second does not.
+	var low probeResult
+	for try := range 3 {
+		var err error
+		if low, err = liveProbe(sim.Uniform, 1.5, false, 0.5*dispatchConsumer, 1500*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if low.bounded && low.throughput >= 0.4*dispatchConsumer && low.throughput <= 0.55*dispatchConsumer {
+			break
+		}
+		t.Logf("try %d at half the consumer's rate: bounded %v, throughput %.0f/s", try+1, low.bounded, low.throughput)
 	}
 	if !low.bounded || low.throughput < 0.4*dispatchConsumer || low.throughput > 0.55*dispatchConsumer {
 		t.Errorf("at half the consumer's rate: bounded %v, throughput %.0f/s", low.bounded, low.throughput)
