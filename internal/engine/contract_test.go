@@ -447,6 +447,42 @@ sinks:
 	}
 }
 
+// TestCloseWithoutStartClosesWhatRunOpened: a tenant Run on an engine
+// that is closed without ever being started has its operators closed (a
+// port its sink bound is free again).
+func TestCloseWithoutStartClosesWhatRunOpened(t *testing.T) {
+	cat := testCatalog(t)
+	l := &lifecycle{}
+	defer register("unstarted", l)()
+	e, err := engine.New(engine.Config{Workers: 1, Wait: "park", Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := e.Compile(parse(t, cat, "unstarted", `tenant: unstarted
+sources:
+  gen: {type: generate, profile: sequence, count: 10}
+sinks:
+  out: {type: lifecycle, inputs: [gen], id: unstarted}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := e.Run(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, c := l.opens.Load(), l.closes.Load(); o != 1 || c != 0 {
+		t.Fatalf("after Run: %d opens, %d closes; want 1 and 0", o, c)
+	}
+	e.Close()
+	if c := l.closes.Load(); c != 1 {
+		t.Fatalf("after Close of an engine never started: %d closes, want 1", c)
+	}
+	if tn.Err() == nil {
+		t.Fatal("the tenant of a closed engine did not fail")
+	}
+}
+
 func edgeFull(tn *engine.Tenant) bool {
 	for _, l := range tn.Stats().Links {
 		if l.Depth == l.Capacity {

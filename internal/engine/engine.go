@@ -452,6 +452,12 @@ func (e *Engine) Close() {
 		e.awaitTenants(e.cfg.CloseTimeout)
 		<-e.monitorDone
 		<-e.checkpointerDone
+		return
+	}
+	// Nothing ever ran the tenants' actors, so nothing else will close
+	// what their Open took (a bound port, an open file).
+	for _, t := range e.Tenants() {
+		t.closeAll(true)
 	}
 }
 
