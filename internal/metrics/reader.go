@@ -1,9 +1,11 @@
 package metrics
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/DataDog/sketches-go/ddsketch"
@@ -24,7 +26,8 @@ type Source interface {
 // Reader takes snapshots of a Source and computes each one's interval
 // figures against its own previous snapshot. Readers are independent: any
 // number may read the same engine, none resets what another sees. A Reader
-// is safe for concurrent use (reads are serialised).
+// is safe for concurrent use (reads are serialised); a read of many tenants
+// reads them on a few goroutines at once (see parallelTenants).
 type Reader struct {
 	src Source
 	// Precise makes the reader read the sinks' precise histograms
@@ -38,8 +41,19 @@ type Reader struct {
 	prevAt time.Time
 	prevs  map[tenantKey]*tenantPrev
 	gen    uint64 // counts the reads of every tenant
+	reads  uint64 // counts every read
+	tps    []*tenantPrev
 	proc   Process
 }
+
+// A read of at least parallelTenants tenants per processor is spread over
+// GOMAXPROCS goroutines, readChunk tenants at a time: a scrape of
+// thousands of idle tenants runs while the engine's workers have nothing
+// to do, and reading the tenants one after another would be most of it.
+const (
+	parallelTenants = 64
+	readChunk       = 32
+)
 
 // tenantKey names one tenant version.
 type tenantKey struct {
@@ -54,6 +68,7 @@ type tenantPrev struct {
 	actors []actorPrev
 	edges  []edgePrev
 	gen    uint64
+	read   uint64 // the last read of it (Reader.reads)
 }
 
 type actorPrev struct {
@@ -113,9 +128,9 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 	if only == nil {
 		r.gen++
 	}
-	if len(ts) > 0 {
-		s.Tenants = make([]Tenant, 0, len(ts))
-	}
+	r.reads++
+	tps := r.tps[:0]
+	shared := false // a tenant version listed twice: its previous figures are shared
 	for _, t := range ts {
 		k := tenantKey{t.Name, t.Version()}
 		tp := r.prevs[k]
@@ -123,9 +138,40 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 			tp = &tenantPrev{}
 			r.prevs[k] = tp
 		}
-		tp.gen = r.gen
-		s.Tenants = append(s.Tenants, r.tenant(t, dt, tp))
+		shared = shared || tp.read == r.reads
+		tp.gen, tp.read = r.gen, r.reads
+		tps = append(tps, tp)
 	}
+	if len(ts) > 0 {
+		s.Tenants = make([]Tenant, len(ts))
+	}
+	readers := min(runtime.GOMAXPROCS(0), len(ts)/parallelTenants)
+	if shared || readers < 2 {
+		for i, t := range ts {
+			s.Tenants[i] = r.tenant(t, dt, tps[i])
+		}
+	} else {
+		// The tenants are read apart (each has its own previous
+		// figures), in chunks taken in turn by a few goroutines.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range readers {
+			wg.Go(func() {
+				for {
+					lo := int(next.Add(readChunk)) - readChunk
+					if lo >= len(ts) {
+						return
+					}
+					for i := lo; i < min(lo+readChunk, len(ts)); i++ {
+						s.Tenants[i] = r.tenant(ts[i], dt, tps[i])
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	clear(tps)
+	r.tps = tps[:0]
 	if only == nil {
 		// Forget the tenants that are gone.
 		for k, tp := range r.prevs {
