@@ -379,6 +379,13 @@ func (t *Tenant) stats(precise bool) Stats {
 		end = time.Now()
 	}
 	s.Elapsed = end.Sub(t.started)
+	// Sized once: the stats are large, and a scrape reads thousands.
+	if len(t.actors) > 0 {
+		s.Actors = make([]ActorStats, 0, len(t.actors))
+	}
+	if len(t.links) > 0 {
+		s.Links = make([]LinkStats, 0, len(t.links))
+	}
 	for _, a := range t.actors {
 		as := ActorStats{Name: a.name, Worker: a.w.id, In: a.in.Load(), Out: a.emitted.Load(), Rejected: a.rejected.Load(),
 			Turns: a.turns.Load(), Busy: a.busy.read(), BackPressured: a.backPressured.read(), Done: a.done.Load()}
