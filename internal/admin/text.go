@@ -3,9 +3,12 @@ package admin
 import (
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -232,7 +235,8 @@ type textItem struct {
 }
 
 // textScrape is the state of a scraper's text scrapes, kept from one to
-// the next. Not safe for concurrent use.
+// the next. Not safe for concurrent use; its write encodes items
+// concurrently, which only read it.
 type textScrape struct {
 	labels labelCache
 	rows   []*tenantLabels // per snapshot tenant; nil: left out
@@ -241,9 +245,9 @@ type textScrape struct {
 	named  []namedItem
 	comps  *figureSet
 	byComp map[*figureFamily][]int // a component family's series
-	perm   []int
 	order  []textItem
 	buf    []byte
+	slots  []textSlot
 
 	snap *metrics.Snapshot
 	took time.Duration
@@ -439,16 +443,16 @@ func (x *textScrape) appendComponent(dst []byte, f *figureFamily) []byte {
 		typ = dto.MetricType_COUNTER
 	}
 	dst = appendHeader(dst, f.name, f.help, typ)
-	x.perm = x.perm[:0]
-	for i := range f.all {
-		x.perm = append(x.perm, i)
+	perm := make([]int, len(f.all)) // items are encoded concurrently
+	for i := range perm {
+		perm[i] = i
 	}
-	slices.SortFunc(x.perm, func(a, b int) int { return strings.Compare(f.all[a], f.all[b]) })
+	slices.SortFunc(perm, func(a, b int) int { return strings.Compare(f.all[a], f.all[b]) })
 	for _, i := range x.byComp[f] {
 		sr := &x.comps.series[i]
 		dst = append(dst, f.name...)
 		dst = append(dst, '{')
-		for k, li := range x.perm {
+		for k, li := range perm {
 			if k > 0 {
 				dst = append(dst, ',')
 			}
@@ -464,10 +468,83 @@ func (x *textScrape) appendComponent(dst []byte, f *figureFamily) []byte {
 	return dst
 }
 
-// write writes the prepared scrape to w, through x's buffer, flushing it
-// at flushAt bytes; it returns the first write error.
+// flushAt is the size at which a serial write hands its buffer to the
+// response.
+const flushAt = 64 << 10
+
+// write writes the prepared scrape to w and returns the first write error.
+// With more than one processor, GOMAXPROCS goroutines encode the items,
+// each into the buffer of its slot, at most len(slots) items ahead of the
+// one being written, and the calling goroutine writes them in order: a
+// scrape runs off the engine's workers, which idle while thousands of idle
+// tenants are scraped. It returns when every goroutine is done.
 func (x *textScrape) write(w io.Writer) error {
-	const flushAt = 64 << 10
+	defer func() { x.snap = nil }()
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || len(x.items) < 2*workers {
+		return x.writeSerial(w)
+	}
+	n, window := len(x.items), 2*workers
+	for len(x.slots) < window {
+		x.slots = append(x.slots, textSlot{done: make(chan struct{}, 1)})
+	}
+	// A token lets a goroutine take the next item: there are window of
+	// them and the writer returns one per item written, so the items
+	// taken and not written are fewer than window and their slots
+	// (item i's is i % window) distinct.
+	tokens := make(chan struct{}, window)
+	for range window {
+		tokens <- struct{}{}
+	}
+	quit := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-tokens:
+				case <-quit:
+					return
+				}
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				sl := &x.slots[i%window]
+				sl.buf = x.appendItem(sl.buf[:0], &x.items[i])
+				sl.done <- struct{}{}
+			}
+		})
+	}
+	var err error
+	for i := 0; i < n && err == nil; i++ {
+		sl := &x.slots[i%window]
+		<-sl.done
+		_, err = w.Write(sl.buf)
+		tokens <- struct{}{}
+	}
+	close(quit)
+	wg.Wait()
+	for i := range x.slots {
+		select { // an item taken after a write failed
+		case <-x.slots[i].done:
+		default:
+		}
+	}
+	return err
+}
+
+// textSlot is one item's buffer of a parallel write; done says the item
+// is in it.
+type textSlot struct {
+	buf  []byte
+	done chan struct{}
+}
+
+// writeSerial writes the items one after another through x's buffer,
+// handed to w at flushAt bytes.
+func (x *textScrape) writeSerial(w io.Writer) error {
 	buf := x.buf[:0]
 	var err error
 	for i := range x.items {
@@ -483,7 +560,6 @@ func (x *textScrape) write(w io.Writer) error {
 		_, err = w.Write(buf)
 	}
 	x.buf = buf[:0]
-	x.snap = nil
 	return err
 }
 

@@ -2,8 +2,11 @@ package admin
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -305,6 +308,75 @@ func TestAcceptsGzip(t *testing.T) {
 	} {
 		if got := acceptsGzip(h); got != want {
 			t.Errorf("acceptsGzip(%q) = %v, want %v", h, got, want)
+		}
+	}
+}
+
+// manyTenants is oddSnapshot's tenants n times over, with ids of their own.
+func manyTenants(n int) metrics.Snapshot {
+	s := oddSnapshot()
+	base := s.Tenants
+	s.Tenants = nil
+	for i := range n {
+		for _, t := range base {
+			t.ID = fmt.Sprintf("%s-%d", t.ID, i)
+			s.Tenants = append(s.Tenants, t)
+		}
+	}
+	return s
+}
+
+// failAfter fails its writes after the first n.
+type failAfter struct {
+	n   int
+	out bytes.Buffer
+}
+
+var errGone = errors.New("the scraper went away")
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		return 0, errGone
+	}
+	w.n--
+	return w.out.Write(p)
+}
+
+// A write spread over goroutines writes the bytes a serial one writes; one
+// whose writer fails returns the error, and the next write is whole.
+func TestTextWriteParallel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	s := manyTenants(300)
+	var x textScrape
+	write := func(procs int, w io.Writer) error {
+		runtime.GOMAXPROCS(procs)
+		x.prepare(&s, time.Millisecond, nil, expfmt.NewFormat(expfmt.TypeTextPlain), nil)
+		return x.write(w)
+	}
+	var serial, parallel bytes.Buffer
+	if err := write(1, &serial); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.items) < 100 {
+		t.Fatalf("%d items: too few to spread", len(x.items))
+	}
+	if err := write(4, &parallel); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(serial.Bytes(), parallel.Bytes()) {
+		t.Fatalf("the parallel write (%d bytes) differs from the serial one (%d bytes)", parallel.Len(), serial.Len())
+	}
+	for _, n := range []int{0, 1, 7, 50} {
+		f := &failAfter{n: n}
+		if err := write(4, f); !errors.Is(err, errGone) {
+			t.Errorf("failing after %d writes: %v", n, err)
+		}
+		if !bytes.HasPrefix(serial.Bytes(), f.out.Bytes()) {
+			t.Errorf("failing after %d writes: what was written is not the scrape's start", n)
+		}
+		var again bytes.Buffer
+		if err := write(4, &again); err != nil || !bytes.Equal(again.Bytes(), serial.Bytes()) {
+			t.Errorf("the write after one that failed after %d writes: %v, %d bytes, want %d", n, err, again.Len(), serial.Len())
 		}
 	}
 }
