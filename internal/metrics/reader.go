@@ -68,7 +68,8 @@ type tenantPrev struct {
 	actors []actorPrev
 	edges  []edgePrev
 	gen    uint64
-	read   uint64 // the last read of it (Reader.reads)
+	read   uint64       // the last read of it (Reader.reads)
+	stats  engine.Stats // the engine's figures at the last read
 }
 
 type actorPrev struct {
@@ -217,7 +218,11 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 	if r.Precise {
 		st = t.Stats()
 	} else {
-		st = t.Metrics()
+		// The tenant's stats of the previous read hold nothing the
+		// snapshots use (they copy what they keep), so their memory is
+		// read into again.
+		t.MetricsInto(&tp.stats)
+		st = tp.stats
 	}
 	out := Tenant{ID: t.Name, Version: t.Version(), State: string(t.State()), Elapsed: st.Elapsed.Seconds(),
 		In: st.In, Out: st.Out, Dropped: st.Dropped, Rejected: st.Rejected, DeadLettered: st.DeadLettered,
