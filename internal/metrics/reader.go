@@ -339,15 +339,22 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 			Depth: ls.Depth, Fill: ls.Fill, Batches: trimBatches(ls.Batches), BlockedSeconds: float64(ls.BlockedNanos) / 1e9,
 			Allocated: ls.Allocated, Bytes: ls.Bytes, Closed: ls.Closed}
 		if i < len(pl.Links) {
-			pln := pl.Links[i]
-			if len(pln.Producers) > 0 {
-				e.FromActors = make([]string, 0, len(pln.Producers))
+			if pe.names == nil {
+				// The plan's names, the same for every read of the
+				// tenant version: built once.
+				pln := pl.Links[i]
+				n := &edgeNames{}
+				if len(pln.Producers) > 0 {
+					n.fromActors = make([]string, 0, len(pln.Producers))
+				}
+				for _, p := range pln.Producers {
+					n.fromActors = append(n.fromActors, p.Name())
+				}
+				n.toActor = pln.Consumer.Name()
+				n.label = EdgeLabel(e.From, n.fromActors, e.Output, n.toActor)
+				pe.names = n
 			}
-			for _, p := range pln.Producers {
-				e.FromActors = append(e.FromActors, p.Name())
-			}
-			e.ToActor = pln.Consumer.Name()
-			e.Label = EdgeLabel(e.From, e.FromActors, e.Output, e.ToActor)
+			e.FromActors, e.ToActor, e.Label = pe.names.fromActors, pe.names.toActor, pe.names.label
 		}
 		e.MaxBatch = ring.MaxBatchSince(&pe.batches, &ls.Batches, ls.Capacity)
 		if had && dt > 0 {
@@ -355,7 +362,8 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 			e.DroppedPerSec = rate(e.Dropped, pe.dropped, dt)
 			e.PublishedPerSec = rate(e.Published, pe.published, dt)
 		}
-		tp.edges[i] = edgePrev{had: true, batches: ls.Batches, blocked: e.BlockedSeconds, dropped: e.Dropped, published: e.Published}
+		tp.edges[i] = edgePrev{had: true, batches: ls.Batches, blocked: e.BlockedSeconds, dropped: e.Dropped, published: e.Published,
+			names: pe.names}
 		e.Grade = Grade(e.BlockedMsPerSec / 1000)
 		if e.DroppedPerSec > 0 {
 			e.Grade = GradeHigh
@@ -518,6 +526,14 @@ type edgePrev struct {
 	batches            [ring.BatchBuckets]uint64
 	blocked            float64
 	dropped, published uint64
+	names              *edgeNames
+}
+
+// edgeNames are an edge's names from the plan; the snapshots share them
+// (read only).
+type edgeNames struct {
+	fromActors     []string
+	toActor, label string
 }
 
 // EdgeLabel names an edge uniquely within its tenant: "from -> to", where
