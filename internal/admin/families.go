@@ -13,10 +13,12 @@ import (
 	"github.com/greenwave/greenwave/internal/metrics"
 )
 
-// A scrape builds the greenwave families straight into client_model's
+// A scrape in a format other than text (protobuf), and the Collector,
+// build the greenwave families straight into client_model's
 // dto.MetricFamily values, which client_golang's promhttp encodes
 // (expfmt, with content negotiation): no const metric and no registry pass
-// per series. The series of one tenant, actor or edge share one interned
+// per series. A text scrape writes the same families without them
+// (text.go). The series of one tenant, actor or edge share one interned
 // label slice, and the values come from a few slabs, so a scrape of
 // thousands of tenants allocates little. The families are built in one
 // fixed order, their series in the snapshot's order; label pairs are sorted

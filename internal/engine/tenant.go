@@ -365,8 +365,22 @@ func (t *Tenant) Stats() Stats { return t.stats(true) }
 // LagHist are there): what a scrape of thousands of tenants can afford.
 func (t *Tenant) Metrics() Stats { return t.stats(false) }
 
+// MetricsInto is Metrics into s, reusing the memory of its Actors, Links,
+// Operators, Reports and Figures slices: what an earlier call put there is
+// overwritten (SideOutputs and each figure's own slice are new). For a
+// reader that reads the tenant again and again.
+func (t *Tenant) MetricsInto(s *Stats) { t.statsInto(s, false) }
+
 func (t *Tenant) stats(precise bool) Stats {
-	s := Stats{Tenant: t.Name, Failed: t.failed.Load(), Err: t.Err()}
+	var s Stats
+	t.statsInto(&s, precise)
+	return s
+}
+
+func (t *Tenant) statsInto(s *Stats, precise bool) {
+	*s = Stats{Tenant: t.Name, Failed: t.failed.Load(), Err: t.Err(),
+		Actors: reuse(s.Actors, len(t.actors)), Links: reuse(s.Links, len(t.links)),
+		Operators: reuse(s.Operators, 0), Reports: reuse(s.Reports, 0), Figures: reuse(s.Figures, 0)}
 	select {
 	case <-t.done:
 		s.Finished = true
@@ -453,7 +467,17 @@ func (t *Tenant) stats(precise bool) Stats {
 		s.Links = append(s.Links, ls)
 	}
 	s.Memory = t.memory(&s.Operators)
-	return s
+}
+
+// reuse returns s emptied (its elements zeroed, so that they hold nothing
+// of an earlier read) with room for n, or nil when it has none and n is 0:
+// the stats are large, and a scrape reads thousands.
+func reuse[T any](s []T, n int) []T {
+	clear(s[:cap(s)])
+	if cap(s) >= n {
+		return s[:0]
+	}
+	return make([]T, 0, n)
 }
 
 // instanceName is n's name, with "#i" for instance i of a parallel actor.

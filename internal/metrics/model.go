@@ -259,7 +259,8 @@ type Edge struct {
 	Output    string `json:"output,omitempty"`
 	To        string `json:"to"`
 	Partition int    `json:"partition"`
-	// FromActors and ToActor name the actors at the ends.
+	// FromActors and ToActor name the actors at the ends (FromActors is
+	// shared by a Reader's snapshots of the tenant version: read only).
 	FromActors []string `json:"from_actors"`
 	ToActor    string   `json:"to_actor"`
 	Capacity   int      `json:"capacity"`

@@ -1,9 +1,11 @@
 package metrics
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/DataDog/sketches-go/ddsketch"
@@ -24,7 +26,8 @@ type Source interface {
 // Reader takes snapshots of a Source and computes each one's interval
 // figures against its own previous snapshot. Readers are independent: any
 // number may read the same engine, none resets what another sees. A Reader
-// is safe for concurrent use (reads are serialised).
+// is safe for concurrent use (reads are serialised); a read of many tenants
+// reads them on a few goroutines at once (see parallelTenants).
 type Reader struct {
 	src Source
 	// Precise makes the reader read the sinks' precise histograms
@@ -38,8 +41,19 @@ type Reader struct {
 	prevAt time.Time
 	prevs  map[tenantKey]*tenantPrev
 	gen    uint64 // counts the reads of every tenant
+	reads  uint64 // counts every read
+	tps    []*tenantPrev
 	proc   Process
 }
+
+// A read of at least parallelTenants tenants per processor is spread over
+// GOMAXPROCS goroutines, readChunk tenants at a time: a scrape of
+// thousands of idle tenants runs while the engine's workers have nothing
+// to do, and reading the tenants one after another would be most of it.
+const (
+	parallelTenants = 64
+	readChunk       = 32
+)
 
 // tenantKey names one tenant version.
 type tenantKey struct {
@@ -54,6 +68,8 @@ type tenantPrev struct {
 	actors []actorPrev
 	edges  []edgePrev
 	gen    uint64
+	read   uint64       // the last read of it (Reader.reads)
+	stats  engine.Stats // the engine's figures at the last read
 }
 
 type actorPrev struct {
@@ -113,9 +129,9 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 	if only == nil {
 		r.gen++
 	}
-	if len(ts) > 0 {
-		s.Tenants = make([]Tenant, 0, len(ts))
-	}
+	r.reads++
+	tps := r.tps[:0]
+	shared := false // a tenant version listed twice: its previous figures are shared
 	for _, t := range ts {
 		k := tenantKey{t.Name, t.Version()}
 		tp := r.prevs[k]
@@ -123,9 +139,40 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 			tp = &tenantPrev{}
 			r.prevs[k] = tp
 		}
-		tp.gen = r.gen
-		s.Tenants = append(s.Tenants, r.tenant(t, dt, tp))
+		shared = shared || tp.read == r.reads
+		tp.gen, tp.read = r.gen, r.reads
+		tps = append(tps, tp)
 	}
+	if len(ts) > 0 {
+		s.Tenants = make([]Tenant, len(ts))
+	}
+	readers := min(runtime.GOMAXPROCS(0), len(ts)/parallelTenants)
+	if shared || readers < 2 {
+		for i, t := range ts {
+			s.Tenants[i] = r.tenant(t, dt, tps[i])
+		}
+	} else {
+		// The tenants are read apart (each has its own previous
+		// figures), in chunks taken in turn by a few goroutines.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range readers {
+			wg.Go(func() {
+				for {
+					lo := int(next.Add(readChunk)) - readChunk
+					if lo >= len(ts) {
+						return
+					}
+					for i := lo; i < min(lo+readChunk, len(ts)); i++ {
+						s.Tenants[i] = r.tenant(ts[i], dt, tps[i])
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	clear(tps)
+	r.tps = tps[:0]
 	if only == nil {
 		// Forget the tenants that are gone.
 		for k, tp := range r.prevs {
@@ -171,7 +218,11 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 	if r.Precise {
 		st = t.Stats()
 	} else {
-		st = t.Metrics()
+		// The tenant's stats of the previous read hold nothing the
+		// snapshots use (they copy what they keep), so their memory is
+		// read into again.
+		t.MetricsInto(&tp.stats)
+		st = tp.stats
 	}
 	out := Tenant{ID: t.Name, Version: t.Version(), State: string(t.State()), Elapsed: st.Elapsed.Seconds(),
 		In: st.In, Out: st.Out, Dropped: st.Dropped, Rejected: st.Rejected, DeadLettered: st.DeadLettered,
@@ -288,15 +339,22 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 			Depth: ls.Depth, Fill: ls.Fill, Batches: trimBatches(ls.Batches), BlockedSeconds: float64(ls.BlockedNanos) / 1e9,
 			Allocated: ls.Allocated, Bytes: ls.Bytes, Closed: ls.Closed}
 		if i < len(pl.Links) {
-			pln := pl.Links[i]
-			if len(pln.Producers) > 0 {
-				e.FromActors = make([]string, 0, len(pln.Producers))
+			if pe.names == nil {
+				// The plan's names, the same for every read of the
+				// tenant version: built once.
+				pln := pl.Links[i]
+				n := &edgeNames{}
+				if len(pln.Producers) > 0 {
+					n.fromActors = make([]string, 0, len(pln.Producers))
+				}
+				for _, p := range pln.Producers {
+					n.fromActors = append(n.fromActors, p.Name())
+				}
+				n.toActor = pln.Consumer.Name()
+				n.label = EdgeLabel(e.From, n.fromActors, e.Output, n.toActor)
+				pe.names = n
 			}
-			for _, p := range pln.Producers {
-				e.FromActors = append(e.FromActors, p.Name())
-			}
-			e.ToActor = pln.Consumer.Name()
-			e.Label = EdgeLabel(e.From, e.FromActors, e.Output, e.ToActor)
+			e.FromActors, e.ToActor, e.Label = pe.names.fromActors, pe.names.toActor, pe.names.label
 		}
 		e.MaxBatch = ring.MaxBatchSince(&pe.batches, &ls.Batches, ls.Capacity)
 		if had && dt > 0 {
@@ -304,7 +362,8 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 			e.DroppedPerSec = rate(e.Dropped, pe.dropped, dt)
 			e.PublishedPerSec = rate(e.Published, pe.published, dt)
 		}
-		tp.edges[i] = edgePrev{had: true, batches: ls.Batches, blocked: e.BlockedSeconds, dropped: e.Dropped, published: e.Published}
+		tp.edges[i] = edgePrev{had: true, batches: ls.Batches, blocked: e.BlockedSeconds, dropped: e.Dropped, published: e.Published,
+			names: pe.names}
 		e.Grade = Grade(e.BlockedMsPerSec / 1000)
 		if e.DroppedPerSec > 0 {
 			e.Grade = GradeHigh
@@ -467,6 +526,14 @@ type edgePrev struct {
 	batches            [ring.BatchBuckets]uint64
 	blocked            float64
 	dropped, published uint64
+	names              *edgeNames
+}
+
+// edgeNames are an edge's names from the plan; the snapshots share them
+// (read only).
+type edgeNames struct {
+	fromActors     []string
+	toActor, label string
 }
 
 // EdgeLabel names an edge uniquely within its tenant: "from -> to", where
