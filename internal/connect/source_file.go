@@ -335,7 +335,7 @@ func (s *fileSource) Open(context.Context) error {
 	s.lines.off = s.resumeAt
 	s.done, s.doneLine = s.resumeAt, s.line
 	if s.parallelism > 1 {
-		s.par = startParallel(s.lines, s.line, s.parallelism, s.dec.clone, s.prepare, s.wake)
+		s.par = startParallel(f, s.resumeAt, s.line, s.parallelism, s.dec.clone, s.prepare, s.wake)
 	}
 	return nil
 }
