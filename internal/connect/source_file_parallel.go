@@ -117,8 +117,8 @@ func startParallel(r io.Reader, off, line int64, n int, newDec func() *decoder, 
 // chunkReader fills chunks from a file: whole lines, the part of a line
 // a read cut carried over to the next chunk. Owned by the reader goroutine.
 type chunkReader struct {
-	r     io.Reader
-	off   int64  // file offset of the next byte to read
+	r   io.Reader
+	off int64 // file offset of the next byte to read
 	// carry[next:] is what was read past the last chunk's end.
 	carry []byte
 	next  int
