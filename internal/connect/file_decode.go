@@ -328,13 +328,15 @@ func (d *decoder) show(v *fastjson.Value) string {
 // values (a country, a device) or of values that repeat while they are
 // current (a session id) costs no allocation per event. It is a
 // set-associative cache of internWays strings per set, indexed by a hash of
-// the value's first and last bytes: a look-up is a hash and a few length
-// comparisons, and a miss allocates the string and evicts the least
-// recently used of its set. Memory is bounded
-// (internMaxSlots strings of up to internMaxLen bytes per field); a field
-// whose values never come back (an id per event) turns the table off, and
-// then costs one allocation per value and no look-up. The zero value is
-// ready to use. Not safe for concurrent use.
+// the value's first and last 8 bytes and its length, which each entry
+// keeps beside its string: a value of up to 16 bytes is recognised from
+// the entry alone, without reading the string's bytes (a longer one is
+// compared too). A miss allocates the string and evicts the least recently
+// used of its set. Memory is bounded (internMaxSlots strings of up to
+// internMaxLen bytes per field); a field whose values never come back (an
+// id per event) turns the table off, and then costs one allocation per
+// value and no look-up. The zero value is ready to use. Not safe for
+// concurrent use.
 type internTable struct {
 	slots        []internEntry // len a power of two, internWays per set; nil until the first look-up
 	shift        uint          // 64 - log2(sets)
@@ -342,24 +344,29 @@ type internTable struct {
 	off          bool
 }
 
-// internHash mixes the first and last (up to) 8 bytes of b and its length.
-func internHash(b []byte) uint64 {
-	var x uint64
-	if len(b) >= 8 {
-		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[len(b)-8:]), 29)
-	} else {
-		for _, c := range b {
-			x = x<<8 | uint64(c)
-		}
-	}
-	x ^= uint64(len(b)) << 58
-	return x * 0x9e3779b97f4a7c15
+// internEntry is one slot of an internTable: a string and its key.
+type internEntry struct {
+	s      string
+	lo, hi uint64
 }
 
-// internEntry is one slot of an internTable: a string and its hash.
-type internEntry struct {
-	s string
-	h uint64
+// internKey returns the first and last (up to) 8 bytes of b, which with
+// its length are all of b when it has at most 16 bytes.
+func internKey(b []byte) (lo, hi uint64) {
+	if len(b) >= 8 {
+		return binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[len(b)-8:])
+	}
+	for i, c := range b {
+		lo |= uint64(c) << (8 * i)
+	}
+	return lo, 0
+}
+
+// internSet returns the index of the first slot of the set of a key and
+// the length of its string.
+func (t *internTable) internSet(lo, hi uint64, n int) int {
+	h := (lo ^ bits.RotateLeft64(hi, 29) ^ uint64(n)<<58) * 0x9e3779b97f4a7c15
+	return int(h>>t.shift) * internWays
 }
 
 func (t *internTable) get(b []byte) string {
@@ -369,11 +376,11 @@ func (t *internTable) get(b []byte) string {
 	if t.slots == nil {
 		t.resize(internMinSlots)
 	}
-	h := internHash(b)
-	i := int(h>>t.shift) * internWays
+	lo, hi := internKey(b)
+	i := t.internSet(lo, hi, len(b))
 	set := t.slots[i : i+internWays : i+internWays]
 	for w := range set {
-		if e := set[w]; e.h == h && e.s == string(b) {
+		if e := set[w]; e.lo == lo && e.hi == hi && len(e.s) == len(b) && (len(b) <= 16 || e.s == string(b)) {
 			// The most recent of a set comes first; a miss evicts the last.
 			if w > 0 {
 				copy(set[1:w+1], set[:w])
@@ -385,7 +392,7 @@ func (t *internTable) get(b []byte) string {
 	}
 	s := string(b)
 	copy(set[1:], set[:internWays-1])
-	set[0] = internEntry{s: s, h: h}
+	set[0] = internEntry{s: s, lo: lo, hi: hi}
 	t.count(false)
 	return s
 }
@@ -418,8 +425,8 @@ func (t *internTable) resize(n int) {
 	t.slots = make([]internEntry, n)
 	t.shift = uint(64 - bits.TrailingZeros(uint(n/internWays)))
 	for j := len(old) - 1; j >= 0; j-- {
-		if e := old[j]; e.h != 0 || e.s != "" {
-			i := int(e.h>>t.shift) * internWays
+		if e := old[j]; e.s != "" {
+			i := t.internSet(e.lo, e.hi, len(e.s))
 			set := t.slots[i : i+internWays]
 			copy(set[1:], set[:internWays-1])
 			set[0] = e
