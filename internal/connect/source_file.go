@@ -50,8 +50,8 @@ func fileSourceSpec() *component.Spec {
 			"(fields in name order). Unknown keys are ignored, null is absent, blank lines are skipped. " +
 			"A line that is not valid JSON, holds a value of the wrong kind for a declared field, or misses a " +
 			"required field is rejected (counted and reported as file:line) or sent to the dead_letter side output. " +
-			"The source is done at the end of the file. With `parallelism: N` one reader splits the file into chunks " +
-			"of lines that N decoders decode at once, and the events still come out in file order, exactly as with " +
+			"The source is done at the end of the file. With `parallelism: N` one reader reads the file in chunks " +
+			"of whole lines that N decoders split and decode at once, and the events still come out in file order, exactly as with " +
 			"parallelism 1 (not with type_field or extra_fields: keep, whose discovery is sequential).",
 		Options: []component.Option{
 			{Name: "path", Type: component.String, Required: true,
