@@ -22,8 +22,7 @@ func fileSinkSpec() *component.Spec {
 		Doc: "Writes events as JSON lines (one object of the event's schema fields per line) to a file. " +
 			"The file (and, with create_dirs, its parent directories) is created when the tenant starts, " +
 			"so a path that cannot be written fails the tenant at start; the sink buffers and " +
-			"writes every flush_every, when 256 KiB are pending, and when the pipeline ends. A batch of at least 128 " +
-			"events is encoded in parts on up to one goroutine per core (at most 4), its lines in the batch's order. It writes on a " +
+			"writes every flush_every, when 256 KiB are pending, and when the pipeline ends. It writes on a " +
 			"goroutine of its own: a slow disk or a stalled pipe fills its input buffer and backs up (or drops, " +
 			"per the buffer's when_full) without slowing any other component. With a state directory " +
 			"(`run --state-dir`) the file is exactly once across crashes: each checkpoint syncs the file and " +
@@ -63,7 +62,6 @@ type fileSink struct {
 	f        *os.File
 	lf       lineFormat
 	buf      []byte
-	enc      *encodePool
 }
 
 func newFileSink(ctx *component.Context) (*component.Instance, error) {
@@ -84,9 +82,8 @@ func newFileSink(ctx *component.Context) (*component.Instance, error) {
 		appendMode: appendMode,
 		createDirs: createDirs,
 		every:      every,
+		lf:         lineFormat{cache: schemaCache{inputs: ctx.Inputs, reg: ctx.Registry}},
 	}
-	newFormat := func() lineFormat { return lineFormat{cache: schemaCache{inputs: ctx.Inputs, reg: ctx.Registry}} }
-	s.lf, s.enc = newFormat(), newEncodePool(encoders()-1, newFormat)
 	return &component.Instance{Operator: s}, nil
 }
 
@@ -109,13 +106,14 @@ func fileSinkClaims(ctx *component.Context) []component.Claim {
 	}}
 }
 
-// Process encodes the batch into the buffer (a large batch in parts on
-// several goroutines, the lines in the batch's order) and writes when the
-// buffer is full (or at once when flush_every is 0).
+// Process buffers the batch and writes when the buffer is full (or at
+// once when flush_every is 0).
 func (s *fileSink) Process(_ int, in []event.Event, _ *component.Output) error {
 	var err error
-	if s.buf, err = s.enc.encode(s.buf, &s.lf, in); err != nil {
-		return fmt.Errorf("file %q: %w", s.file, err)
+	for i := range in {
+		if s.buf, err = s.lf.append(s.buf, &in[i]); err != nil {
+			return fmt.Errorf("file %q: %w", s.file, err)
+		}
 	}
 	if s.every == 0 || len(s.buf) >= fileSinkBuffer {
 		return s.write()
@@ -144,7 +142,6 @@ func (s *fileSink) Tick(time.Time, *component.Output) error {
 // no events still creates (or, without append, empties) its file, so the
 // file always reflects the run.
 func (s *fileSink) Flush(*component.Output) error {
-	s.enc.stop()
 	if err := s.write(); err != nil {
 		return err
 	}
@@ -187,10 +184,8 @@ func (s *fileSink) Open(context.Context) error {
 	return nil
 }
 
-// Close stops the encoders and closes the file if Flush did not (a tenant
-// that failed).
+// Close closes the file if Flush did not (a tenant that failed).
 func (s *fileSink) Close() error {
-	s.enc.stop()
 	if s.f == nil {
 		return nil
 	}
