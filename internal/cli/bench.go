@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/bench"
@@ -38,18 +37,11 @@ func (c *benchCmd) Run(g *Globals) error {
 		return &exitError{code: 2, err: err}
 	}
 	if c.CPUProfile != "" {
-		f, err := os.Create(c.CPUProfile)
+		stop, err := startCPUProfile(c.CPUProfile)
 		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--cpuprofile: %w", err)}
+			return err
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return fmt.Errorf("--cpuprofile %q: %w", c.CPUProfile, err)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
+		defer stop()
 	}
 	return bench.Run(c.Scenario, cfg, g.Stdout, c.JSON)
 }

@@ -229,3 +229,36 @@ func TestBenchCPUProfile(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q: want a usage error naming --cpuprofile", code, errs)
 	}
 }
+
+// TestRunCPUProfile: run --cpuprofile leaves a gzipped profile once the
+// tenants have finished, and a path it cannot create is a usage error
+// naming the flag (nothing is started).
+func TestRunCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "gen.yaml", `tenant: gen
+sources:
+  gen: {type: generate, profile: sequence, count: 1000}
+sinks:
+  out: {type: blackhole, inputs: [gen]}
+`)
+	path := filepath.Join(dir, "cpu.prof")
+	code, _, errs := runMain("run", "--status", "off", "--cpuprofile", path, file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("the profile is not gzipped: %v", err)
+	}
+	if body, err := io.ReadAll(zr); err != nil || len(body) == 0 {
+		t.Fatalf("the profile's body: %d bytes, %v", len(body), err)
+	}
+	code, _, errs = runMain("run", "--status", "off", "--cpuprofile", filepath.Join(dir, "no", "such", "dir", "cpu.prof"), file)
+	if code != 2 || !strings.Contains(errs, "--cpuprofile") {
+		t.Fatalf("exit %d, stderr %q: want a usage error naming --cpuprofile", code, errs)
+	}
+}

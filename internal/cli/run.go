@@ -46,6 +46,7 @@ type runCmd struct {
 	NATS        string        `name:"nats" placeholder:"URL" help:"NATS server (comma-separated URLs of a cluster's nodes) of the jetstream components whose file names no url. Without it the run embeds a NATS server with JetStream, its files under --state-dir (a temporary directory without one)."`
 	Instance    string        `name:"instance" placeholder:"NAME" help:"Run as the instance NAME of several that share the pipelines' partitions through --nats (leases in its KV bucket, checkpoints in its object store); a survivor takes a dead instance's partitions over."`
 	LeaseTTL    time.Duration `name:"lease-ttl" default:"4s" help:"With --instance: how long a lease lives without renewal before another instance takes its partitions over."`
+	CPUProfile  string        `name:"cpuprofile" type:"path" help:"Write a CPU profile of this process over the whole run to this file (go tool pprof reads it)."`
 }
 
 // check validates the flags' values (kong checks their syntax).
@@ -91,6 +92,13 @@ func (c *runCmd) Run(g *Globals) error {
 	files, err := pipelineFiles(c.Paths)
 	if err != nil {
 		return &exitError{code: 2, err: err}
+	}
+	if c.CPUProfile != "" {
+		stop, err := startCPUProfile(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if _, all := checkFiles(files, catalog(), 1, g.Stderr); !all {
 		return &exitError{code: 1, err: errors.New("invalid pipeline files; nothing was started")}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"time"
 	"unsafe"
@@ -31,14 +32,18 @@ var kindNames = []string{"bool", "int", "float", "string", "time"}
 // report.
 const maxJSONMessage = 200
 
-// Interning bounds: strings up to internMaxLen bytes are shared, up to
-// internMaxEntries distinct ones per field. Once a field's table is full,
-// every internWindow look-ups it checks whether it still hits more than it
-// misses, and stops interning for good when it does not.
+// Interning bounds: strings up to internMaxLen bytes are shared. A
+// field's table starts with internMinSlots slots and grows fourfold, up to
+// internMaxSlots, after a window of internWindow look-ups that missed more
+// than one in internGrowMisses; at its largest it turns itself off for
+// good after a window that missed more than it hit.
 const (
 	internMaxLen     = 64
-	internMaxEntries = 4096
+	internMinSlots   = 64
+	internMaxSlots   = 4096
 	internWindow     = 4096
+	internGrowMisses = 32
+	internWays       = 4
 )
 
 // maxKeyMemo bounds the key positions a decoder remembers; keys further
@@ -319,84 +324,112 @@ func (d *decoder) show(v *fastjson.Value) string {
 	return diag.Cap(string(d.scratch), diag.MaxQuoted)
 }
 
-// internTable returns shared copies of short strings, so a low-cardinality
-// field (a country, a device) costs no allocation per event. A small cache
-// indexed by a hash of the value's last bytes answers most look-ups of a
-// field of few values without the map. The map stops growing at
-// internMaxEntries, so a high-cardinality field (an id) cannot grow it
-// without bound. Once it is full the table counts its hits and misses (a
-// miss then allocates anyway), and after a window of internWindow look-ups
-// that missed more than they hit it turns itself off: an id field then
-// costs one allocation per value and no look-up. The zero value is ready
-// to use.
+// internTable returns shared copies of short strings, so a field of few
+// values (a country, a device) or of values that repeat while they are
+// current (a session id) costs no allocation per event. It is a
+// set-associative cache of internWays strings per set, indexed by a hash of
+// the value's first and last 8 bytes and its length, which each entry
+// keeps beside its string: a value of up to 16 bytes is recognised from
+// the entry alone, without reading the string's bytes (a longer one is
+// compared too). A miss allocates the string and evicts the least recently
+// used of its set. Memory is bounded (internMaxSlots strings of up to
+// internMaxLen bytes per field); a field whose values never come back (an
+// id per event) turns the table off, and then costs one allocation per
+// value and no look-up. The zero value is ready to use. Not safe for
+// concurrent use.
 type internTable struct {
-	cache        [internCache]string
-	m            map[string]string
+	slots        []internEntry // len a power of two, internWays per set; nil until the first look-up
+	shift        uint          // 64 - log2(sets)
 	hits, misses int
 	off          bool
 }
 
-// internCache is the size of an internTable's cache (a power of two).
-const internCache = 64
+// internEntry is one slot of an internTable: a string and its key.
+type internEntry struct {
+	s      string
+	lo, hi uint64
+}
 
-// cacheSlot hashes the last (up to) 8 bytes of b and its length.
-func cacheSlot(b []byte) int {
-	var x uint64
+// internKey returns the first and last (up to) 8 bytes of b, which with
+// its length are all of b when it has at most 16 bytes.
+func internKey(b []byte) (lo, hi uint64) {
 	if len(b) >= 8 {
-		x = binary.LittleEndian.Uint64(b[len(b)-8:])
-	} else {
-		for _, c := range b {
-			x = x<<8 | uint64(c)
-		}
+		return binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[len(b)-8:])
 	}
-	x ^= uint64(len(b)) << 59
-	return int((x * 0x9e3779b97f4a7c15) >> (64 - 6))
+	for i, c := range b {
+		lo |= uint64(c) << (8 * i)
+	}
+	return lo, 0
+}
+
+// internSet returns the index of the first slot of the set of a key and
+// the length of its string.
+func (t *internTable) internSet(lo, hi uint64, n int) int {
+	h := (lo ^ bits.RotateLeft64(hi, 29) ^ uint64(n)<<58) * 0x9e3779b97f4a7c15
+	return int(h>>t.shift) * internWays
 }
 
 func (t *internTable) get(b []byte) string {
 	if t.off || len(b) > internMaxLen {
 		return string(b)
 	}
-	slot := cacheSlot(b)
-	if s := t.cache[slot]; len(s) == len(b) && s == string(b) {
-		t.hit()
-		return s
+	if t.slots == nil {
+		t.resize(internMinSlots)
 	}
-	s, ok := t.m[string(b)]
-	switch {
-	case ok:
-		t.hit()
-	case len(t.m) < internMaxEntries:
-		s = string(b)
-		if t.m == nil {
-			t.m = make(map[string]string)
+	lo, hi := internKey(b)
+	i := t.internSet(lo, hi, len(b))
+	set := t.slots[i : i+internWays : i+internWays]
+	for w := range set {
+		if e := set[w]; e.lo == lo && e.hi == hi && len(e.s) == len(b) && (len(b) <= 16 || e.s == string(b)) {
+			// The most recent of a set comes first; a miss evicts the last.
+			if w > 0 {
+				copy(set[1:w+1], set[:w])
+				set[0] = e
+			}
+			t.count(true)
+			return e.s
 		}
-		t.m[s] = s
-	default:
-		t.misses++
-		t.tally()
-		return string(b)
 	}
-	t.cache[slot] = s
+	s := string(b)
+	copy(set[1:], set[:internWays-1])
+	set[0] = internEntry{s: s, lo: lo, hi: hi}
+	t.count(false)
 	return s
 }
 
-// hit counts a hit once the table is full.
-func (t *internTable) hit() {
-	if len(t.m) >= internMaxEntries {
+// count records a look-up and, at the end of a window, grows the table or
+// turns it off.
+func (t *internTable) count(hit bool) {
+	if hit {
 		t.hits++
-		t.tally()
+	} else {
+		t.misses++
 	}
-}
-
-// tally closes a window of look-ups on a full table: off when the misses
-// outnumber the hits.
-func (t *internTable) tally() {
 	if t.hits+t.misses < internWindow {
 		return
 	}
-	if t.misses > t.hits {
-		t.off, t.m, t.cache = true, nil, [internCache]string{}
+	switch {
+	case t.misses*internGrowMisses <= internWindow:
+	case len(t.slots) < internMaxSlots:
+		t.resize(len(t.slots) * 4)
+	case t.misses > t.hits:
+		t.off, t.slots = true, nil
 	}
 	t.hits, t.misses = 0, 0
+}
+
+// resize makes the table n slots (a power of two, at least internWays),
+// keeping what it holds.
+func (t *internTable) resize(n int) {
+	old := t.slots
+	t.slots = make([]internEntry, n)
+	t.shift = uint(64 - bits.TrailingZeros(uint(n/internWays)))
+	for j := len(old) - 1; j >= 0; j-- {
+		if e := old[j]; e.s != "" {
+			i := t.internSet(e.lo, e.hi, len(e.s))
+			set := t.slots[i : i+internWays]
+			copy(set[1:], set[:internWays-1])
+			set[0] = e
+		}
+	}
 }

@@ -197,37 +197,65 @@ func TestParseUTCAgreesWithTimeParse(t *testing.T) {
 	}
 }
 
-func TestInternTurnsItselfOff(t *testing.T) {
-	var ids, low internTable
+// TestInternTable: values that come back are shared and, once the table
+// has grown to hold them, allocate nothing; a field whose values never come
+// back turns the table off; a field whose current values change (sessions
+// that end and begin) keeps the current ones.
+func TestInternTable(t *testing.T) {
+	var ids internTable
 	for i := range 50000 {
 		ids.get(fmt.Appendf(nil, "id-%06d", i))
-		low.get(fmt.Appendf(nil, "country-%d", i%200))
 	}
-	if !ids.off || ids.m != nil {
-		t.Errorf("a table of distinct ids is still on (%d entries)", len(ids.m))
-	}
-	if low.off || len(low.m) != 200 {
-		t.Errorf("a table of 200 values: off %v, %d entries", low.off, len(low.m))
-	}
-	// A field just above the table's size still hits more than it misses.
-	var mid internTable
-	for i := range 50000 {
-		mid.get(fmt.Appendf(nil, "v%d", i%5000))
-	}
-	if mid.off {
-		t.Error("a table of 5000 values (4096 kept) turned itself off")
-	}
-	var few internTable
-	for i := range 1000 {
-		a := few.get(fmt.Appendf(nil, "dev-%d", i%5))
-		if b := few.get(fmt.Appendf(nil, "dev-%d", i%5)); unsafe.StringData(a) != unsafe.StringData(b) {
-			t.Fatalf("%q interned twice", a)
-		}
-	}
-	if len(few.m) != 5 {
-		t.Errorf("a table of 5 values holds %d", len(few.m))
+	if !ids.off || ids.slots != nil {
+		t.Errorf("a table of distinct ids is still on (%d slots)", len(ids.slots))
 	}
 	if s := ids.get([]byte("id-000001")); s != "id-000001" {
 		t.Errorf("an off table returns %q", s)
+	}
+
+	for _, n := range []int{5, 200, 1000} {
+		var tab internTable
+		keys := make([][]byte, n)
+		for i := range keys {
+			keys[i] = fmt.Appendf(nil, "country-%d", i)
+		}
+		for i := range 50000 {
+			tab.get(keys[i%n])
+		}
+		if tab.off {
+			t.Fatalf("a table of %d values turned itself off", n)
+		}
+		first := make([]string, n)
+		for i, k := range keys {
+			first[i] = tab.get(k)
+		}
+		for i, k := range keys {
+			if s := tab.get(k); unsafe.StringData(s) != unsafe.StringData(first[i]) || s != string(k) {
+				t.Fatalf("%d values: %q interned twice", n, k)
+			}
+		}
+		i := 0
+		if a := testing.AllocsPerRun(10*n, func() { tab.get(keys[i%n]); i++ }); a > 0.01 {
+			t.Errorf("%d values: %.3f allocations per look-up after warming up", n, a)
+		}
+	}
+
+	// Sessions: 500 current at a time, taking turns, each seen 30 times;
+	// one ends and another begins every 30 look-ups.
+	var sess internTable
+	hits := 0
+	prev := map[string]string{}
+	for i := range 300000 {
+		k := i % 500
+		gen := (i/500 + k) / 30
+		id := fmt.Sprintf("%016x", (uint64(k)<<32|uint64(gen))*0x9e3779b97f4a7c15)
+		s := sess.get([]byte(id))
+		if p, ok := prev[id]; ok && unsafe.StringData(p) == unsafe.StringData(s) {
+			hits++
+		}
+		prev[id] = s
+	}
+	if sess.off || hits < 300000/2 {
+		t.Errorf("sessions: off %v, %d of 300000 look-ups shared", sess.off, hits)
 	}
 }

@@ -50,8 +50,8 @@ func fileSourceSpec() *component.Spec {
 			"(fields in name order). Unknown keys are ignored, null is absent, blank lines are skipped. " +
 			"A line that is not valid JSON, holds a value of the wrong kind for a declared field, or misses a " +
 			"required field is rejected (counted and reported as file:line) or sent to the dead_letter side output. " +
-			"The source is done at the end of the file. With `parallelism: N` one reader splits the file into chunks " +
-			"of lines that N decoders decode at once, and the events still come out in file order, exactly as with " +
+			"The source is done at the end of the file. With `parallelism: N` one reader reads the file in chunks " +
+			"of whole lines that N decoders split and decode at once, and the events still come out in file order, exactly as with " +
 			"parallelism 1 (not with type_field or extra_fields: keep, whose discovery is sequential).",
 		Options: []component.Option{
 			{Name: "path", Type: component.String, Required: true,
@@ -335,7 +335,7 @@ func (s *fileSource) Open(context.Context) error {
 	s.lines.off = s.resumeAt
 	s.done, s.doneLine = s.resumeAt, s.line
 	if s.parallelism > 1 {
-		s.par = startParallel(s.lines, s.line, s.parallelism, s.dec.clone, s.prepare, s.wake)
+		s.par = startParallel(f, s.resumeAt, s.line, s.parallelism, s.dec.clone, s.prepare, s.wake)
 	}
 	return nil
 }

@@ -2,12 +2,14 @@ package connect
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
@@ -64,10 +66,17 @@ func readFileSource(t *testing.T, dir string, opts map[string]any, parallelism i
 func TestParallelFileSourceEmitsWhatTheSequentialOneDoes(t *testing.T) {
 	t.Run("chunks of 1024 lines", func(t *testing.T) { checkParallelFileSource(t) })
 	// Chunks of a few lines: many boundaries, every chunk reused often.
-	defer func(n int) { linesPerChunk = n }(linesPerChunk)
+	defer func(n, b int) { linesPerChunk, bytesPerChunk = n, b }(linesPerChunk, bytesPerChunk)
 	for _, n := range []int{1, 17} {
 		linesPerChunk = n
 		t.Run(fmt.Sprintf("chunks of %d lines", n), func(t *testing.T) { checkParallelFileSource(t) })
+	}
+	// Reads of a few bytes: most lines are cut by a read and carried over
+	// to the next chunk, and the line over 1 MiB is read in many pieces.
+	linesPerChunk = chunkLines
+	for _, b := range []int{7, 61, 4096} {
+		bytesPerChunk = b
+		t.Run(fmt.Sprintf("reads of %d bytes", b), func(t *testing.T) { checkParallelFileSource(t) })
 	}
 }
 
@@ -160,6 +169,87 @@ func TestParallelFileSourceRefusesTypeDiscovery(t *testing.T) {
 		_, err := fileSourceSpec().New(ctx)
 		if err == nil || !strings.Contains(err.Error(), "parallelism") {
 			t.Errorf("%v with parallelism 2: error %v, want one about parallelism", opts, err)
+		}
+	}
+}
+
+// TestChunkReaderTilesTheFile: the chunks the reader cuts follow each
+// other without gap or overlap, hold whole lines (the last one of the file
+// may lack its ending) and at most linesPerChunk of them, and at most about
+// two lines of maxLineBytes beyond bytesPerChunk: a line too long comes
+// whole in a chunk, or, when it does not fit, as its first maxLineBytes
+// bytes with the offset past its ending; for reads of every size, chunk
+// sizes and line counts.
+func TestChunkReaderTilesTheFile(t *testing.T) {
+	// Lines too long: one in parallelFile, one just so with "\r\n", one of
+	// the maximum with "\r\n" (not too long), and the last, without its
+	// ending.
+	content := parallelFile(3000) + "\n" + strings.Repeat("y", maxLineBytes+1) + "\r\n{}\n" +
+		strings.Repeat("x", maxLineBytes) + "\r\n" + strings.Repeat("w", 3*maxLineBytes)
+	defer func(n, b int) { linesPerChunk, bytesPerChunk = n, b }(linesPerChunk, bytesPerChunk)
+	for _, lines := range []int{1, 7, chunkLines} {
+		for _, size := range []int{1, 100, 4096, chunkBytes} {
+			linesPerChunk, bytesPerChunk = lines, size
+			for _, reader := range []string{"whole", "half", "one byte"} {
+				var r io.Reader = strings.NewReader(content)
+				switch reader {
+				case "half":
+					r = iotest.HalfReader(r)
+				case "one byte":
+					if size != 100 || lines != 7 {
+						continue // slow; one size is enough
+					}
+					r = iotest.OneByteReader(r)
+				}
+				name := fmt.Sprintf("%d lines, %d bytes, %s reads", lines, size, reader)
+				cr := &chunkReader{r: r, target: bytesPerChunk}
+				var off int64
+				longs := 0
+				for n := 0; ; n++ {
+					var c chunk
+					cr.fill(&c)
+					if c.start != off {
+						t.Fatalf("%s: chunk %d starts at %d, want %d", name, n, c.start, off)
+					}
+					if c.long {
+						longs++
+						end := strings.IndexByte(content[off:], '\n')
+						want := int64(len(content))
+						if end >= 0 {
+							want = off + int64(end) + 1
+						}
+						if string(c.buf) != content[off:off+maxLineBytes] || c.longEnd != want {
+							t.Fatalf("%s: long line at %d: %d bytes ending at %d, want %d bytes ending at %d", name, off, len(c.buf), c.longEnd, maxLineBytes, want)
+						}
+						off = c.longEnd
+						continue
+					}
+					if string(c.buf) != content[off:off+int64(len(c.buf))] {
+						t.Fatalf("%s: chunk %d at %d is not the file's bytes there", name, n, off)
+					}
+					if len(c.buf) > 2*(size+maxLineBytes+2) {
+						t.Fatalf("%s: chunk %d holds %d bytes", name, n, len(c.buf))
+					}
+					for _, l := range strings.Split(string(c.buf), "\n") {
+						if len(strings.TrimSuffix(l, "\r")) > maxLineBytes {
+							longs++
+						}
+					}
+					off += int64(len(c.buf))
+					if c.eof {
+						break
+					}
+					if len(c.buf) == 0 || c.buf[len(c.buf)-1] != '\n' {
+						t.Fatalf("%s: chunk %d at %d does not end with a line ending", name, n, c.start)
+					}
+					if k := strings.Count(string(c.buf), "\n"); k > lines {
+						t.Fatalf("%s: chunk %d holds %d lines", name, n, k)
+					}
+				}
+				if off != int64(len(content)) || longs != 3 {
+					t.Fatalf("%s: the chunks end at %d of %d, with %d long lines (want 3)", name, off, len(content), longs)
+				}
+			}
 		}
 	}
 }
