@@ -285,11 +285,14 @@ func (s *httpSource) Stop() {
 			s.wake()
 			return
 		}
+		// The goroutine keeps its own reference: Close, which may come
+		// before it ends, forgets s.srv.
+		srv := s.srv
 		go func() {
 			// Shutdown closes the listener and idle connections and waits
 			// for every active request, each bounded by timeout or
 			// reply_timeout.
-			_ = s.srv.Shutdown(context.Background())
+			_ = srv.Shutdown(context.Background())
 			<-s.served
 			s.stopped.Store(true)
 			s.wake()
