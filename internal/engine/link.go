@@ -20,6 +20,9 @@ type link struct {
 	consumer      *actor
 	producers     []*actor
 	width         int // fields preallocated per slot
+	// label names the link in Stats ("from -> to", "#partition" when
+	// partitioned), built once.
+	label string
 
 	// Written by the consumer only, read by Stats.
 	gaps    atomic.Uint64 // events missing from the sequence (drops seen)
@@ -82,7 +85,10 @@ func newLink(pl *plan.Link, width int) *link {
 			}
 		},
 	})
-	l := &link{p: pl, ring: r, policy: policy, inWm: event.MinWatermark, width: width}
+	l := &link{p: pl, ring: r, policy: policy, inWm: event.MinWatermark, width: width, label: pl.Edge.Label()}
+	if pl.Partitions > 1 {
+		l.label += "#" + itoa(pl.Partition)
+	}
 	l.producersLeft.Store(int32(len(pl.Producers)))
 	return l
 }
@@ -165,10 +171,6 @@ func (l *link) stats() LinkStats {
 			gaps -= min(gaps, lost)
 		}
 	}
-	label := l.p.Edge.Label()
-	if l.p.Partitions > 1 {
-		label = label + "#" + itoa(l.p.Partition)
-	}
 	blocked := s.BlockedNanos
 	if len(l.producers) == 1 {
 		blocked = int64(l.blocked.read())
@@ -179,7 +181,7 @@ func (l *link) stats() LinkStats {
 		out = e.From.Comp.Spec.SideOutputs[e.Output-1]
 	}
 	return LinkStats{
-		Label: label, From: e.From.Name(), Output: out, To: e.To.Name(), Partition: l.p.Partition,
+		Label: l.label, From: e.From.Name(), Output: out, To: e.To.Name(), Partition: l.p.Partition,
 		Capacity: s.Capacity, Policy: s.Policy.String(), Producers: len(l.p.Producers),
 		Published: s.Published, Consumed: s.Consumed, Dropped: dropped, Gaps: gaps,
 		Depth: s.Depth, Fill: float64(s.Depth) / float64(s.Capacity), Batches: s.Batches,
