@@ -173,30 +173,20 @@ func (c *labelCache) text(ps ...pair) string {
 
 // appendLabelValue appends v escaped as the text format's label values are:
 // a backslash, a double quote and a line feed as \\, \" and \n.
-func appendLabelValue(dst []byte, v string) []byte {
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return dst
-}
+func appendLabelValue(dst []byte, v string) []byte { return appendEscaped(dst, v, true) }
 
 // appendHelp appends a help text escaped as the text format's # HELP lines
 // are: a backslash and a line feed as \\ and \n.
-func appendHelp(dst []byte, v string) []byte {
+func appendHelp(dst []byte, v string) []byte { return appendEscaped(dst, v, false) }
+
+func appendEscaped(dst []byte, v string, quote bool) []byte {
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\\':
+		switch c := v[i]; {
+		case c == '\\':
 			dst = append(dst, '\\', '\\')
-		case '\n':
+		case c == '"' && quote:
+			dst = append(dst, '\\', '"')
+		case c == '\n':
 			dst = append(dst, '\\', 'n')
 		default:
 			dst = append(dst, c)

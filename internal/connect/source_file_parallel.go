@@ -179,8 +179,13 @@ func (cr *chunkReader) readInto(c *chunk, n int) {
 	if cap(c.buf)-len(c.buf) < n {
 		c.buf = append(make([]byte, 0, max(2*cap(c.buf), len(c.buf)+n)), c.buf...)
 	}
-	n, err := cr.r.Read(c.buf[len(c.buf) : len(c.buf)+n])
-	c.buf = c.buf[:len(c.buf)+n]
+	c.buf = c.buf[:len(c.buf)+cr.read(c.buf[len(c.buf):len(c.buf)+n])]
+}
+
+// read reads once into p, advancing the offset and noting the end of the
+// file or an error, and returns the bytes read.
+func (cr *chunkReader) read(p []byte) int {
+	n, err := cr.r.Read(p)
 	cr.off += int64(n)
 	switch {
 	case errors.Is(err, io.EOF):
@@ -188,6 +193,7 @@ func (cr *chunkReader) readInto(c *chunk, n int) {
 	case err != nil:
 		cr.err = err
 	}
+	return n
 }
 
 // cut ends c after byte n (just past a line ending), or after its
@@ -230,15 +236,7 @@ func (cr *chunkReader) skipLong(c *chunk) {
 			c.longEnd = cr.off
 			return
 		}
-		n, err := cr.r.Read(scratch[:cap(scratch)])
-		pending = scratch[:n]
-		cr.off += int64(n)
-		switch {
-		case errors.Is(err, io.EOF):
-			cr.eof = true
-		case err != nil:
-			cr.err = err
-		}
+		pending = scratch[:cr.read(scratch[:cap(scratch)])]
 	}
 }
 
