@@ -32,8 +32,8 @@ type LockStack struct {
 	// HotPath reports that the lock was taken inside an engine actor's
 	// turn: on the path every event takes.
 	HotPath bool `json:"hot_path"`
-	// Function is the innermost frame outside the runtime, sync and the
-	// engine: the code that took the lock.
+	// Function is the innermost frame outside the runtime, sync, the
+	// engine and its wait package: the code that took the lock.
 	Function string `json:"function"`
 }
 
@@ -77,7 +77,10 @@ func MeasureContention(ctx context.Context, d time.Duration) Contention {
 			fn := f.Function
 			if fn != "" && !strings.HasPrefix(fn, "runtime.") && !strings.HasPrefix(fn, "sync.") && !strings.HasPrefix(fn, "internal/sync.") {
 				ls.Frames = append(ls.Frames, fn+" "+f.File+":"+strconv.Itoa(f.Line))
-				if ls.Function == "" && !strings.Contains(fn, "/internal/engine.") {
+				// The engine's own scheduling and wake-ups (a worker's
+				// parker is a channel whose lock wakers share) are not
+				// the operators' shared state.
+				if ls.Function == "" && !strings.Contains(fn, "/internal/engine.") && !strings.Contains(fn, "/internal/wait.") {
 					ls.Function = fn
 				}
 				if strings.Contains(fn, "/internal/engine.(*actor).step") || strings.Contains(fn, "/internal/engine.(*Tenant).runStep") {
