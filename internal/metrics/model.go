@@ -168,7 +168,9 @@ type OperatorState struct {
 // Actor is one schedulable instance: a head component and the stateless
 // components fused behind it (Components), one parallel instance.
 type Actor struct {
-	Name       string   `json:"name"`
+	Name string `json:"name"`
+	// Components are the actor's components, head first (shared by a
+	// Reader's snapshots of the tenant version: read only).
 	Components []string `json:"components"`
 	// Group names the actor without its instance suffix ("per_key" for
 	// "per_key#1"): what `top` shows as one row.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
+	"github.com/greenwave/greenwave/internal/plan"
 	"github.com/greenwave/greenwave/internal/ring"
 )
 
@@ -66,10 +67,57 @@ type tenantKey struct {
 // saw it.
 type tenantPrev struct {
 	actors []actorPrev
+	// static is what the plan says of each actor, built once per tenant
+	// version (its Components shared by the snapshots).
+	static []actorStatic
 	edges  []edgePrev
 	gen    uint64
 	read   uint64       // the last read of it (Reader.reads)
 	stats  engine.Stats // the engine's figures at the last read
+}
+
+type actorStatic struct {
+	components       []string
+	kind, group      string
+	paced            bool
+	instance, worker int
+	planned          bool // the plan has the actor
+}
+
+// actorStatics builds what the plan says of each of n actors.
+func actorStatics(pl *plan.Plan, st []engine.ActorStats) []actorStatic {
+	out := make([]actorStatic, len(st))
+	for i, as := range st {
+		a := &out[i]
+		a.group = as.Name
+		if pl == nil || i >= len(pl.Actors) {
+			continue
+		}
+		pa := pl.Actors[i]
+		a.planned = true
+		if len(pa.Nodes) > 0 {
+			a.components = make([]string, 0, len(pa.Nodes))
+		}
+		for _, n := range pa.Nodes {
+			a.components = append(a.components, n.Name())
+		}
+		a.kind = kindName(pa.Head().Comp.Kind)
+		if a.kind == "source" {
+			if v, ok := pa.Head().Comp.Options.Raw("rate"); ok {
+				switch r := v.(type) {
+				case float64:
+					a.paced = r > 0
+				case int64:
+					a.paced = r > 0
+				}
+			}
+		}
+		a.instance, a.worker = pa.Instance, pa.Worker
+		if pa.Parallelism > 1 {
+			a.group = strings.TrimSuffix(as.Name, "#"+itoa(pa.Instance))
+		}
+	}
+	return out
 }
 
 type actorPrev struct {
@@ -253,6 +301,9 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 	if len(st.Links) > 0 {
 		out.Edges = make([]Edge, 0, len(st.Links))
 	}
+	if len(tp.static) != len(st.Actors) {
+		tp.static = actorStatics(pl, st.Actors)
+	}
 	for i, as := range st.Actors {
 		if i >= len(tp.actors) {
 			tp.actors = append(tp.actors, actorPrev{})
@@ -262,30 +313,8 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 		a := Actor{Name: as.Name, Worker: as.Worker, In: as.In, Out: as.Out, Rejected: as.Rejected, Turns: as.Turns,
 			BusySeconds: as.Busy.Seconds(), BackPressuredSeconds: as.BackPressured.Seconds(),
 			InFlight: as.InFlight, Acked: as.Acked, Done: as.Done, Group: as.Name}
-		if i < len(pl.Actors) {
-			pa := pl.Actors[i]
-			if len(pa.Nodes) > 0 {
-				a.Components = make([]string, 0, len(pa.Nodes))
-			}
-			for _, n := range pa.Nodes {
-				a.Components = append(a.Components, n.Name())
-			}
-			a.Kind = kindName(pa.Head().Comp.Kind)
-			if a.Kind == "source" {
-				if v, ok := pa.Head().Comp.Options.Raw("rate"); ok {
-					switch r := v.(type) {
-					case float64:
-						a.Paced = r > 0
-					case int64:
-						a.Paced = r > 0
-					}
-				}
-			}
-			a.Instance = pa.Instance
-			a.Worker = pa.Worker
-			if pa.Parallelism > 1 {
-				a.Group = strings.TrimSuffix(as.Name, "#"+itoa(pa.Instance))
-			}
+		if sa := &tp.static[i]; sa.planned {
+			a.Components, a.Kind, a.Paced, a.Instance, a.Worker, a.Group = sa.components, sa.kind, sa.paced, sa.instance, sa.worker, sa.group
 		}
 		// Idle is the rest of the lifetime; the three are read at slightly
 		// different moments, so keep it from going down.
