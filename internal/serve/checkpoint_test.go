@@ -13,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/greenwave/greenwave/internal/builtin"
 	"github.com/greenwave/greenwave/internal/engine"
 	"github.com/greenwave/greenwave/internal/serve"
 	"github.com/greenwave/greenwave/internal/serve/client"
-	"github.com/greenwave/greenwave/internal/spec"
 )
 
 // logBuffer collects an engine's log; safe for concurrent use.
@@ -57,24 +55,6 @@ sinks:
 `
 }
 
-// runLive compiles and runs the pipeline on e (started or not).
-func runLive(t *testing.T, e *engine.Engine, yaml string) *engine.Tenant {
-	t.Helper()
-	p, err := spec.Parse("live.yaml", []byte(yaml), builtin.Catalog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := e.Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn, err := e.Run(pl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tn
-}
-
 // crash closes e without stopping its tenants, as a crash leaves them
 // (nothing after the last checkpoint is kept), and waits until the
 // table is no longer served.
@@ -103,7 +83,7 @@ func TestSinkSurvivesACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	e1.Start()
-	tn := runLive(t, e1, livePipeline(false))
+	tn := startPipeline(t, e1, livePipeline(false))
 	var tb *serve.Table
 	waitFor(t, "the table", func() bool { tb = serve.Lookup(addr, "t"); return tb != nil })
 	waitFor(t, "the first 600 events in the table", func() bool { return tb.Seq() >= S })
@@ -120,7 +100,7 @@ func TestSinkSurvivesACrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runLive(t, e2, livePipeline(true)) // not started: nothing runs yet
+	startPipeline(t, e2, livePipeline(true)) // not started: nothing runs yet
 	tb2 := serve.Lookup(addr, "t")
 	if tb2 == nil || tb2 == tb {
 		t.Fatal("the restarted tenant serves no new table")
@@ -169,7 +149,7 @@ func TestSinkSurvivesACrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runLive(t, e3, livePipeline(true))
+	startPipeline(t, e3, livePipeline(true))
 	tb3 := serve.Lookup(addr, "t")
 	if tb3 == nil || tb3.Seq() != 0 || tb3.Stats().Rows != 0 {
 		t.Fatalf("a table of another state version: %v", tb3)

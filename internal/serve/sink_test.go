@@ -14,6 +14,7 @@ import (
 	"github.com/greenwave/greenwave/internal/spec"
 )
 
+// startPipeline compiles and runs the pipeline on e (started or not).
 func startPipeline(t *testing.T, e *engine.Engine, yaml string) *engine.Tenant {
 	t.Helper()
 	p, err := spec.Parse("live.yaml", []byte(yaml), builtin.Catalog())
