@@ -153,8 +153,11 @@ func (m dtoMetric) Write(out *dto.Metric) error {
 // seen forgotten first.
 type scrapers struct {
 	src metrics.Source
-	mu  sync.Mutex
-	by  map[string]*scraper
+	// reuse is set for the /metrics scrapers, whose snapshots live only
+	// for one scrape (metrics.Reader.Reuse); not for the JSON API's.
+	reuse bool
+	mu    sync.Mutex
+	by    map[string]*scraper
 }
 
 type scraper struct {
@@ -196,6 +199,8 @@ func (s *scrapers) scraper(req *http.Request) *scraper {
 			delete(s.by, oldest)
 		}
 		sc = &scraper{r: metrics.NewReader(s.src)}
+		// A scrape reads, encodes and forgets its snapshot, under sc.mu.
+		sc.r.Reuse = s.reuse
 		s.by[name] = sc
 	}
 	sc.seen = time.Now()

@@ -66,7 +66,7 @@ func New(cfg Config, f *Fleet) (*Server, error) {
 	}
 	s.history = newHistory(f, s.cfg.History)
 	s.json.src = f
-	s.prom.src = f
+	s.prom.src, s.prom.reuse = f, true
 	return s, nil
 }
 

@@ -36,6 +36,11 @@ type Reader struct {
 	// otherwise it reads the cheap coarse ones (engine.Tenant.Metrics),
 	// what a scrape of thousands of tenants can afford.
 	Precise bool
+	// Reuse makes a read build each tenant's actors and edges in the
+	// memory of the previous read's: a snapshot is then valid only until
+	// the next read of the same Reader. For a caller that reads, uses and
+	// forgets (the Prometheus scrape); set it before the first read.
+	Reuse bool
 
 	mu     sync.Mutex
 	prev   *Snapshot
@@ -70,10 +75,14 @@ type tenantPrev struct {
 	// static is what the plan says of each actor, built once per tenant
 	// version (its Components shared by the snapshots).
 	static []actorStatic
-	edges  []edgePrev
-	gen    uint64
-	read   uint64       // the last read of it (Reader.reads)
-	stats  engine.Stats // the engine's figures at the last read
+	// outActors and outEdges are the previous read's actors and edges
+	// of the tenant, written again by the next read (Reader.Reuse).
+	outActors []Actor
+	outEdges  []Edge
+	edges     []edgePrev
+	gen       uint64
+	read      uint64       // the last read of it (Reader.reads)
+	stats     engine.Stats // the engine's figures at the last read
 }
 
 type actorStatic struct {
@@ -197,7 +206,7 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 	readers := min(runtime.GOMAXPROCS(0), len(ts)/parallelTenants)
 	if shared || readers < 2 {
 		for i, t := range ts {
-			s.Tenants[i] = r.tenant(t, dt, tps[i])
+			s.Tenants[i] = r.tenant(t, dt, tps[i], r.Reuse && !shared)
 		}
 	} else {
 		// The tenants are read apart (each has its own previous
@@ -212,7 +221,7 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 						return
 					}
 					for i := lo; i < min(lo+readChunk, len(ts)); i++ {
-						s.Tenants[i] = r.tenant(ts[i], dt, tps[i])
+						s.Tenants[i] = r.tenant(ts[i], dt, tps[i], r.Reuse)
 					}
 				}
 			})
@@ -261,7 +270,10 @@ func rate(cur, prev uint64, dt float64) float64 {
 	return float64(cur-prev) / dt
 }
 
-func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
+// tenant reads t against its previous figures tp; with reuse its actors
+// and edges are built in the memory of tp's previous read (not when the
+// read lists the tenant twice: both would share it).
+func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev, reuse bool) Tenant {
 	var st engine.Stats
 	if r.Precise {
 		st = t.Stats()
@@ -295,11 +307,16 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 	}
 	pl := t.Plan
 	var srcIn, sinkIn float64
-	if len(st.Actors) > 0 {
-		out.Actors = make([]Actor, 0, len(st.Actors))
-	}
-	if len(st.Links) > 0 {
-		out.Edges = make([]Edge, 0, len(st.Links))
+	switch {
+	case reuse:
+		out.Actors, out.Edges = emptied(tp.outActors, len(st.Actors)), emptied(tp.outEdges, len(st.Links))
+	default:
+		if len(st.Actors) > 0 {
+			out.Actors = make([]Actor, 0, len(st.Actors))
+		}
+		if len(st.Links) > 0 {
+			out.Edges = make([]Edge, 0, len(st.Links))
+		}
 	}
 	if len(tp.static) != len(st.Actors) {
 		tp.static = actorStatics(pl, st.Actors)
@@ -399,7 +416,19 @@ func (r *Reader) tenant(t *engine.Tenant, dt float64, tp *tenantPrev) Tenant {
 		}
 		out.Edges = append(out.Edges, e)
 	}
+	if reuse {
+		tp.outActors, tp.outEdges = out.Actors, out.Edges
+	}
 	return out
+}
+
+// emptied returns s emptied, with room for n (a new array when it has less).
+func emptied[T any](s []T, n int) []T {
+	clear(s[:cap(s)]) // hold nothing of an earlier read
+	if cap(s) < n {
+		return make([]T, 0, n)
+	}
+	return s[:0]
 }
 
 func ticksOf(tk engine.TickStats) Ticks {

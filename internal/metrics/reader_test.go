@@ -100,3 +100,45 @@ func TestParallelReadMatchesSerial(t *testing.T) {
 		}
 	}
 }
+
+// A Reader with Reuse gives the snapshots a plain one gives, building each
+// tenant's actors and edges in the memory of its previous read.
+func TestReuseReadsTheSameInTheSameMemory(t *testing.T) {
+	e, err := engine.New(engine.Config{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { e.Stop(30 * time.Second); e.Close() }()
+	f := admin.NewFleet(e, builtin.Catalog(), t.TempDir())
+	for _, id := range []string{"a", "b", "c"} {
+		if _, err := f.Apply(id, []byte(bench.IdleTenant(id))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain, reused := metrics.NewReader(f), metrics.NewReader(f)
+	reused.Reuse = true
+	var prev metrics.Snapshot
+	for round := range 3 {
+		p, r := plain.Read(), reused.Read()
+		if !slices.Equal(shape(p), shape(r)) {
+			t.Fatalf("round %d: the reusing reader's snapshot differs:\n%v\nwant\n%v", round, shape(r), shape(p))
+		}
+		if round > 0 {
+			for i := range r.Tenants {
+				a, b := r.Tenants[i], prev.Tenants[i]
+				if len(a.Actors) == 0 || len(a.Edges) == 0 || &a.Actors[0] != &b.Actors[0] || &a.Edges[0] != &b.Edges[0] {
+					t.Fatalf("round %d: tenant %s's actors and edges are not in its previous read's memory", round, a.ID)
+				}
+			}
+		}
+		prev = r
+	}
+	d := metrics.NewReader(twice{f})
+	d.Reuse = true
+	for range 2 {
+		s := d.Read()
+		if &s.Tenants[0].Actors[0] == &s.Tenants[len(s.Tenants)-1].Actors[0] {
+			t.Fatal("a tenant listed twice shares one memory between its two entries")
+		}
+	}
+}
