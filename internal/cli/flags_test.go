@@ -46,6 +46,7 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"tail", "ws://127.0.0.1:1/tables/x", "--for=-1s"}, "--for"},
 		{[]string{"tail", "ws://127.0.0.1:1/tables/x", "--every", "0s"}, "--every"},
 		{[]string{"tail", "ws://127.0.0.1:1/tables/x", "--rows=-1"}, "--rows"},
+		{[]string{"tail", "ws://127.0.0.1:1/tables/x", "--session", "abc"}, "--session"},
 		{[]string{"sim", "sweep", "--workers=-3", "--quick"}, "--workers"},
 		{[]string{"loadgen", "http://127.0.0.1:1/", "--connections", "0"}, "--connections"},
 		{[]string{"loadgen", "http://127.0.0.1:1/", "--events", "0"}, "--events"},

@@ -36,6 +36,8 @@ func (c *tailCmd) Run(g *Globals) error {
 		return &exitError{code: 2, err: fmt.Errorf("--every must be a positive duration, got %q", c.Every)}
 	case c.Rows < 0:
 		return &exitError{code: 2, err: fmt.Errorf("--rows must not be negative, got %d", c.Rows)}
+	case c.Session != "" && c.From < 0:
+		return &exitError{code: 2, err: fmt.Errorf("--session %q needs --from: a session names the table whose sequence number --from resumes after", c.Session)}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
