@@ -258,6 +258,7 @@ func (b *builder) families(s *metrics.Snapshot, comps *figureSet, took time.Dura
 		b.add(dWorkerActors, float64(w.Actors), ls)
 		b.add(dWorkerPasses, float64(w.Passes), ls)
 		b.add(dWorkerIdle, float64(w.Idle), ls)
+		b.add(dWorkerHelped, float64(w.Helped), ls)
 		b.add(dWorkerParks, float64(w.Parks), ls)
 		b.add(dWorkerWakes, float64(w.Wakes), ls)
 		b.add(dWorkerSpins, float64(w.Spins), ls)

@@ -74,6 +74,7 @@ var (
 	dWorkerActors   = fam("worker_actors", "Actors placed on the worker.", workerL...)
 	dWorkerPasses   = fam("worker_passes_total", "Scheduling passes of the worker.", workerL...)
 	dWorkerIdle     = fam("worker_idle_passes_total", "Passes that found no work.", workerL...)
+	dWorkerHelped   = fam("worker_helped_turns_total", "Turns the worker gave other workers' actors while it had no work of its own.", workerL...)
 	dWorkerParks    = fam("worker_parks_total", "Times the worker parked.", workerL...)
 	dWorkerWakes    = fam("worker_wakes_total", "Parks ended by a wake rather than a timeout.", workerL...)
 	dWorkerSpins    = fam("worker_spins_total", "Idle spin passes.", workerL...)

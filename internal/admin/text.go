@@ -102,6 +102,7 @@ var textFamilies = func() []*textFamily {
 		{spec: dWorkerActors, count: perWorker, worker: func(w *metrics.Worker) float64 { return float64(w.Actors) }},
 		{spec: dWorkerPasses, count: perWorker, worker: func(w *metrics.Worker) float64 { return float64(w.Passes) }},
 		{spec: dWorkerIdle, count: perWorker, worker: func(w *metrics.Worker) float64 { return float64(w.Idle) }},
+		{spec: dWorkerHelped, count: perWorker, worker: func(w *metrics.Worker) float64 { return float64(w.Helped) }},
 		{spec: dWorkerParks, count: perWorker, worker: func(w *metrics.Worker) float64 { return float64(w.Parks) }},
 		{spec: dWorkerWakes, count: perWorker, worker: func(w *metrics.Worker) float64 { return float64(w.Wakes) }},
 		{spec: dWorkerSpins, count: perWorker, worker: func(w *metrics.Worker) float64 { return float64(w.Spins) }},

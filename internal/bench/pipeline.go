@@ -16,7 +16,8 @@ import (
 func init() {
 	register(&Scenario{
 		Name: "pipeline",
-		Doc: "generate -> filter -> key_by -> keyed count -> blackhole, run by the engine (greenwave), as goroutine-per-operator " +
+		Doc: "generate -> filter -> key_by -> keyed count -> blackhole, run by the engine at parallelism 1 (greenwave: the chain " +
+			"fused into one actor) and at parallelism 2 over two workers (greenwave/parallel), as goroutine-per-operator " +
 			"with channels running the same components (goroutines) or with each stage's work written inline (goroutines-inline), " +
 			"and as one hand-written loop (handloop); latency at fixed rates per wait strategy; idle CPU per strategy",
 		Run: runPipeline,
@@ -86,16 +87,17 @@ func runPipeline(cfg Config) ([]Result, error) {
 		}
 	}
 	runs := map[string]func(n int64) (int64, error){
-		"greenwave":         func(n int64) (int64, error) { return runEngineThroughput(n, workers, cfg.Spin) },
-		"goroutines":        runGoroutineOperators,
-		"goroutines-inline": func(n int64) (int64, error) { return runGoroutinePipeline(n), nil },
-		"handloop":          func(n int64) (int64, error) { return runHandLoop(n), nil },
+		"greenwave":          func(n int64) (int64, error) { return runEngineThroughput(n, workers, 1, cfg.Spin) },
+		"greenwave/parallel": func(n int64) (int64, error) { return runEngineThroughput(n, workers, workers, cfg.Spin) },
+		"goroutines":         runGoroutineOperators,
+		"goroutines-inline":  func(n int64) (int64, error) { return runGoroutinePipeline(n), nil },
+		"handloop":           func(n int64) (int64, error) { return runHandLoop(n), nil },
 	}
 	// The hand loop runs just before and just after the engine, and counts
 	// as the mean of the two, so that the engine's share of it is taken
 	// from the same few seconds of a shared machine whose speed drifts.
 	measured := map[string]Result{}
-	for _, name := range []string{"handloop", "greenwave", "handloop", "goroutines-inline", "goroutines"} {
+	for _, name := range []string{"handloop", "greenwave", "greenwave/parallel", "handloop", "goroutines-inline", "goroutines"} {
 		if !cfg.Want("throughput", name) {
 			continue
 		}
@@ -118,7 +120,11 @@ func runPipeline(cfg Config) ([]Result, error) {
 		}
 		measured[name] = r
 	}
-	if gw, ok := measured["greenwave"]; ok {
+	for _, v := range []string{"greenwave", "greenwave/parallel"} {
+		gw, ok := measured[v]
+		if !ok {
+			continue
+		}
 		// Ratios within this run; the harness reports their medians.
 		gw.Extra = map[string]any{}
 		if h, ok := measured["handloop"]; ok {
@@ -129,9 +135,9 @@ func runPipeline(cfg Config) ([]Result, error) {
 				gw.Extra["speedup_vs_"+strings.ReplaceAll(b, "-", "_")] = gw.EventsPerSec / r.EventsPerSec
 			}
 		}
-		measured["greenwave"] = gw
+		measured[v] = gw
 	}
-	for _, name := range []string{"greenwave", "goroutines", "goroutines-inline", "handloop"} {
+	for _, name := range []string{"greenwave", "greenwave/parallel", "goroutines", "goroutines-inline", "handloop"} {
 		if r, ok := measured[name]; ok {
 			out = append(out, r)
 		}
@@ -204,8 +210,13 @@ func startBench(yaml string, workers int, strategy string, spin time.Duration) (
 	return e, t, nil
 }
 
-func runEngineThroughput(n int64, workers int, spin time.Duration) (int64, error) {
-	e, t, err := startBench(pipelineYAML(n, 0, workers), workers, "spin_then_park", spin)
+// runEngineThroughput runs n events through the pipeline file at the
+// given parallelism on an engine of workers workers. At parallelism 1 the
+// planner fuses the whole chain into one actor (one worker, no ring); at
+// parallelism 2 the source and the count run two instances each, joined
+// by partitioned rings across the workers.
+func runEngineThroughput(n int64, workers, parallelism int, spin time.Duration) (int64, error) {
+	e, t, err := startBench(pipelineYAML(n, 0, parallelism), workers, "spin_then_park", spin)
 	if err != nil {
 		return 0, err
 	}

@@ -10,7 +10,7 @@ func BenchmarkEnginePipeline(b *testing.B) {
 	if n < 100_000 {
 		n = 100_000
 	}
-	got, err := runEngineThroughput(n, 2, 0)
+	got, err := runEngineThroughput(n, 2, 2, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -29,10 +29,10 @@ func TestPipelineScenarioRuns(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range rs {
 		seen[r.Case+"/"+r.Variant] = true
-		if r.Case == "throughput" && r.Variant == "greenwave" {
+		if r.Case == "throughput" && (r.Variant == "greenwave" || r.Variant == "greenwave/parallel") {
 			for _, k := range []string{"share_of_handloop", "speedup_vs_goroutines", "speedup_vs_goroutines_inline"} {
 				if f, ok := r.Extra[k].(float64); !ok || f <= 0 {
-					t.Errorf("greenwave throughput: %s = %v", k, r.Extra[k])
+					t.Errorf("%s throughput: %s = %v", r.Variant, k, r.Extra[k])
 				}
 			}
 		}
@@ -40,7 +40,7 @@ func TestPipelineScenarioRuns(t *testing.T) {
 			t.Errorf("%s/%s: no throughput", r.Case, r.Variant)
 		}
 	}
-	for _, want := range []string{"throughput/greenwave", "throughput/goroutines", "throughput/goroutines-inline", "throughput/handloop",
+	for _, want := range []string{"throughput/greenwave", "throughput/greenwave/parallel", "throughput/goroutines", "throughput/goroutines-inline", "throughput/handloop",
 		"rate=10000/greenwave/park", "rate=1000000/greenwave/busy_spin", "idle/greenwave/park"} {
 		if !seen[want] {
 			t.Errorf("missing result %s", want)
@@ -53,15 +53,17 @@ func TestPipelineScenarioRuns(t *testing.T) {
 // deliver exactly as many rows to the sink as the engine does.
 func TestGoroutineOperatorsMatchEngine(t *testing.T) {
 	const n = 100_000
-	want, err := runEngineThroughput(n, 2, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	got, err := runGoroutineOperators(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != want || got == 0 {
-		t.Fatalf("goroutine pipeline delivered %d rows, engine %d", got, want)
+	for _, par := range []int{1, 2} {
+		want, err := runEngineThroughput(n, 2, par, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want || got == 0 {
+			t.Fatalf("goroutine pipeline delivered %d rows, engine at parallelism %d %d", got, par, want)
+		}
 	}
 }

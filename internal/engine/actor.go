@@ -49,9 +49,13 @@ type input struct {
 type actor struct {
 	schedState
 
-	p    *plan.Actor
-	t    *Tenant
-	w    *worker
+	p *plan.Actor
+	t *Tenant
+	w *worker
+	// on is the worker whose goroutine runs the actor's current turn: w,
+	// or another worker helping (see help.go). Wakes made during a turn
+	// name it, so that only that goroutine touches its own queues.
+	on   *worker
 	name string
 
 	src     component.Source
@@ -633,7 +637,7 @@ func (a *actor) wakeProducers(l *link) {
 		return
 	}
 	for _, p := range l.producers {
-		p.wake(a.w)
+		p.wake(a.on)
 	}
 }
 
@@ -885,7 +889,7 @@ func (a *actor) closeOutputs() {
 	for _, rs := range a.outs {
 		for _, r := range rs {
 			for _, l := range r.links {
-				l.producerDone(a.w)
+				l.producerDone(a.on)
 			}
 		}
 	}

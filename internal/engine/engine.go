@@ -160,6 +160,7 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 		} else {
 			a.w = e.workers[pa.Worker%len(e.workers)]
 		}
+		a.on = a.w
 		if et := pa.Head().Comp.EventTime; pa.Head().Comp.Kind == component.KindSource {
 			a.clock.bound = int64(et.MaxOutOfOrderness)
 			a.clock.idleTimeout = et.IdleTimeout
@@ -252,7 +253,7 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 			if len(ls) == 0 {
 				continue // edge fused inside the actor
 			}
-			a.outs[edge.Output] = append(a.outs[edge.Output], newRoute(a.w, ls, edge.KeySlots))
+			a.outs[edge.Output] = append(a.outs[edge.Output], newRoute(a, ls, edge.KeySlots))
 		}
 	}
 	t.markTimed()
@@ -499,7 +500,10 @@ type WorkerStats struct {
 	// worker (see plan.Weight).
 	Load               int
 	Passes, IdlePasses uint64
-	Idle               wait.IdleStats
+	// Helped counts the turns the worker gave other workers' actors
+	// while it had nothing of its own to run (see help.go).
+	Helped uint64
+	Idle   wait.IdleStats
 }
 
 // WorkerStats returns the workers' figures.
@@ -513,7 +517,8 @@ func (e *Engine) WorkerStats() []WorkerStats {
 		if w.id < len(load) {
 			l = load[w.id]
 		}
-		out = append(out, WorkerStats{ID: w.id, Actors: int(w.nActors.Load()), Load: l, Passes: w.passes.Load(), IdlePasses: w.idlePasses.Load(), Idle: w.idler.Stats()})
+		out = append(out, WorkerStats{ID: w.id, Actors: int(w.nActors.Load()), Load: l, Passes: w.passes.Load(), IdlePasses: w.idlePasses.Load(),
+			Helped: w.helped.Load(), Idle: w.idler.Stats()})
 	}
 	return out
 }

@@ -11,7 +11,7 @@ import (
 // single ring, or hash-partitioned over the rings of a keyed consumer's
 // instances. It is owned by the producing actor.
 type route struct {
-	from     *worker // the producing actor's worker
+	src      *actor  // the producing actor (its on: the worker running its turn)
 	links    []*link // by partition
 	keySlots []int   // empty: partition by Event.Key
 	parts    []uint16
@@ -30,9 +30,9 @@ type route struct {
 // broadcast marks a control record in parts: it goes to every partition.
 const broadcast = ^uint16(0)
 
-func newRoute(from *worker, links []*link, keySlots []int) *route {
+func newRoute(src *actor, links []*link, keySlots []int) *route {
 	n := len(links)
-	return &route{from: from, links: links, keySlots: keySlots,
+	return &route{src: src, links: links, keySlots: keySlots,
 		total: make([]int, n), done: make([]int, n), got: make([]int, n), seen: make([]int, n), base: make([]uint64, n)}
 }
 
@@ -138,7 +138,7 @@ func (r *route) pushAll(l *link, evs []event.Event) (complete, moved bool) {
 	}
 	if got > 0 {
 		l.ring.Publish(pos, got)
-		l.consumer.wake(r.from)
+		l.consumer.wake(r.src.on)
 		if r.lossless {
 			l.ctlSent.Add(uint64(got))
 		}
@@ -242,7 +242,7 @@ func (r *route) pushParts(evs []event.Event) (complete, moved bool, blocked *lin
 	for p, l := range r.links {
 		if g := r.got[p]; g > 0 {
 			l.ring.Publish(r.base[p], g)
-			l.consumer.wake(r.from)
+			l.consumer.wake(r.src.on)
 			if r.lossless {
 				l.ctlSent.Add(uint64(g))
 			}

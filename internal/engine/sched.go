@@ -171,6 +171,14 @@ type schedState struct {
 	// scheduled is set while the actor is on a run queue or about to be
 	// (see wake).
 	scheduled atomic.Uint32
+	// running is held (compare-and-swap) by whichever goroutine runs a
+	// turn of the actor or otherwise touches its state: its worker, or a
+	// worker helping (see help.go). live is set while the actor is adopted
+	// by its worker and not removed: only a live actor is helped.
+	running, live atomic.Bool
+	// missed is set by the worker when it popped the actor while a helper
+	// was running it, and left it: the helper queues it again.
+	missed atomic.Bool
 	// Owned by the worker goroutine:
 	next    *actor       // link in its tenant queue
 	queued  bool         // in its tenant queue

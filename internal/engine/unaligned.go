@@ -338,7 +338,7 @@ func (a *actor) announceBarrier(id uint64) {
 				l.annSeq.Store(l.ring.Offered())
 				l.annID.Store(id)
 				if unaligned {
-					l.consumer.wake(a.w)
+					l.consumer.wake(a.on)
 				}
 			}
 		}

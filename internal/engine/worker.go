@@ -41,9 +41,15 @@ type worker struct {
 	// pushed records that other goroutines woke actors here since the
 	// worker last parked.
 	pushed bool
+	// help is what the worker may run for other workers while idle (see
+	// help.go); idleRun counts its consecutive idle passes.
+	help    helpees
+	idleRun int
 
 	passes, idlePasses, turns atomic.Uint64
-	nActors                   atomic.Int32
+	// helped counts the turns it gave other workers' actors (see help.go).
+	helped  atomic.Uint64
+	nActors atomic.Int32
 }
 
 func newWorker(e *Engine, id int, strategy wait.Strategy) *worker {
@@ -126,6 +132,10 @@ func (w *worker) takeIncoming() {
 		w.actors++
 		a.scheduled.Store(1)
 		w.enqueue(a)
+		if !w.dedicated {
+			w.help.addNeighbours(w, a)
+		}
+		a.live.Store(true)
 	}
 	w.nActors.Store(int32(w.actors))
 }
@@ -225,6 +235,11 @@ func (w *worker) run() {
 		q := w.round.pop()
 		if q == nil {
 			w.idlePasses.Add(1)
+			w.idleRun++
+			if w.idleRun >= helpAfter && w.idleRun%helpEvery == 0 && w.helpOthers() {
+				w.idleRun = 0
+				continue
+			}
 			// Wait by the strategy until work arrives or the next timer
 			// is due. pushed tells the idler whether work came from other
 			// goroutines since the last park: if not, only timers make
@@ -238,6 +253,7 @@ func (w *worker) run() {
 			}
 			continue
 		}
+		w.idleRun = 0
 		w.idler.Worked()
 		w.serve(q)
 	}
@@ -258,8 +274,21 @@ func (w *worker) serve(q *tenantQueue) {
 			break
 		}
 		a.scheduled.Store(0)
-		if a.t.failed.Load() {
+		if !a.running.CompareAndSwap(false, true) {
+			// Another worker is helping it. Say so, and leave it unless
+			// the helper finished meanwhile: the helper, once done,
+			// queues it here again (work may have arrived during its
+			// turn while this queue still held it, so wakes were no-ops).
+			a.missed.Store(true)
+			if !a.running.CompareAndSwap(false, true) {
+				continue
+			}
+			a.missed.Store(false)
+		}
+		if a.finished || a.t.failed.Load() {
+			// Finished in a turn another worker ran, or failed.
 			w.remove(a)
+			a.running.Store(false)
 			continue
 		}
 		a.busy.enter(now.UnixNano())
@@ -271,15 +300,18 @@ func (w *worker) serve(q *tenantQueue) {
 		q.deficit -= cost
 		if a.finished || a.t.failed.Load() {
 			w.remove(a)
+			a.running.Store(false)
 			continue
 		}
 		if a.ready(now) {
+			a.running.Store(false)
 			if a.scheduled.Load() == 0 && a.scheduled.CompareAndSwap(0, 1) {
 				w.enqueue(a)
 			}
 			continue
 		}
 		w.arm(a, now)
+		a.running.Store(false)
 	}
 	q.active = false
 	if q.head != nil {
@@ -297,6 +329,7 @@ func (w *worker) remove(a *actor) {
 		return
 	}
 	a.gone = true
+	a.live.Store(false)
 	a.timerAt = 0
 	q := a.tq
 	q.actors--

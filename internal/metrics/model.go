@@ -52,6 +52,8 @@ type Worker struct {
 	Load   int    `json:"load"`
 	Passes uint64 `json:"passes_total"`
 	Idle   uint64 `json:"idle_passes_total"`
+	// Helped: turns given to other workers' actors while idle.
+	Helped uint64 `json:"helped_turns_total"`
 	Parks  uint64 `json:"parks_total"`
 	Wakes  uint64 `json:"wakes_total"`
 	Spins  uint64 `json:"spins_total"`

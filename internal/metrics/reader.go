@@ -167,7 +167,7 @@ func (r *Reader) read(only []*engine.Tenant) Snapshot {
 	dt := s.Interval
 	s.Process = r.process(readProcess(), dt)
 	for _, ws := range r.src.WorkerStats() {
-		w := Worker{ID: ws.ID, Actors: ws.Actors, Load: ws.Load, Passes: ws.Passes, Idle: ws.IdlePasses,
+		w := Worker{ID: ws.ID, Actors: ws.Actors, Load: ws.Load, Passes: ws.Passes, Idle: ws.IdlePasses, Helped: ws.Helped,
 			Parks: ws.Idle.Parks, Wakes: ws.Idle.Wakes, Spins: ws.Idle.Spins, Yields: ws.Idle.Yields}
 		if r.prev != nil && dt > 0 {
 			for _, pw := range r.prev.Workers {
