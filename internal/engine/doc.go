@@ -11,8 +11,10 @@
 // served by deficit round robin, weighted, so a tenant running flat out
 // cannot take more than its share while others have work. An actor owns its
 // operators' state; nothing on the hot path is written by two workers. When
-// no actor has work, the worker waits according to its wait strategy (park,
-// spin then park, yield, busy spin).
+// no actor of its own has work, a worker first helps: it gives turns to the
+// scheduled actors of other workers that its own actors exchange events
+// with (see help.go), one goroutine at a time per actor; then it waits
+// according to its wait strategy (park, spin then park, yield, busy spin).
 //
 // An actor whose component blocks on I/O (component.Spec.IO) runs on a
 // goroutine of its own, never on a worker: a stalled write stalls only its

@@ -188,7 +188,8 @@ type schedState struct {
 	// busy is the time its turns took, counted while a turn lasts (an
 	// I/O actor stuck in a write is busy all along); backPressured the
 	// time it waited with a batch that did not fit downstream. Written by
-	// its worker only.
+	// the goroutine running its turn (its worker or a helper, holding
+	// running).
 	busy, backPressured stateClock
 	// done is set once the actor has left its worker.
 	done atomic.Bool
