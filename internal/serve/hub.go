@@ -38,6 +38,8 @@ type hub struct {
 	running sync.WaitGroup         // subscribers' goroutines
 
 	subscribed, resyncs, disconnects, drops, msgs, bytes atomic.Uint64
+	// writes counts the writes to subscribers' sockets (see conn.write).
+	writes atomic.Uint64
 	// Frames: built (encoded once, however many subscribers get them),
 	// the deltas conflation left out of them, their bytes; frames
 	// written; deltas delivered (one per delta message, a frame's range).

@@ -100,3 +100,54 @@ func TestSSEFrameID(t *testing.T) {
 	}
 	t.Fatal("no frame within 10s")
 }
+
+// A batch of deltas goes to a WebSocket subscriber in a few socket
+// writes, not one or two per message, and the table counts them (Stats
+// and its serve_socket_writes_total figure).
+func TestWebSocketBatchCounted(t *testing.T) {
+	for _, writers := range []int{1, 0} {
+		t.Run("writers="+itoa(writers), func(t *testing.T) {
+			cfg := testConfig("count")
+			cfg.Frames, cfg.Writers = false, writers
+			cfg.Progress = time.Minute
+			tb := newTable(t, cfg)
+			put(t, tb, 0, 0)
+			s, err := client.Open(context.Background(), wsURL(tb), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r := client.NewReplica()
+			for !r.Synced {
+				apply(t, r, collect(t, s, 1)[0])
+			}
+			st0 := tb.Stats()
+			const n = 500
+			var kv []int
+			for i := range n {
+				kv = append(kv, i%50, i+1)
+			}
+			put(t, tb, kv...)
+			for _, m := range collect(t, s, n) {
+				apply(t, r, m)
+			}
+			if r.Seq != tb.Seq() {
+				t.Fatalf("replica at %d, table at %d", r.Seq, tb.Seq())
+			}
+			st := tb.Stats()
+			msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
+			if msgs != n || writes == 0 || writes*10 > msgs {
+				t.Fatalf("%d messages in %d socket writes; want %d in at most a tenth as many", msgs, writes, n)
+			}
+			var fig float64 = -1
+			for _, f := range st.AppendFigures(nil) {
+				if f.Name == "serve_socket_writes_total" {
+					fig = f.Value
+				}
+			}
+			if fig != float64(st.SocketWrites) {
+				t.Fatalf("serve_socket_writes_total is %v, Stats.SocketWrites %d", fig, st.SocketWrites)
+			}
+		})
+	}
+}
