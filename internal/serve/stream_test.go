@@ -151,3 +151,52 @@ func TestWebSocketBatchCounted(t *testing.T) {
 		})
 	}
 }
+
+// With one message per delta, a writer's passes are paced by
+// frame_interval too: the first change after a quiet spell goes out at
+// once, and the changes of many commits within the interval reach a
+// subscriber together, in one batch (one socket write), in order.
+func TestDeltaPassesPaced(t *testing.T) {
+	cfg := testConfig("paced")
+	cfg.Frames, cfg.Writers = false, 1
+	cfg.FrameInterval = 300 * time.Millisecond
+	cfg.Progress = time.Minute
+	tb := newTable(t, cfg)
+	put(t, tb, 0, 0)
+	s, err := client.Open(context.Background(), wsURL(tb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := client.NewReplica()
+	for !r.Synced {
+		apply(t, r, collect(t, s, 1)[0])
+	}
+	time.Sleep(2 * cfg.FrameInterval) // a quiet spell
+	st0 := tb.Stats()
+	t0 := time.Now()
+	const n = 20
+	for i := range n {
+		put(t, tb, i%5, i+1)
+		time.Sleep(5 * time.Millisecond) // unpaced, every commit would be a pass
+	}
+	first := collect(t, s, 1)[0]
+	if first.Seq != st0.Seq+1 {
+		t.Fatalf("first message %+v, want delta %d", first, st0.Seq+1)
+	}
+	if el := time.Since(t0); el > cfg.FrameInterval*2/3 {
+		t.Fatalf("the first change after a quiet spell took %v", el)
+	}
+	apply(t, r, first)
+	for _, m := range collect(t, s, n-1) {
+		apply(t, r, m)
+	}
+	if r.Seq != tb.Seq() || serve.FormatChecksum(r.Sum) != tb.Stats().Checksum {
+		t.Fatalf("replica at %d, table at %d", r.Seq, tb.Seq())
+	}
+	st := tb.Stats()
+	msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
+	if msgs != n || writes > 3 {
+		t.Fatalf("%d changes in %d commits went out as %d messages in %d socket writes; want %d in at most 3", n, n, msgs, writes, n)
+	}
+}
