@@ -29,10 +29,11 @@ type Stats struct {
 	// Subscribers is the number now; Subscribed, Resyncs, Disconnects,
 	// Drops (deltas a subscriber did not get one by one), Messages,
 	// BytesWritten and SocketWrites are totals since the table started,
-	// over every subscriber it has had. SocketWrites counts the writes to
-	// subscribers' sockets (a WebSocket batch takes one per 64 KiB or so,
-	// besides the library's control frames; an SSE or TCP batch counts
-	// one), so Messages/SocketWrites is the messages a write carries.
+	// over every subscriber it has had. SocketWrites counts the writes of
+	// those messages to subscribers' sockets (a WebSocket batch takes one
+	// per 64 KiB or so, a control frame that joins it none; an SSE or TCP
+	// batch counts one), so Messages/SocketWrites is the messages a write
+	// carries.
 	Subscribers                             int
 	Subscribed, Resyncs, Disconnects, Drops uint64
 	Messages, BytesWritten, SocketWrites    uint64
