@@ -26,8 +26,10 @@ func init() {
 		Doc: "the serve sink under WebSocket subscribers, all in one process: a pipeline changing a 1000-row table " +
 			"at --events changes/s (default 100000) with --count subscribers (default 1000), 1% of them stalled " +
 			"until the end, beside the same pipeline with no subscriber, with consolidated writers (writers=1) and a " +
-			"goroutine per subscriber (writers=0); then subscribe-to-first-delta on a 100000-row table and 2048 " +
-			"subscribers each taking a 10000-row snapshot",
+			"goroutine per subscriber (writers=0); the floor cases: messages per CPU-second and per socket write of the " +
+			"two layouts at rates both keep up with, frames at 1000 changes/s and one message per delta at 200 changes/s " +
+			"(the writer also paced at frame_interval 100ms), --count subscribers, none stalled; then " +
+			"subscribe-to-first-delta on a 100000-row table and 2048 subscribers each taking a 10000-row snapshot",
 		Run: runServe,
 	})
 }
@@ -52,7 +54,11 @@ func runServe(cfg Config) ([]Result, error) {
 		if !cfg.Want(name, v) {
 			continue
 		}
-		r, err := serveLoad(subs, int(rate), v, 3*d, cfg.Cores, cfg.Exe)
+		writers := 1
+		if v == "writers=0" {
+			writers = 0
+		}
+		r, err := serveLoad(load{subs: subs, rate: int(rate), variant: v, writers: writers, stalled: true, d: 3 * d, workers: cfg.Cores, exe: cfg.Exe})
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", name, v, err)
 		}
@@ -63,6 +69,31 @@ func runServe(cfg Config) ([]Result, error) {
 			r.Extra["throughput_vs_none"] = r.EventsPerSec / none.EventsPerSec
 		}
 		out = append(out, r)
+	}
+	for _, f := range floorCases {
+		name := fmt.Sprintf("floor subscribers=%d rate=%d delivery=%s", subs, f.rate, f.delivery)
+		first := len(out)
+		var naive float64
+		for _, v := range f.variants {
+			if !cfg.Want(name, v.name) {
+				continue
+			}
+			r, err := serveLoad(load{subs: subs, rate: f.rate, variant: v.name, writers: v.writers, delivery: f.delivery, opts: v.opts,
+				d: 3 * d, workers: cfg.Cores, exe: cfg.Exe})
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", name, v.name, err)
+			}
+			r.Case = name
+			if v.writers == 0 {
+				naive = r.Extra["msgs_per_cpu_s"].(float64)
+			}
+			out = append(out, r)
+		}
+		for i := first; i < len(out) && naive > 0; i++ {
+			if strings.HasPrefix(out[i].Variant, "writers=1") {
+				out[i].Extra["msgs_per_cpu_s_vs_writers0"] = out[i].Extra["msgs_per_cpu_s"].(float64) / naive
+			}
+		}
 	}
 	if c := "first-delta rows=100000"; cfg.Want(c, "writers=1") {
 		r, err := firstDelta(100_000)
@@ -83,6 +114,33 @@ func runServe(cfg Config) ([]Result, error) {
 	return out, nil
 }
 
+// floorCases compare the layouts' messages per CPU-second at rates both
+// keep up with (every subscriber gets every change, none resyncs; with
+// frames, next to nothing is conflated), so that the figure is the cost
+// of a message rather than how much backlog one layout conflates. With
+// frames both layouts pace at frame_interval (a goroutine per subscriber
+// paces its own frames); with one message per delta the writer paces its
+// passes at frame_interval and a goroutine per subscriber writes what it
+// has whenever the sink wakes it. The "frame_interval=100ms" variant is
+// the writer paced slowly enough that its passes over 1000 subscribers
+// do not already take longer than the interval.
+var floorCases = []struct {
+	delivery string
+	rate     int
+	variants []floorVariant
+}{
+	{"frames", 1000, []floorVariant{{"writers=1", 1, ""}, {"writers=0", 0, ""}}},
+	{"deltas", 200, []floorVariant{{"writers=1", 1, ""}, {"writers=1 frame_interval=100ms", 1, "frame_interval: 100ms"}, {"writers=0", 0, ""}}},
+}
+
+// floorVariant is one layout of a floor case: its name, the sink's
+// writers and further sink options (YAML flow mapping entries).
+type floorVariant struct {
+	name    string
+	writers int
+	opts    string
+}
+
 // benchClient is one WebSocket subscriber keeping a replica.
 type benchClient struct {
 	r        *client.Replica
@@ -98,12 +156,34 @@ type benchClient struct {
 	baseGaps, baseSnaps uint64
 }
 
-// serveLoad runs the pipeline with subs subscribers (none for variant
-// "none") for d and checks every replica against the table at the end.
-func serveLoad(subs, rate int, variant string, d time.Duration, workers int, exe string) (Result, error) {
-	writers := 1
-	if variant == "writers=0" {
-		writers = 0
+// load is one serveLoad: the pipeline's rate, the subscribers, the
+// variant's name ("none" has no subscriber) and the sink's writers, its
+// delivery ("": the sink's default) and further options (YAML flow
+// mapping entries), whether 1% of the subscribers stall until the end,
+// the measured time, the engine's workers and the executable to run the
+// subscribers in (empty: this process).
+type load struct {
+	subs, rate int
+	variant    string
+	writers    int
+	delivery   string
+	opts       string
+	stalled    bool
+	d          time.Duration
+	workers    int
+	exe        string
+}
+
+// serveLoad runs the pipeline with l.subs subscribers for l.d and checks
+// every replica against the table at the end.
+func serveLoad(l load) (Result, error) {
+	subs, rate, variant, d, workers, exe := l.subs, l.rate, l.variant, l.d, l.workers, l.exe
+	opts := ""
+	if l.delivery != "" {
+		opts += ", delivery: " + l.delivery
+	}
+	if l.opts != "" {
+		opts += ", " + l.opts
 	}
 	// Stopping waits for every subscriber to get its last frames (a
 	// thousand on one core take a while); the default 5 s would cut
@@ -114,14 +194,14 @@ func serveLoad(subs, rate int, variant string, d time.Duration, workers int, exe
 	}
 	defer e.Close()
 	e.Start()
-	table := "load_" + strings.NewReplacer("=", "", "none", "n").Replace(variant) + strconv.FormatInt(time.Now().UnixNano()%1e6, 10)
+	table := "load_" + strings.NewReplacer("=", "", "none", "n", " ", "_").Replace(variant) + strconv.FormatInt(time.Now().UnixNano()%1e6, 10)
 	tn, err := startTenant(e, fmt.Sprintf(`tenant: serve-bench
 sources:
   gen: {type: generate, profile: sequence, rate: %d, keys: 1000}
 sinks:
   %s: {type: serve, inputs: [gen], key: [key], address: "127.0.0.1:0", writers: %d, max_subscribers: %d, write_timeout: 1m,
-       retain: 200000, retain_bytes: 64MiB}
-`, rate, table, writers, subs+16))
+       retain: 200000, retain_bytes: 64MiB%s}
+`, rate, table, l.writers, subs+16, opts))
 	if err != nil {
 		return Result{}, err
 	}
@@ -136,9 +216,12 @@ sinks:
 	if variant == "none" {
 		n = 0
 	}
-	stalled := n / 100
-	if stalled == 0 && n >= 2 {
-		stalled = 1
+	stalled := 0
+	if l.stalled {
+		stalled = n / 100
+		if stalled == 0 && n >= 2 {
+			stalled = 1
+		}
 	}
 	var cs clientSet
 	if exe != "" && n > 0 {
@@ -191,6 +274,7 @@ sinks:
 	notConverged := n - sum.Ends[final.Checksum+" "+strconv.FormatUint(final.Seq, 10)]
 	msgs := st.Messages - st0.Messages
 	deltas := st.DeltasSent - st0.DeltasSent
+	writes := st.SocketWrites - st0.SocketWrites
 	res := Result{Bench: "serve", Variant: variant,
 		EventsPerSec: float64(in) / el.Seconds(), NsPerEvent: float64(cpu.Nanoseconds()) / float64(max(in, 1)),
 		Extra: map[string]any{
@@ -199,6 +283,8 @@ sinks:
 			"stalled":           float64(stalled),
 			"msgs_per_sec":      float64(msgs) / el.Seconds(),
 			"msgs_per_cpu_s":    float64(msgs) / max(cpu.Seconds(), 1e-9),
+			"writes_per_sec":    float64(writes) / el.Seconds(),
+			"msgs_per_write":    float64(msgs) / float64(max(writes, 1)),
 			"deltas_per_sec":    float64(deltas) / el.Seconds(),
 			"deltas_per_cpu_s":  float64(deltas) / max(cpu.Seconds(), 1e-9),
 			"frames_sent":       float64(st.FramesSent - st0.FramesSent),

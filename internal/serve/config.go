@@ -64,8 +64,8 @@ type Config struct {
 	// Frames sends subscribers that are live frames (one message per
 	// writer pass carrying every delta since their last one, conflated by
 	// key) instead of a message per delta. FrameInterval is the least
-	// time between two writer passes (0: a pass per batch of the sink);
-	// FrameMax the most sequence numbers one frame covers.
+	// time between two writer passes, frames or not (0: a pass per batch
+	// of the sink); FrameMax the most sequence numbers one frame covers.
 	Frames        bool
 	FrameInterval time.Duration
 	FrameMax      int

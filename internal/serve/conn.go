@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -10,17 +11,20 @@ import (
 	"github.com/coder/websocket"
 )
 
-// wsConn writes each message as one WebSocket text message.
+// wsConn writes each message as one WebSocket text message, framed by
+// the library, and a batch of them in one write to the socket (corked:
+// see corkConn).
 type wsConn struct {
 	mu      sync.Mutex
 	c       *websocket.Conn
+	cork    *corkConn
 	aborted bool
 	clean   bool // the stream ended cleanly: the handler closes with 1000
 }
 
-func (w *wsConn) set(c *websocket.Conn) {
+func (w *wsConn) set(c *websocket.Conn, cork *corkConn) {
 	w.mu.Lock()
-	w.c = c
+	w.c, w.cork = c, cork
 	aborted := w.aborted
 	w.mu.Unlock()
 	if aborted {
@@ -28,22 +32,48 @@ func (w *wsConn) set(c *websocket.Conn) {
 	}
 }
 
-func (w *wsConn) conn() *websocket.Conn {
+func (w *wsConn) conn() (*websocket.Conn, *corkConn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.c
+	return w.c, w.cork
 }
 
-func (w *wsConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
-	c := w.conn()
+// write frames the messages into the corked connection and writes them
+// to the socket together when the batch is uncorked. The library writes
+// without a context: ctx bounds the batch as the library bounds a write
+// with one — the socket's write deadline is ctx's, and when ctx ends the
+// connection is closed, which ends a write blocked on the socket or a
+// wait for the library's frame lock.
+func (w *wsConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error) {
+	c, cork := w.conn()
+	if c == nil {
+		// The upgrade failed; the subscriber is dead already.
+		return 0, 0, net.ErrClosed
+	}
+	w0 := cork.writes.Load()
+	d, _ := ctx.Deadline()
+	cork.cork(d)
+	stop := context.AfterFunc(ctx, func() { _ = c.CloseNow() })
 	var n int64
+	var err error
 	for _, m := range msgs {
-		if err := c.Write(ctx, websocket.MessageText, m.Data); err != nil {
-			return n, err
+		if err = c.Write(context.Background(), websocket.MessageText, m.Data); err != nil {
+			break
 		}
 		n += int64(len(m.Data))
 	}
-	return n, nil
+	if uerr := cork.uncork(); err == nil {
+		err = uerr
+	}
+	if !stop() && ctx.Err() != nil {
+		// The connection was closed for ctx: say why.
+		err = ctx.Err()
+	}
+	writes := cork.writes.Load() - w0
+	if err != nil {
+		return 0, writes, fmt.Errorf("cannot write %d messages: %w", len(msgs), err)
+	}
+	return n, writes, nil
 }
 
 // close marks the stream as ended cleanly; the connection's handler sends
@@ -86,7 +116,8 @@ func (w *wsConn) abort() {
 // (`data: <json>`; frames, deltas and snapshot ends also carry
 // `id: <seq>/<session>`, so a browser's EventSource resumes with
 // Last-Event-ID, a resume into another session getting a snapshot),
-// every batch in one write.
+// every batch in one write and one flush of the response (counted as one
+// socket write: the server's chunked encoding may split it into a few).
 type sseConn struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
@@ -94,7 +125,7 @@ type sseConn struct {
 	buf     []byte
 }
 
-func (s *sseConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
+func (s *sseConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error) {
 	b := s.buf[:0]
 	for _, m := range msgs {
 		if m.Kind == KindDelta || m.Kind == KindFrame || m.Kind == KindSnapshotEnd {
@@ -122,7 +153,7 @@ func (s *sseConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
 	if cap(s.buf) > 1<<20 {
 		s.buf = nil
 	}
-	return int64(n), err
+	return int64(n), 1, err
 }
 
 func (s *sseConn) close() {}
@@ -137,7 +168,7 @@ type tcpConn struct {
 	buf []byte
 }
 
-func (t *tcpConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
+func (t *tcpConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error) {
 	b := t.buf[:0]
 	for _, m := range msgs {
 		b = append(b, m.Data...)
@@ -153,7 +184,7 @@ func (t *tcpConn) write(ctx context.Context, msgs []*Msg) (int64, error) {
 	if err == nil {
 		err = ctx.Err()
 	}
-	return int64(n), err
+	return int64(n), 1, err
 }
 
 func (t *tcpConn) close() { _ = t.c.Close() }

@@ -12,8 +12,10 @@
 // subscriber: it updates the table, appends the encoded deltas to the
 // window and wakes the table's fan-out writers. The writers, a small fixed
 // set of goroutines (Config.Writers), move new deltas into each
-// subscriber's bounded queue; each connection's own goroutine writes what
-// its queue holds. A subscriber whose queue overflows is resynced (its
+// subscriber's bounded queue, at most every Config.FrameInterval; each
+// connection's own goroutine writes what its queue holds, in one write to
+// its socket (WebSocket messages, framed by the library, through a corked
+// connection: cork.go). A subscriber whose queue overflows is resynced (its
 // queue is dropped, it gets a gap message and a fresh snapshot when it
 // reads again) or disconnected, per its policy; the pipeline and the other
 // subscribers do not notice. Writers 0 gives the naive layout for

@@ -8,7 +8,8 @@ import (
 
 // AppendFigures appends the table's figures (component.Figure), named
 // serve_*: deltas, rows and their bytes, the window of recent deltas,
-// subscribers and what they were sent, dropped, resynced and
+// subscribers and what they were sent (messages, bytes, socket writes),
+// dropped, resynced and
 // disconnected, the largest lag, and per subscriber its lag and queue
 // (labelled with its id and transport).
 func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
@@ -29,6 +30,7 @@ func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
 		c("serve_dropped_deltas_total", "Deltas subscribers did not get one by one (replaced by a resync).", float64(s.Drops)),
 		c("serve_messages_total", "Messages written to subscribers.", float64(s.Messages)),
 		c("serve_written_bytes_total", "Bytes written to subscribers.", float64(s.BytesWritten)),
+		c("serve_socket_writes_total", "Writes to subscribers' sockets: a batch of WebSocket messages takes one per 64 KiB or so, an SSE or TCP batch counts one.", float64(s.SocketWrites)),
 		c("serve_frames_built_total", "Frames encoded (once each, for every subscriber at the frame's start).", float64(s.FramesBuilt)),
 		c("serve_frame_conflated_deltas_total", "Deltas left out of frames because a later change of the same key is in them.", float64(s.Conflated)),
 		c("serve_frame_bytes_total", "Bytes of the frames encoded.", float64(s.FrameBytes)),

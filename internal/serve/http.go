@@ -198,13 +198,16 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request, t *Table
 		httpError(w, subscribeStatus(err), err)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	// The library flushes its buffer at the end of every message; the
+	// corked connection gathers a batch's flushes into one write.
+	cw := &corkWriter{ResponseWriter: w}
+	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		sub.kill()
 		_ = sub.Run()
 		return
 	}
-	c.set(ws)
+	c.set(ws, cw.conn)
 	// The client sends nothing; CloseRead handles control frames and ends
 	// the subscription when the client goes away.
 	readCtx := ws.CloseRead(ctx)

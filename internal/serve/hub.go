@@ -38,6 +38,8 @@ type hub struct {
 	running sync.WaitGroup         // subscribers' goroutines
 
 	subscribed, resyncs, disconnects, drops, msgs, bytes atomic.Uint64
+	// writes counts the writes to subscribers' sockets (see conn.write).
+	writes atomic.Uint64
 	// Frames: built (encoded once, however many subscribers get them),
 	// the deltas conflation left out of them, their bytes; frames
 	// written; deltas delivered (one per delta message, a frame's range).
@@ -126,18 +128,19 @@ func (w *writer) run() {
 	}
 	tk := time.NewTicker(cfg.Progress)
 	defer tk.Stop()
-	// With frames, passes are at least FrameInterval apart: a wake-up
-	// sooner arms the timer for the rest of the interval, so a quiet
-	// table's first change still goes out at once and a busy table's
-	// changes go out every interval, conflated.
+	// Passes are at least FrameInterval apart: a wake-up sooner arms the
+	// timer for the rest of the interval, so a quiet table's first change
+	// still goes out at once and a busy table's changes go out every
+	// interval — with frames conflated, with deltas each subscriber's
+	// since the last pass in one batch (one write to its socket).
 	pace := time.NewTimer(time.Hour)
 	pace.Stop()
 	armed := false
 	var last time.Time
 	pass := func() {
+		last = time.Now()
 		if w.fr != nil {
 			w.h.fillFrames(*w.subs.Load(), w.fr, false)
-			last = time.Now()
 			return
 		}
 		w.buf = w.h.fill(*w.subs.Load(), w.buf)
@@ -145,7 +148,7 @@ func (w *writer) run() {
 	for {
 		select {
 		case <-w.notify:
-			if w.fr != nil && !armed {
+			if !armed {
 				if d := cfg.FrameInterval - time.Since(last); d > 0 {
 					pace.Reset(d)
 					armed = true

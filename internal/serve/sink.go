@@ -92,15 +92,18 @@ func Spec() *component.Spec {
 					"frame covering everything since. `deltas`: one message per delta (every change seen, queue_messages " +
 					"and queue_bytes bound each subscriber's queue)."},
 			{Name: "frame_interval", Type: component.Duration, Default: d.FrameInterval, Min: 0, HasMin: true,
-				Doc: "With delivery: frames, the least time between two writer passes: a change after a quiet spell " +
-					"goes out at once, a busy table's changes every interval, conflated. 0: a pass per batch of the sink."},
+				Doc: "The least time between two writer passes: a change after a quiet spell goes out at once, a busy " +
+					"table's changes every interval — with delivery: frames conflated into a frame, with delivery: deltas " +
+					"each subscriber's deltas since the last pass in one write to its socket. 0: a pass per batch of the sink. " +
+					"With writers: 0 each subscriber paces its own frames the same way (its deltas are not paced)."},
 			{Name: "frame_max", Type: component.Int, Default: int64(d.FrameMax), Min: 1, Max: 1 << 24, HasMin: true, HasMax: true,
 				Doc: "With delivery: frames, the most sequence numbers one frame covers; a subscriber further behind " +
 					"gets several frames, each conflated on its own."},
 			{Name: "writers", Type: component.Int, Default: int64(d.Writers), Min: 0, Max: 64, HasMin: true, HasMax: true,
-				Doc: "Fan-out goroutines that move each new batch of deltas into the subscribers' queues (each " +
-					"connection writes from its own goroutine). 0 gives every subscriber its own goroutine, woken by " +
-					"the sink for every batch: the naive layout, for comparison."},
+				Doc: "Fan-out goroutines that move each new batch of deltas into the subscribers' queues, at most every " +
+					"frame_interval (each connection writes what its queue holds from its own goroutine, a WebSocket " +
+					"subscriber's messages in one write to its socket). 0 gives every subscriber its own goroutine, woken " +
+					"by the sink for every batch: the naive layout, for comparison."},
 			{Name: "pin_writers", Type: component.Bool, Default: false,
 				Doc: "Lock each fan-out goroutine to an OS thread pinned to a CPU of its own (from the last CPU down)."},
 			{Name: "max_rows", Type: component.Int, Default: d.MaxRows, Min: 1, HasMin: true,

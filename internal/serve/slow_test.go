@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -301,5 +302,60 @@ func TestStopResyncsAnOverflowedSubscriber(t *testing.T) {
 	}
 	if !r.Synced || r.Seq != tb.Seq() || serve.FormatChecksum(r.Sum) != tb.Stats().Checksum {
 		t.Fatalf("replica at %d (synced %v, %s), table at %d (%s)", r.Seq, r.Synced, serve.FormatChecksum(r.Sum), tb.Seq(), tb.Stats().Checksum)
+	}
+}
+
+// A client that stops reading, within its queue and window bounds, is
+// closed by write_timeout once a write to it blocks that long (not by
+// its policy: no resync, no drop), and the other subscriber goes on.
+func TestStalledSubscriberWriteTimeout(t *testing.T) {
+	for _, c := range []struct {
+		writers int
+		frames  bool
+	}{{1, true}, {0, true}, {1, false}, {0, false}} {
+		t.Run(fmt.Sprintf("writers=%d/frames=%v", c.writers, c.frames), func(t *testing.T) {
+			cfg := testConfig("timeout")
+			cfg.Writers, cfg.Frames = c.writers, c.frames
+			cfg.WriteTimeout = 300 * time.Millisecond
+			cfg.QueueMessages, cfg.QueueBytes = 1<<20, 1<<30
+			cfg.Retain, cfg.RetainBytes = 1<<20, 1<<30
+			tb := newTable(t, cfg)
+			bigRows(t, tb, 0, 10, 50, 100)
+			fast := follow(t, wsURL(tb), nil)
+			fast.caughtUp(t, tb)
+			stalled, err := client.Open(context.Background(), wsURL(tb), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stalled.Close()
+			waitFor(t, "the stalled subscriber", func() bool { return tb.Stats().Subscribers == 2 })
+			deadline := time.Now().Add(30 * time.Second)
+			for i := 10; tb.Stats().Subscribers == 2; i += 16 {
+				if time.Now().After(deadline) {
+					t.Fatalf("the stalled subscriber was not closed in 30s: %+v", tb.Stats())
+				}
+				bigRows(t, tb, i, 16, 50, 64<<10)
+				fast.caughtUp(t, tb)
+			}
+			st := tb.Stats()
+			if st.Resyncs != 0 || st.Drops != 0 || st.Disconnects != 0 {
+				t.Fatalf("the policy acted (%d resyncs, %d drops, %d disconnects): the bounds were meant to hold", st.Resyncs, st.Drops, st.Disconnects)
+			}
+			bigRows(t, tb, 1_000_000, 10, 50, 100)
+			fast.caughtUp(t, tb)
+			fast.stop()
+			fast.checkUnbroken(t, "the fast subscriber")
+			// The stalled one finds its stream cut, not ended cleanly.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for {
+				if _, err := stalled.Next(ctx); err != nil {
+					if errors.Is(err, io.EOF) || ctx.Err() != nil {
+						t.Fatalf("the stalled subscriber's stream ended with %v, want it cut", err)
+					}
+					break
+				}
+			}
+		})
 	}
 }

@@ -27,12 +27,16 @@ type Stats struct {
 	FirstRetained uint64
 	WindowEvicted uint64
 	// Subscribers is the number now; Subscribed, Resyncs, Disconnects,
-	// Drops (deltas a subscriber did not get one by one), Messages and
-	// BytesWritten are totals since the table started, over every
-	// subscriber it has had.
+	// Drops (deltas a subscriber did not get one by one), Messages,
+	// BytesWritten and SocketWrites are totals since the table started,
+	// over every subscriber it has had. SocketWrites counts the writes of
+	// those messages to subscribers' sockets (a WebSocket batch takes one
+	// per 64 KiB or so, a control frame that joins it none; an SSE or TCP
+	// batch counts one), so Messages/SocketWrites is the messages a write
+	// carries.
 	Subscribers                             int
 	Subscribed, Resyncs, Disconnects, Drops uint64
-	Messages, BytesWritten                  uint64
+	Messages, BytesWritten, SocketWrites    uint64
 	// With frames: FramesBuilt frames encoded (each once, for every
 	// subscriber at its starting point), Conflated the deltas left out of
 	// them for a later change of the same key, FrameBytes their bytes,
@@ -75,7 +79,7 @@ func (t *Table) Stats() Stats {
 	s.Evicted, s.Expired = t.pub.evicted.Load(), t.pub.expired.Load()
 	h := &t.hub
 	s.Subscribed, s.Resyncs, s.Disconnects, s.Drops = h.subscribed.Load(), h.resyncs.Load(), h.disconnects.Load(), h.drops.Load()
-	s.Messages, s.BytesWritten = h.msgs.Load(), h.bytes.Load()
+	s.Messages, s.BytesWritten, s.SocketWrites = h.msgs.Load(), h.bytes.Load(), h.writes.Load()
 	s.FramesBuilt, s.Conflated, s.FrameBytes = h.framesBuilt.Load(), h.conflated.Load(), h.frameBytes.Load()
 	s.FramesSent, s.DeltasSent = h.framesSent.Load(), h.deltasSent.Load()
 	s.Writers = len(h.writers)

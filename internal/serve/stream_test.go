@@ -100,3 +100,103 @@ func TestSSEFrameID(t *testing.T) {
 	}
 	t.Fatal("no frame within 10s")
 }
+
+// A batch of deltas goes to a WebSocket subscriber in a few socket
+// writes, not one or two per message, and the table counts them (Stats
+// and its serve_socket_writes_total figure).
+func TestWebSocketBatchCounted(t *testing.T) {
+	for _, writers := range []int{1, 0} {
+		t.Run("writers="+itoa(writers), func(t *testing.T) {
+			cfg := testConfig("count")
+			cfg.Frames, cfg.Writers = false, writers
+			cfg.Progress = time.Minute
+			tb := newTable(t, cfg)
+			put(t, tb, 0, 0)
+			s, err := client.Open(context.Background(), wsURL(tb), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r := client.NewReplica()
+			for !r.Synced {
+				apply(t, r, collect(t, s, 1)[0])
+			}
+			st0 := tb.Stats()
+			const n = 500
+			var kv []int
+			for i := range n {
+				kv = append(kv, i%50, i+1)
+			}
+			put(t, tb, kv...)
+			for _, m := range collect(t, s, n) {
+				apply(t, r, m)
+			}
+			if r.Seq != tb.Seq() {
+				t.Fatalf("replica at %d, table at %d", r.Seq, tb.Seq())
+			}
+			st := tb.Stats()
+			msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
+			if msgs != n || writes == 0 || writes*10 > msgs {
+				t.Fatalf("%d messages in %d socket writes; want %d in at most a tenth as many", msgs, writes, n)
+			}
+			var fig float64 = -1
+			for _, f := range st.AppendFigures(nil) {
+				if f.Name == "serve_socket_writes_total" {
+					fig = f.Value
+				}
+			}
+			if fig != float64(st.SocketWrites) {
+				t.Fatalf("serve_socket_writes_total is %v, Stats.SocketWrites %d", fig, st.SocketWrites)
+			}
+		})
+	}
+}
+
+// With one message per delta, a writer's passes are paced by
+// frame_interval too: the first change after a quiet spell goes out at
+// once, and the changes of many commits within the interval reach a
+// subscriber together, in one batch (one socket write), in order.
+func TestDeltaPassesPaced(t *testing.T) {
+	cfg := testConfig("paced")
+	cfg.Frames, cfg.Writers = false, 1
+	cfg.FrameInterval = 300 * time.Millisecond
+	cfg.Progress = time.Minute
+	tb := newTable(t, cfg)
+	put(t, tb, 0, 0)
+	s, err := client.Open(context.Background(), wsURL(tb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := client.NewReplica()
+	for !r.Synced {
+		apply(t, r, collect(t, s, 1)[0])
+	}
+	time.Sleep(2 * cfg.FrameInterval) // a quiet spell
+	st0 := tb.Stats()
+	t0 := time.Now()
+	const n = 20
+	for i := range n {
+		put(t, tb, i%5, i+1)
+		time.Sleep(5 * time.Millisecond) // unpaced, every commit would be a pass
+	}
+	first := collect(t, s, 1)[0]
+	if first.Seq != st0.Seq+1 {
+		t.Fatalf("first message %+v, want delta %d", first, st0.Seq+1)
+	}
+	if el := time.Since(t0); el > cfg.FrameInterval*2/3 {
+		t.Fatalf("the first change after a quiet spell took %v", el)
+	}
+	apply(t, r, first)
+	for _, m := range collect(t, s, n-1) {
+		apply(t, r, m)
+	}
+	if r.Seq != tb.Seq() || serve.FormatChecksum(r.Sum) != tb.Stats().Checksum {
+		t.Fatalf("replica at %d, table at %d", r.Seq, tb.Seq())
+	}
+	st := tb.Stats()
+	msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
+	if msgs != n || writes > 3 {
+		t.Fatalf("%d changes in %d commits went out as %d messages in %d socket writes; want %d in at most 3", n, n, msgs, writes, n)
+	}
+}

@@ -14,8 +14,10 @@ import (
 // and makes a pending or later write return at once.
 type conn interface {
 	// write writes the messages in order, each framed as the transport
-	// frames a message, and returns the bytes written.
-	write(ctx context.Context, msgs []*Msg) (int64, error)
+	// frames a message, and returns the bytes written and the writes to
+	// the socket it took. ctx bounds it: a write still blocked when ctx
+	// ends fails.
+	write(ctx context.Context, msgs []*Msg) (n int64, writes uint64, err error)
 	// close ends the stream cleanly after the last write.
 	close()
 	abort()
@@ -477,9 +479,10 @@ func (s *Sub) write(out []*Msg) error {
 			}
 		}()
 	}
-	n, err := s.c.write(ctx, out)
+	n, writes, err := s.c.write(ctx, out)
 	s.bytes.Add(uint64(n))
 	s.h.bytes.Add(uint64(n))
+	s.h.writes.Add(writes)
 	if err != nil {
 		return err
 	}
