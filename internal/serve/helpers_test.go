@@ -123,3 +123,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// synced opens a subscription to url and applies its messages until the
+// replica holds the snapshot; the stream is closed at the test's end.
+func synced(t *testing.T, url string) (client.Stream, *client.Replica) {
+	t.Helper()
+	s, err := client.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r := client.NewReplica()
+	for !r.Synced {
+		apply(t, r, collect(t, s, 1)[0])
+	}
+	return s, r
+}

@@ -75,6 +75,20 @@ func (f *follower) caughtUp(t *testing.T, tb *serve.Table) {
 }
 
 // bigRows upserts n rows of about size bytes, keys cycling over keys.
+// openStalled opens a WebSocket subscriber that reads nothing, beside one
+// other, and waits until the table counts both; it is closed at the
+// test's end.
+func openStalled(t *testing.T, tb *serve.Table) client.Stream {
+	t.Helper()
+	stalled, err := client.Open(context.Background(), wsURL(tb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stalled.Close() })
+	waitFor(t, "the stalled subscriber", func() bool { return tb.Stats().Subscribers == 2 })
+	return stalled
+}
+
 func bigRows(t *testing.T, tb *serve.Table, from, n, keys, size int) {
 	t.Helper()
 	pad := strings.Repeat("x", size)
@@ -112,12 +126,7 @@ func TestStalledSubscriber(t *testing.T) {
 			bigRows(t, tb, 0, 10, 50, 100)
 			fast := follow(t, wsURL(tb), nil)
 			fast.caughtUp(t, tb)
-			stalled, err := client.Open(context.Background(), wsURL(tb), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stalled.Close()
-			waitFor(t, "the stalled subscriber", func() bool { return tb.Stats().Subscribers == 2 })
+			stalled := openStalled(t, tb)
 			// 64 KiB rows until the stalled one's socket and queue are full.
 			for i := 10; ; i += 16 {
 				bigRows(t, tb, i, 16, 50, 64<<10)
@@ -323,12 +332,7 @@ func TestStalledSubscriberWriteTimeout(t *testing.T) {
 			bigRows(t, tb, 0, 10, 50, 100)
 			fast := follow(t, wsURL(tb), nil)
 			fast.caughtUp(t, tb)
-			stalled, err := client.Open(context.Background(), wsURL(tb), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stalled.Close()
-			waitFor(t, "the stalled subscriber", func() bool { return tb.Stats().Subscribers == 2 })
+			stalled := openStalled(t, tb)
 			deadline := time.Now().Add(30 * time.Second)
 			for i := 10; tb.Stats().Subscribers == 2; i += 16 {
 				if time.Now().After(deadline) {

@@ -2,7 +2,6 @@ package serve_test
 
 import (
 	"bufio"
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,15 +18,7 @@ func TestTransportsSnapshotThenDeltas(t *testing.T) {
 	put(t, tb, 1, 10, 2, 20)
 	for i, url := range []string{wsURL(tb), sseURL(tb), tcpURL(tb)} {
 		t.Run(url[:3], func(t *testing.T) {
-			s, err := client.Open(context.Background(), url, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			r := client.NewReplica()
-			for !r.Synced {
-				apply(t, r, collect(t, s, 1)[0])
-			}
+			s, r := synced(t, url)
 			if len(r.Rows) != 2 {
 				t.Fatalf("snapshot has %d rows, want 2", len(r.Rows))
 			}
@@ -112,15 +103,7 @@ func TestWebSocketBatchCounted(t *testing.T) {
 			cfg.Progress = time.Minute
 			tb := newTable(t, cfg)
 			put(t, tb, 0, 0)
-			s, err := client.Open(context.Background(), wsURL(tb), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			r := client.NewReplica()
-			for !r.Synced {
-				apply(t, r, collect(t, s, 1)[0])
-			}
+			s, r := synced(t, wsURL(tb))
 			st0 := tb.Stats()
 			const n = 500
 			var kv []int
@@ -163,15 +146,7 @@ func TestDeltaPassesPaced(t *testing.T) {
 	cfg.Progress = time.Minute
 	tb := newTable(t, cfg)
 	put(t, tb, 0, 0)
-	s, err := client.Open(context.Background(), wsURL(tb), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	r := client.NewReplica()
-	for !r.Synced {
-		apply(t, r, collect(t, s, 1)[0])
-	}
+	s, r := synced(t, wsURL(tb))
 	time.Sleep(2 * cfg.FrameInterval) // a quiet spell
 	st0 := tb.Stats()
 	t0 := time.Now()
