@@ -30,6 +30,21 @@ type InPlace interface {
 	Apply(in []event.Event) ([]event.Event, error)
 }
 
+// KeyReader is implemented by an operator that can say whether it reads
+// its input events' Event.Key; one that does not implement it is taken to
+// read it. ReadsKey is called before the tenant starts and must not change.
+type KeyReader interface {
+	ReadsKey() bool
+}
+
+// KeySetter is implemented by an operator whose work is setting
+// Event.Key (key_by). SkipKey, called before the tenant starts, tells it
+// that the stage after it in its fused chain does not read the key (a
+// KeyReader saying so), so it may pass its events on as they are.
+type KeySetter interface {
+	SkipKey()
+}
+
 // Ticker is implemented by operators that act on the passage of wall time
 // (periodic emits, flushing an idle file). The runtime calls Tick at least
 // every TickEvery while the operator runs.

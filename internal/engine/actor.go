@@ -44,6 +44,23 @@ type input struct {
 	port int
 }
 
+// skipUnreadKeys tells a stage that only sets Event.Key (key_by) when the
+// next stage of the fused chain does not read it — a count or aggregate
+// grouping by its own key fields, which sets its rows' keys itself — so
+// that a parallelism-1 chain does not hash every event for nobody. The
+// key of the chain's last stage goes to its output routes and is kept.
+func skipUnreadKeys(stages []*stage) {
+	for i := 0; i+1 < len(stages); i++ {
+		ks, ok := stages[i].op.(component.KeySetter)
+		if !ok {
+			continue
+		}
+		if kr, ok := stages[i+1].op.(component.KeyReader); ok && !kr.ReadsKey() {
+			ks.SkipKey()
+		}
+	}
+}
+
 // actor is the running form of a plan.Actor. Every field is owned by the
 // worker running the actor, except the counters (atomics, read by Stats).
 type actor struct {

@@ -199,6 +199,7 @@ func (e *Engine) run(pl *plan.Plan, version int) (*Tenant, error) {
 			}
 			a.stages = append(a.stages, st)
 		}
+		skipUnreadKeys(a.stages)
 		a.nextTick()
 		a.sink = pa.Head().Comp.Kind == component.KindSink
 		a.side = make([]atomic.Uint64, len(pa.Head().Comp.Spec.SideOutputs))

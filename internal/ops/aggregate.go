@@ -186,6 +186,10 @@ type aggregator struct {
 	desc             string // what its checkpoint must have been written by
 }
 
+// ReadsKey implements component.KeyReader: only an aggregate without key
+// fields groups by Event.Key; its rows carry their group's own key.
+func (a *aggregator) ReadsKey() bool { return a.shape == shapePartition }
+
 // Process adds each event to its key's set and, with emit update, appends
 // the key's new row.
 func (a *aggregator) Process(_ int, in []event.Event, out *component.Output) error {

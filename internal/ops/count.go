@@ -167,6 +167,10 @@ const (
 	shapeMany                      // several key fields
 )
 
+// ReadsKey implements component.KeyReader: only a count without key
+// fields groups by Event.Key; its rows carry their group's own key.
+func (c *counter) ReadsKey() bool { return c.shape == shapePartition }
+
 // Process counts each event and, with emit update, appends its key's new
 // row.
 func (c *counter) Process(_ int, in []event.Event, out *component.Output) error {

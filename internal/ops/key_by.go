@@ -43,10 +43,15 @@ func newKeyBy(ctx *component.Context) (*component.Instance, error) {
 	return &component.Instance{Operator: &keyBy{slots: slots}, Schema: in}, nil
 }
 
-// keyBy sets Event.Key from the key fields.
+// keyBy sets Event.Key from the key fields, unless told that the next
+// stage of its fused chain does not read it (skip).
 type keyBy struct {
 	slots []int
+	skip  bool
 }
+
+// SkipKey implements component.KeySetter.
+func (k *keyBy) SkipKey() { k.skip = true }
 
 // hashKey chains Value.Hash over the fields in slots, starting from 0; count
 // computes the same hash for its output rows.
@@ -60,6 +65,9 @@ func hashKey(e *event.Event, slots []int) uint64 {
 
 // Apply sets the key of every event in place; all events are kept.
 func (k *keyBy) Apply(in []event.Event) ([]event.Event, error) {
+	if k.skip {
+		return in, nil
+	}
 	for i := range in {
 		in[i].Key = hashKey(&in[i], k.slots)
 	}
@@ -71,7 +79,9 @@ func (k *keyBy) Process(_ int, in []event.Event, out *component.Output) error {
 	for i := range in {
 		o := out.Next()
 		o.CopyFrom(&in[i])
-		o.Key = hashKey(o, k.slots)
+		if !k.skip {
+			o.Key = hashKey(o, k.slots)
+		}
 	}
 	return nil
 }

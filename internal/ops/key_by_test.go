@@ -94,3 +94,32 @@ func TestKeyByDoesNotAllocate(t *testing.T) {
 		t.Errorf("Apply: %.1f allocations per batch", n)
 	}
 }
+
+// TestKeyBySkipsAnUnreadKey: told that the next stage does not read
+// Event.Key, key_by passes its events on as they are, in place and through
+// Process; a count or aggregate reads the key only without key fields.
+func TestKeyBySkipsAnUnreadKey(t *testing.T) {
+	in := [][]event.Event{{logEvent("cdn", 200), logEvent("cdn", 500)}}
+	ctx := newCtx(t, "k", map[string]any{"key": []string{"host", "status"}})
+	inst := build(t, KeyBySpec(), ctx)
+	inst.Operator.(component.KeySetter).SkipKey()
+	expectBatches(t, "Process", runProcess(t, inst.Operator, in), append(in, nil))
+	expectBatches(t, "Apply", runApply(t, inst.Operator, in), append(in, nil))
+
+	aggs := map[string]any{"aggregates": aggOpts}
+	for _, c := range []struct {
+		spec *component.Spec
+		ctx  *component.Context
+		want bool
+	}{
+		{CountSpec(), countCtx(t, []string{"host"}, nil), false},
+		{CountSpec(), countCtx(t, nil, nil), true},
+		{AggregateSpec(), aggCtx(t, []string{"host"}, aggs), false},
+		{AggregateSpec(), aggCtx(t, nil, aggs), true},
+	} {
+		op := build(t, c.spec, c.ctx).Operator
+		if got := op.(component.KeyReader).ReadsKey(); got != c.want {
+			t.Errorf("%s with key %v: ReadsKey %v, want %v", c.spec.Type, c.ctx.Key, got, c.want)
+		}
+	}
+}
