@@ -182,6 +182,19 @@ func appendValue(dst []byte, v float64) []byte {
 	return strconv.AppendFloat(dst, v, 'g', -1, 64)
 }
 
+// appendBucket appends one `<name>_bucket{<inner>,le="..."} <count>` line;
+// inner is the labels without their closing brace, le the text that
+// closes them.
+func appendBucket(dst []byte, name, inner, le string, count uint64) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, "_bucket"...)
+	dst = append(dst, inner...)
+	dst = append(dst, le...)
+	dst = append(dst, ' ')
+	dst = strconv.AppendUint(dst, count, 10)
+	return append(dst, '\n')
+}
+
 // appendHistogram appends a coarse latency histogram's samples as a
 // Prometheus histogram's (cumulative buckets by metrics.BucketBounds, the
 // last bucket above them all counted only in +Inf and the count). labels
@@ -194,22 +207,10 @@ func appendHistogram(dst []byte, name string, l *metrics.Latency, labels string)
 		total += c
 		if i < n {
 			acc += c
-			dst = append(dst, name...)
-			dst = append(dst, "_bucket"...)
-			dst = append(dst, inner...)
-			dst = append(dst, leTexts[i]...)
-			dst = append(dst, ' ')
-			dst = strconv.AppendUint(dst, acc, 10)
-			dst = append(dst, '\n')
+			dst = appendBucket(dst, name, inner, leTexts[i], acc)
 		}
 	}
-	dst = append(dst, name...)
-	dst = append(dst, "_bucket"...)
-	dst = append(dst, inner...)
-	dst = append(dst, leTexts[len(leTexts)-1]...)
-	dst = append(dst, ' ')
-	dst = strconv.AppendUint(dst, total, 10)
-	dst = append(dst, '\n')
+	dst = appendBucket(dst, name, inner, leTexts[len(leTexts)-1], total)
 	dst = append(dst, name...)
 	dst = append(dst, "_sum"...)
 	dst = append(dst, labels...)
