@@ -50,14 +50,18 @@ type publisher struct {
 
 	flights chan flight
 	stop    chan struct{}
-	wg      sync.WaitGroup
-	maxSeq  atomic.Uint64 // highest stream sequence acknowledged
+	// halt cancels the requests of retry when the publisher stops.
+	halt   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	maxSeq atomic.Uint64 // highest stream sequence acknowledged
 }
 
 func newPublisher(nc *nats.Conn, js jetstream.JetStream, stream string, ack func(int, error), timeout time.Duration, floor uint64) *publisher {
 	p := &publisher{nc: nc, js: js, stream: stream, ack: ack, timeout: timeout,
 		signal: make(chan struct{}, 1), idle: make(chan struct{}), flights: make(chan flight, 4096), stop: make(chan struct{})}
 	p.maxSeq.Store(floor)
+	p.halt, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(2)
 	go p.publish()
 	go p.await()
@@ -164,12 +168,16 @@ func (p *publisher) retry(m *outMsg) (uint64, error) {
 	wait := 50 * time.Millisecond
 	for {
 		// Each attempt waits at most 5 s for its answer (a request parked on
-		// a node that went away is not answered), and not past the deadline.
-		ctx, cancel := context.WithTimeout(context.Background(), max(min(5*time.Second, time.Until(deadline)), 100*time.Millisecond))
+		// a node that went away is not answered), not past the deadline,
+		// and not once the publisher stops.
+		ctx, cancel := context.WithTimeout(p.halt, max(min(5*time.Second, time.Until(deadline)), 100*time.Millisecond))
 		pa, err := p.js.PublishMsg(ctx, p.natsMsg(m), p.opts(m)...)
 		cancel()
 		if err == nil {
 			return pa.Sequence, nil
+		}
+		if p.halt.Err() != nil {
+			return 0, fmt.Errorf("stream %q: message %s not acknowledged when the sink closed: %w", p.stream, m.id, err)
 		}
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("stream %q did not acknowledge message %s within %v: %w", p.stream, m.id, p.timeout, err)
@@ -196,6 +204,7 @@ func (p *publisher) close(timeout time.Duration) {
 		}
 	}
 	close(p.stop)
+	p.cancel()
 	p.wg.Wait()
 	p.nc.Close()
 }

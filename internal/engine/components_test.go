@@ -185,6 +185,9 @@ type acker struct {
 	// at one (a snapshot must find nothing in flight).
 	snapshots, snapInFlight atomic.Int64
 	wg                      sync.WaitGroup
+	// holdClose, when set, keeps Close waiting until it is closed, as a
+	// publisher waiting for its last acknowledgements does.
+	holdClose chan struct{}
 }
 
 func asyncSinkSpec() *component.Spec {
@@ -257,6 +260,9 @@ func (s *asyncSink) Restore([]byte) error { return nil }
 func (s *asyncSink) Close() error {
 	s.a.closed.Add(1)
 	s.a.closedWith.Store(s.a.inFlight.Load())
+	if s.a.holdClose != nil {
+		<-s.a.holdClose
+	}
 	return nil
 }
 

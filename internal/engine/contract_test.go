@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -680,4 +681,53 @@ sinks:
 			}
 		})
 	}
+}
+
+// TestAbortedSinkClosesOffTheWorker: an aborted tenant's async sink waits
+// in Close (for acknowledgements that do not come); the tenant sharing its
+// only worker keeps running to the end meanwhile, and the aborted tenant
+// is done only once its sink's Close returned.
+func TestAbortedSinkClosesOffTheWorker(t *testing.T) {
+	cat := testCatalog(t)
+	id := t.Name()
+	ak := &acker{delay: time.Millisecond, max: 100, holdClose: make(chan struct{})}
+	defer register(id, ak)()
+	e := newEngine(t, 1, "park")
+	var release sync.Once
+	letGo := func() { release.Do(func() { close(ak.holdClose) }) }
+	t.Cleanup(letGo) // before the engine's Close, on a failure
+	ta := start(t, e, parse(t, cat, "held", fmt.Sprintf(`tenant: held
+sources:
+  gen: {type: generate, profile: sequence, rate: 10000}
+sinks:
+  out: {type: async, inputs: [gen], id: %q}
+`, id)))
+	for ak.acked.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ta.Abort()
+	for ak.closed.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// The sink is in Close now; the one worker must still serve others.
+	b := parse(t, cat, "counts", countPipeline(100000, 2, 256, "block"))
+	tb := start(t, e, b)
+	waitDone(t, tb, 30*time.Second)
+	if err := tb.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if s := tb.Stats(); s.In != 100000 {
+		t.Fatalf("tenant B read %d events, want 100000", s.In)
+	}
+	select {
+	case <-ta.Done():
+		t.Fatal("the aborted tenant is done while its sink is still closing")
+	default:
+	}
+	letGo()
+	waitDone(t, ta, 5*time.Second)
+	if err := ta.Err(); !errors.Is(err, engine.ErrAborted) {
+		t.Fatalf("Err = %v, want ErrAborted", err)
+	}
+	ak.wg.Wait()
 }

@@ -33,8 +33,10 @@
 //
 // Each plan runs as a tenant with its own rings, actors and counters. A
 // panic or error inside one tenant's operator fails that tenant only: its
-// actors are removed from the workers, its sources closed, and the error
-// names the tenant, the operator and the event. Other tenants keep running.
+// actors are removed from the workers and released (sources closed, sinks
+// flushed and closed) on goroutines of their own, since a Close may wait on
+// I/O, and the error names the tenant, the operator and the event. Other
+// tenants keep running.
 //
 // # Shutdown
 //

@@ -108,28 +108,53 @@ func (t *Tenant) Abort() {
 }
 
 // actorGone is called by a worker when it drops an actor (finished or
-// failed).
+// failed). A failed actor's operators are released (a source closed, a
+// sink's buffer handed on, every Closer closed); on a shared worker that
+// runs on a goroutine of its own, because a Close may wait on I/O (an
+// async sink gives its messages in flight up to CloseTimeout to be
+// acknowledged) and a worker never waits on I/O: the other tenants on it
+// keep running. The tenant is done once every actor is gone and released.
 func (t *Tenant) actorGone(a *actor) {
-	defer a.done.Store(true)
-	if t.failed.Load() && !a.finished {
-		// Release what a failed actor holds; errors here are secondary.
-		func() {
-			defer func() { _ = recover() }()
-			if a.src != nil && !a.flushed {
-				_ = a.src.Close()
-			}
-			if a.sink && !a.flushed {
-				// Keep what the sink already received (a file sink writes
-				// and closes its file on Flush).
-				a.flushed = true
-				var scratch component.Output
-				_ = a.stages[0].op.Flush(&scratch)
-			}
-			_ = a.closeStages()
-		}()
-		a.finished = true
-		a.closeOutputs()
+	if !t.failed.Load() || a.finished {
+		t.actorReleased(a)
+		return
 	}
+	a.finished = true
+	if a.w.dedicated {
+		a.release()
+		a.closeOutputs()
+		t.actorReleased(a)
+		return
+	}
+	// Consumers on this worker hear now that nothing more comes.
+	a.closeOutputs()
+	go func() {
+		a.release()
+		t.actorReleased(a)
+	}()
+}
+
+// release lets go of what a failed actor holds; errors here are
+// secondary to the failure. Only the goroutine that removed the actor
+// calls it: no worker runs the actor any more.
+func (a *actor) release() {
+	defer func() { _ = recover() }()
+	if a.src != nil && !a.flushed {
+		_ = a.src.Close()
+	}
+	if a.sink && !a.flushed {
+		// Keep what the sink already received (a file sink writes and
+		// closes its file on Flush).
+		a.flushed = true
+		var scratch component.Output
+		_ = a.stages[0].op.Flush(&scratch)
+	}
+	_ = a.closeStages()
+}
+
+// actorReleased counts a gone actor off; the last one ends the tenant.
+func (t *Tenant) actorReleased(a *actor) {
+	defer a.done.Store(true)
 	if t.left.Add(-1) == 0 {
 		if t.ckpt != nil && !t.failed.Load() && !t.stopping.Load() {
 			// Ended by itself: a last checkpoint says so, and a restart
