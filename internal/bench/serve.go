@@ -298,6 +298,7 @@ sinks:
 			"not_converged":     float64(notConverged),
 			"clients_in":        clientsIn(exe, n),
 			"resyncs":           float64(st.Resyncs - st0.Resyncs),
+			"catch_ups":         float64(st.CatchUps - st0.CatchUps),
 			"drops":             float64(st.Drops - st0.Drops),
 			"peak_rss_mib":      float64(rss) / (1 << 20),
 			"max_lag":           float64(st.MaxLag),

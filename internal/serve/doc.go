@@ -17,7 +17,9 @@
 // its socket (WebSocket messages, framed by the library, through a corked
 // connection: cork.go). A subscriber whose queue overflows is resynced (its
 // queue is dropped, it gets a gap message and a fresh snapshot when it
-// reads again) or disconnected, per its policy; the pipeline and the other
+// reads again) or disconnected, per its policy; with frames, one whose
+// owed deltas left the window is first caught up from the table's rows
+// in one frame, without a gap (catchup.go). The pipeline and the other
 // subscribers do not notice. Writers 0 gives the naive layout for
 // comparison: every subscriber's goroutine is woken by the sink and reads
 // the window itself.

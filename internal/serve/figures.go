@@ -9,7 +9,7 @@ import (
 // AppendFigures appends the table's figures (component.Figure), named
 // serve_*: deltas, rows and their bytes, the window of recent deltas,
 // subscribers and what they were sent (messages, bytes, socket writes),
-// dropped, resynced and
+// dropped, resynced, caught up and
 // disconnected, the largest lag, and per subscriber its lag and queue
 // (labelled with its id and transport).
 func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
@@ -26,6 +26,7 @@ func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
 		g("serve_subscribers", "Subscribers now.", float64(s.Subscribers)),
 		c("serve_subscriptions_total", "Subscriptions since the table started.", float64(s.Subscribed)),
 		c("serve_resyncs_total", "Snapshots sent again to subscribers that fell behind the window.", float64(s.Resyncs)),
+		c("serve_catchups_total", "Frames built from the table's rows for subscribers behind the window, instead of a resync.", float64(s.CatchUps)),
 		c("serve_disconnects_total", "Subscribers disconnected for being slow (when_slow: disconnect) or failing a write.", float64(s.Disconnects)),
 		c("serve_dropped_deltas_total", "Deltas subscribers did not get one by one (replaced by a resync).", float64(s.Drops)),
 		c("serve_messages_total", "Messages written to subscribers.", float64(s.Messages)),

@@ -38,6 +38,7 @@ type hub struct {
 	running sync.WaitGroup         // subscribers' goroutines
 
 	subscribed, resyncs, disconnects, drops, msgs, bytes atomic.Uint64
+	catchUps                                             atomic.Uint64
 	// writes counts the writes to subscribers' sockets (see conn.write).
 	writes atomic.Uint64
 	// Frames: built (encoded once, however many subscribers get them),
@@ -314,7 +315,10 @@ func (t *Table) subscribe(ctx context.Context, c conn, from *uint64, session, re
 			s.mu.gapFrom, s.mu.taken = 1, 0
 			s.resyncs.Add(1)
 			h.resyncs.Add(1)
-		case f+1 >= first || f == head:
+		case f+1 >= first || f == head || t.cfg.Frames && t.cfg.Policy == Resync:
+			// In the window; or, with frames, its first fill brings it
+			// forward from the table's rows when it can (catchup.go) and
+			// resyncs it from f+1 when it cannot.
 			s.mu.state = stateLive
 			s.mu.next, s.mu.taken = f+1, f
 			s.nextHint.Store(f + 1)

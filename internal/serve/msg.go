@@ -49,6 +49,8 @@ type Msg struct {
 	keyID  uint32
 	sumAt  int32
 	keyLen int32
+	// del marks a delta that deletes its key.
+	del bool
 	// From is, on a frame, the first sequence number it covers.
 	From uint64
 }

@@ -41,8 +41,8 @@ func Spec() *component.Spec {
 			"sequence number and the row's absolute values; a row removed by ttl or evict_oldest becomes a delete " +
 			"delta. Live subscribers get frames (delivery): every delta since their last message in one message, " +
 			"conflated by key, encoded once for all of them. The sink never waits for a subscriber: each has a " +
-			"bounded backlog, and one that falls behind is resynced (a gap message, then a fresh snapshot) or " +
-			"disconnected per when_slow, without slowing the pipeline or the others. Sinks of a run may share " +
+			"bounded backlog, and one that falls behind is caught up from the rows in one frame, resynced (a gap " +
+			"message, then a fresh snapshot) or disconnected per when_slow, without slowing the pipeline or the others. Sinks of a run may share " +
 			"an address; the table is named after the sink. When the tenant stops, every subscriber gets its " +
 			"last deltas and a final progress message, and its connection is closed cleanly. With a state directory " +
 			"the table is in every checkpoint: a restart serves it as of the checkpoint (rows, checksum, sequence " +
@@ -78,12 +78,15 @@ func Spec() *component.Spec {
 				Doc: "With delivery: deltas, the most bytes a subscriber's queue holds before when_slow applies (a " +
 					"snapshot being sent does not count: it is shared, not queued)."},
 			{Name: "when_slow", Type: component.Enum, Enum: []string{whenSlowResync, whenSlowDisconnect}, Default: whenSlowResync,
-				Doc: "What a subscriber's queue overflow does. `resync`: the queue is dropped (counted as drops) and, " +
-					"when the subscriber reads again, it gets a gap message naming the deltas it missed and a fresh " +
-					"snapshot, then deltas from there. `disconnect`: the connection is closed."},
+				Doc: "What a slow subscriber gets (its queue overflowed; with frames, what it owes left the window). " +
+					"`resync`: with frames, when it reads again, one frame from its place to the table's latest state, " +
+					"built from the rows (no gap), unless a delete since has left the window too; otherwise (and with " +
+					"delivery: deltas) the queue is dropped (counted as drops) and, when it reads again, it gets a gap " +
+					"message naming the deltas it missed and a fresh snapshot, then deltas from there. `disconnect`: " +
+					"the connection is closed."},
 			{Name: "write_timeout", Type: component.Duration, Default: d.WriteTimeout, Min: 0, HasMin: true,
 				Doc: "A subscriber one of whose writes takes longer is disconnected; 0: never. Under resync a " +
-					"subscriber that stalls for less than this resyncs when it reads again."},
+					"subscriber that stalls for less than this catches up or resyncs when it reads again."},
 			{Name: "delivery", Type: component.Enum, Enum: []string{deliveryFrames, deliveryDeltas}, Default: deliveryFrames,
 				Doc: "How a live subscriber gets changes. `frames`: one message per writer pass (at most every " +
 					"frame_interval) carrying every delta since its last message, conflated by key (only a key's last " +

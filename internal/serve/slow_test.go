@@ -103,17 +103,20 @@ func bigRows(t *testing.T, tb *serve.Table, from, n, keys, size int) {
 
 // A subscriber that stops reading falls behind its bound (with frames:
 // the deltas it has not had leave the window; with deltas: its queue
-// overflows) and, under resync, gets a gap message and a fresh snapshot
-// once it reads again, and converges; under disconnect it is closed. A
-// subscriber that keeps reading sees no gap either way.
+// overflows). Under resync with deltas it gets a gap message and a fresh
+// snapshot once it reads again, and converges; with frames it is caught
+// up from the table's rows in one frame, with no gap, unless a delete it
+// has not had left the window too (then it resyncs). Under disconnect it
+// is closed. A subscriber that keeps reading sees no gap either way.
 func TestStalledSubscriber(t *testing.T) {
 	for _, c := range []struct {
 		policy  serve.Policy
 		writers int
 		frames  bool
-	}{{serve.Resync, 1, true}, {serve.Resync, 0, true}, {serve.Disconnect, 2, true},
-		{serve.Resync, 1, false}, {serve.Resync, 0, false}, {serve.Disconnect, 2, false}} {
-		t.Run(fmt.Sprintf("%v/writers=%d/frames=%v", c.policy, c.writers, c.frames), func(t *testing.T) {
+		del     bool // delete a key while it is stalled
+	}{{serve.Resync, 1, true, false}, {serve.Resync, 0, true, false}, {serve.Resync, 1, true, true}, {serve.Resync, 0, true, true},
+		{serve.Disconnect, 2, true, false}, {serve.Resync, 1, false, false}, {serve.Resync, 0, false, false}, {serve.Disconnect, 2, false, false}} {
+		t.Run(fmt.Sprintf("%v/writers=%d/frames=%v/delete=%v", c.policy, c.writers, c.frames, c.del), func(t *testing.T) {
 			cfg := testConfig("slow")
 			cfg.Policy, cfg.Writers, cfg.Frames = c.policy, c.writers, c.frames
 			cfg.QueueMessages = 64
@@ -124,23 +127,53 @@ func TestStalledSubscriber(t *testing.T) {
 			cfg.RetainBytes = 1 << 30
 			tb := newTable(t, cfg)
 			bigRows(t, tb, 0, 10, 50, 100)
+			bigRows(t, tb, 99, 1, 100, 100) // key 99: deleted (c.del) and never set again
 			fast := follow(t, wsURL(tb), nil)
 			fast.caughtUp(t, tb)
 			stalled := openStalled(t, tb)
-			// 64 KiB rows until the stalled one's socket and queue are full.
-			for i := 10; ; i += 16 {
+			// With frames under resync it waits to read again, holding what
+			// it was given; it is then caught up from the rows (no delete
+			// since left the window) or resynced.
+			waits := c.frames && c.policy == serve.Resync
+			catchUp := waits && !c.del
+			// 64 KiB rows until the stalled one's socket and queue are full:
+			// its policy acts, or (waits) nothing was written to it over 8
+			// rounds (8 MiB, while the fast one took every change).
+			for i, still, sent := 10, 0, uint64(0); ; i += 16 {
 				bigRows(t, tb, i, 16, 50, 64<<10)
 				fast.caughtUp(t, tb)
 				st := tb.Stats()
 				if st.Resyncs > 0 || st.Disconnects > 0 {
 					break
 				}
+				if sub := st.Subs[len(st.Subs)-1]; waits {
+					if st.Seq-sub.Lag == sent {
+						still++
+					} else {
+						still, sent = 0, st.Seq-sub.Lag
+					}
+					if still == 8 {
+						break
+					}
+				}
 				if i > 200_000 {
 					t.Fatal("the stalled subscriber never overflowed")
 				}
 			}
+			if waits {
+				// Everything it was given is older than this; push it out of
+				// the window with small rows (a delete among them when c.del).
+				h := tb.Seq()
+				if c.del {
+					del(t, tb, 99)
+				}
+				for i := 0; tb.Seq() <= h+3*uint64(cfg.Retain); i += 16 {
+					bigRows(t, tb, 2_000_000+i, 16, 50, 100)
+					fast.caughtUp(t, tb) // the fast one stays within the window
+				}
+			}
 			st := tb.Stats()
-			if st.Drops == 0 {
+			if !catchUp && !c.del && st.Drops == 0 {
 				t.Fatalf("an overflow dropped nothing: %+v", st)
 			}
 			if c.policy == serve.Disconnect {
@@ -180,11 +213,18 @@ func TestStalledSubscriber(t *testing.T) {
 			if c.policy == serve.Disconnect {
 				t.Fatal("a subscriber over its bound was not disconnected")
 			}
-			if r.Gaps == 0 || r.Snapshots != 2 {
+			st = tb.Stats()
+			switch {
+			case catchUp:
+				if r.Gaps != 0 || r.Snapshots != 1 || st.CatchUps == 0 || st.Resyncs != 0 || st.Drops != 0 {
+					t.Fatalf("the stalled subscriber saw %d gaps and %d snapshots, the table counts %d catch-ups, %d resyncs, %d drops; want it caught up from the rows with no gap",
+						r.Gaps, r.Snapshots, st.CatchUps, st.Resyncs, st.Drops)
+				}
+			case r.Gaps == 0 || r.Snapshots != 2:
 				t.Fatalf("the stalled subscriber saw %d gaps and %d snapshots; want a gap and a second snapshot", r.Gaps, r.Snapshots)
 			}
-			if got := serve.FormatChecksum(r.Sum); got != tb.Stats().Checksum {
-				t.Fatalf("resynced replica checksum %s, table %s", got, tb.Stats().Checksum)
+			if got := serve.FormatChecksum(r.Sum); got != st.Checksum || len(r.Rows) != int(st.Rows) {
+				t.Fatalf("the stalled one's replica: %d rows, checksum %s; table %d rows, %s", len(r.Rows), got, st.Rows, st.Checksum)
 			}
 		})
 	}
@@ -195,7 +235,7 @@ func TestStalledSubscriber(t *testing.T) {
 // size and pace, or single deltas — once it has caught up its rows and
 // checksum equal the table's.
 func TestRandomDropsConverge(t *testing.T) {
-	for seed := uint64(1); seed <= 6; seed++ {
+	for seed := uint64(1); seed <= 10; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 99))
 			cfg := testConfig("rand")
@@ -207,6 +247,15 @@ func TestRandomDropsConverge(t *testing.T) {
 			cfg.Frames = seed%3 != 0
 			cfg.FrameInterval = time.Duration(rng.IntN(3)) * time.Millisecond
 			cfg.FrameMax = 1 + rng.IntN(40)
+			// Seeds 7-10: deletes rare and no eviction, so that a reader
+			// behind the window is mostly caught up from the rows (with
+			// frames) rather than resynced.
+			delOneIn := 5
+			rare := seed > 6
+			if rare {
+				cfg.MaxRows, delOneIn = 1000, 400
+				cfg.FrameMax = 200 + rng.IntN(200)
+			}
 			tb := newTable(t, cfg)
 			var mu sync.Mutex
 			crng := rand.New(rand.NewPCG(seed, 7))
@@ -223,7 +272,7 @@ func TestRandomDropsConverge(t *testing.T) {
 				var ch []serve.Change
 				for range 1 + rng.IntN(20) {
 					k := []byte(fmt.Sprintf(`["k%d"]`, rng.IntN(200)))
-					if rng.IntN(5) == 0 {
+					if rng.IntN(delOneIn) == 0 {
 						ch = append(ch, serve.Change{Key: k})
 					} else {
 						ch = append(ch, serve.Change{Key: k, Row: []byte(fmt.Sprintf(`{"v":%d}`, rng.IntN(10)))})
@@ -251,9 +300,12 @@ func TestRandomDropsConverge(t *testing.T) {
 				}
 			}
 			st := tb.Stats()
-			t.Logf("seed %d (frames %v): %d deltas, %d resyncs, %d drops, %d frames, %d conflated", seed, cfg.Frames, st.Deltas, st.Resyncs, st.Drops, st.FramesSent, st.Conflated)
+			t.Logf("seed %d (frames %v): %d deltas, %d resyncs, %d catch-ups, %d drops, %d frames, %d conflated", seed, cfg.Frames, st.Deltas, st.Resyncs, st.CatchUps, st.Drops, st.FramesSent, st.Conflated)
 			if cfg.Frames && (st.FramesSent == 0 || st.DeltasSent == 0) {
 				t.Fatalf("frames on, but %d frames and %d deltas written", st.FramesSent, st.DeltasSent)
+			}
+			if rare && cfg.Frames && st.CatchUps == 0 {
+				t.Fatalf("frames with rare deletes, %d resyncs and no catch-up from the rows", st.Resyncs)
 			}
 		})
 	}
@@ -264,6 +316,7 @@ func TestRandomDropsConverge(t *testing.T) {
 // progress message, and ends with the table.
 func TestStopResyncsAnOverflowedSubscriber(t *testing.T) {
 	cfg := testConfig("stop-slow")
+	cfg.Frames = false // one message per delta: its queue overflows
 	cfg.QueueMessages = 64
 	cfg.Retain = 256
 	cfg.RetainBytes = 1 << 30

@@ -43,11 +43,15 @@ type Stats struct {
 	// FramesSent the frames written to subscribers. DeltasSent counts the
 	// deltas delivered: one per delta message, a frame's whole range.
 	FramesBuilt, Conflated, FrameBytes, FramesSent, DeltasSent uint64
-	MaxLag                                                     uint64
-	Writers                                                    int
-	Subs                                                       []SubStats
-	PinError                                                   string        `json:",omitempty"`
-	Elapsed                                                    time.Duration `json:"-"`
+	// CatchUps counts the frames built from the table's rows for
+	// subscribers behind the window (with frames, under resync): each
+	// spared one a gap and a snapshot.
+	CatchUps uint64
+	MaxLag   uint64
+	Writers  int
+	Subs     []SubStats
+	PinError string        `json:",omitempty"`
+	Elapsed  time.Duration `json:"-"`
 }
 
 // SubStats is one subscriber's figures.
@@ -61,6 +65,7 @@ type SubStats struct {
 	Queued      int
 	QueuedBytes int64
 	Resyncs     uint64
+	CatchUps    uint64
 	Drops       uint64
 	Messages    uint64
 	Bytes       uint64
@@ -82,6 +87,7 @@ func (t *Table) Stats() Stats {
 	s.Messages, s.BytesWritten, s.SocketWrites = h.msgs.Load(), h.bytes.Load(), h.writes.Load()
 	s.FramesBuilt, s.Conflated, s.FrameBytes = h.framesBuilt.Load(), h.conflated.Load(), h.frameBytes.Load()
 	s.FramesSent, s.DeltasSent = h.framesSent.Load(), h.deltasSent.Load()
+	s.CatchUps = h.catchUps.Load()
 	s.Writers = len(h.writers)
 	for _, w := range h.writers {
 		if e := w.pinErr.Load(); e != nil {
@@ -92,7 +98,7 @@ func (t *Table) Stats() Stats {
 	s.Subscribers = len(subs)
 	for _, sub := range subs {
 		ss := SubStats{ID: sub.id, Remote: sub.remote, Transport: sub.transport,
-			Resyncs: sub.resyncs.Load(), Drops: sub.drops.Load(), Messages: sub.msgs.Load(), Bytes: sub.bytes.Load()}
+			Resyncs: sub.resyncs.Load(), CatchUps: sub.catchUps.Load(), Drops: sub.drops.Load(), Messages: sub.msgs.Load(), Bytes: sub.bytes.Load()}
 		if sent := sub.sent.Load(); s.Seq > sent {
 			ss.Lag = s.Seq - sent
 		}

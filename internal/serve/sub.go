@@ -74,6 +74,7 @@ type Sub struct {
 	stalled                atomic.Bool   // a write outlasted stallGrace: write without a slot
 	msgs, bytes            atomic.Uint64
 	drops, resyncs         atomic.Uint64
+	catchUps               atomic.Uint64 // frames from the rows (catchup.go)
 	disconnected, finished atomic.Bool
 	// scratch and framer for Writers 0, where the goroutine fills its
 	// own queue.
@@ -154,13 +155,24 @@ func (s *Sub) fillFrames(f *framer, force bool) bool {
 		return ready
 	}
 	ok := next >= s.h.t.window.first.Load()
-	if ok && len(s.mu.queue) > 0 && !force {
+	resync := s.h.t.cfg.Policy == Resync
+	if (ok || resync) && len(s.mu.queue) > 0 && !force {
+		// Still writing: its next frames wait until it has written these
+		// (a stalled one holds what it has and costs nothing more).
 		s.mu.Unlock()
 		return true
 	}
 	n := len(s.mu.queue)
 	if ok {
 		s.mu.queue, ok = f.appendFrames(s.mu.queue, s.h.t.window, next)
+	}
+	if !ok && resync {
+		// Behind the window: a frame from the table's rows, if it can be
+		// built, instead of a gap and a snapshot.
+		if s.mu.queue, ok = f.catchUp(s.mu.queue, s.h.t, next); ok {
+			s.h.catchUps.Add(1)
+			s.catchUps.Add(1)
+		}
 	}
 	if !ok {
 		s.overflowLocked(f.head)
@@ -184,7 +196,9 @@ func (s *Sub) lagged(head uint64) {
 	s.mu.Lock()
 	behind := head+1-s.mu.next > uint64(s.h.t.cfg.QueueMessages)
 	if s.h.t.cfg.Frames {
-		behind = s.mu.next < s.h.t.window.first.Load()
+		// Under resync its next fill catches it up from the rows (or
+		// resyncs it when it cannot).
+		behind = s.h.t.cfg.Policy != Resync && s.mu.next < s.h.t.window.first.Load()
 	}
 	if s.mu.state != stateLive || !behind {
 		s.mu.Unlock()

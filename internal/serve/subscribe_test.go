@@ -19,7 +19,9 @@ import (
 
 // ?from inside the window resumes with the next delta and no snapshot
 // (with frames: one frame from there to the head, conflated by key);
-// from older than the window gets a gap message and a snapshot.
+// from older than the window gets a gap message and a snapshot (with
+// frames: one frame from the table's rows, unless a delete has left the
+// window since: TestResumeAfterALostDelete).
 func TestResumeFrom(t *testing.T) {
 	for _, frames := range []bool{true, false} {
 		t.Run(fmt.Sprintf("frames=%v", frames), func(t *testing.T) {
@@ -76,9 +78,22 @@ func testResumeFrom(t *testing.T, frames bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms := collect(t, s, 3)
-		if ms[0].Type != "gap" || ms[0].From != 4 || ms[0].To != 20 || ms[1].Type != "snapshot" || ms[2].Type != "snapshot_end" {
-			t.Fatalf("%s from 3: got %+v, want a gap 4..20 and a snapshot", url, ms[0])
+		if frames {
+			// Older than the window, no delete since: one frame from the
+			// rows, the last change of each key.
+			m := collect(t, s, 1)[0]
+			var seqs []uint64
+			for _, d := range m.Deltas {
+				seqs = append(seqs, d.Seq)
+			}
+			if m.Type != "frame" || m.From != 4 || m.Seq != 20 || fmt.Sprint(seqs) != "[17 18 19 20]" {
+				t.Fatalf("%s from 3: got %+v (deltas %v), want a frame 4..20 of deltas 17..20", url, m, seqs)
+			}
+		} else {
+			ms := collect(t, s, 3)
+			if ms[0].Type != "gap" || ms[0].From != 4 || ms[0].To != 20 || ms[1].Type != "snapshot" || ms[2].Type != "snapshot_end" {
+				t.Fatalf("%s from 3: got %+v, want a gap 4..20 and a snapshot", url, ms[0])
+			}
 		}
 		s.Close()
 	}
@@ -98,6 +113,53 @@ func testResumeFrom(t *testing.T, frames bool) {
 	}
 	if m := nextOf(t, s, kind); m.Seq != 21 || frames && m.From != 21 {
 		t.Fatalf("got %s %d, want 21", kind, m.Seq)
+	}
+}
+
+// With frames, ?from older than the window is served from the table's
+// rows only while no delete after it has left the window: the deleted
+// key is in neither, so the subscriber gets a gap and a snapshot, and the
+// copy it rebuilds lacks the key.
+func TestResumeAfterALostDelete(t *testing.T) {
+	cfg := testConfig("lost")
+	cfg.Retain = 5
+	tb := newTable(t, cfg)
+	for i := range 20 {
+		put(t, tb, i%4, i) // seq i+1 sets key i%4
+	}
+	del(t, tb, 0) // seq 21
+	for i := range 10 {
+		put(t, tb, 1+i%3, 100+i) // seq 22..31, keys 1..3: the delete leaves the window
+	}
+	for _, from := range []uint64{3, 20} {
+		s, err := client.Open(context.Background(), wsURL(tb), u64(from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := collect(t, s, 3)
+		if ms[0].Type != "gap" || ms[0].From != from+1 || ms[0].To != 31 || ms[1].Type != "snapshot" || ms[2].Type != "snapshot_end" {
+			t.Fatalf("from %d: got %+v, want a gap %d..31 and a snapshot", from, ms[0], from+1)
+		}
+		r := client.NewReplica()
+		for _, m := range ms {
+			apply(t, r, m)
+		}
+		if _, ok := r.Rows["[0]"]; ok || len(r.Rows) != 3 || serve.FormatChecksum(r.Sum) != tb.Stats().Checksum {
+			t.Fatalf("from %d: the copy has %d rows (%v), checksum %s; the table %s", from, len(r.Rows), r.Rows, serve.FormatChecksum(r.Sum), tb.Stats().Checksum)
+		}
+		s.Close()
+	}
+	// From after the delete (21 is gone, 22..26 too): the rows suffice.
+	s, err := client.Open(context.Background(), wsURL(tb), u64(21))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if m := collect(t, s, 1)[0]; m.Type != "frame" || m.From != 22 || m.Seq != 31 || len(m.Deltas) != 3 {
+		t.Fatalf("from 21: got %+v, want a frame 22..31 of the last change of keys 1..3", m)
+	}
+	if st := tb.Stats(); st.CatchUps == 0 {
+		t.Fatalf("no catch-up counted: %+v", st)
 	}
 }
 

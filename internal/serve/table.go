@@ -293,7 +293,7 @@ func (t *Table) delete(r *row) {
 	if t.w.fifo != nil {
 		t.w.fifoStale++
 	}
-	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf, keyID: r.id, Sum: t.w.sum, sumAt: sumAt, keyLen: int32(len(r.key))}
+	m := &Msg{Kind: KindDelta, Seq: seq, Data: buf, keyID: r.id, Sum: t.w.sum, sumAt: sumAt, keyLen: int32(len(r.key)), del: true}
 	if t.w.parked == nil {
 		t.w.parked = map[string]parkedID{}
 	}

@@ -16,6 +16,11 @@ type window struct {
 	slots []atomic.Pointer[Msg]
 	head  atomic.Uint64 // the newest seq pushed (0: none)
 	first atomic.Uint64 // the oldest seq held; head+1 when empty
+	// lostDel is the newest delete that has left the window (or the seq
+	// a restored window starts after): a frame built from the table's
+	// rows (Table.catchUp) cannot start at or before it. Stored before
+	// first moves past it.
+	lostDel atomic.Uint64
 
 	// The pusher's; published for Stats.
 	n, bytes, maxBytes int64
@@ -41,7 +46,11 @@ func (w *window) push(m *Msg) {
 	}
 	for w.n > 0 && (w.n == int64(len(w.slots)) || w.bytes+m.Size() > w.maxBytes) {
 		sl := w.slot(first)
-		w.bytes -= sl.Load().Size()
+		old := sl.Load()
+		if old.del {
+			w.lostDel.Store(old.Seq)
+		}
+		w.bytes -= old.Size()
 		w.n--
 		first++
 		w.first.Store(first) // before the slot is cleared or reused
@@ -59,6 +68,7 @@ func (w *window) restart(seq uint64) {
 	if w.n != 0 || w.head.Load() != 0 {
 		panic("BUG: serve: a window restarted after use")
 	}
+	w.lostDel.Store(seq)
 	w.first.Store(seq + 1)
 	w.head.Store(seq)
 }
