@@ -18,8 +18,8 @@ import (
 //
 // ok is false (dst as it was) when that cannot be known and the
 // subscriber must resync: a delete after from-1 has left the window (its
-// key is in neither the rows nor the window), the window lost a delta
-// being read, or the frame would hold more than the framer's max deltas.
+// key is in neither the rows nor the window), before or while it is read,
+// or the frame would hold more than the framer's max deltas.
 // It reads the table's snapshot (the table's mutex is taken only to copy
 // row pointers, as for any snapshot), so the sink never waits on it.
 func (f *framer) catchUp(dst []*Msg, t *Table, from uint64) (_ []*Msg, ok bool) {
@@ -50,7 +50,7 @@ func (t *Table) lastChanges(raw []*Msg, snap *Snapshot, from uint64, limit int) 
 	// first, then lostDel: a delete evicted before first moved past it
 	// is in lostDel by then.
 	first := w.first.Load()
-	if snap.Seq < from || w.lostDel.Load() >= from || first > snap.Seq {
+	if snap.Seq < from || w.lostDel.Load() >= from {
 		return raw, false
 	}
 	fail := func() ([]*Msg, bool) {
@@ -63,15 +63,13 @@ func (t *Table) lastChanges(raw []*Msg, snap *Snapshot, from uint64, limit int) 
 		}
 	}
 	for s := max(from, first); s <= snap.Seq; s++ {
-		m := w.slot(s).Load()
-		if m == nil || m.Seq != s {
-			return fail() // evicted while read: whether it deleted is unknown
-		}
-		if m.del {
+		// A slot evicted meanwhile (nil, or reused) held no delete if
+		// lostDel, checked below, is still before from.
+		if m := w.slot(s).Load(); m != nil && m.Seq == s && m.del {
 			raw = append(raw, m)
 		}
 	}
-	if len(raw) == 0 || len(raw) > limit {
+	if w.lostDel.Load() >= from || len(raw) == 0 || len(raw) > limit {
 		return fail()
 	}
 	slices.SortFunc(raw, func(a, b *Msg) int { return cmp.Compare(a.Seq, b.Seq) })
