@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave/greenwave/internal/component"
 	"github.com/greenwave/greenwave/internal/engine"
+	"github.com/greenwave/greenwave/internal/spec"
 )
 
 // TestStalledSinkDoesNotFreezeOtherTenants: tenant A's sink blocks in its
@@ -32,25 +34,13 @@ sources:
 sinks:
   out: {type: stall, inputs: [flood], id: %q, buffer: {capacity: 64}}
 `, id))
-			b := parse(t, cat, "counts", countPipeline(300000, 2, 256, "block"))
 			ta := start(t, e, a)
 			<-st.entered // A's sink is now blocked in its write
-			tb := start(t, e, b)
-			waitDone(t, tb, 30*time.Second)
-			if err := tb.Err(); err != nil {
-				t.Fatal(err)
-			}
+			b := countsToTheEnd(t, e, cat, 300000)
 			if got := len(readLines(t, filepath.Join(b.Dir, "counts.jsonl"))); got != 37 {
 				t.Fatalf("tenant B wrote %d keys, want 37", got)
 			}
-			if s := tb.Stats(); s.In != 300000 {
-				t.Fatalf("tenant B read %d events, want 300000", s.In)
-			}
-			select {
-			case <-ta.Done():
-				t.Fatal("tenant A finished although its sink is stalled")
-			default:
-			}
+			notDone(t, ta, "tenant A finished although its sink is stalled")
 			// The stalled edge is full and A's source waits on it: backpressure,
 			// not loss.
 			sa := ta.Stats()
@@ -710,24 +700,39 @@ sinks:
 		time.Sleep(time.Millisecond)
 	}
 	// The sink is in Close now; the one worker must still serve others.
-	b := parse(t, cat, "counts", countPipeline(100000, 2, 256, "block"))
-	tb := start(t, e, b)
-	waitDone(t, tb, 30*time.Second)
-	if err := tb.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if s := tb.Stats(); s.In != 100000 {
-		t.Fatalf("tenant B read %d events, want 100000", s.In)
-	}
-	select {
-	case <-ta.Done():
-		t.Fatal("the aborted tenant is done while its sink is still closing")
-	default:
-	}
+	countsToTheEnd(t, e, cat, 100000)
+	notDone(t, ta, "the aborted tenant is done while its sink is still closing")
 	letGo()
 	waitDone(t, ta, 5*time.Second)
 	if err := ta.Err(); !errors.Is(err, engine.ErrAborted) {
 		t.Fatalf("Err = %v, want ErrAborted", err)
 	}
 	ak.wg.Wait()
+}
+
+// countsToTheEnd runs the count pipeline over n events as tenant B beside
+// a stuck tenant and fails unless it finishes, without error, having read
+// every event. Its output is in the returned pipeline's Dir.
+func countsToTheEnd(t *testing.T, e *engine.Engine, cat *component.Catalog, n int) *spec.Pipeline {
+	t.Helper()
+	b := parse(t, cat, "counts", countPipeline(n, 2, 256, "block"))
+	tb := start(t, e, b)
+	waitDone(t, tb, 30*time.Second)
+	if err := tb.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if s := tb.Stats(); s.In != uint64(n) {
+		t.Fatalf("tenant B read %d events, want %d", s.In, n)
+	}
+	return b
+}
+
+// notDone fails with why when tn is done.
+func notDone(t *testing.T, tn *engine.Tenant, why string) {
+	t.Helper()
+	select {
+	case <-tn.Done():
+		t.Fatal(why)
+	default:
+	}
 }
