@@ -18,7 +18,7 @@ type window struct {
 	first atomic.Uint64 // the oldest seq held; head+1 when empty
 	// lostDel is the newest delete that has left the window (or the seq
 	// a restored window starts after): a frame built from the table's
-	// rows (Table.catchUp) cannot start at or before it. Stored before
+	// rows (framer.catchUp) cannot start at or before it. Stored before
 	// first moves past it.
 	lostDel atomic.Uint64
 
