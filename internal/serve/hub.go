@@ -38,7 +38,7 @@ type hub struct {
 	running sync.WaitGroup         // subscribers' goroutines
 
 	subscribed, resyncs, disconnects, drops, msgs, bytes atomic.Uint64
-	catchUps                                             atomic.Uint64
+	catchUps, writeTimeouts                              atomic.Uint64
 	// writes counts the writes to subscribers' sockets (see conn.write).
 	writes atomic.Uint64
 	// Frames: built (encoded once, however many subscribers get them),

@@ -398,6 +398,9 @@ func TestStalledSubscriberWriteTimeout(t *testing.T) {
 			if st.Resyncs != 0 || st.Drops != 0 || st.Disconnects != 0 {
 				t.Fatalf("the policy acted (%d resyncs, %d drops, %d disconnects): the bounds were meant to hold", st.Resyncs, st.Drops, st.Disconnects)
 			}
+			if st.WriteTimeouts != 1 {
+				t.Fatalf("%d write timeouts counted, want the stalled one's", st.WriteTimeouts)
+			}
 			bigRows(t, tb, 1_000_000, 10, 50, 100)
 			fast.caughtUp(t, tb)
 			fast.stop()

@@ -36,7 +36,10 @@ type Stats struct {
 	// carries.
 	Subscribers                             int
 	Subscribed, Resyncs, Disconnects, Drops uint64
-	Messages, BytesWritten, SocketWrites    uint64
+	// WriteTimeouts counts the subscribers closed because a write to them
+	// outlasted write_timeout (Disconnects counts when_slow: disconnect).
+	WriteTimeouts                        uint64
+	Messages, BytesWritten, SocketWrites uint64
 	// With frames: FramesBuilt frames encoded (each once, for every
 	// subscriber at its starting point), Conflated the deltas left out of
 	// them for a later change of the same key, FrameBytes their bytes,
@@ -87,7 +90,7 @@ func (t *Table) Stats() Stats {
 	s.Messages, s.BytesWritten, s.SocketWrites = h.msgs.Load(), h.bytes.Load(), h.writes.Load()
 	s.FramesBuilt, s.Conflated, s.FrameBytes = h.framesBuilt.Load(), h.conflated.Load(), h.frameBytes.Load()
 	s.FramesSent, s.DeltasSent = h.framesSent.Load(), h.deltasSent.Load()
-	s.CatchUps = h.catchUps.Load()
+	s.CatchUps, s.WriteTimeouts = h.catchUps.Load(), h.writeTimeouts.Load()
 	s.Writers = len(h.writers)
 	for _, w := range h.writers {
 		if e := w.pinErr.Load(); e != nil {

@@ -3,7 +3,9 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +84,10 @@ type Sub struct {
 	framer   *framer
 	lastFill time.Time
 }
+
+// ErrWriteTimeout is the error of a subscriber closed because a write to
+// it outlasted the table's write_timeout.
+var ErrWriteTimeout = errors.New("subscriber closed: a write outlasted write_timeout")
 
 // ErrSlow is the error of a subscriber disconnected by policy.
 var ErrSlow = errors.New("subscriber too slow: its queue overflowed (when_slow: disconnect)")
@@ -458,12 +464,21 @@ const stallGrace = 50 * time.Millisecond
 // would otherwise share the cores with the engine's workers turn for turn
 // and starve the pipeline (seed 004's many threads, in Go's terms;
 // BENCHMARKS.md measures it).
-func (s *Sub) write(out []*Msg) error {
+func (s *Sub) write(out []*Msg) (err error) {
 	ctx := s.ctx
 	if d := s.h.t.cfg.WriteTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
+		defer func() {
+			// The connection's own write deadline (set from ctx's) may
+			// fire a moment before ctx's.
+			timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
+			if err != nil && timedOut && s.ctx.Err() == nil {
+				s.h.writeTimeouts.Add(1)
+				err = fmt.Errorf("%w (%v): %w", ErrWriteTimeout, d, err)
+			}
+		}()
 	}
 	if slots := s.h.slots; slots != nil && !s.stalled.Load() {
 		select {
