@@ -304,13 +304,7 @@ func TestTakeoverIsExactlyOnce(t *testing.T) {
 	// it one): a dies with units in the middle of their streams.
 	waitUntil(t, 30*time.Second, "both to run", func() bool { return len(a.running()) > 0 && len(b.running()) > 0 }, a, b)
 	time.Sleep(300 * time.Millisecond)
-	crashed := time.Now()
 	a.crash()
-	// A dead instance's sinks give up within the engine's CloseTimeout
-	// (1 s here): a stalled publish does not hold the crash up.
-	if took := time.Since(crashed); took > 5*time.Second {
-		t.Errorf("the crash took %v", took)
-	}
 	select {
 	case <-b.r.Done():
 	case <-time.After(60 * time.Second):
