@@ -222,12 +222,7 @@ func TestAsyncSinkBoundsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	tn := start(t, e, parse(t, cat, "acked", fmt.Sprintf(`tenant: acked
-sources:
-  gen: {type: generate, profile: sequence, count: 20000}
-sinks:
-  out: {type: async, inputs: [gen], id: %q}
-`, id)))
+	tn := start(t, e, parse(t, cat, "acked", asyncPipeline("acked", "count: 20000", "async", id)))
 	waitDone(t, tn, 30*time.Second)
 	if err := tn.Err(); err != nil {
 		t.Fatal(err)
@@ -271,12 +266,7 @@ func TestAsyncSinkFusedBehindASourceBoundsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	tn := start(t, e, parse(t, cat, "fused", fmt.Sprintf(`tenant: fused
-sources:
-  gen: {type: generate, profile: sequence, count: 20000}
-sinks:
-  out: {type: async_parallel, inputs: [gen], id: %q}
-`, id)))
+	tn := start(t, e, parse(t, cat, "fused", asyncPipeline("fused", "count: 20000", "async_parallel", id)))
 	if n := len(tn.Plan.Actors); n != 1 {
 		t.Fatalf("%d actors; the sink should run fused behind the source", n)
 	}
@@ -306,12 +296,7 @@ func TestFusedAsyncSinkSnapshotsWithNothingInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	tn := start(t, e, parse(t, cat, "fused", fmt.Sprintf(`tenant: fused
-sources:
-  gen: {type: generate, profile: sequence, count: 200000, rate: 400000}
-sinks:
-  out: {type: async_parallel, inputs: [gen], id: %q}
-`, id)))
+	tn := start(t, e, parse(t, cat, "fused", asyncPipeline("fused", "count: 200000, rate: 400000", "async_parallel", id)))
 	waitDone(t, tn, 30*time.Second)
 	if err := tn.Err(); err != nil {
 		t.Fatal(err)
@@ -686,12 +671,7 @@ func TestAbortedSinkClosesOffTheWorker(t *testing.T) {
 	var release sync.Once
 	letGo := func() { release.Do(func() { close(ak.holdClose) }) }
 	t.Cleanup(letGo) // before the engine's Close, on a failure
-	ta := start(t, e, parse(t, cat, "held", fmt.Sprintf(`tenant: held
-sources:
-  gen: {type: generate, profile: sequence, rate: 10000}
-sinks:
-  out: {type: async, inputs: [gen], id: %q}
-`, id)))
+	ta := start(t, e, parse(t, cat, "held", asyncPipeline("held", "rate: 10000", "async", id)))
 	for ak.acked.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
@@ -735,4 +715,16 @@ func notDone(t *testing.T, tn *engine.Tenant, why string) {
 		t.Fatal(why)
 	default:
 	}
+}
+
+// asyncPipeline is tenant's pipeline from a sequence generator (gen: its
+// further options) to an async test sink of type sink (async or
+// async_parallel) that reports to the acker registered as id.
+func asyncPipeline(tenant, gen, sink, id string) string {
+	return fmt.Sprintf(`tenant: %s
+sources:
+  gen: {type: generate, profile: sequence, %s}
+sinks:
+  out: {type: %s, inputs: [gen], id: %q}
+`, tenant, gen, sink, id)
 }
