@@ -162,6 +162,20 @@ func waitDone(t *testing.T, tn *engine.Tenant, d time.Duration) {
 	}
 }
 
+// sortedCounts runs the count pipeline p on e to its end, failing on an
+// error, and returns the tenant and its output lines, sorted.
+func sortedCounts(t *testing.T, e *engine.Engine, p *spec.Pipeline) (*engine.Tenant, []string) {
+	t.Helper()
+	tn := start(t, e, p)
+	waitDone(t, tn, 30*time.Second)
+	if err := tn.Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := readLines(t, filepath.Join(p.Dir, "counts.jsonl"))
+	sort.Strings(got)
+	return tn, got
+}
+
 func readLines(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -226,14 +240,7 @@ func TestSameOutputAcrossParallelismAndBuffers(t *testing.T) {
 				name := fmt.Sprintf("par%d-cap%d-w%d", par, capacity, workers)
 				t.Run(name, func(t *testing.T) {
 					e := newEngine(t, workers, "spin_then_park")
-					p := parse(t, cat, name, countPipeline(30000, par, capacity, "block"))
-					tn := start(t, e, p)
-					waitDone(t, tn, 20*time.Second)
-					if err := tn.Err(); err != nil {
-						t.Fatal(err)
-					}
-					got := readLines(t, filepath.Join(p.Dir, "counts.jsonl"))
-					sort.Strings(got)
+					tn, got := sortedCounts(t, e, parse(t, cat, name, countPipeline(30000, par, capacity, "block")))
 					if len(got) != 37 {
 						t.Fatalf("got %d keys, want 37: %v", len(got), got)
 					}

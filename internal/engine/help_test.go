@@ -2,14 +2,11 @@ package engine_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // TestWorkersHelpADescheduledWorkerAndLoseNothing runs a pipeline split
@@ -25,12 +22,7 @@ func TestWorkersHelpADescheduledWorkerAndLoseNothing(t *testing.T) {
 	cat := testCatalog(t)
 	const n = 20000
 	ref := func() []string {
-		e := newEngine(t, 1, "spin_then_park")
-		p := parse(t, cat, "ref", countPipeline(n, 1, 4096, "block"))
-		tn := start(t, e, p)
-		waitDone(t, tn, 30*time.Second)
-		got := readLines(t, filepath.Join(p.Dir, "counts.jsonl"))
-		sort.Strings(got)
+		_, got := sortedCounts(t, newEngine(t, 1, "spin_then_park"), parse(t, cat, "ref", countPipeline(n, 1, 4096, "block")))
 		return got
 	}()
 
@@ -52,14 +44,7 @@ func TestWorkersHelpADescheduledWorkerAndLoseNothing(t *testing.T) {
 	var helped uint64
 	for run := range 8 {
 		e := newEngine(t, 2, "spin_then_park")
-		p := parse(t, cat, fmt.Sprintf("run%d", run), countPipeline(n, 2, 2, "block"))
-		tn := start(t, e, p)
-		waitDone(t, tn, 30*time.Second)
-		if err := tn.Err(); err != nil {
-			t.Fatal(err)
-		}
-		got := readLines(t, filepath.Join(p.Dir, "counts.jsonl"))
-		sort.Strings(got)
+		_, got := sortedCounts(t, e, parse(t, cat, fmt.Sprintf("run%d", run), countPipeline(n, 2, 2, "block")))
 		if strings.Join(got, "\n") != strings.Join(ref, "\n") {
 			t.Fatalf("run %d: counts differ from one worker's:\n got %v\nwant %v", run, got, ref)
 		}
