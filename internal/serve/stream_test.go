@@ -104,7 +104,8 @@ func TestWebSocketBatchCounted(t *testing.T) {
 			tb := newTable(t, cfg)
 			put(t, tb, 0, 0)
 			s, r := synced(t, wsURL(tb))
-			st0 := tb.Stats()
+			// Its snapshot's two messages, once the writer counted them.
+			st0 := sentSince(t, tb, serve.Stats{}, 2)
 			const n = 500
 			var kv []int
 			for i := range n {
@@ -148,7 +149,7 @@ func TestDeltaPassesPaced(t *testing.T) {
 	put(t, tb, 0, 0)
 	s, r := synced(t, wsURL(tb))
 	time.Sleep(2 * cfg.FrameInterval) // a quiet spell
-	st0 := tb.Stats()
+	st0 := sentSince(t, tb, serve.Stats{}, 2) // its snapshot's two messages, counted
 	t0 := time.Now()
 	const n = 20
 	put(t, tb, 0, 1)
