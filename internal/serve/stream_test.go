@@ -148,7 +148,7 @@ func TestDeltaPassesPaced(t *testing.T) {
 	tb := newTable(t, cfg)
 	put(t, tb, 0, 0)
 	s, r := synced(t, wsURL(tb))
-	time.Sleep(2 * cfg.FrameInterval) // a quiet spell
+	time.Sleep(2 * cfg.FrameInterval)         // a quiet spell
 	st0 := sentSince(t, tb, serve.Stats{}, 2) // its snapshot's two messages, counted
 	t0 := time.Now()
 	const n = 20
