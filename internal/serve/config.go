@@ -69,6 +69,10 @@ type Config struct {
 	Frames        bool
 	FrameInterval time.Duration
 	FrameMax      int
+	// WriterShare is the most of its core a writer's passes take: after a
+	// pass that took d, the next starts no sooner than d/WriterShare
+	// after it began (nor sooner than FrameInterval), in (0, 1].
+	WriterShare float64
 	// Writers is the number of fan-out goroutines; 0 gives every
 	// subscriber a goroutine of its own that the sink wakes (the naive
 	// layout). Pin locks each writer to a CPU of its own.
@@ -85,6 +89,7 @@ func DefaultConfig(name string) Config {
 		QueueMessages: 16_384, QueueBytes: 8 << 20,
 		WriteTimeout: 30 * time.Second, Writers: 1,
 		Frames: true, FrameInterval: 10 * time.Millisecond, FrameMax: 1 << 20,
+		WriterShare: 0.5,
 	}
 }
 
@@ -110,6 +115,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("table %q: frame_max must be at least 1, got %d", c.Name, c.FrameMax)
 	case c.FrameInterval < 0:
 		return fmt.Errorf("table %q: frame_interval must not be negative, got %v", c.Name, c.FrameInterval)
+	case !(c.WriterShare > 0 && c.WriterShare <= 1):
+		return fmt.Errorf("table %q: writer_share must be above 0 and at most 1, got %v", c.Name, c.WriterShare)
 	case c.Writers < 0:
 		return fmt.Errorf("table %q: writers must not be negative, got %d", c.Name, c.Writers)
 	}

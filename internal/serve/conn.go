@@ -11,20 +11,25 @@ import (
 	"github.com/coder/websocket"
 )
 
-// wsConn writes each message as one WebSocket text message, framed by
-// the library, and a batch of them in one write to the socket (corked:
-// see corkConn).
+// wsConn writes each message as one WebSocket text message, framed here
+// (an unmasked frame: a 2 to 10 byte header, then the message's bytes as
+// encoded once for every subscriber), and a batch of them in one writev.
+// The library reads the connection (control frames) and writes only its
+// own control frames; both go through the sockConn, so frames never
+// interleave. write and tryWrite are called under the subscriber's write
+// lock (they share the framing scratch).
 type wsConn struct {
 	mu      sync.Mutex
 	c       *websocket.Conn
-	cork    *corkConn
+	sock    *sockConn
 	aborted bool
 	clean   bool // the stream ended cleanly: the handler closes with 1000
+	f       framing
 }
 
-func (w *wsConn) set(c *websocket.Conn, cork *corkConn) {
+func (w *wsConn) set(c *websocket.Conn, sock *sockConn) {
 	w.mu.Lock()
-	w.c, w.cork = c, cork
+	w.c, w.sock = c, sock
 	aborted := w.aborted
 	w.mu.Unlock()
 	if aborted {
@@ -32,48 +37,47 @@ func (w *wsConn) set(c *websocket.Conn, cork *corkConn) {
 	}
 }
 
-func (w *wsConn) conn() (*websocket.Conn, *corkConn) {
+func (w *wsConn) conn() (*websocket.Conn, *sockConn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.c, w.cork
+	return w.c, w.sock
 }
 
-// write frames the messages into the corked connection and writes them
-// to the socket together when the batch is uncorked. The library writes
-// without a context: ctx bounds the batch as the library bounds a write
-// with one — the socket's write deadline is ctx's, and when ctx ends the
-// connection is closed, which ends a write blocked on the socket or a
-// wait for the library's frame lock.
+// write writes the messages, after anything a direct write left owed,
+// within ctx: the socket's write deadline is ctx's, and when ctx ends the
+// connection is closed, which ends a write blocked on the socket.
 func (w *wsConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error) {
-	c, cork := w.conn()
+	c, sock := w.conn()
 	if c == nil {
 		// The upgrade failed; the subscriber is dead already.
 		return 0, 0, net.ErrClosed
 	}
-	w0 := cork.writes.Load()
-	d, _ := ctx.Deadline()
-	cork.cork(d)
-	stop := context.AfterFunc(ctx, func() { _ = c.CloseNow() })
-	var n int64
-	var err error
-	for _, m := range msgs {
-		if err = c.Write(context.Background(), websocket.MessageText, m.Data); err != nil {
-			break
-		}
-		n += int64(len(m.Data))
-	}
-	if uerr := cork.uncork(); err == nil {
-		err = uerr
-	}
-	if !stop() && ctx.Err() != nil {
-		// The connection was closed for ctx: say why.
-		err = ctx.Err()
-	}
-	writes := cork.writes.Load() - w0
+	w0 := sock.writes.Load()
+	bufs, n := w.f.ws(msgs)
+	err := sock.write(ctx, bufs, func() { _ = c.CloseNow() })
+	w.f.release()
+	writes := sock.writes.Load() - w0
 	if err != nil {
-		return 0, writes, fmt.Errorf("cannot write %d messages: %w", len(msgs), err)
+		return 0, writes, writeError(msgs, err)
 	}
 	return n, writes, nil
+}
+
+func (w *wsConn) tryWrite(take func() []*Msg) ([]*Msg, int64, uint64, tryResult, error) {
+	c, sock := w.conn()
+	if c == nil {
+		return nil, 0, 0, tryBusy, nil
+	}
+	return w.f.try(sock, take, w.f.ws)
+}
+
+// writeError says which write failed: a batch, or the rest of one a
+// writer began (msgs empty).
+func writeError(msgs []*Msg, err error) error {
+	if len(msgs) == 0 {
+		return fmt.Errorf("cannot write the rest of a batch: %w", err)
+	}
+	return fmt.Errorf("cannot write %d messages: %w", len(msgs), err)
 }
 
 // close marks the stream as ended cleanly; the connection's handler sends
@@ -162,29 +166,26 @@ func (s *sseConn) abort() {
 	_ = s.rc.SetWriteDeadline(time.Unix(1, 0))
 }
 
-// tcpConn writes messages as lines, every batch in one write.
+// tcpConn writes messages as lines, every batch in one writev.
 type tcpConn struct {
-	c   net.Conn
-	buf []byte
+	c *sockConn
+	f framing
 }
 
 func (t *tcpConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error) {
-	b := t.buf[:0]
-	for _, m := range msgs {
-		b = append(b, m.Data...)
-		b = append(b, '\n')
+	w0 := t.c.writes.Load()
+	bufs, n := t.f.lines(msgs)
+	err := t.c.write(ctx, bufs, t.abort)
+	t.f.release()
+	writes := t.c.writes.Load() - w0
+	if err != nil {
+		return 0, writes, writeError(msgs, err)
 	}
-	t.buf = b
-	d, _ := ctx.Deadline()
-	_ = t.c.SetWriteDeadline(d)
-	n, err := t.c.Write(b)
-	if cap(t.buf) > 1<<20 {
-		t.buf = nil
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	return int64(n), 1, err
+	return n, writes, nil
+}
+
+func (t *tcpConn) tryWrite(take func() []*Msg) ([]*Msg, int64, uint64, tryResult, error) {
+	return t.f.try(t.c, take, t.f.lines)
 }
 
 func (t *tcpConn) close() { _ = t.c.Close() }

@@ -12,10 +12,13 @@
 // subscriber: it updates the table, appends the encoded deltas to the
 // window and wakes the table's fan-out writers. The writers, a small fixed
 // set of goroutines (Config.Writers), move new deltas into each
-// subscriber's bounded queue, at most every Config.FrameInterval; each
-// connection's own goroutine writes what its queue holds, in one write to
-// its socket (WebSocket messages, framed by the library, through a corked
-// connection: cork.go). A subscriber whose queue overflows is resynced (its
+// subscriber's bounded queue, at most every Config.FrameInterval (and
+// spending at most Config.WriterShare of a core), and write each WebSocket
+// or TCP subscriber's batch to its socket themselves: one non-blocking
+// writev of the same encoded bytes for every subscriber, framed here
+// (framing.go, sock.go). What a socket does not take at once, a snapshot,
+// and an SSE subscriber's batch go to the subscriber's own goroutine,
+// which may block on its socket within write_timeout. A subscriber whose queue overflows is resynced (its
 // queue is dropped, it gets a gap message and a fresh snapshot when it
 // reads again) or disconnected, per its policy; with frames, one whose
 // owed deltas left the window is first caught up from the table's rows

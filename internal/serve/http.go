@@ -198,9 +198,9 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request, t *Table
 		httpError(w, subscribeStatus(err), err)
 		return
 	}
-	// The library flushes its buffer at the end of every message; the
-	// corked connection gathers a batch's flushes into one write.
-	cw := &corkWriter{ResponseWriter: w}
+	// The subscriber's messages are framed and written here, not by the
+	// library: every write goes through the connection Hijack wraps.
+	cw := &upgradeWriter{ResponseWriter: w}
 	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		sub.kill()

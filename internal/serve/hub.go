@@ -39,8 +39,12 @@ type hub struct {
 
 	subscribed, resyncs, disconnects, drops, msgs, bytes atomic.Uint64
 	catchUps, writeTimeouts                              atomic.Uint64
-	// writes counts the writes to subscribers' sockets (see conn.write).
-	writes atomic.Uint64
+	// writes counts the writes to subscribers' sockets (see conn.write);
+	// directWrites those a writer made itself, handoffs those of them
+	// whose rest the subscriber's goroutine wrote (Sub.ready).
+	writes, directWrites, handoffs atomic.Uint64
+	// writerBusy is the writers' time in passes, in nanoseconds.
+	writerBusy atomic.Uint64
 	// Frames: built (encoded once, however many subscribers get them),
 	// the deltas conflation left out of them, their bytes; frames
 	// written; deltas delivered (one per delta message, a frame's range).
@@ -129,28 +133,33 @@ func (w *writer) run() {
 	}
 	tk := time.NewTicker(cfg.Progress)
 	defer tk.Stop()
-	// Passes are at least FrameInterval apart: a wake-up sooner arms the
-	// timer for the rest of the interval, so a quiet table's first change
-	// still goes out at once and a busy table's changes go out every
-	// interval — with frames conflated, with deltas each subscriber's
-	// since the last pass in one batch (one write to its socket).
+	// Passes are at least FrameInterval apart, and a pass that took d is
+	// followed by none sooner than d/WriterShare after it began: a
+	// wake-up sooner arms the timer for the rest, so a quiet table's
+	// first change still goes out at once and a busy table's changes go
+	// out every interval — with frames conflated, with deltas each
+	// subscriber's since the last pass in one batch (one write to its
+	// socket).
 	pace := time.NewTimer(time.Hour)
 	pace.Stop()
 	armed := false
-	var last time.Time
+	var next time.Time // the earliest the next pass may start
 	pass := func() {
-		last = time.Now()
+		start := time.Now()
 		if w.fr != nil {
 			w.h.fillFrames(*w.subs.Load(), w.fr, false)
-			return
+		} else {
+			w.buf = w.h.fill(*w.subs.Load(), w.buf)
 		}
-		w.buf = w.h.fill(*w.subs.Load(), w.buf)
+		took := time.Since(start)
+		w.h.writerBusy.Add(uint64(took))
+		next = nextPass(start, took, cfg)
 	}
 	for {
 		select {
 		case <-w.notify:
 			if !armed {
-				if d := cfg.FrameInterval - time.Since(last); d > 0 {
+				if d := time.Until(next); d > 0 {
 					pace.Reset(d)
 					armed = true
 					continue
@@ -172,6 +181,13 @@ func (w *writer) run() {
 	}
 }
 
+// nextPass is the earliest a writer's next pass may start after one that
+// began at start and took took: FrameInterval after it, or later when the
+// pass took more than WriterShare of that time.
+func nextPass(start time.Time, took time.Duration, cfg *Config) time.Time {
+	return start.Add(max(cfg.FrameInterval, time.Duration(float64(took)/cfg.WriterShare)))
+}
+
 // fillFrames queues for each of subs that is live and has nothing queued
 // the frames that bring it to the table's head: one encoding per starting
 // point, shared by every subscriber there (force: queue them even behind
@@ -183,7 +199,7 @@ func (h *hub) fillFrames(subs []*Sub, f *framer, force bool) {
 	f.reset(h.t.window.head.Load())
 	for _, s := range subs {
 		if s.fillFrames(f, force) {
-			s.poke()
+			s.ready()
 		}
 	}
 	if f.built > 0 {
@@ -223,7 +239,7 @@ func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
 	for _, s := range subs {
 		ready, late := s.fill(buf, start, first, head)
 		if ready {
-			s.poke()
+			s.ready()
 		}
 		again = again || late
 	}
@@ -263,7 +279,7 @@ func (h *hub) progress(subs []*Sub) {
 	msg, head := h.progressMsg()
 	for _, s := range subs {
 		if s.progress(msg, head) {
-			s.poke()
+			s.ready()
 		}
 	}
 }
@@ -331,6 +347,7 @@ func (t *Table) subscribe(ctx context.Context, c conn, from *uint64, session, re
 	}
 	if len(h.writers) > 0 {
 		s.w = h.writers[int(s.id)%len(h.writers)]
+		s.d, _ = c.(direct)
 		ws := append(append([]*Sub(nil), *s.w.subs.Load()...), s)
 		s.w.subs.Store(&ws)
 	}

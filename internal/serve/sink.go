@@ -104,9 +104,17 @@ func Spec() *component.Spec {
 					"gets several frames, each conflated on its own."},
 			{Name: "writers", Type: component.Int, Default: int64(d.Writers), Min: 0, Max: 64, HasMin: true, HasMax: true,
 				Doc: "Fan-out goroutines that move each new batch of deltas into the subscribers' queues, at most every " +
-					"frame_interval (each connection writes what its queue holds from its own goroutine, a WebSocket " +
-					"subscriber's messages in one write to its socket). 0 gives every subscriber its own goroutine, woken " +
-					"by the sink for every batch: the naive layout, for comparison."},
+					"frame_interval, and write them: to a WebSocket or TCP subscriber's socket themselves, one " +
+					"non-blocking write of its whole batch (the same encoded bytes for every subscriber); what the " +
+					"socket does not take at once, a snapshot, and an SSE subscriber's batch, the subscriber's own " +
+					"goroutine writes. 0 gives every subscriber its own goroutine, woken by the sink for every batch, " +
+					"that writes everything: the naive layout, for comparison."},
+			{Name: "writer_share", Type: component.Float, Default: d.WriterShare, HasMin: true, ExclusiveMin: true, HasMax: true, Max: 1,
+				Doc: "The most of its core a writer's passes take: after a pass that took d, the next starts no sooner " +
+					"than d / writer_share after it began (nor sooner than frame_interval). With many subscribers a pass " +
+					"is long, and a busy table's changes then go out in fewer, larger writes (with frames, more " +
+					"conflated) instead of taking more CPU from the pipeline; with few it changes nothing. 1: passes " +
+					"back to back."},
 			{Name: "pin_writers", Type: component.Bool, Default: false,
 				Doc: "Lock each fan-out goroutine to an OS thread pinned to a CPU of its own (from the last CPU down)."},
 			{Name: "max_rows", Type: component.Int, Default: d.MaxRows, Min: 1, HasMin: true,
@@ -211,6 +219,7 @@ func newSink(ctx *component.Context) (*component.Instance, error) {
 	cfg.FrameInterval = r.Duration("frame_interval")
 	cfg.FrameMax = int(r.Int("frame_max"))
 	cfg.Writers = int(r.Int("writers"))
+	cfg.WriterShare = r.Float("writer_share")
 	cfg.Pin = r.Bool("pin_writers")
 	cfg.MaxRows = r.Int("max_rows")
 	cfg.MaxBytes = r.Size("max_state")

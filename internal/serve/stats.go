@@ -30,16 +30,20 @@ type Stats struct {
 	// Drops (deltas a subscriber did not get one by one), Messages,
 	// BytesWritten and SocketWrites are totals since the table started,
 	// over every subscriber it has had. SocketWrites counts the writes of
-	// those messages to subscribers' sockets (a WebSocket batch takes one
-	// per 64 KiB or so, a control frame that joins it none; an SSE or TCP
-	// batch counts one), so Messages/SocketWrites is the messages a write
-	// carries.
+	// those messages to subscribers' sockets (a WebSocket or TCP batch
+	// takes one writev, one per 512 messages of a large one, and the rest
+	// of a direct write one more; an SSE batch counts one), so
+	// Messages/SocketWrites is the messages a write carries. DirectWrites
+	// counts the writes a writer made itself, without waking the
+	// subscriber's goroutine; Handoffs those of them the socket took only
+	// in part, whose rest the goroutine wrote.
 	Subscribers                             int
 	Subscribed, Resyncs, Disconnects, Drops uint64
 	// WriteTimeouts counts the subscribers closed because a write to them
 	// outlasted write_timeout (Disconnects counts when_slow: disconnect).
 	WriteTimeouts                        uint64
 	Messages, BytesWritten, SocketWrites uint64
+	DirectWrites, Handoffs               uint64
 	// With frames: FramesBuilt frames encoded (each once, for every
 	// subscriber at its starting point), Conflated the deltas left out of
 	// them for a later change of the same key, FrameBytes their bytes,
@@ -50,11 +54,14 @@ type Stats struct {
 	// subscribers behind the window (with frames, under resync): each
 	// spared one a gap and a snapshot.
 	CatchUps uint64
-	MaxLag   uint64
-	Writers  int
-	Subs     []SubStats
-	PinError string        `json:",omitempty"`
-	Elapsed  time.Duration `json:"-"`
+	// WriterBusy is the writers' time in passes (filling queues and
+	// writing directly), all writers together.
+	WriterBusy time.Duration
+	MaxLag     uint64
+	Writers    int
+	Subs       []SubStats
+	PinError   string        `json:",omitempty"`
+	Elapsed    time.Duration `json:"-"`
 }
 
 // SubStats is one subscriber's figures.
@@ -91,6 +98,8 @@ func (t *Table) Stats() Stats {
 	s.FramesBuilt, s.Conflated, s.FrameBytes = h.framesBuilt.Load(), h.conflated.Load(), h.frameBytes.Load()
 	s.FramesSent, s.DeltasSent = h.framesSent.Load(), h.deltasSent.Load()
 	s.CatchUps, s.WriteTimeouts = h.catchUps.Load(), h.writeTimeouts.Load()
+	s.DirectWrites, s.Handoffs = h.directWrites.Load(), h.handoffs.Load()
+	s.WriterBusy = time.Duration(h.writerBusy.Load())
 	s.Writers = len(h.writers)
 	for _, w := range h.writers {
 		if e := w.pinErr.Load(); e != nil {

@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -190,5 +191,57 @@ func sentSince(t *testing.T, tb *serve.Table, st0 serve.Stats, n uint64) serve.S
 			return st
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// With writers, a WebSocket or TCP subscriber that keeps up gets its
+// deltas and frames written by the writer itself (counted as direct
+// writes; every socket write of theirs is one), not by its goroutine; an
+// SSE subscriber's go through its goroutine (none direct). Every change
+// arrives, in order.
+func TestWritersWriteDirectly(t *testing.T) {
+	for _, frames := range []bool{false, true} {
+		for _, tr := range []struct {
+			name   string
+			url    func(*serve.Table) string
+			direct bool
+		}{{"websocket", wsURL, true}, {"tcp", tcpURL, true}, {"sse", sseURL, false}} {
+			t.Run(fmt.Sprintf("%s/frames=%v", tr.name, frames), func(t *testing.T) {
+				cfg := testConfig("direct")
+				cfg.Frames, cfg.Writers = frames, 1
+				cfg.FrameInterval = 0
+				cfg.Progress = time.Minute
+				tb := newTable(t, cfg)
+				put(t, tb, 0, 0)
+				s, r := synced(t, tr.url(tb))
+				st0 := sentSince(t, tb, serve.Stats{}, 2)
+				const n = 30
+				for i := range n {
+					put(t, tb, i%7, i+1)
+					// Each change on its own, so that each is a pass (and
+					// with frames a frame of its own).
+					want := st0.Messages + uint64(i) + 1
+					waitFor(t, "the change to be written", func() bool { return tb.Stats().Messages >= want })
+				}
+				for _, m := range collect(t, s, n) {
+					apply(t, r, m)
+				}
+				st := tb.Stats()
+				if r.Seq != st.Seq || serve.FormatChecksum(r.Sum) != st.Checksum {
+					t.Fatalf("replica at %d (%s), table at %d (%s)", r.Seq, serve.FormatChecksum(r.Sum), st.Seq, st.Checksum)
+				}
+				msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
+				direct, handoffs := st.DirectWrites-st0.DirectWrites, st.Handoffs-st0.Handoffs
+				if msgs != n {
+					t.Fatalf("%d messages for %d changes", msgs, n)
+				}
+				switch {
+				case !tr.direct && direct != 0:
+					t.Fatalf("%d direct writes to an SSE subscriber", direct)
+				case tr.direct && (direct != n || handoffs != 0 || writes != direct):
+					t.Fatalf("%d changes, one per pass: %d direct writes (%d handed off), %d socket writes; want %d direct, none handed off, no other write", n, direct, handoffs, writes, n)
+				}
+			})
+		}
 	}
 }

@@ -25,6 +25,17 @@ type conn interface {
 	abort()
 }
 
+// direct is a conn a table's writer may write to itself, without waking
+// the subscriber's goroutine (sockConn: WebSocket and TCP).
+type direct interface {
+	// tryWrite, when the socket is free and owes nothing, writes the
+	// messages take gives (take may give none) without blocking; what the
+	// socket does not take at once is owed, and the subscriber's next
+	// write writes it first. It returns the messages, their bytes and the
+	// socket writes it took.
+	tryWrite(take func() []*Msg) (out []*Msg, n int64, writes uint64, res tryResult, err error)
+}
+
 // subState is where a subscriber stands.
 type subState uint8
 
@@ -55,6 +66,20 @@ type Sub struct {
 	cancel    context.CancelFunc
 	wake      chan struct{}
 	w         *writer // the writer that feeds it (nil with Writers 0)
+	d         direct  // c, when its writer writes to it directly (nil: never)
+
+	// wmu is held by whatever writes to the connection: the goroutine for
+	// its writes, the writer for a direct write (which only tries it).
+	wmu sync.Mutex
+	// wbuf is the slice last written, reused; owed is the account of a
+	// direct write the socket took only in part, settled once the rest
+	// is written. Both under wmu.
+	wbuf []*Msg
+	owed struct {
+		set              bool
+		msgs, bytes, seq uint64
+		frames, deltas   uint64
+	}
 
 	// nextHint is mu.next, readable without the lock (MaxUint64 while
 	// no delta may be queued).
@@ -365,12 +390,84 @@ func (s *Sub) take(prev []*Msg) ([]*Msg, takeResult) {
 		}
 		return nil, takeIdle
 	}
+	out := s.takeQueueLocked(prev)
+	s.mu.Unlock()
+	return out, takeMore
+}
+
+// takeQueueLocked hands over the queue, which becomes prev's array.
+func (s *Sub) takeQueueLocked(prev []*Msg) []*Msg {
 	out := s.mu.queue
 	clear(prev)
 	s.mu.queue, s.mu.bytes = prev[:0], 0
 	s.mu.taken = s.mu.next - 1
-	s.mu.Unlock()
-	return out, takeMore
+	return out
+}
+
+// takeLive hands over the queue of a live subscriber, for a direct write
+// (nil: nothing queued, or the subscriber needs its goroutine).
+func (s *Sub) takeLive() []*Msg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.state != stateLive || len(s.mu.queue) == 0 {
+		return nil
+	}
+	s.wbuf = s.takeQueueLocked(s.wbuf)
+	return s.wbuf
+}
+
+// ready has what the subscriber has queued written: by the calling writer
+// itself when the connection takes direct writes and nothing else is
+// writing to it, else by the subscriber's goroutine, woken. A direct
+// write never waits: a socket that takes only part of it leaves the rest
+// to the goroutine, and a subscriber whose goroutine is writing (a
+// snapshot, a write blocked on a slow client) gets its queue written by
+// that goroutine, as without direct writes.
+func (s *Sub) ready() {
+	if s.d == nil || !s.directWrite() {
+		s.poke()
+	}
+}
+
+// directWrite tries a direct write and reports whether the goroutine has
+// nothing to do for it.
+func (s *Sub) directWrite() bool {
+	if !s.wmu.TryLock() {
+		return false
+	}
+	defer s.wmu.Unlock()
+	if s.owed.set {
+		return false
+	}
+	out, n, writes, res, err := s.d.tryWrite(s.takeLive)
+	s.h.writes.Add(writes)
+	if writes > 0 {
+		s.h.directWrites.Add(1)
+	}
+	switch res {
+	case tryBusy:
+		return false
+	case tryNone:
+		// Not live (it needs a snapshot, or is dead), or nothing queued.
+		s.mu.Lock()
+		idle := s.mu.state == stateLive && len(s.mu.queue) == 0
+		s.mu.Unlock()
+		return idle
+	case tryFailed:
+		s.fail(fmt.Errorf("cannot write %d messages: %w", len(out), err))
+		clear(out)
+		return true
+	case tryOwed:
+		s.h.handoffs.Add(1)
+		s.owed.set = true
+		s.owed.msgs, s.owed.bytes = uint64(len(out)), uint64(n)
+		s.owed.frames, s.owed.deltas, s.owed.seq = tally(out)
+		clear(out)
+		return false
+	}
+	s.account(out, n)
+	clear(out)
+	return true
 }
 
 // Run writes the subscriber's messages to its connection until the table
@@ -386,33 +483,41 @@ func (s *Sub) Run() error {
 		defer tk.Stop()
 		tick = tk.C
 	}
-	var buf []*Msg
 	for {
 		for {
-			out, res := s.take(buf)
+			s.wmu.Lock()
+			if s.owed.set {
+				// The rest of a direct write, before anything else.
+				if err := s.write(nil); err != nil {
+					s.wmu.Unlock()
+					s.fail(err)
+					return s.failure()
+				}
+			}
+			out, res := s.take(s.wbuf)
 			switch res {
 			case takeStop:
+				s.wmu.Unlock()
 				return s.failure()
 			case takeFinal:
+				s.wmu.Unlock()
 				s.c.close()
 				return nil
 			case takeIdle:
+				s.wmu.Unlock()
 				if s.h.t.cfg.Frames && s.nextHint.Load() <= s.h.t.window.head.Load() {
 					// It skipped passes while it wrote: ask for its
 					// catch-up frame (from its writer, or itself).
 					s.h.kick(s)
 				}
 			case takeMore:
-				if err := s.write(out); err != nil {
-					s.mu.Lock()
-					if s.mu.err == nil {
-						s.mu.err = err
-					}
-					s.mu.Unlock()
-					s.kill()
+				err := s.write(out)
+				s.wbuf = out
+				s.wmu.Unlock()
+				if err != nil {
+					s.fail(err)
 					return s.failure()
 				}
-				buf = out
 				continue
 			}
 			break
@@ -439,6 +544,17 @@ func (s *Sub) Run() error {
 			s.h.fillOne(s)
 		}
 	}
+}
+
+// fail records err as why the subscriber ends (unless it has a reason
+// already) and closes it.
+func (s *Sub) fail(err error) {
+	s.mu.Lock()
+	if s.mu.err == nil {
+		s.mu.err = err
+	}
+	s.mu.Unlock()
+	s.kill()
 }
 
 func (s *Sub) failure() error {
@@ -474,7 +590,7 @@ func (s *Sub) write(out []*Msg) (err error) {
 			// The connection's own write deadline (set from ctx's) may
 			// fire a moment before ctx's.
 			timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
-			if err != nil && timedOut && s.ctx.Err() == nil {
+			if err != nil && timedOut {
 				s.h.writeTimeouts.Add(1)
 				err = fmt.Errorf("%w (%v): %w", ErrWriteTimeout, d, err)
 			}
@@ -509,32 +625,60 @@ func (s *Sub) write(out []*Msg) (err error) {
 		}()
 	}
 	n, writes, err := s.c.write(ctx, out)
-	s.bytes.Add(uint64(n))
-	s.h.bytes.Add(uint64(n))
 	s.h.writes.Add(writes)
 	if err != nil {
+		s.bytes.Add(uint64(n))
+		s.h.bytes.Add(uint64(n))
 		return err
 	}
-	s.msgs.Add(uint64(len(out)))
-	s.h.msgs.Add(uint64(len(out)))
-	var frames, deltas uint64
-	for _, m := range out {
-		if m.Kind == KindFrame {
-			frames++
-		}
-		deltas += m.Deltas()
+	if s.owed.set {
+		o := &s.owed
+		s.settle(o.msgs, o.bytes, o.frames, o.deltas, o.seq)
+		o.set = false
 	}
+	if len(out) > 0 {
+		s.account(out, n)
+	}
+	return nil
+}
+
+// account counts the messages of out, n bytes, as written.
+func (s *Sub) account(out []*Msg, n int64) {
+	frames, deltas, seq := tally(out)
+	s.settle(uint64(len(out)), uint64(n), frames, deltas, seq)
+}
+
+// settle counts msgs messages of n bytes written, with the frames and
+// deltas among them; seq (0: none) is the last sequence they carry.
+func (s *Sub) settle(msgs, n, frames, deltas, seq uint64) {
+	s.bytes.Add(n)
+	s.h.bytes.Add(n)
+	s.msgs.Add(msgs)
+	s.h.msgs.Add(msgs)
 	if frames > 0 {
 		s.h.framesSent.Add(frames)
 	}
 	if deltas > 0 {
 		s.h.deltasSent.Add(deltas)
 	}
-	for i := len(out) - 1; i >= 0; i-- {
-		if k := out[i].Kind; k == KindDelta || k == KindFrame || k == KindSnapshotEnd || k == KindProgress {
-			s.sent.Store(out[i].Seq)
-			break
+	if seq > 0 {
+		s.sent.Store(seq)
+	}
+}
+
+// tally returns the frames and the deltas among msgs and the last
+// sequence number they carry (0: none).
+func tally(msgs []*Msg) (frames, deltas, seq uint64) {
+	for _, m := range msgs {
+		if m.Kind == KindFrame {
+			frames++
+		}
+		deltas += m.Deltas()
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if k := msgs[i].Kind; k == KindDelta || k == KindFrame || k == KindSnapshotEnd || k == KindProgress {
+			return frames, deltas, msgs[i].Seq
 		}
 	}
-	return nil
+	return frames, deltas, 0
 }

@@ -64,7 +64,7 @@ func (s *server) serveTCP(c net.Conn) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sub, err := t.subscribe(ctx, &tcpConn{c: c}, from, session, c.RemoteAddr().String(), "tcp")
+	sub, err := t.subscribe(ctx, &tcpConn{c: newSockConn(c)}, from, session, c.RemoteAddr().String(), "tcp")
 	if err != nil {
 		refuse(c, err)
 		return

@@ -1,0 +1,265 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// wsPair upgrades a real coder/websocket client's connection through the
+// upgrade writer, as serveWebSocket does, and returns the server's side
+// as a wsConn (the library reading it for control frames, as CloseRead
+// does for a subscriber) and the client. Both end with the test.
+func wsPair(t *testing.T) (*wsConn, *websocket.Conn) {
+	t.Helper()
+	got := make(chan *wsConn, 1)
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cw := &upgradeWriter{ResponseWriter: w}
+		ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+		if err != nil {
+			t.Errorf("accept: %v", err)
+			close(got)
+			return
+		}
+		if cw.conn == nil {
+			t.Error("the upgrade did not hijack through the upgrade writer")
+		}
+		wc := &wsConn{}
+		wc.set(ws, cw.conn)
+		ws.CloseRead(context.Background())
+		got <- wc
+		<-done
+		wc.abort()
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadLimit(64 << 20)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	wc := <-got
+	if wc == nil {
+		t.FailNow()
+	}
+	return wc, c
+}
+
+func textMsgs(sizes ...int) []*Msg {
+	var out []*Msg
+	for i, n := range sizes {
+		b := fmt.Appendf(nil, `{"type":"delta","seq":%d,"pad":"`, i+1)
+		b = append(b, bytes.Repeat([]byte{'a' + byte(i%26)}, max(n-len(b)-2, 0))...)
+		out = append(out, &Msg{Kind: KindDelta, Seq: uint64(i + 1), Data: append(b, `"}`...)})
+	}
+	return out
+}
+
+// A batch of N messages, framed here, reaches a real client as N intact
+// WebSocket messages in order (headers of all three lengths), in one
+// socket write.
+func TestWebSocketBatchOneWrite(t *testing.T) {
+	small := make([]int, 300)
+	for i := range small {
+		small[i] = 60 + i%90
+	}
+	mixed := []int{100, 200, 150 << 10, 90, 40 << 10, 125, 126, 65535, 65536, 30 << 10, 70, 300 << 10, 80, 5 << 10}
+	for i := range 200 {
+		mixed = append(mixed, 100+i)
+	}
+	for _, c := range []struct {
+		name  string
+		sizes []int
+	}{{"small", small}, {"mixed", mixed}, {"one", []int{120}}} {
+		t.Run(c.name, func(t *testing.T) {
+			wc, client := wsPair(t)
+			msgs := textMsgs(c.sizes...)
+			var total int64
+			for _, m := range msgs {
+				total += int64(len(m.Data))
+			}
+			read := make(chan error, 1)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				for i, m := range msgs {
+					typ, data, err := client.Read(ctx)
+					if err != nil {
+						read <- fmt.Errorf("message %d: %w", i, err)
+						return
+					}
+					if typ != websocket.MessageText || !bytes.Equal(data, m.Data) {
+						read <- fmt.Errorf("message %d: got %d bytes %.40q (type %v), want %d bytes %.40q", i, len(data), data, typ, len(m.Data), m.Data)
+						return
+					}
+				}
+				read <- nil
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			n, writes, err := wc.write(ctx, msgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := <-read; err != nil {
+				t.Fatal(err)
+			}
+			if n != total {
+				t.Fatalf("write reported %d bytes, the messages have %d", n, total)
+			}
+			if writes != 1 {
+				t.Fatalf("%d messages (%d bytes) took %d socket writes, want 1", len(msgs), total, writes)
+			}
+			if _, writes, err := wc.write(ctx, msgs[:min(3, len(msgs))]); err != nil || writes != 1 {
+				t.Fatalf("a second batch: %d writes, %v; want 1", writes, err)
+			}
+		})
+	}
+}
+
+// A client that reads nothing makes a batch's write fail once its
+// context's deadline passes (the socket's buffers full), and the
+// connection is closed, as a write of the library's does.
+func TestWebSocketWriteTimeout(t *testing.T) {
+	wc, _ := wsPair(t)
+	big := textMsgs(256 << 10)[0]
+	var msgs []*Msg
+	for range 256 {
+		msgs = append(msgs, big) // 64 MiB in all
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, _, err := wc.write(ctx, msgs)
+	el := time.Since(t0)
+	if err == nil {
+		t.Fatal("64 MiB went to a client that reads nothing")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the write failed with %v, want a timeout", err)
+	}
+	if el < 150*time.Millisecond || el > 5*time.Second {
+		t.Fatalf("the write failed after %v; the timeout was 200ms", el)
+	}
+	ws, _ := wc.conn()
+	if err := ws.Write(context.Background(), websocket.MessageText, []byte("{}")); err == nil {
+		t.Fatal("the connection was still open after the timed-out write")
+	}
+}
+
+// A direct write to a client that does not read takes what the socket
+// takes and owes the rest; nothing more is taken while bytes are owed;
+// the rest goes before anything else — the library's pong to a ping sent
+// meanwhile, or the subscriber's next batch — so the client reads every
+// message intact and in order; then direct writes go through again.
+func TestDirectWriteOwesTheRest(t *testing.T) {
+	for _, rest := range []string{"pong", "batch"} {
+		t.Run(rest, func(t *testing.T) {
+			wc, client := wsPair(t)
+			big := textMsgs(256 << 10)[0]
+			var msgs []*Msg
+			for range 128 {
+				msgs = append(msgs, big) // 32 MiB: more than the socket's buffers
+			}
+			msgs = append(msgs, textMsgs(120, 130, 70000)...)
+			more := textMsgs(90, 91)
+			last := textMsgs(80)
+			want := append(append(append([]*Msg(nil), msgs...), more...), last...)
+			if rest == "pong" {
+				want = append(append([]*Msg(nil), msgs...), last...)
+			}
+			out, n, writes, res, err := wc.tryWrite(func() []*Msg { return msgs })
+			if err != nil || res != tryOwed {
+				t.Fatalf("a direct write of 32 MiB to a client that does not read: result %d, %v; want the rest owed", res, err)
+			}
+			var total int64
+			for _, m := range msgs {
+				total += int64(len(m.Data))
+			}
+			if len(out) != len(msgs) || n != total || writes == 0 {
+				t.Fatalf("the direct write reported %d messages, %d bytes, %d writes; want %d, %d, at least 1", len(out), n, writes, len(msgs), total)
+			}
+			if _, _, _, res, _ := wc.tryWrite(func() []*Msg {
+				t.Error("a direct write took messages while bytes were owed")
+				return nil
+			}); res != tryBusy {
+				t.Fatalf("a direct write while bytes are owed: result %d, want busy", res)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			read := make(chan error, 1)
+			got := make(chan int, len(want))
+			go func() {
+				for i, m := range want {
+					typ, data, err := client.Read(ctx)
+					if err != nil {
+						read <- fmt.Errorf("message %d: %w", i, err)
+						return
+					}
+					if typ != websocket.MessageText || !bytes.Equal(data, m.Data) {
+						read <- fmt.Errorf("message %d: got %d bytes %.40q, want %d bytes %.40q", i, len(data), data, len(m.Data), m.Data)
+						return
+					}
+					got <- i
+				}
+				read <- nil
+				_, _, _ = client.Read(ctx) // answers the ping's pong
+			}()
+			switch rest {
+			case "pong":
+				if err := client.Ping(ctx); err != nil {
+					t.Fatalf("a ping while bytes were owed: %v", err)
+				}
+				// The pong went out behind the owed bytes: all read.
+				if len(got) != len(msgs) {
+					t.Fatalf("the ping was answered after %d of the %d owed messages", len(got), len(msgs))
+				}
+			case "batch":
+				if _, _, err := wc.write(ctx, more); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, _, _, res, err := wc.tryWrite(func() []*Msg { return last }); res != tryDone || err != nil {
+				t.Fatalf("a direct write once the owed bytes went: result %d, %v; want done", res, err)
+			}
+			if err := <-read; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// A writer's next pass starts frame_interval after the last began, or
+// later when that pass took more than writer_share of the time between.
+func TestWriterShareSpacesPasses(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, c := range []struct {
+		interval, took time.Duration
+		share          float64
+		want           time.Duration
+	}{
+		{10 * time.Millisecond, 2 * time.Millisecond, 0.5, 10 * time.Millisecond},
+		{10 * time.Millisecond, 8 * time.Millisecond, 0.5, 16 * time.Millisecond},
+		{10 * time.Millisecond, 8 * time.Millisecond, 1, 10 * time.Millisecond},
+		{10 * time.Millisecond, 30 * time.Millisecond, 1, 30 * time.Millisecond},
+		{0, 3 * time.Millisecond, 0.25, 12 * time.Millisecond},
+	} {
+		cfg := Config{FrameInterval: c.interval, WriterShare: c.share}
+		if got := nextPass(t0, c.took, &cfg).Sub(t0); got != c.want {
+			t.Errorf("interval %v, pass took %v, share %v: next pass %v after, want %v", c.interval, c.took, c.share, got, c.want)
+		}
+	}
+}
