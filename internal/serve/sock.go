@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,8 +19,8 @@ import (
 // transport's frames never interleave):
 //
 //   - tryWrite, by a table's writer: one non-blocking writev of a batch
-//     of framed messages; what the kernel does not take at once is copied
-//     and kept, owed, for the subscriber's goroutine. It never waits: when
+//     of framed messages; what the kernel does not take at once is kept,
+//     owed, for the subscriber's goroutine. It never waits: when
 //     another write holds the socket it writes nothing.
 //   - write, by the subscriber's goroutine: the owed bytes, then a batch,
 //     blocking within a deadline.
@@ -33,9 +34,13 @@ type sockConn struct {
 	mu  struct {
 		sync.Mutex
 		// owed is what a direct write left unwritten: it goes to the
-		// socket before anything else.
-		owed []byte
-		iov  []unix.Iovec
+		// socket before anything else. It points into the messages
+		// (immutable, shared) and into arena, which holds copies of the
+		// framing's small buffers (headers, newlines), whose scratch the
+		// connection reuses.
+		owed  net.Buffers
+		arena []byte
+		iov   []unix.Iovec
 	}
 	// writes counts the writes to the socket: one per batch (one per
 	// iovMax buffers of a large one).
@@ -68,8 +73,8 @@ const (
 
 // tryWrite, when no other write holds the socket and nothing is owed,
 // calls take for the buffers to write (take may return none) and writes
-// them without waiting: what the socket does not take at once is copied
-// and owed. It returns the bytes take gave.
+// them without waiting: what the socket does not take at once is owed
+// (see owe). It returns the bytes take gave.
 func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
 	if s.raw == nil || !s.mu.TryLock() {
 		return 0, tryBusy, nil
@@ -99,6 +104,10 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
 				}
 			}
 			s.mu.iov = iov
+			if len(iov) == 0 {
+				rest = rest[min(len(rest), iovMax):]
+				continue
+			}
 			s.writes.Add(1)
 			n, _, e := unix.Syscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
 			clear(s.mu.iov)
@@ -106,7 +115,7 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
 				s.writes.Add(^uint64(0))
 				continue
 			}
-			if e == unix.EAGAIN {
+			if e == unix.EAGAIN || n == 0 && e == 0 {
 				return true
 			}
 			if e != 0 {
@@ -126,12 +135,35 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
 	if len(rest) == 0 {
 		return total, tryDone, nil
 	}
+	s.owe(rest)
+	return total, tryOwed, nil
+}
+
+// smallBuf is the longest buffer owe copies rather than points to: the
+// framing's headers and newlines are shorter.
+const smallBuf = 16
+
+// owe keeps rest as owed: the buffers of messages by reference, the
+// small ones (the framing's, in its scratch) copied.
+func (s *sockConn) owe(rest net.Buffers) {
+	need := 0
+	for _, b := range rest {
+		if len(b) <= smallBuf {
+			need += len(b)
+		}
+	}
+	// Room first: the owed buffers point into the arena.
+	arena := slices.Grow(s.mu.arena[:0], need)
 	owed := s.mu.owed[:0]
 	for _, b := range rest {
-		owed = append(owed, b...)
+		if len(b) <= smallBuf {
+			at := len(arena)
+			arena = append(arena, b...)
+			b = arena[at:len(arena):len(arena)]
+		}
+		owed = append(owed, b)
 	}
-	s.mu.owed = owed
-	return total, tryOwed, nil
+	s.mu.owed, s.mu.arena = owed, arena
 }
 
 // consume drops the first n bytes of v.
@@ -196,15 +228,20 @@ func (s *sockConn) flushLocked() error {
 	if len(s.mu.owed) == 0 {
 		return nil
 	}
-	s.writes.Add(1)
-	_, err := s.Conn.Write(s.mu.owed)
+	owed := s.mu.owed
+	s.writes.Add(uint64(1 + (len(owed)-1)/iovMax))
+	_, err := owed.WriteTo(s.Conn)
 	if err != nil {
 		return err
 	}
-	if cap(s.mu.owed) > 1<<20 {
+	clear(s.mu.owed)
+	s.mu.owed = s.mu.owed[:0]
+	if cap(s.mu.owed) > 4<<10 {
 		s.mu.owed = nil
 	}
-	s.mu.owed = s.mu.owed[:0]
+	if cap(s.mu.arena) > 64<<10 {
+		s.mu.arena = nil
+	}
 	return nil
 }
 
