@@ -172,7 +172,11 @@ func (w *writer) run() {
 			armed = false
 			pass()
 		case <-tk.C:
-			pass()
+			// Progress goes to the subscribers that are caught up; a
+			// pass first when one is due (not sooner: the pacing holds).
+			if !armed && !time.Now().Before(next) {
+				pass()
+			}
 			w.h.progress(*w.subs.Load())
 		case <-w.stop:
 			pace.Stop()
