@@ -52,11 +52,9 @@ func (w *wsConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error) 
 		// The upgrade failed; the subscriber is dead already.
 		return 0, 0, net.ErrClosed
 	}
-	w0 := sock.writes.Load()
 	bufs, n := w.f.ws(msgs)
-	err := sock.write(ctx, bufs, func() { _ = c.CloseNow() })
+	writes, err := sock.write(ctx, bufs, func() { _ = c.CloseNow() })
 	w.f.release()
-	writes := sock.writes.Load() - w0
 	if err != nil {
 		return 0, writes, writeError(msgs, err)
 	}
@@ -173,11 +171,9 @@ type tcpConn struct {
 }
 
 func (t *tcpConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error) {
-	w0 := t.c.writes.Load()
 	bufs, n := t.f.lines(msgs)
-	err := t.c.write(ctx, bufs, t.abort)
+	writes, err := t.c.write(ctx, bufs, t.abort)
 	t.f.release()
-	writes := t.c.writes.Load() - w0
 	if err != nil {
 		return 0, writes, writeError(msgs, err)
 	}

@@ -16,6 +16,11 @@ type framing struct {
 	bufs net.Buffers
 }
 
+// frameBufs is the buffers every message is framed as (its header and
+// its bytes, or its bytes and a newline): sockConn finds the frames'
+// boundaries by it.
+const frameBufs = 2
+
 // wsHeaderMax is the longest header of an unmasked WebSocket frame.
 const wsHeaderMax = 10
 
@@ -83,8 +88,7 @@ func (f *framing) release() {
 func (f *framing) try(sock *sockConn, take func() []*Msg, frame func([]*Msg) (net.Buffers, int64)) ([]*Msg, int64, uint64, tryResult, error) {
 	var out []*Msg
 	var n int64
-	w0 := sock.writes.Load()
-	_, res, err := sock.tryWrite(func() net.Buffers {
+	_, writes, res, err := sock.tryWrite(func() net.Buffers {
 		if out = take(); len(out) == 0 {
 			return nil
 		}
@@ -93,5 +97,5 @@ func (f *framing) try(sock *sockConn, take func() []*Msg, frame func([]*Msg) (ne
 		return bufs
 	})
 	f.release()
-	return out, n, sock.writes.Load() - w0, res, err
+	return out, n, writes, res, err
 }

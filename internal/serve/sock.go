@@ -6,7 +6,6 @@ import (
 	"net"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -23,10 +22,18 @@ import (
 //     owed, for the subscriber's goroutine. It never waits: when
 //     another write holds the socket it writes nothing.
 //   - write, by the subscriber's goroutine: the owed bytes, then a batch,
-//     blocking within a deadline.
+//     blocking within a deadline, in chunks of whole frames of about
+//     chunkMax bytes, letting go of mu between them.
 //   - Write, by the WebSocket library (its control frames: a pong, the
-//     close frame): the owed bytes, then the frame, blocking.
+//     close frame): the rest of a frame a direct write left half written,
+//     then the control frame, blocking. A control frame thus waits for
+//     at most one chunk or one frame, never for a whole batch: the
+//     library gives a pong 5 s before it closes the connection, and a
+//     large batch to a client that reads slowly takes longer.
 //
+// The buffers given to tryWrite and write hold frameBufs buffers per
+// frame (see framing), so frame boundaries are known. After a write fails
+// (it may have left a frame half written) every later write fails.
 // Reads and Close are the wrapped connection's. Safe for concurrent use.
 type sockConn struct {
 	net.Conn
@@ -34,21 +41,25 @@ type sockConn struct {
 	mu  struct {
 		sync.Mutex
 		// owed is what a direct write left unwritten: it goes to the
-		// socket before anything else. It points into the messages
-		// (immutable, shared) and into arena, which holds copies of the
-		// framing's small buffers (headers, newlines), whose scratch the
-		// connection reuses.
-		owed  net.Buffers
-		arena []byte
-		iov   []unix.Iovec
+		// socket before any other message. Its first partial buffers end
+		// a frame written in part; the rest are whole frames. It points
+		// into the messages (immutable, shared) and into arena, which
+		// holds copies of the framing's small buffers (headers,
+		// newlines), whose scratch the connection reuses.
+		owed    net.Buffers
+		partial int
+		arena   []byte
+		iov     []unix.Iovec
+		broken  error // the write that failed
 	}
-	// writes counts the writes to the socket: one per batch (one per
-	// iovMax buffers of a large one).
-	writes atomic.Uint64
 }
 
 // iovMax is the most buffers one writev takes (the kernel's IOV_MAX).
 const iovMax = 1024
+
+// chunkMax is about the most bytes a blocking write writes while holding
+// the socket: a chunk is whole frames up to this (or one larger frame).
+const chunkMax = 64 << 10
 
 func newSockConn(c net.Conn) *sockConn {
 	s := &sockConn{Conn: c}
@@ -67,21 +78,25 @@ const (
 	tryBusy   tryResult = iota // the socket was held, or owed bytes: nothing taken or written
 	tryNone                    // take gave nothing to write
 	tryDone                    // everything written
-	tryOwed                    // written in part: the rest is owed (flush writes it)
+	tryOwed                    // written in part: the rest is owed (write writes it first)
 	tryFailed                  // the write failed
 )
 
 // tryWrite, when no other write holds the socket and nothing is owed,
 // calls take for the buffers to write (take may return none) and writes
 // them without waiting: what the socket does not take at once is owed
-// (see owe). It returns the bytes take gave.
-func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
+// (see owe). It returns the bytes take gave and the system calls that
+// wrote some of them.
+func (s *sockConn) tryWrite(take func() net.Buffers) (int64, uint64, tryResult, error) {
 	if s.raw == nil || !s.mu.TryLock() {
-		return 0, tryBusy, nil
+		return 0, 0, tryBusy, nil
 	}
 	defer s.mu.Unlock()
+	if s.mu.broken != nil {
+		return 0, 0, tryFailed, s.mu.broken
+	}
 	if len(s.mu.owed) > 0 {
-		return 0, tryBusy, nil
+		return 0, 0, tryBusy, nil
 	}
 	bufs := take()
 	var total int64
@@ -89,14 +104,17 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
 		total += int64(len(b))
 	}
 	if total == 0 {
-		return 0, tryNone, nil
+		return 0, 0, tryNone, nil
 	}
 	var werr error
+	var writes uint64
 	rest := bufs
+	dropped, cut := 0, false // whole buffers written; whether rest[0] is written in part
 	err := s.raw.Write(func(fd uintptr) bool {
 		for len(rest) > 0 {
+			k := min(len(rest), iovMax)
 			iov := s.mu.iov[:0]
-			for _, b := range rest[:min(len(rest), iovMax)] {
+			for _, b := range rest[:k] {
 				if len(b) > 0 {
 					v := unix.Iovec{Base: unsafe.SliceData(b)}
 					v.SetLen(len(b))
@@ -105,24 +123,23 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
 			}
 			s.mu.iov = iov
 			if len(iov) == 0 {
-				rest = rest[min(len(rest), iovMax):]
+				rest, dropped, cut = rest[k:], dropped+k, false
 				continue
 			}
-			s.writes.Add(1)
 			n, _, e := unix.Syscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
 			clear(s.mu.iov)
-			if e == unix.EINTR {
-				s.writes.Add(^uint64(0))
+			switch {
+			case e == unix.EINTR:
 				continue
-			}
-			if e == unix.EAGAIN || n == 0 && e == 0 {
+			case e == unix.EAGAIN, e == 0 && n == 0:
 				return true
-			}
-			if e != 0 {
+			case e != 0:
 				werr = e
 				return true
 			}
-			consume(&rest, int64(n))
+			writes++
+			d, c := consume(&rest, int64(n))
+			dropped, cut = dropped+d, c || d == 0 && cut
 		}
 		return true
 	})
@@ -130,22 +147,50 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, tryResult, error) {
 		err = werr
 	}
 	if err != nil {
-		return total, tryFailed, err
+		s.mu.broken = err
+		return total, writes, tryFailed, err
 	}
 	if len(rest) == 0 {
-		return total, tryDone, nil
+		return total, writes, tryDone, nil
 	}
-	s.owe(rest)
-	return total, tryOwed, nil
+	// The frame written in part, if any: the rest of its second buffer,
+	// or of both.
+	partial := 0
+	switch {
+	case dropped%frameBufs == 1:
+		partial = 1
+	case cut:
+		partial = 2
+	}
+	s.owe(rest, partial)
+	return total, writes, tryOwed, nil
+}
+
+// consume drops the first n bytes of v and returns how many whole
+// buffers that was, and whether it cut into the buffer now first.
+func consume(v *net.Buffers, n int64) (int, bool) {
+	d := 0
+	for len(*v) > 0 {
+		if l := int64(len((*v)[0])); n < l {
+			(*v)[0] = (*v)[0][n:]
+			return d, n > 0
+		} else {
+			n -= l
+		}
+		*v = (*v)[1:]
+		d++
+	}
+	return d, false
 }
 
 // smallBuf is the longest buffer owe copies rather than points to: the
 // framing's headers and newlines are shorter.
 const smallBuf = 16
 
-// owe keeps rest as owed: the buffers of messages by reference, the
-// small ones (the framing's, in its scratch) copied.
-func (s *sockConn) owe(rest net.Buffers) {
+// owe keeps rest as owed, its first partial buffers the end of a frame
+// written in part: the buffers of messages by reference, the small ones
+// (the framing's, in its scratch) copied.
+func (s *sockConn) owe(rest net.Buffers, partial int) {
 	need := 0
 	for _, b := range rest {
 		if len(b) <= smallBuf {
@@ -163,56 +208,96 @@ func (s *sockConn) owe(rest net.Buffers) {
 		}
 		owed = append(owed, b)
 	}
-	s.mu.owed, s.mu.arena = owed, arena
-}
-
-// consume drops the first n bytes of v.
-func consume(v *net.Buffers, n int64) {
-	for len(*v) > 0 {
-		if l := int64(len((*v)[0])); n < l {
-			(*v)[0] = (*v)[0][n:]
-			return
-		} else {
-			n -= l
-		}
-		*v = (*v)[1:]
-	}
+	s.mu.owed, s.mu.partial, s.mu.arena = owed, partial, arena
 }
 
 // write writes what is owed, then bufs, blocking until they are written,
-// ctx's deadline (zero: none) passes, or ctx ends. abort closes the
-// connection: it is called when ctx ends (which ends a write blocked on
-// the socket) and after a write failed (which may have left a frame
-// half written). It returns an error saying why it failed.
-func (s *sockConn) write(ctx context.Context, bufs net.Buffers, abort func()) (err error) {
+// ctx's deadline (zero: none) passes, or ctx ends; it lets go of the
+// socket between chunks of whole frames, so that a control frame of the
+// library's goes out between them. abort closes the connection: it is
+// called when ctx ends (which ends a write blocked on the socket) and
+// after a write failed. It returns the system calls it made and why it
+// failed. Only the subscriber's goroutine calls it (no direct write runs
+// meanwhile).
+func (s *sockConn) write(ctx context.Context, bufs net.Buffers, abort func()) (writes uint64, err error) {
 	stop := context.AfterFunc(ctx, abort)
 	defer stop()
+	s.mu.Lock()
 	defer func() {
+		if err != nil {
+			if s.mu.broken == nil {
+				s.mu.broken = err
+			}
+			err = s.why(ctx, err)
+		}
+		s.mu.Unlock()
 		if err != nil {
 			abort()
 		}
 	}()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, _ := ctx.Deadline()
-	if !d.IsZero() {
+	if s.mu.broken != nil {
+		return 0, s.mu.broken
+	}
+	if d, ok := ctx.Deadline(); ok {
 		if err := s.Conn.SetWriteDeadline(d); err != nil {
-			return err
+			return 0, err
 		}
 		// A direct write fails at once while a past deadline is set.
 		defer func() { _ = s.Conn.SetWriteDeadline(time.Time{}) }()
 	}
-	if err := s.flushLocked(); err != nil {
-		return s.why(ctx, err)
+	// The owed bytes are this write's now: between chunks the library
+	// finds none and writes its frame at once, at a frame boundary.
+	owed, lead := s.mu.owed, s.mu.partial
+	s.mu.owed, s.mu.partial = nil, 0
+	for _, part := range []net.Buffers{owed, bufs} {
+		for len(part) > 0 {
+			var chunk net.Buffers
+			chunk, part = nextChunk(part, lead)
+			lead = 0
+			writes += uint64(1 + (len(chunk)-1)/iovMax)
+			if _, err := chunk.WriteTo(s.Conn); err != nil {
+				return writes, err
+			}
+			if len(part) > 0 {
+				s.mu.Unlock()
+				s.mu.Lock()
+				if s.mu.broken != nil {
+					return writes, s.mu.broken
+				}
+			}
+		}
 	}
-	if len(bufs) == 0 {
-		return nil
+	clear(owed)
+	if cap(owed) <= 4<<10 {
+		s.mu.owed = owed[:0]
 	}
-	s.writes.Add(uint64(1 + (len(bufs)-1)/iovMax))
-	if _, err := bufs.WriteTo(s.Conn); err != nil {
-		return s.why(ctx, err)
+	if cap(s.mu.arena) > 64<<10 {
+		s.mu.arena = nil
 	}
-	return nil
+	return writes, nil
+}
+
+// nextChunk splits off the first lead buffers of bufs (the end of a frame
+// written in part) and whole frames after them up to about chunkMax
+// bytes: at least one frame.
+func nextChunk(bufs net.Buffers, lead int) (chunk, rest net.Buffers) {
+	k := min(lead, len(bufs))
+	var n int
+	for _, b := range bufs[:k] {
+		n += len(b)
+	}
+	for k < len(bufs) {
+		f := 0
+		for _, b := range bufs[k:min(k+frameBufs, len(bufs))] {
+			f += len(b)
+		}
+		if k > lead && n+f > chunkMax {
+			break
+		}
+		n += f
+		k = min(k+frameBufs, len(bufs))
+	}
+	return bufs[:k], bufs[k:]
 }
 
 // why is err, or ctx's error when ctx ended (the connection was closed
@@ -224,34 +309,26 @@ func (s *sockConn) why(ctx context.Context, err error) error {
 	return err
 }
 
-func (s *sockConn) flushLocked() error {
-	if len(s.mu.owed) == 0 {
-		return nil
-	}
-	owed := s.mu.owed
-	s.writes.Add(uint64(1 + (len(owed)-1)/iovMax))
-	_, err := owed.WriteTo(s.Conn)
-	if err != nil {
-		return err
-	}
-	clear(s.mu.owed)
-	s.mu.owed = s.mu.owed[:0]
-	if cap(s.mu.owed) > 4<<10 {
-		s.mu.owed = nil
-	}
-	if cap(s.mu.arena) > 64<<10 {
-		s.mu.arena = nil
-	}
-	return nil
-}
-
-// Write writes what is owed, then p (the WebSocket library's frames).
+// Write writes the end of a frame a direct write left half written, if
+// any, then p (a control frame of the WebSocket library's); the rest of
+// what is owed stays owed.
 func (s *sockConn) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.flushLocked(); err != nil {
-		return 0, err
+	if s.mu.broken != nil {
+		return 0, s.mu.broken
 	}
-	s.writes.Add(1)
-	return s.Conn.Write(p)
+	if k := s.mu.partial; k > 0 {
+		head := s.mu.owed[:k:k]
+		if _, err := head.WriteTo(s.Conn); err != nil {
+			s.mu.broken = err
+			return 0, err
+		}
+		s.mu.owed, s.mu.partial = s.mu.owed[k:], 0
+	}
+	n, err := s.Conn.Write(p)
+	if err != nil {
+		s.mu.broken = err
+	}
+	return n, err
 }

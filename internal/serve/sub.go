@@ -287,11 +287,24 @@ func (s *Sub) progress(msg *Msg, head uint64) bool {
 
 // finish marks the subscriber to end after its queue, queueing a final
 // progress message after it when the queue brings it up to head.
+//
+// A subscriber fed by a writer that went live after the last fill (its
+// snapshot, taken from the cache, older than head) would be owed deltas
+// that no writer queues any more: it gets a gap and the table's last
+// state instead, then the final progress message.
 func (s *Sub) finish(msg *Msg, head uint64) {
 	s.mu.Lock()
-	if s.mu.state == stateLive && s.mu.next == head+1 {
+	switch {
+	case s.mu.state == stateLive && s.mu.next == head+1:
 		s.mu.queue = append(s.mu.queue, msg)
 		s.mu.bytes += msg.Size()
+	case s.mu.state == stateLive && s.mu.next <= head && s.w != nil:
+		clear(s.mu.queue)
+		s.mu.queue, s.mu.bytes = s.mu.queue[:0], 0
+		s.mu.state, s.mu.gapFrom = stateSnapshot, s.mu.taken+1
+		s.nextHint.Store(math.MaxUint64)
+		s.resyncs.Add(1)
+		s.h.resyncs.Add(1)
 	}
 	s.mu.closing = true
 	s.mu.Unlock()
@@ -441,7 +454,7 @@ func (s *Sub) directWrite() bool {
 	}
 	out, n, writes, res, err := s.d.tryWrite(s.takeLive)
 	s.h.writes.Add(writes)
-	if writes > 0 {
+	if writes > 0 && res != tryFailed {
 		s.h.directWrites.Add(1)
 	}
 	switch res {
