@@ -31,8 +31,9 @@ type Stats struct {
 	// BytesWritten and SocketWrites are totals since the table started,
 	// over every subscriber it has had. SocketWrites counts the writes of
 	// those messages to subscribers' sockets (a WebSocket or TCP batch
-	// takes one writev, one per 512 messages of a large one, and the rest
-	// of a direct write one more; an SSE batch counts one), so
+	// takes one writev, one per 64 KiB or so of a large one its
+	// goroutine writes, and the rest of a direct write one more; an SSE
+	// batch counts one), so
 	// Messages/SocketWrites is the messages a write carries. DirectWrites
 	// counts the writes a writer made itself, without waking the
 	// subscriber's goroutine; Handoffs those of them the socket took only
