@@ -13,7 +13,8 @@ import (
 
 // wsConn writes each message as one WebSocket text message, framed here
 // (an unmasked frame: a 2 to 10 byte header, then the message's bytes as
-// encoded once for every subscriber), and a batch of them in one writev.
+// encoded once for every subscriber), and a batch of them in one writev
+// (in chunks of about chunkMax when the subscriber's goroutine writes it).
 // The library reads the connection (control frames) and writes only its
 // own control frames; both go through the sockConn, so frames never
 // interleave. write and tryWrite are called under the subscriber's write
@@ -164,7 +165,8 @@ func (s *sseConn) abort() {
 	_ = s.rc.SetWriteDeadline(time.Unix(1, 0))
 }
 
-// tcpConn writes messages as lines, every batch in one writev.
+// tcpConn writes messages as lines, every batch in one writev (in chunks
+// of about chunkMax when the subscriber's goroutine writes it).
 type tcpConn struct {
 	c *sockConn
 	f framing
