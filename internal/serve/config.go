@@ -75,9 +75,12 @@ type Config struct {
 	WriterShare float64
 	// Writers is the number of fan-out goroutines; 0 gives every
 	// subscriber a goroutine of its own that the sink wakes (the naive
-	// layout). Pin locks each writer to a CPU of its own.
-	Writers int
-	Pin     bool
+	// layout). Pin locks each writer to a CPU of its own. BatchSends
+	// makes each writer pass's direct writes with one system call per
+	// sendBatchMax subscribers (io_uring), where the system has it.
+	Writers    int
+	Pin        bool
+	BatchSends bool
 }
 
 // DefaultConfig returns the defaults the serve sink's Spec declares.
@@ -89,7 +92,7 @@ func DefaultConfig(name string) Config {
 		QueueMessages: 16_384, QueueBytes: 8 << 20,
 		WriteTimeout: 30 * time.Second, Writers: 1,
 		Frames: true, FrameInterval: 10 * time.Millisecond, FrameMax: 1 << 20,
-		WriterShare: 0.5,
+		WriterShare: 0.5, BatchSends: true,
 	}
 }
 

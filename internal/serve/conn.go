@@ -70,6 +70,14 @@ func (w *wsConn) tryWrite(take func() []*Msg) ([]*Msg, int64, uint64, tryResult,
 	return w.f.try(sock, take, w.f.ws)
 }
 
+func (w *wsConn) begin(take func() []*Msg) ([]*Msg, int64, send, tryResult, error) {
+	c, sock := w.conn()
+	if c == nil {
+		return nil, 0, send{}, tryBusy, nil
+	}
+	return w.f.begin(sock, take, w.f.ws)
+}
+
 // writeError says which write failed: a batch, or the rest of one a
 // writer began (msgs empty).
 func writeError(msgs []*Msg, err error) error {
@@ -184,6 +192,10 @@ func (t *tcpConn) write(ctx context.Context, msgs []*Msg) (int64, uint64, error)
 
 func (t *tcpConn) tryWrite(take func() []*Msg) ([]*Msg, int64, uint64, tryResult, error) {
 	return t.f.try(t.c, take, t.f.lines)
+}
+
+func (t *tcpConn) begin(take func() []*Msg) ([]*Msg, int64, send, tryResult, error) {
+	return t.f.begin(t.c, take, t.f.lines)
 }
 
 func (t *tcpConn) close() { _ = t.c.Close() }

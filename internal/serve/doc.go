@@ -16,7 +16,9 @@
 // spending at most Config.WriterShare of a core), and write each WebSocket
 // or TCP subscriber's batch to its socket themselves: one non-blocking
 // writev of the same encoded bytes for every subscriber, framed here
-// (framing.go, sock.go). What a socket does not take at once, a snapshot,
+// (framing.go, sock.go) — or, with Config.BatchSends, a pass's writes
+// made together, one io_uring system call per 256 subscribers (batch.go,
+// uring_linux.go). What a socket does not take at once, a snapshot,
 // and an SSE subscriber's batch go to the subscriber's own goroutine,
 // which may block on its socket within write_timeout. A subscriber whose queue overflows is resynced (its
 // queue is dropped, it gets a gap message and a fresh snapshot when it

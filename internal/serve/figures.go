@@ -34,6 +34,7 @@ func (s Stats) AppendFigures(dst []component.Figure) []component.Figure {
 		c("serve_written_bytes_total", "Bytes written to subscribers.", float64(s.BytesWritten)),
 		c("serve_socket_writes_total", "Writes to subscribers' sockets: a batch of messages takes one writev (one per 64 KiB or so of a large batch a subscriber's goroutine writes), an SSE batch counts one.", float64(s.SocketWrites)),
 		c("serve_direct_writes_total", "Writes a fan-out writer made to a subscriber's socket itself, without waking the subscriber's goroutine.", float64(s.DirectWrites)),
+		c("serve_send_batches_total", "System calls that each made a batch of direct writes (batch_sends).", float64(s.SendBatches)),
 		c("serve_writer_busy_seconds_total", "Time the fan-out writers spent in passes (filling queues, writing directly), all writers together.", s.WriterBusy.Seconds()),
 		c("serve_handoffs_total", "Direct writes the socket took only in part: the subscriber's goroutine wrote the rest.", float64(s.Handoffs)),
 		c("serve_frames_built_total", "Frames encoded (once each, for every subscriber at the frame's start).", float64(s.FramesBuilt)),

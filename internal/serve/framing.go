@@ -99,3 +99,24 @@ func (f *framing) try(sock *sockConn, take func() []*Msg, frame func([]*Msg) (ne
 	f.release()
 	return out, n, writes, res, err
 }
+
+// begin is try up to the write: a direct write begun for a batch
+// (sockConn.begin). With tryHeld the buffers are in snd, and the scratch
+// stays in use until the batch releases it.
+func (f *framing) begin(sock *sockConn, take func() []*Msg, frame func([]*Msg) (net.Buffers, int64)) ([]*Msg, int64, send, tryResult, error) {
+	var out []*Msg
+	var n int64
+	bufs, _, res, err := sock.begin(func() net.Buffers {
+		if out = take(); len(out) == 0 {
+			return nil
+		}
+		var bufs net.Buffers
+		bufs, n = frame(out)
+		return bufs
+	})
+	if res != tryHeld {
+		f.release()
+		return out, n, send{}, res, err
+	}
+	return out, n, send{sock: sock, f: f, bufs: bufs}, res, nil
+}

@@ -43,6 +43,9 @@ type hub struct {
 	// directWrites those a writer made itself, handoffs those of them
 	// whose rest the subscriber's goroutine wrote (Sub.ready).
 	writes, directWrites, handoffs atomic.Uint64
+	// sendCalls counts the system calls that made batches of direct
+	// writes (see sendBatch).
+	sendCalls atomic.Uint64
 	// writerBusy is the writers' time in passes, in nanoseconds.
 	writerBusy atomic.Uint64
 	// Frames: built (encoded once, however many subscribers get them),
@@ -62,8 +65,13 @@ type writer struct {
 	subs   atomic.Pointer[[]*Sub]
 	buf    []*Msg
 	fr     *framer // with Frames
-	// pinErr is set when pinning was asked for and failed.
-	pinErr atomic.Pointer[error]
+	// batch makes the direct writes of a pass (nil: BatchSends off;
+	// see sendBatch), built and closed by run.
+	batch *sendBatch
+	// pinErr is set when pinning was asked for and failed; batchErr
+	// when batched sends were asked for and io_uring is not to be had
+	// (or its ring failed).
+	pinErr, batchErr atomic.Pointer[error]
 }
 
 func (h *hub) init(t *Table) {
@@ -131,6 +139,10 @@ func (w *writer) run() {
 			w.pinErr.Store(&err)
 		}
 	}
+	if cfg.BatchSends {
+		w.batch = newSendBatch(&w.h.sendCalls, &w.batchErr)
+		defer w.batch.close()
+	}
 	tk := time.NewTicker(cfg.Progress)
 	defer tk.Stop()
 	// Passes are at least FrameInterval apart, and a pass that took d is
@@ -147,9 +159,9 @@ func (w *writer) run() {
 	pass := func() {
 		start := time.Now()
 		if w.fr != nil {
-			w.h.fillFrames(*w.subs.Load(), w.fr, false)
+			w.h.fillFrames(*w.subs.Load(), w.fr, false, w.batch)
 		} else {
-			w.buf = w.h.fill(*w.subs.Load(), w.buf)
+			w.buf = w.h.fill(*w.subs.Load(), w.buf, w.batch)
 		}
 		took := time.Since(start)
 		w.h.writerBusy.Add(uint64(took))
@@ -177,7 +189,7 @@ func (w *writer) run() {
 			if !armed && !time.Now().Before(next) {
 				pass()
 			}
-			w.h.progress(*w.subs.Load())
+			w.h.progress(*w.subs.Load(), w.batch)
 		case <-w.stop:
 			pace.Stop()
 			return
@@ -195,17 +207,19 @@ func nextPass(start time.Time, took time.Duration, cfg *Config) time.Time {
 // fillFrames queues for each of subs that is live and has nothing queued
 // the frames that bring it to the table's head: one encoding per starting
 // point, shared by every subscriber there (force: queue them even behind
-// what it has queued, as the table closes).
-func (h *hub) fillFrames(subs []*Sub, f *framer, force bool) {
+// what it has queued, as the table closes), and has them written (as
+// sends of b when b sends; see Sub.ready).
+func (h *hub) fillFrames(subs []*Sub, f *framer, force bool, b *sendBatch) {
 	if len(subs) == 0 {
 		return
 	}
 	f.reset(h.t.window.head.Load())
 	for _, s := range subs {
 		if s.fillFrames(f, force) {
-			s.ready()
+			s.ready(b)
 		}
 	}
+	b.flush()
 	if f.built > 0 {
 		h.framesBuilt.Add(f.built)
 		h.conflated.Add(f.conflated)
@@ -214,10 +228,11 @@ func (h *hub) fillFrames(subs []*Sub, f *framer, force bool) {
 	}
 }
 
-// fill queues for each of subs the deltas it has not had. It copies the
-// needed part of the window (pointers, without a lock) once, then fills
-// each subscriber's queue under that subscriber's own lock.
-func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
+// fill queues for each of subs the deltas it has not had, and has them
+// written (as sends of b when b sends). It copies the needed part of the
+// window (pointers, without a lock) once, then fills each subscriber's
+// queue under that subscriber's own lock.
+func (h *hub) fill(subs []*Sub, buf []*Msg, b *sendBatch) []*Msg {
 	if len(subs) == 0 {
 		return buf
 	}
@@ -243,10 +258,11 @@ func (h *hub) fill(subs []*Sub, buf []*Msg) []*Msg {
 	for _, s := range subs {
 		ready, late := s.fill(buf, start, first, head)
 		if ready {
-			s.ready()
+			s.ready(b)
 		}
 		again = again || late
 	}
+	b.flush()
 	clear(buf)
 	if again {
 		// A subscriber went live (after a snapshot) behind what was
@@ -269,23 +285,25 @@ func (h *hub) fillOne(s *Sub) {
 		if s.framer == nil {
 			s.framer = newFramer(h.t.cfg.FrameMax)
 		}
-		h.fillFrames([]*Sub{s}, s.framer, false)
+		h.fillFrames([]*Sub{s}, s.framer, false, nil)
 		return
 	}
-	s.scratch = h.fill([]*Sub{s}, s.scratch)
+	s.scratch = h.fill([]*Sub{s}, s.scratch, nil)
 }
 
-// progress sends a progress message to those of subs that are caught up.
-func (h *hub) progress(subs []*Sub) {
+// progress sends a progress message to those of subs that are caught up
+// (as sends of b when b sends).
+func (h *hub) progress(subs []*Sub, b *sendBatch) {
 	if len(subs) == 0 {
 		return
 	}
 	msg, head := h.progressMsg()
 	for _, s := range subs {
 		if s.progress(msg, head) {
-			s.ready()
+			s.ready(b)
 		}
 	}
+	b.flush()
 }
 
 // progressOne is progress for one subscriber from its own goroutine
@@ -408,9 +426,9 @@ func (h *hub) shutdown(timeout time.Duration) bool {
 	}
 	subs := *h.subs.Load()
 	if h.t.cfg.Frames {
-		h.fillFrames(subs, newFramer(h.t.cfg.FrameMax), true)
+		h.fillFrames(subs, newFramer(h.t.cfg.FrameMax), true, nil)
 	} else {
-		h.fill(subs, nil)
+		h.fill(subs, nil, nil)
 	}
 	msg, head := h.progressMsg()
 	for _, s := range subs {

@@ -115,6 +115,12 @@ func Spec() *component.Spec {
 					"is long, and a busy table's changes then go out in fewer, larger writes (with frames, more " +
 					"conflated) instead of taking more CPU from the pipeline; with few it changes nothing. 1: passes " +
 					"back to back."},
+			{Name: "batch_sends", Type: component.Bool, Default: d.BatchSends,
+				Doc: "Make each writer pass's direct writes to WebSocket and TCP subscribers with one system call per " +
+					"256 subscribers (Linux io_uring: each a non-blocking send, as a direct write is) instead of one " +
+					"each. Where io_uring is not to be had (an older kernel, `kernel.io_uring_disabled`, a seccomp " +
+					"profile that forbids it) the writers write one by one, and `GET /tables/<name>/stats` says why " +
+					"(`BatchError`). `serve_send_batches_total` counts the system calls."},
 			{Name: "pin_writers", Type: component.Bool, Default: false,
 				Doc: "Lock each fan-out goroutine to an OS thread pinned to a CPU of its own (from the last CPU down)."},
 			{Name: "max_rows", Type: component.Int, Default: d.MaxRows, Min: 1, HasMin: true,
@@ -221,6 +227,7 @@ func newSink(ctx *component.Context) (*component.Instance, error) {
 	cfg.Writers = int(r.Int("writers"))
 	cfg.WriterShare = r.Float("writer_share")
 	cfg.Pin = r.Bool("pin_writers")
+	cfg.BatchSends = r.Bool("batch_sends")
 	cfg.MaxRows = r.Int("max_rows")
 	cfg.MaxBytes = r.Size("max_state")
 	cfg.Evict = r.String("when_state_full") == stateEvict

@@ -31,14 +31,26 @@ import (
 //     library gives a pong 5 s before it closes the connection, and a
 //     large batch to a client that reads slowly takes longer.
 //
-// The buffers given to tryWrite and write hold frameBufs buffers per
-// frame (see framing), so frame boundaries are known. After a write fails
-// (it may have left a frame half written) every later write fails.
-// Reads and Close are the wrapped connection's. Safe for concurrent use.
+// A writer may also make its direct write as one send of a batch
+// (sendBatch): begin takes the socket as tryWrite does, and the
+// descriptor too (Close waits for the batch's system call), and end
+// finishes it as tryWrite does after its writev.
+//
+// The buffers given to tryWrite, begin and write hold frameBufs buffers
+// per frame (see framing), so frame boundaries are known. After a write
+// fails (it may have left a frame half written) every later write fails.
+// Reads are the wrapped connection's. Safe for concurrent use.
 type sockConn struct {
 	net.Conn
 	raw syscall.RawConn // nil: the socket takes no direct writes
-	mu  struct {
+	fd  int             // the socket's descriptor, for batched sends (-1: none)
+	// gate is read-held by a batch from begin until its system call has
+	// returned, and held by Close while it closes the connection (and
+	// sets closed): a closed descriptor's number, which the process may
+	// reuse at once, is never sent to.
+	gate   sync.RWMutex
+	closed bool
+	mu     struct {
 		sync.Mutex
 		// owed is what a direct write left unwritten: it goes to the
 		// socket before any other message. Its first partial buffers end
@@ -62,13 +74,23 @@ const iovMax = 1024
 const chunkMax = 64 << 10
 
 func newSockConn(c net.Conn) *sockConn {
-	s := &sockConn{Conn: c}
+	s := &sockConn{Conn: c, fd: -1}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			s.raw = raw
+			_ = raw.Control(func(fd uintptr) { s.fd = int(fd) })
 		}
 	}
 	return s
+}
+
+// Close closes the connection once no batch's system call may send to
+// its descriptor.
+func (s *sockConn) Close() error {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	s.closed = true
+	return s.Conn.Close()
 }
 
 // tryResult says what tryWrite did.
@@ -80,6 +102,7 @@ const (
 	tryDone                    // everything written
 	tryOwed                    // written in part: the rest is owed (write writes it first)
 	tryFailed                  // the write failed
+	tryHeld                    // begin: the socket is held for a send (see end)
 )
 
 // tryWrite, when no other write holds the socket and nothing is owed,
@@ -146,12 +169,19 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, uint64, tryResult, 
 	if err == nil {
 		err = werr
 	}
+	return total, writes, s.finish(rest, dropped, cut, err), err
+}
+
+// finish records how a direct write ended: err (the socket is broken), or
+// rest, what it left unwritten, owed (dropped whole buffers were written
+// before it, and cut says whether rest[0] was written in part).
+func (s *sockConn) finish(rest net.Buffers, dropped int, cut bool, err error) tryResult {
 	if err != nil {
 		s.mu.broken = err
-		return total, writes, tryFailed, err
+		return tryFailed
 	}
 	if len(rest) == 0 {
-		return total, writes, tryDone, nil
+		return tryDone
 	}
 	// The frame written in part, if any: the rest of its second buffer,
 	// or of both.
@@ -163,7 +193,59 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, uint64, tryResult, 
 		partial = 2
 	}
 	s.owe(rest, partial)
-	return total, writes, tryOwed, nil
+	return tryOwed
+}
+
+// begin is tryWrite up to the write: when the socket is free, owes
+// nothing and is not closed, it calls take, and when take gives bytes it
+// returns them with tryHeld, the socket and its descriptor held. The
+// caller sends them (a batch's one send to this socket), lets go of the
+// descriptor (release) once its system call has returned, and ends with
+// end.
+func (s *sockConn) begin(take func() net.Buffers) (net.Buffers, int64, tryResult, error) {
+	if s.fd < 0 || !s.mu.TryLock() {
+		return nil, 0, tryBusy, nil
+	}
+	if s.mu.broken != nil {
+		s.mu.Unlock()
+		return nil, 0, tryFailed, s.mu.broken
+	}
+	if len(s.mu.owed) > 0 || !s.gate.TryRLock() {
+		s.mu.Unlock()
+		return nil, 0, tryBusy, nil
+	}
+	if s.closed {
+		s.gate.RUnlock()
+		s.mu.Unlock()
+		return nil, 0, tryBusy, nil
+	}
+	bufs := take()
+	var total int64
+	for _, b := range bufs {
+		total += int64(len(b))
+	}
+	if total == 0 {
+		s.gate.RUnlock()
+		s.mu.Unlock()
+		return nil, 0, tryNone, nil
+	}
+	return bufs, total, tryHeld, nil
+}
+
+// release lets go of the descriptor begin held.
+func (s *sockConn) release() { s.gate.RUnlock() }
+
+// end finishes a send begin began: n bytes of bufs were sent, or err
+// failed it. It returns the system calls that wrote (0 or 1) and what the
+// send did, as tryWrite does.
+func (s *sockConn) end(bufs net.Buffers, n int, err error) (uint64, tryResult) {
+	defer s.mu.Unlock()
+	if err != nil {
+		return 0, s.finish(nil, 0, false, err)
+	}
+	rest := bufs
+	dropped, cut := consume(&rest, int64(n))
+	return uint64(min(n, 1)), s.finish(rest, dropped, cut, nil)
 }
 
 // consume drops the first n bytes of v and returns how many whole

@@ -5,14 +5,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/sys/unix"
 )
 
 // wsPair upgrades a real coder/websocket client's connection through the
@@ -173,78 +178,92 @@ func TestWebSocketWriteTimeout(t *testing.T) {
 // A pong to a ping sent meanwhile goes out at the end of the frame
 // written in part, before the rest; the subscriber's next batch goes
 // after the rest; the client reads every message intact and in order;
-// then direct writes go through again.
+// then direct writes go through again. Alike whether the writer writes
+// with writev or as a send of a batch.
 func TestDirectWriteOwesTheRest(t *testing.T) {
-	for _, rest := range []string{"pong", "batch"} {
-		t.Run(rest, func(t *testing.T) {
-			wc, client := wsPair(t)
-			big := textMsgs(256 << 10)[0]
-			var msgs []*Msg
-			for range 128 {
-				msgs = append(msgs, big) // 32 MiB: more than the socket's buffers
-			}
-			msgs = append(msgs, textMsgs(120, 130, 70000)...)
-			more := textMsgs(90, 91)
-			last := textMsgs(80)
-			want := append(append(append([]*Msg(nil), msgs...), more...), last...)
-			out, n, writes, res, err := wc.tryWrite(func() []*Msg { return msgs })
-			if err != nil || res != tryOwed {
-				t.Fatalf("a direct write of 32 MiB to a client that does not read: result %d, %v; want the rest owed", res, err)
-			}
-			var total int64
-			for _, m := range msgs {
-				total += int64(len(m.Data))
-			}
-			if len(out) != len(msgs) || n != total || writes == 0 {
-				t.Fatalf("the direct write reported %d messages, %d bytes, %d writes; want %d, %d, at least 1", len(out), n, writes, len(msgs), total)
-			}
-			if _, _, _, res, _ := wc.tryWrite(func() []*Msg {
-				t.Error("a direct write took messages while bytes were owed")
-				return nil
-			}); res != tryBusy {
-				t.Fatalf("a direct write while bytes are owed: result %d, want busy", res)
-			}
+	for _, via := range []string{"writev", "batch"} {
+		for _, rest := range []string{"pong", "batch"} {
+			t.Run(via+"/"+rest, func(t *testing.T) {
+				wc, client := wsPair(t)
+				tryWrite := wc.tryWrite
+				if via == "batch" {
+					b := testBatch(t)
+					tryWrite = func(take func() []*Msg) ([]*Msg, int64, uint64, tryResult, error) {
+						return batchTry(b, wc, take)
+					}
+				}
+				owesTheRest(t, wc, client, tryWrite, rest)
+			})
+		}
+	}
+}
 
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			read := make(chan error, 1)
-			got := make(chan int, len(want))
-			go func() {
-				for i, m := range want {
-					typ, data, err := client.Read(ctx)
-					if err != nil {
-						read <- fmt.Errorf("message %d: %w", i, err)
-						return
-					}
-					if typ != websocket.MessageText || !bytes.Equal(data, m.Data) {
-						read <- fmt.Errorf("message %d: got %d bytes %.40q, want %d bytes %.40q", i, len(data), data, len(m.Data), m.Data)
-						return
-					}
-					got <- i
-				}
-				read <- nil
-				_, _, _ = client.Read(ctx) // answers the ping's pong
-			}()
-			if rest == "pong" {
-				if err := client.Ping(ctx); err != nil {
-					t.Fatalf("a ping while bytes were owed: %v", err)
-				}
-				// The pong went out at the next frame boundary, before
-				// the rest of what is owed.
-				if len(got) >= len(msgs) {
-					t.Fatalf("the ping was answered only after all %d owed messages", len(msgs))
-				}
+func owesTheRest(t *testing.T, wc *wsConn, client *websocket.Conn, tryWrite func(func() []*Msg) ([]*Msg, int64, uint64, tryResult, error), rest string) {
+	big := textMsgs(256 << 10)[0]
+	var msgs []*Msg
+	for range 128 {
+		msgs = append(msgs, big) // 32 MiB: more than the socket's buffers
+	}
+	msgs = append(msgs, textMsgs(120, 130, 70000)...)
+	more := textMsgs(90, 91)
+	last := textMsgs(80)
+	want := append(append(append([]*Msg(nil), msgs...), more...), last...)
+	out, n, writes, res, err := tryWrite(func() []*Msg { return msgs })
+	if err != nil || res != tryOwed {
+		t.Fatalf("a direct write of 32 MiB to a client that does not read: result %d, %v; want the rest owed", res, err)
+	}
+	var total int64
+	for _, m := range msgs {
+		total += int64(len(m.Data))
+	}
+	if len(out) != len(msgs) || n != total || writes == 0 {
+		t.Fatalf("the direct write reported %d messages, %d bytes, %d writes; want %d, %d, at least 1", len(out), n, writes, len(msgs), total)
+	}
+	if _, _, _, res, _ := tryWrite(func() []*Msg {
+		t.Error("a direct write took messages while bytes were owed")
+		return nil
+	}); res != tryBusy {
+		t.Fatalf("a direct write while bytes are owed: result %d, want busy", res)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	read := make(chan error, 1)
+	got := make(chan int, len(want))
+	go func() {
+		for i, m := range want {
+			typ, data, err := client.Read(ctx)
+			if err != nil {
+				read <- fmt.Errorf("message %d: %w", i, err)
+				return
 			}
-			if _, _, err := wc.write(ctx, more); err != nil {
-				t.Fatal(err)
+			if typ != websocket.MessageText || !bytes.Equal(data, m.Data) {
+				read <- fmt.Errorf("message %d: got %d bytes %.40q, want %d bytes %.40q", i, len(data), data, len(m.Data), m.Data)
+				return
 			}
-			if _, _, _, res, err := wc.tryWrite(func() []*Msg { return last }); res != tryDone || err != nil {
-				t.Fatalf("a direct write once the owed bytes went: result %d, %v; want done", res, err)
-			}
-			if err := <-read; err != nil {
-				t.Fatal(err)
-			}
-		})
+			got <- i
+		}
+		read <- nil
+		_, _, _ = client.Read(ctx) // answers the ping's pong
+	}()
+	if rest == "pong" {
+		if err := client.Ping(ctx); err != nil {
+			t.Fatalf("a ping while bytes were owed: %v", err)
+		}
+		// The pong went out at the next frame boundary, before
+		// the rest of what is owed.
+		if len(got) >= len(msgs) {
+			t.Fatalf("the ping was answered only after all %d owed messages", len(msgs))
+		}
+	}
+	if _, _, err := wc.write(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, res, err := tryWrite(func() []*Msg { return last }); res != tryDone || err != nil {
+		t.Fatalf("a direct write once the owed bytes went: result %d, %v; want done", res, err)
+	}
+	if err := <-read; err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -326,5 +345,147 @@ func TestPingDuringALargeBatch(t *testing.T) {
 	// whole batch it would come after the last.
 	if pingAt < 0 || pingAt > len(msgs)/2 {
 		t.Fatalf("the ping was answered after %d of %d messages read; want it between two frames, well before the end", pingAt, len(msgs))
+	}
+}
+
+// testBatch is a send batch of its own for the test (the test is skipped,
+// saying why, where the system forbids io_uring; it fails where io_uring
+// should be had and the ring could not be set up).
+func testBatch(t *testing.T) *sendBatch {
+	t.Helper()
+	errs := new(atomic.Pointer[error])
+	b := newSendBatch(new(atomic.Uint64), errs)
+	if err := errs.Load(); err != nil {
+		needRing(t, *err)
+	}
+	t.Cleanup(b.close)
+	return b
+}
+
+// needRing fails the test when err (from setting up a ring) is not the
+// system's refusal, and skips it when it is.
+func needRing(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	disabled, _ := os.ReadFile("/proc/sys/kernel/io_uring_disabled")
+	if runtime.GOOS == "linux" && strings.TrimSpace(string(disabled)) == "0" && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOSYS) {
+		t.Fatalf("io_uring is enabled here, yet: %v", err)
+	}
+	t.Skipf("io_uring is not to be had here: %v", err)
+}
+
+// result is what a batch told of one send.
+type result struct {
+	out    []*Msg
+	n      int64
+	writes uint64
+	res    tryResult
+	err    error
+}
+
+func (r *result) batchDone(out []*Msg, n int64, writes uint64, res tryResult, err error) {
+	*r = result{out, n, writes, res, err}
+}
+
+// batchTry is wc.tryWrite made as the one send of a batch.
+func batchTry(b *sendBatch, wc *wsConn, take func() []*Msg) ([]*Msg, int64, uint64, tryResult, error) {
+	out, n, snd, res, err := wc.begin(take)
+	if res != tryHeld {
+		return out, n, 0, res, err
+	}
+	var r result
+	b.add(&r, out, n, snd)
+	b.flush()
+	return r.out, r.n, r.writes, r.res, r.err
+}
+
+// A batch of more sends than one system call makes (sendBatchMax) makes
+// them in as many calls as it takes, each socket getting its own bytes,
+// and each send's result goes to its own sender.
+func TestSendBatchSplits(t *testing.T) {
+	b := testBatch(t)
+	calls := b.calls
+	const n = 2*sendBatchMax + 1
+	type pair struct {
+		wc   *tcpConn
+		peer *os.File
+		r    result
+	}
+	pairs := make([]*pair, n)
+	for i := range pairs {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := os.NewFile(uintptr(fds[0]), "sock")
+		c, err := net.FileConn(f)
+		_ = f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &pair{wc: &tcpConn{c: newSockConn(c)}, peer: os.NewFile(uintptr(fds[1]), "peer")}
+		t.Cleanup(func() { _ = p.wc.c.Close(); _ = p.peer.Close() })
+		pairs[i] = p
+	}
+	for i, p := range pairs {
+		msgs := textMsgs(40 + i%50)
+		out, size, snd, res, err := p.wc.begin(func() []*Msg { return msgs })
+		if res != tryHeld || err != nil {
+			t.Fatalf("send %d: begin gave %d, %v", i, res, err)
+		}
+		b.add(&p.r, out, size, snd)
+	}
+	b.flush()
+	if got := calls.Load(); got != 3 {
+		t.Fatalf("%d sends made in %d system calls, want 3", n, got)
+	}
+	for i, p := range pairs {
+		want := append(textMsgs(40 + i%50)[0].Data, '\n')
+		if p.r.res != tryDone || p.r.err != nil || p.r.writes != 1 || p.r.n != int64(len(want)-1) {
+			t.Fatalf("send %d: result %d, %v, %d writes, %d bytes; want done in one write of %d", i, p.r.res, p.r.err, p.r.writes, p.r.n, len(want)-1)
+		}
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(p.peer, got); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("socket %d got %q (%v), want %q", i, got, err, want)
+		}
+	}
+}
+
+// A connection closed while a batch holds its socket for a send is
+// closed only once the batch's system call returned (its descriptor's
+// number may be reused at once), and takes no send after.
+func TestCloseWaitsForBatchedSend(t *testing.T) {
+	wc, _ := wsPair(t)
+	msgs := textMsgs(100)
+	out, n, snd, res, err := wc.begin(func() []*Msg { return msgs })
+	if res != tryHeld || err != nil {
+		t.Fatalf("begin gave %d, %v", res, err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- wc.sock.Close() }()
+	select {
+	case err := <-closed:
+		t.Fatalf("the connection closed (%v) while a batch held it for a send", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	b := testBatch(t)
+	var r result
+	b.add(&r, out, n, snd)
+	b.flush()
+	if r.res != tryDone || r.err != nil {
+		t.Fatalf("the send gave %d, %v", r.res, r.err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection did not close after the batch's call returned")
+	}
+	if _, _, _, res, _ := wc.begin(func() []*Msg {
+		t.Error("a closed connection took messages")
+		return nil
+	}); res != tryBusy {
+		t.Fatalf("begin on a closed connection gave %d, want busy", res)
 	}
 }

@@ -37,14 +37,16 @@ type Stats struct {
 	// Messages/SocketWrites is the messages a write carries. DirectWrites
 	// counts the writes a writer made itself, without waking the
 	// subscriber's goroutine; Handoffs those of them the socket took only
-	// in part, whose rest the goroutine wrote.
+	// in part, whose rest the goroutine wrote. SendBatches counts the
+	// system calls that each made a batch of direct writes (batch_sends;
+	// each write of a batch counts in SocketWrites).
 	Subscribers                             int
 	Subscribed, Resyncs, Disconnects, Drops uint64
 	// WriteTimeouts counts the subscribers closed because a write to them
 	// outlasted write_timeout (Disconnects counts when_slow: disconnect).
 	WriteTimeouts                        uint64
 	Messages, BytesWritten, SocketWrites uint64
-	DirectWrites, Handoffs               uint64
+	DirectWrites, Handoffs, SendBatches  uint64
 	// With frames: FramesBuilt frames encoded (each once, for every
 	// subscriber at its starting point), Conflated the deltas left out of
 	// them for a later change of the same key, FrameBytes their bytes,
@@ -61,7 +63,10 @@ type Stats struct {
 	MaxLag     uint64
 	Writers    int
 	Subs       []SubStats
-	PinError   string        `json:",omitempty"`
+	PinError   string `json:",omitempty"`
+	// BatchError says why batch_sends found no io_uring (empty: it
+	// did, or it is off).
+	BatchError string        `json:",omitempty"`
 	Elapsed    time.Duration `json:"-"`
 }
 
@@ -99,12 +104,15 @@ func (t *Table) Stats() Stats {
 	s.FramesBuilt, s.Conflated, s.FrameBytes = h.framesBuilt.Load(), h.conflated.Load(), h.frameBytes.Load()
 	s.FramesSent, s.DeltasSent = h.framesSent.Load(), h.deltasSent.Load()
 	s.CatchUps, s.WriteTimeouts = h.catchUps.Load(), h.writeTimeouts.Load()
-	s.DirectWrites, s.Handoffs = h.directWrites.Load(), h.handoffs.Load()
+	s.DirectWrites, s.Handoffs, s.SendBatches = h.directWrites.Load(), h.handoffs.Load(), h.sendCalls.Load()
 	s.WriterBusy = time.Duration(h.writerBusy.Load())
 	s.Writers = len(h.writers)
 	for _, w := range h.writers {
 		if e := w.pinErr.Load(); e != nil {
 			s.PinError = (*e).Error()
+		}
+		if e := w.batchErr.Load(); e != nil {
+			s.BatchError = (*e).Error()
 		}
 	}
 	subs := *h.subs.Load()

@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -200,48 +201,62 @@ func sentSince(t *testing.T, tb *serve.Table, st0 serve.Stats, n uint64) serve.S
 // SSE subscriber's go through its goroutine (none direct). Every change
 // arrives, in order.
 func TestWritersWriteDirectly(t *testing.T) {
-	for _, frames := range []bool{false, true} {
-		for _, tr := range []struct {
-			name   string
-			url    func(*serve.Table) string
-			direct bool
-		}{{"websocket", wsURL, true}, {"tcp", tcpURL, true}, {"sse", sseURL, false}} {
-			t.Run(fmt.Sprintf("%s/frames=%v", tr.name, frames), func(t *testing.T) {
-				cfg := testConfig("direct")
-				cfg.Frames, cfg.Writers = frames, 1
-				cfg.FrameInterval = 0
-				cfg.Progress = time.Minute
-				tb := newTable(t, cfg)
-				put(t, tb, 0, 0)
-				s, r := synced(t, tr.url(tb))
-				st0 := sentSince(t, tb, serve.Stats{}, 2)
-				const n = 30
-				for i := range n {
-					put(t, tb, i%7, i+1)
-					// Each change on its own, so that each is a pass (and
-					// with frames a frame of its own).
-					want := st0.Messages + uint64(i) + 1
-					waitFor(t, "the change to be written", func() bool { return tb.Stats().Messages >= want })
-				}
-				for _, m := range collect(t, s, n) {
-					apply(t, r, m)
-				}
-				st := tb.Stats()
-				if r.Seq != st.Seq || serve.FormatChecksum(r.Sum) != st.Checksum {
-					t.Fatalf("replica at %d (%s), table at %d (%s)", r.Seq, serve.FormatChecksum(r.Sum), st.Seq, st.Checksum)
-				}
-				msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
-				direct, handoffs := st.DirectWrites-st0.DirectWrites, st.Handoffs-st0.Handoffs
-				if msgs != n {
-					t.Fatalf("%d messages for %d changes", msgs, n)
-				}
-				switch {
-				case !tr.direct && direct != 0:
-					t.Fatalf("%d direct writes to an SSE subscriber", direct)
-				case tr.direct && (direct != n || handoffs != 0 || writes != direct):
-					t.Fatalf("%d changes, one per pass: %d direct writes (%d handed off), %d socket writes; want %d direct, none handed off, no other write", n, direct, handoffs, writes, n)
-				}
-			})
+	for _, batch := range []bool{false, true} {
+		for _, frames := range []bool{false, true} {
+			for _, tr := range []struct {
+				name   string
+				url    func(*serve.Table) string
+				direct bool
+			}{{"websocket", wsURL, true}, {"tcp", tcpURL, true}, {"sse", sseURL, false}} {
+				t.Run(fmt.Sprintf("%s/frames=%v/batch_sends=%v", tr.name, frames, batch), func(t *testing.T) {
+					cfg := testConfig("direct")
+					cfg.Frames, cfg.Writers, cfg.BatchSends = frames, 1, batch
+					cfg.FrameInterval = 0
+					cfg.Progress = time.Minute
+					tb := newTable(t, cfg)
+					put(t, tb, 0, 0)
+					s, r := synced(t, tr.url(tb))
+					st0 := sentSince(t, tb, serve.Stats{}, 2)
+					const n = 30
+					for i := range n {
+						put(t, tb, i%7, i+1)
+						// Each change on its own, so that each is a pass (and
+						// with frames a frame of its own).
+						want := st0.Messages + uint64(i) + 1
+						waitFor(t, "the change to be written", func() bool { return tb.Stats().Messages >= want })
+					}
+					for _, m := range collect(t, s, n) {
+						apply(t, r, m)
+					}
+					st := tb.Stats()
+					if r.Seq != st.Seq || serve.FormatChecksum(r.Sum) != st.Checksum {
+						t.Fatalf("replica at %d (%s), table at %d (%s)", r.Seq, serve.FormatChecksum(r.Sum), st.Seq, st.Checksum)
+					}
+					msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
+					direct, handoffs := st.DirectWrites-st0.DirectWrites, st.Handoffs-st0.Handoffs
+					if msgs != n {
+						t.Fatalf("%d messages for %d changes", msgs, n)
+					}
+					switch {
+					case !tr.direct && direct != 0:
+						t.Fatalf("%d direct writes to an SSE subscriber", direct)
+					case tr.direct && (direct != n || handoffs != 0 || writes != direct):
+						t.Fatalf("%d changes, one per pass: %d direct writes (%d handed off), %d socket writes; want %d direct, none handed off, no other write", n, direct, handoffs, writes, n)
+					}
+					// Batched, each pass's one write is a batch's send.
+					calls := st.SendBatches - st0.SendBatches
+					if batch && tr.direct {
+						if st.BatchError != "" {
+							serve.NeedRing(t, errors.New(st.BatchError))
+						}
+						if calls != direct {
+							t.Fatalf("%d direct writes, one per pass, in %d batches; want one each", direct, calls)
+						}
+					} else if calls != 0 {
+						t.Fatalf("%d batches with batch_sends %v over %s", calls, batch, tr.name)
+					}
+				})
+			}
 		}
 	}
 }

@@ -34,6 +34,10 @@ type direct interface {
 	// write writes it first. It returns the messages, their bytes and the
 	// socket writes it took.
 	tryWrite(take func() []*Msg) (out []*Msg, n int64, writes uint64, res tryResult, err error)
+	// begin is tryWrite up to the write itself, for a batch: when take
+	// gives bytes it returns them framed in snd with tryHeld, the socket
+	// held for the batch's send (see sockConn.begin).
+	begin(take func() []*Msg) (out []*Msg, n int64, snd send, res tryResult, err error)
 }
 
 // subState is where a subscriber stands.
@@ -431,13 +435,20 @@ func (s *Sub) takeLive() []*Msg {
 
 // ready has what the subscriber has queued written: by the calling writer
 // itself when the connection takes direct writes and nothing else is
-// writing to it, else by the subscriber's goroutine, woken. A direct
-// write never waits: a socket that takes only part of it leaves the rest
-// to the goroutine, and a subscriber whose goroutine is writing (a
-// snapshot, a write blocked on a slow client) gets its queue written by
-// that goroutine, as without direct writes.
-func (s *Sub) ready() {
-	if s.d == nil || !s.directWrite() {
+// writing to it (as a send of b when b sends), else by the subscriber's
+// goroutine, woken. A direct write never waits: a socket that takes only
+// part of it leaves the rest to the goroutine, and a subscriber whose
+// goroutine is writing (a snapshot, a write blocked on a slow client)
+// gets its queue written by that goroutine, as without direct writes.
+func (s *Sub) ready(b *sendBatch) {
+	switch {
+	case s.d == nil:
+		s.poke()
+	case b.on():
+		if !s.batchWrite(b) {
+			s.poke()
+		}
+	case !s.directWrite():
 		s.poke()
 	}
 }
@@ -453,6 +464,49 @@ func (s *Sub) directWrite() bool {
 		return false
 	}
 	out, n, writes, res, err := s.d.tryWrite(s.takeLive)
+	done := s.wrote(out, n, writes, res, err)
+	clear(out)
+	return done
+}
+
+// batchWrite is directWrite with the write made by b: it reports false
+// when the goroutine has something to do at once, true when it has
+// nothing or the write is in b (b's flush ends it, under the write lock
+// taken here, and wakes the goroutine if need be).
+func (s *Sub) batchWrite(b *sendBatch) bool {
+	if !s.wmu.TryLock() {
+		return false
+	}
+	if s.owed.set {
+		s.wmu.Unlock()
+		return false
+	}
+	out, n, snd, res, err := s.d.begin(s.takeLive)
+	if res == tryHeld {
+		b.add(s, out, n, snd)
+		return true
+	}
+	done := s.wrote(out, n, 0, res, err)
+	clear(out)
+	s.wmu.Unlock()
+	return done
+}
+
+// batchDone ends a batchWrite whose send b made: wrote, then the write lock
+// goes, and the goroutine is woken if it has something to do.
+func (s *Sub) batchDone(out []*Msg, n int64, writes uint64, res tryResult, err error) {
+	done := s.wrote(out, n, writes, res, err)
+	clear(out)
+	s.wmu.Unlock()
+	if !done {
+		s.poke()
+	}
+}
+
+// wrote counts what a direct write of out (n bytes, in writes system
+// calls) did and reports whether the goroutine has nothing to do for it.
+// It runs under the write lock.
+func (s *Sub) wrote(out []*Msg, n int64, writes uint64, res tryResult, err error) bool {
 	s.h.writes.Add(writes)
 	if writes > 0 && res != tryFailed {
 		s.h.directWrites.Add(1)
@@ -468,18 +522,15 @@ func (s *Sub) directWrite() bool {
 		return idle
 	case tryFailed:
 		s.fail(fmt.Errorf("cannot write %d messages: %w", len(out), err))
-		clear(out)
 		return true
 	case tryOwed:
 		s.h.handoffs.Add(1)
 		s.owed.set = true
 		s.owed.msgs, s.owed.bytes = uint64(len(out)), uint64(n)
 		s.owed.frames, s.owed.deltas, s.owed.seq = tally(out)
-		clear(out)
 		return false
 	}
 	s.account(out, n)
-	clear(out)
 	return true
 }
 

@@ -33,7 +33,10 @@ func (s *server) acceptTCP() {
 }
 
 func (s *server) serveTCP(c net.Conn) {
-	defer c.Close()
+	// Closed through the sockConn, which waits for a writer's batched
+	// send to the descriptor (see sockConn.Close).
+	sock := newSockConn(c)
+	defer sock.Close()
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	line, err := bufio.NewReaderSize(c, maxRequestLine+1).ReadSlice('\n')
 	if err != nil {
@@ -64,7 +67,7 @@ func (s *server) serveTCP(c net.Conn) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sub, err := t.subscribe(ctx, &tcpConn{c: newSockConn(c)}, from, session, c.RemoteAddr().String(), "tcp")
+	sub, err := t.subscribe(ctx, &tcpConn{c: sock}, from, session, c.RemoteAddr().String(), "tcp")
 	if err != nil {
 		refuse(c, err)
 		return

@@ -1,0 +1,4 @@
+package serve
+
+// NeedRing is needRing, for the package's external tests.
+var NeedRing = needRing
