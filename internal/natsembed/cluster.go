@@ -142,9 +142,51 @@ func (c *Cluster) Shutdown() {
 }
 
 // WaitReady waits until the cluster's JetStream answers requests (a meta
-// leader is elected), or the timeout passes.
+// leader is elected) and can place a stream with a replica on every
+// running node, or the timeout passes. A leader answers before it has
+// heard from every node, and until it has it refuses such a stream ("no
+// suitable peers for placement, peer offline"); WaitReady places one
+// (and deletes it) to know.
 func (c *Cluster) WaitReady(timeout time.Duration) error {
-	return WaitJetStream(c.URLs(), timeout)
+	deadline := time.Now().Add(timeout)
+	urls := c.URLs()
+	if err := WaitJetStream(urls, timeout); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	running := 0
+	for _, n := range c.nodes {
+		if n != nil {
+			running++
+		}
+	}
+	c.mu.Unlock()
+	nc, err := nats.Connect(urls, nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("cannot connect to %s: %w", urls, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	probe := jetstream.StreamConfig{Name: "greenwave-ready-probe", Subjects: []string{"_greenwave.ready.probe"},
+		Storage: jetstream.MemoryStorage, Replicas: running}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err = js.CreateOrUpdateStream(ctx, probe)
+		if err == nil {
+			err = js.DeleteStream(ctx, probe.Name)
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("JetStream at %s cannot place a stream on all %d nodes within %v: %w", urls, running, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // WaitJetStream waits until the JetStream at urls answers an account

@@ -88,14 +88,7 @@ func (f *framing) release() {
 func (f *framing) try(sock *sockConn, take func() []*Msg, frame func([]*Msg) (net.Buffers, int64)) ([]*Msg, int64, uint64, tryResult, error) {
 	var out []*Msg
 	var n int64
-	_, writes, res, err := sock.tryWrite(func() net.Buffers {
-		if out = take(); len(out) == 0 {
-			return nil
-		}
-		var bufs net.Buffers
-		bufs, n = frame(out)
-		return bufs
-	})
+	_, writes, res, err := sock.tryWrite(framedTake(take, frame, &out, &n))
 	f.release()
 	return out, n, writes, res, err
 }
@@ -106,17 +99,23 @@ func (f *framing) try(sock *sockConn, take func() []*Msg, frame func([]*Msg) (ne
 func (f *framing) begin(sock *sockConn, take func() []*Msg, frame func([]*Msg) (net.Buffers, int64)) ([]*Msg, int64, send, tryResult, error) {
 	var out []*Msg
 	var n int64
-	bufs, _, res, err := sock.begin(func() net.Buffers {
-		if out = take(); len(out) == 0 {
-			return nil
-		}
-		var bufs net.Buffers
-		bufs, n = frame(out)
-		return bufs
-	})
+	bufs, _, res, err := sock.begin(framedTake(take, frame, &out, &n))
 	if res != tryHeld {
 		f.release()
 		return out, n, send{}, res, err
 	}
 	return out, n, send{sock: sock, f: f, bufs: bufs}, res, nil
+}
+
+// framedTake is the take a socket's write calls: the messages take gives
+// (kept in out), framed by frame (their bytes in n).
+func framedTake(take func() []*Msg, frame func([]*Msg) (net.Buffers, int64), out *[]*Msg, n *int64) func() net.Buffers {
+	return func() net.Buffers {
+		if *out = take(); len(*out) == 0 {
+			return nil
+		}
+		var bufs net.Buffers
+		bufs, *n = frame(*out)
+		return bufs
+	}
 }
