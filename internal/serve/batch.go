@@ -62,7 +62,7 @@ type send struct {
 // errs.
 func newSendBatch(calls *atomic.Uint64, errs *atomic.Pointer[error]) *sendBatch {
 	b := &sendBatch{calls: calls, err: errs}
-	r, err := newRing(sendBatchMax)
+	r, err := setupRing(sendBatchMax)
 	if err != nil {
 		errs.Store(&err)
 		return b
@@ -70,6 +70,9 @@ func newSendBatch(calls *atomic.Uint64, errs *atomic.Pointer[error]) *sendBatch 
 	b.ring = r
 	return b
 }
+
+// setupRing is newRing; tests replace it to see the writers do without.
+var setupRing = newRing
 
 // on reports whether b makes sends.
 func (b *sendBatch) on() bool { return b != nil && b.ring != nil }

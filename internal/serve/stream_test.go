@@ -260,3 +260,35 @@ func TestWritersWriteDirectly(t *testing.T) {
 		}
 	}
 }
+
+// Where io_uring is not to be had, a writer with batch_sends writes to
+// each socket directly, one system call each, and the table's figures
+// say why.
+func TestBatchSendsFallBack(t *testing.T) {
+	serve.FailRingSetup(t, errors.New("io_uring_setup(256): operation not permitted"))
+	cfg := testConfig("fallback")
+	cfg.Writers, cfg.BatchSends, cfg.FrameInterval, cfg.Progress = 1, true, 0, time.Minute
+	tb := newTable(t, cfg)
+	put(t, tb, 0, 0)
+	s, r := synced(t, wsURL(tb))
+	st0 := sentSince(t, tb, serve.Stats{}, 2)
+	const n = 10
+	for i := range n {
+		put(t, tb, i%3, i+1)
+		want := st0.Messages + uint64(i) + 1
+		waitFor(t, "the change to be written", func() bool { return tb.Stats().Messages >= want })
+	}
+	for _, m := range collect(t, s, n) {
+		apply(t, r, m)
+	}
+	st := tb.Stats()
+	if r.Seq != st.Seq || serve.FormatChecksum(r.Sum) != st.Checksum {
+		t.Fatalf("replica at %d (%s), table at %d (%s)", r.Seq, serve.FormatChecksum(r.Sum), st.Seq, st.Checksum)
+	}
+	if direct, batches := st.DirectWrites-st0.DirectWrites, st.SendBatches-st0.SendBatches; direct != n || batches != 0 {
+		t.Fatalf("%d changes, one per pass: %d direct writes in %d batches; want %d, none batched", n, direct, batches, n)
+	}
+	if !strings.Contains(st.BatchError, "operation not permitted") {
+		t.Fatalf("BatchError %q, want why there is no io_uring", st.BatchError)
+	}
+}
