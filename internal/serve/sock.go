@@ -206,9 +206,9 @@ func (s *sockConn) begin(take func() net.Buffers) (net.Buffers, int64, tryResult
 	if s.fd < 0 || !s.mu.TryLock() {
 		return nil, 0, tryBusy, nil
 	}
-	if s.mu.broken != nil {
+	if err := s.mu.broken; err != nil {
 		s.mu.Unlock()
-		return nil, 0, tryFailed, s.mu.broken
+		return nil, 0, tryFailed, err
 	}
 	if len(s.mu.owed) > 0 || !s.gate.TryRLock() {
 		s.mu.Unlock()
