@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenwave/greenwave/internal/component"
@@ -58,7 +59,8 @@ func generateSpec() *component.Spec {
 				Doc: "Seed of the pseudo-random generator; the same seed gives the same events."},
 			{Name: "rate", Type: component.Float, Default: float64(0), HasMin: true,
 				Doc: "Events per second of wall clock; 0 generates as fast as the pipeline reads. " +
-					"Paced output is never early; after a stall it catches up by at most one batch and then drops the rest of the backlog. " +
+					"Paced output is never early; after a stall it catches up by at most one batch and then skips the rest of the backlog " +
+					"(counted as `generate_skipped_events_total`). " +
 					"A paced event's creation time, from which sinks measure latency, is the time it was due, not the time it was read, " +
 					"so a source that runs late shows as latency."},
 			{Name: "count", Type: component.Int, Default: int64(0), HasMin: true,
@@ -133,6 +135,18 @@ type generator struct {
 	// by a permutation drawn from seed and the group's first index.
 	group int64
 	seed  uint64
+
+	// skipped counts the paced events that came due while the pipeline
+	// stalled and were never generated (Read's one goroutine writes it;
+	// AppendFigures reads it from any).
+	skipped atomic.Int64
+}
+
+// AppendFigures appends generate_skipped_events_total (component.Figurer).
+func (g *generator) AppendFigures(dst []component.Figure) []component.Figure {
+	return append(dst, component.CounterOf("generate_skipped_events_total",
+		"Paced events that came due while the pipeline stalled and were never generated: after a stall the source catches up by one batch, not by a burst.",
+		float64(g.skipped.Load())))
 }
 
 func b2i(b bool) int64 {
@@ -248,7 +262,9 @@ func (g *generator) Read(out *component.Output, limit int) (component.ReadResult
 		due := int64(math.Floor(float64(now-g.base)/g.period)) + 1
 		if due-g.next > int64(limit) {
 			// More than one batch behind (the pipeline stalled): catch up
-			// by one batch and forget the rest, rather than bursting.
+			// by one batch and skip the rest (counted), rather than
+			// bursting.
+			g.skipped.Add(due - g.next - int64(limit))
 			due = g.next + int64(limit)
 			g.base = now - int64(float64(due-1)*g.period)
 		}

@@ -144,10 +144,18 @@ func TestGenerateRatePacing(t *testing.T) {
 	if got, want := out.Events()[9].Created, clk.t.UnixNano(); got != want {
 		t.Fatalf("Created %d, want the clock %d", got, want)
 	}
-	// A stall of a second: catch up by one batch only, never burst.
+	// A stall of a second: catch up by one batch only, never burst; the
+	// rest of the second's events are skipped, and counted.
 	clk.advance(time.Second)
 	if n, _ := read(100); n != 100 {
 		t.Fatalf("after a 1s stall: %d events, want one batch of 100", n)
+	}
+	figs := src.(component.Figurer).AppendFigures(nil)
+	if len(figs) != 1 || figs[0].Name != "generate_skipped_events_total" || figs[0].Value != 900 {
+		t.Fatalf("figures after the stall: %+v; want generate_skipped_events_total 900 (1000 due, 100 generated)", figs)
+	}
+	if err := component.CheckFigure(figs[0]); err != nil {
+		t.Fatal(err)
 	}
 	if n, res := read(100); n != 0 || res.Idle != time.Millisecond {
 		t.Fatalf("right after catching up: %d events, idle %v; want 0 and 1ms", n, res.Idle)
