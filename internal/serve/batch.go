@@ -21,8 +21,8 @@ const sendBatchMax = 256
 // Each send is what a direct write's writev would be — non-blocking, the
 // rest owed to the subscriber's goroutine — and is finished, and its
 // subscriber told, when its call returns. One writer owns it: not safe
-// for concurrent use. A nil *sendBatch, or one whose ring failed, sends
-// nothing (the writer writes directly).
+// for concurrent use. A nil *sendBatch, or one without a ring to be had
+// (or whose ring failed), sends nothing (the writer writes directly).
 type sendBatch struct {
 	ring  *ring
 	ents  []batchEntry
@@ -31,6 +31,7 @@ type sendBatch struct {
 	res   []int32
 	calls *atomic.Uint64         // the hub's count of batch calls
 	err   *atomic.Pointer[error] // why there is no ring (the writer's figure)
+	off   bool                   // no ring to be had: the writer writes directly
 }
 
 // batchEntry is one subscriber's send in a batch: it holds the
@@ -56,26 +57,39 @@ type send struct {
 	bufs net.Buffers
 }
 
-// newSendBatch returns a batch with its own ring, or one that sends
+// newSendBatch returns a batch that sets its ring up when it first has a
+// send to make (a table nobody subscribes to holds none), and sends
 // nothing where io_uring is not to be had. It counts its system calls in
-// calls and puts why it has no ring (now, or after the ring failed) in
-// errs.
+// calls and puts why it has no ring (at setup, or after the ring failed)
+// in errs.
 func newSendBatch(calls *atomic.Uint64, errs *atomic.Pointer[error]) *sendBatch {
-	b := &sendBatch{calls: calls, err: errs}
-	r, err := setupRing(sendBatchMax)
-	if err != nil {
-		errs.Store(&err)
-		return b
-	}
-	b.ring = r
-	return b
+	return &sendBatch{calls: calls, err: errs}
 }
 
 // setupRing is newRing; tests replace it to see the writers do without.
 var setupRing = newRing
 
-// on reports whether b makes sends.
-func (b *sendBatch) on() bool { return b != nil && b.ring != nil }
+// on reports whether b makes sends, setting its ring up the first time.
+func (b *sendBatch) on() bool {
+	if b == nil || b.off {
+		return false
+	}
+	if b.ring == nil {
+		r, err := setupRing(sendBatchMax)
+		if err != nil {
+			b.fail(err)
+			return false
+		}
+		b.ring = r
+	}
+	return true
+}
+
+// fail records why the batch sends nothing (from now on).
+func (b *sendBatch) fail(err error) {
+	b.off = true
+	b.err.Store(&err)
+}
 
 // add puts a begun send of out (n bytes) in the batch, sending the batch
 // when it is full; to is told how it went.
@@ -127,7 +141,7 @@ func (b *sendBatch) flush() {
 	clear(b.hdrs)
 	if err != nil {
 		// No later batch: the writer writes directly from now on.
-		b.err.Store(&err)
+		b.fail(err)
 		b.ring.close()
 		b.ring = nil
 	}
