@@ -161,15 +161,11 @@ func (c *Cluster) WaitReady(timeout time.Duration) error {
 		}
 	}
 	c.mu.Unlock()
-	nc, err := nats.Connect(urls, nats.MaxReconnects(-1))
-	if err != nil {
-		return fmt.Errorf("cannot connect to %s: %w", urls, err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, nc, err := dialJetStream(urls, nats.MaxReconnects(-1))
 	if err != nil {
 		return err
 	}
+	defer nc.Close()
 	probe := jetstream.StreamConfig{Name: "greenwave-ready-probe", Subjects: []string{"_greenwave.ready.probe"},
 		Storage: jetstream.MemoryStorage, Replicas: running}
 	for {
@@ -193,15 +189,11 @@ func (c *Cluster) WaitReady(timeout time.Duration) error {
 // request, or the timeout passes.
 func WaitJetStream(urls string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	nc, err := nats.Connect(urls, nats.Timeout(timeout), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1))
-	if err != nil {
-		return fmt.Errorf("cannot connect to %s: %w", urls, err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, nc, err := dialJetStream(urls, nats.Timeout(timeout), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1))
 	if err != nil {
 		return err
 	}
+	defer nc.Close()
 	var last error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -213,4 +205,18 @@ func WaitJetStream(urls string, timeout time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("JetStream at %s not ready within %v: %w", urls, timeout, last)
+}
+
+// dialJetStream connects to urls with opts; the caller closes nc.
+func dialJetStream(urls string, opts ...nats.Option) (jetstream.JetStream, *nats.Conn, error) {
+	nc, err := nats.Connect(urls, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot connect to %s: %w", urls, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return js, nc, nil
 }

@@ -214,24 +214,8 @@ func TestWritersWriteDirectly(t *testing.T) {
 					cfg.FrameInterval = 0
 					cfg.Progress = time.Minute
 					tb := newTable(t, cfg)
-					put(t, tb, 0, 0)
-					s, r := synced(t, tr.url(tb))
-					st0 := sentSince(t, tb, serve.Stats{}, 2)
 					const n = 30
-					for i := range n {
-						put(t, tb, i%7, i+1)
-						// Each change on its own, so that each is a pass (and
-						// with frames a frame of its own).
-						want := st0.Messages + uint64(i) + 1
-						waitFor(t, "the change to be written", func() bool { return tb.Stats().Messages >= want })
-					}
-					for _, m := range collect(t, s, n) {
-						apply(t, r, m)
-					}
-					st := tb.Stats()
-					if r.Seq != st.Seq || serve.FormatChecksum(r.Sum) != st.Checksum {
-						t.Fatalf("replica at %d (%s), table at %d (%s)", r.Seq, serve.FormatChecksum(r.Sum), st.Seq, st.Checksum)
-					}
+					st0, st := changesOnePerPass(t, tb, tr.url(tb), n)
 					msgs, writes := st.Messages-st0.Messages, st.SocketWrites-st0.SocketWrites
 					direct, handoffs := st.DirectWrites-st0.DirectWrites, st.Handoffs-st0.Handoffs
 					if msgs != n {
@@ -269,12 +253,28 @@ func TestBatchSendsFallBack(t *testing.T) {
 	cfg := testConfig("fallback")
 	cfg.Writers, cfg.BatchSends, cfg.FrameInterval, cfg.Progress = 1, true, 0, time.Minute
 	tb := newTable(t, cfg)
-	put(t, tb, 0, 0)
-	s, r := synced(t, wsURL(tb))
-	st0 := sentSince(t, tb, serve.Stats{}, 2)
 	const n = 10
+	st0, st := changesOnePerPass(t, tb, wsURL(tb), n)
+	if direct, batches := st.DirectWrites-st0.DirectWrites, st.SendBatches-st0.SendBatches; direct != n || batches != 0 {
+		t.Fatalf("%d changes, one per pass: %d direct writes in %d batches; want %d, none batched", n, direct, batches, n)
+	}
+	if !strings.Contains(st.BatchError, "operation not permitted") {
+		t.Fatalf("BatchError %q, want why there is no io_uring", st.BatchError)
+	}
+}
+
+// changesOnePerPass subscribes at url, makes n changes to tb, each on its
+// own so that each is a writer pass (and with frames a frame of its own),
+// checks that the subscriber's replica ends equal to the table, and
+// returns the table's figures from after the subscriber synced and at
+// the end.
+func changesOnePerPass(t *testing.T, tb *serve.Table, url string, n int) (serve.Stats, serve.Stats) {
+	t.Helper()
+	put(t, tb, 0, 0)
+	s, r := synced(t, url)
+	st0 := sentSince(t, tb, serve.Stats{}, 2)
 	for i := range n {
-		put(t, tb, i%3, i+1)
+		put(t, tb, i%7, i+1)
 		want := st0.Messages + uint64(i) + 1
 		waitFor(t, "the change to be written", func() bool { return tb.Stats().Messages >= want })
 	}
@@ -285,10 +285,5 @@ func TestBatchSendsFallBack(t *testing.T) {
 	if r.Seq != st.Seq || serve.FormatChecksum(r.Sum) != st.Checksum {
 		t.Fatalf("replica at %d (%s), table at %d (%s)", r.Seq, serve.FormatChecksum(r.Sum), st.Seq, st.Checksum)
 	}
-	if direct, batches := st.DirectWrites-st0.DirectWrites, st.SendBatches-st0.SendBatches; direct != n || batches != 0 {
-		t.Fatalf("%d changes, one per pass: %d direct writes in %d batches; want %d, none batched", n, direct, batches, n)
-	}
-	if !strings.Contains(st.BatchError, "operation not permitted") {
-		t.Fatalf("BatchError %q, want why there is no io_uring", st.BatchError)
-	}
+	return st0, st
 }
