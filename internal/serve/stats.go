@@ -64,8 +64,9 @@ type Stats struct {
 	Writers    int
 	Subs       []SubStats
 	PinError   string `json:",omitempty"`
-	// BatchError says why batch_sends found no io_uring (empty: it
-	// did, or it is off).
+	// BatchError says why batch_sends found no io_uring, or why its
+	// ring failed (empty: it did and has not, it is off, or no writer
+	// has had a send to make yet).
 	BatchError string        `json:",omitempty"`
 	Elapsed    time.Duration `json:"-"`
 }
