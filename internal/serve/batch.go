@@ -5,7 +5,6 @@ import (
 	"net"
 	"slices"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -110,25 +109,20 @@ func (b *sendBatch) flush() {
 	// laid out first, and neither slice grows after.
 	nio := 0
 	for _, e := range b.ents {
-		nio += min(nonEmpty(e.snd.bufs), iovMax)
+		nio += min(len(e.snd.bufs), iovMax)
 	}
 	b.iov = slices.Grow(b.iov[:0], nio)
 	b.hdrs = slices.Grow(b.hdrs[:0], len(b.ents))[:len(b.ents)]
 	b.res = slices.Grow(b.res[:0], len(b.ents))[:len(b.ents)]
 	for i, e := range b.ents {
+		// At most iovMax buffers (the kernel's limit): the rest is owed.
 		at := len(b.iov)
-		for _, buf := range e.snd.bufs {
-			if len(b.iov)-at == iovMax {
-				break
-			}
-			if len(buf) > 0 {
-				v := unix.Iovec{Base: unsafe.SliceData(buf)}
-				v.SetLen(len(buf))
-				b.iov = append(b.iov, v)
-			}
+		b.iov = appendIovecs(b.iov, e.snd.bufs[:min(len(e.snd.bufs), iovMax)])
+		b.hdrs[i] = unix.Msghdr{}
+		if len(b.iov) > at {
+			b.hdrs[i].Iov = &b.iov[at]
+			b.hdrs[i].SetIovlen(len(b.iov) - at)
 		}
-		b.hdrs[i] = unix.Msghdr{Iov: &b.iov[at]}
-		b.hdrs[i].SetIovlen(len(b.iov) - at)
 		b.res[i] = resUnset
 		b.ring.sendmsg(e.snd.sock.fd, &b.hdrs[i], uint64(i))
 	}
@@ -170,17 +164,6 @@ func (b *sendBatch) flush() {
 
 // resUnset marks a send whose result the ring has not reported.
 const resUnset = -1 << 31
-
-// nonEmpty counts the buffers of bufs that hold bytes.
-func nonEmpty(bufs net.Buffers) int {
-	n := 0
-	for _, b := range bufs {
-		if len(b) > 0 {
-			n++
-		}
-	}
-	return n
-}
 
 // close releases the batch's ring (after a last flush).
 func (b *sendBatch) close() {

@@ -136,14 +136,7 @@ func (s *sockConn) tryWrite(take func() net.Buffers) (int64, uint64, tryResult, 
 	err := s.raw.Write(func(fd uintptr) bool {
 		for len(rest) > 0 {
 			k := min(len(rest), iovMax)
-			iov := s.mu.iov[:0]
-			for _, b := range rest[:k] {
-				if len(b) > 0 {
-					v := unix.Iovec{Base: unsafe.SliceData(b)}
-					v.SetLen(len(b))
-					iov = append(iov, v)
-				}
-			}
+			iov := appendIovecs(s.mu.iov[:0], rest[:k])
 			s.mu.iov = iov
 			if len(iov) == 0 {
 				rest, dropped, cut = rest[k:], dropped+k, false
@@ -246,6 +239,19 @@ func (s *sockConn) end(bufs net.Buffers, n int, err error) (uint64, tryResult) {
 	rest := bufs
 	dropped, cut := consume(&rest, int64(n))
 	return uint64(min(n, 1)), s.finish(rest, dropped, cut, nil)
+}
+
+// appendIovecs appends to iov an iovec for each buffer of bufs that
+// holds bytes (a writev or sendmsg of them).
+func appendIovecs(iov []unix.Iovec, bufs net.Buffers) []unix.Iovec {
+	for _, b := range bufs {
+		if len(b) > 0 {
+			v := unix.Iovec{Base: unsafe.SliceData(b)}
+			v.SetLen(len(b))
+			iov = append(iov, v)
+		}
+	}
+	return iov
 }
 
 // consume drops the first n bytes of v and returns how many whole

@@ -489,3 +489,40 @@ func TestCloseWaitsForBatchedSend(t *testing.T) {
 		t.Fatalf("begin on a closed connection gave %d, want busy", res)
 	}
 }
+
+// A batch's send takes at most iovMax buffers (the kernel's limit): a
+// batch of more messages than that leaves the rest owed, whole frames,
+// and the subscriber's goroutine writes them; the client reads every
+// message intact and in order.
+func TestBatchedSendOfMoreThanIovMax(t *testing.T) {
+	wc, client := wsPair(t)
+	b := testBatch(t)
+	sizes := make([]int, iovMax/frameBufs+88)
+	for i := range sizes {
+		sizes[i] = 60 + i%40
+	}
+	msgs := textMsgs(sizes...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	read := make(chan error, 1)
+	go func() {
+		for i, m := range msgs {
+			_, data, err := client.Read(ctx)
+			if err != nil || !bytes.Equal(data, m.Data) {
+				read <- fmt.Errorf("message %d: got %.40q (%v), want %.40q", i, data, err, m.Data)
+				return
+			}
+		}
+		read <- nil
+	}()
+	out, _, writes, res, err := batchTry(b, wc, func() []*Msg { return msgs })
+	if res != tryOwed || err != nil || writes != 1 || len(out) != len(msgs) {
+		t.Fatalf("a batched send of %d messages (%d buffers): result %d, %v, %d writes; want one write and the rest owed", len(msgs), frameBufs*len(msgs), res, err, writes)
+	}
+	if _, _, err := wc.write(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; err != nil {
+		t.Fatal(err)
+	}
+}
