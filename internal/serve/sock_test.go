@@ -95,25 +95,10 @@ func TestWebSocketBatchOneWrite(t *testing.T) {
 			for _, m := range msgs {
 				total += int64(len(m.Data))
 			}
-			read := make(chan error, 1)
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				for i, m := range msgs {
-					typ, data, err := client.Read(ctx)
-					if err != nil {
-						read <- fmt.Errorf("message %d: %w", i, err)
-						return
-					}
-					if typ != websocket.MessageText || !bytes.Equal(data, m.Data) {
-						read <- fmt.Errorf("message %d: got %d bytes %.40q (type %v), want %d bytes %.40q", i, len(data), data, typ, len(m.Data), m.Data)
-						return
-					}
-				}
-				read <- nil
-			}()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
+			read := make(chan error, 1)
+			go func() { read <- readInOrder(ctx, client, msgs, nil) }()
 			n, writes, err := wc.write(ctx, msgs)
 			if err != nil {
 				t.Fatal(err)
@@ -231,19 +216,7 @@ func owesTheRest(t *testing.T, wc *wsConn, client *websocket.Conn, tryWrite func
 	read := make(chan error, 1)
 	got := make(chan int, len(want))
 	go func() {
-		for i, m := range want {
-			typ, data, err := client.Read(ctx)
-			if err != nil {
-				read <- fmt.Errorf("message %d: %w", i, err)
-				return
-			}
-			if typ != websocket.MessageText || !bytes.Equal(data, m.Data) {
-				read <- fmt.Errorf("message %d: got %d bytes %.40q, want %d bytes %.40q", i, len(data), data, len(m.Data), m.Data)
-				return
-			}
-			got <- i
-		}
-		read <- nil
+		read <- readInOrder(ctx, client, want, got)
 		_, _, _ = client.Read(ctx) // answers the ping's pong
 	}()
 	if rest == "pong" {
@@ -505,16 +478,7 @@ func TestBatchedSendOfMoreThanIovMax(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	read := make(chan error, 1)
-	go func() {
-		for i, m := range msgs {
-			_, data, err := client.Read(ctx)
-			if err != nil || !bytes.Equal(data, m.Data) {
-				read <- fmt.Errorf("message %d: got %.40q (%v), want %.40q", i, data, err, m.Data)
-				return
-			}
-		}
-		read <- nil
-	}()
+	go func() { read <- readInOrder(ctx, client, msgs, nil) }()
 	out, _, writes, res, err := batchTry(b, wc, func() []*Msg { return msgs })
 	if res != tryOwed || err != nil || writes != 1 || len(out) != len(msgs) {
 		t.Fatalf("a batched send of %d messages (%d buffers): result %d, %v, %d writes; want one write and the rest owed", len(msgs), frameBufs*len(msgs), res, err, writes)
@@ -525,4 +489,23 @@ func TestBatchedSendOfMoreThanIovMax(t *testing.T) {
 	if err := <-read; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// readInOrder reads len(want) messages from client and says which one,
+// if any, was not the text message wanted; got (if not nil) is told the
+// index of each one read.
+func readInOrder(ctx context.Context, client *websocket.Conn, want []*Msg, got chan<- int) error {
+	for i, m := range want {
+		typ, data, err := client.Read(ctx)
+		if err != nil {
+			return fmt.Errorf("message %d: %w", i, err)
+		}
+		if typ != websocket.MessageText || !bytes.Equal(data, m.Data) {
+			return fmt.Errorf("message %d: got %d bytes %.40q (type %v), want %d bytes %.40q", i, len(data), data, typ, len(m.Data), m.Data)
+		}
+		if got != nil {
+			got <- i
+		}
+	}
+	return nil
 }
